@@ -1,0 +1,8 @@
+/* Subcommands of the tenet command; each returns the process exit code. */
+#ifndef TENET_CLI_H
+#define TENET_CLI_H
+
+int cli_bench(int argc, char **argv);
+int cli_bench_ring(int argc, char **argv);
+
+#endif

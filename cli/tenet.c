@@ -1,0 +1,35 @@
+/*
+ * The tenet command: run (the manager), ctl (talk to a running manager),
+ * bench (benchmark scenarios). Each subcommand lives in its own file.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: tenet COMMAND [ARGS]\n"
+		   "\n"
+		   "commands:\n"
+		   "  bench NAME   run a benchmark scenario (tenet bench --help)\n"
+		   "\n"
+		   "tenet COMMAND --help shows the options of a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "bench"))
+		return cli_bench(argc - 1, argv + 1);
+	fprintf(stderr, "tenet: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
