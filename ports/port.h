@@ -1,0 +1,55 @@
+/*
+ * Port drivers: where frames enter and leave the platform.
+ *
+ * A driver produces received frames in its own staging memory (the NIC's
+ * memory, for the software ports) and takes frames to transmit. It never
+ * touches a tenant pool: the NIC stage (mgr/nic.c) classifies each frame
+ * in staging memory and then writes it once into the right pool - that
+ * write is the DMA. rx and tx run on the port's own thread.
+ */
+#ifndef TENET_PORT_H
+#define TENET_PORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mgr/config.h"
+
+struct tenet_frame {
+	uint8_t *data;
+	uint16_t len;
+	uint16_t tenant; /* tx: tenant whose pool held the frame (sink counts per tenant) */
+};
+
+struct port;
+
+struct port_driver {
+	const char *name;
+	/* Set up from cfg; on error write a message into err and return -errno. */
+	int (*open)(struct port *p, const struct cfg_port *cfg, char *err, size_t errlen);
+	void (*close)(struct port *p);
+	/*
+	 * Receive up to n frames into staging memory; frames stay valid until
+	 * the next rx call. Returns the count (0: nothing right now), or
+	 * -ENODATA when the source is finished (count/duration reached, EOF).
+	 * NULL for tx-only drivers.
+	 */
+	int (*rx)(struct port *p, struct tenet_frame *f, unsigned int n);
+	/* Transmit n frames (copied out before returning). NULL for rx-only. */
+	void (*tx)(struct port *p, const struct tenet_frame *f, unsigned int n);
+	/* Driver-specific counters as JSON members ("\"k\": v, ..."), may be NULL. */
+	void (*report_json)(struct port *p, FILE *out);
+};
+
+struct port {
+	const struct port_driver *drv;
+	const struct cfg_port *cfg;
+	unsigned int index;
+	void *priv; /* driver state */
+};
+
+const struct port_driver *port_driver_find(enum cfg_driver d);
+
+extern const struct port_driver port_gen, port_sink, port_pcap;
+
+#endif
