@@ -189,7 +189,8 @@ struct tenet_pool *tenet_pool_attach(int fd)
 	}
 	if (hdr.buf_size < 512 || hdr.buf_size > 65536 || hdr.nb_bufs == 0 ||
 	    hdr.data_off < sizeof(hdr) || hdr.headroom >= hdr.buf_size ||
-	    hdr.data_off + (uint64_t)hdr.nb_bufs * hdr.buf_size > (uint64_t)st.st_size) {
+	    hdr.data_off > (uint64_t)st.st_size || /* else the sum below can wrap */
+	    (uint64_t)hdr.nb_bufs * hdr.buf_size > (uint64_t)st.st_size - hdr.data_off) {
 		errno = EINVAL;
 		return NULL;
 	}
