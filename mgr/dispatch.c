@@ -1,0 +1,506 @@
+/*
+ * The dispatcher: the manager's data-plane thread.
+ *
+ * It owns every tenant pool's free list. Each loop it takes classified
+ * packets from the ports (and the router), takes packets back from NF tx
+ * rings (validated: NF-written memory is hostile), moves each to its next
+ * hop - same tenant: the descriptor moves; other tenant: the bytes are
+ * copied into the destination pool and the source buffer is freed - or
+ * out of a port, and tops up the fill rings the NIC stages take empty
+ * buffers from. It never blocks on an NF: a full NF ring is a counted drop.
+ * When idle it sleeps on an epoll set of eventfds (adaptive mode).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+
+#include "lib/wait.h"
+#include "mgr/mgr.h"
+
+#define UNCLASSIFIED 0xff
+
+int xring_create(struct xring *x, uint32_t size)
+{
+	size_t len = tenet_ring_memsize(size);
+
+	len = (len + TENET_RING_GAP - 1) / TENET_RING_GAP * TENET_RING_GAP;
+	x->mem = aligned_alloc(TENET_RING_GAP, len);
+	if (!x->mem)
+		return -ENOMEM;
+	if (tenet_ring_init(x->mem, size) || tenet_ring_bind_producer(&x->prod, x->mem, len, size) ||
+	    tenet_ring_bind_consumer(&x->cons, x->mem, len, size)) {
+		free(x->mem);
+		x->mem = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void xring_destroy(struct xring *x)
+{
+	free(x->mem);
+	x->mem = NULL;
+}
+
+static uint64_t thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Tx staging per port. */
+struct txq {
+	struct tenet_frame f[MGR_BURST];
+	uint32_t buf[MGR_BURST];
+	struct mgr_pool *mp[MGR_BURST];
+	uint16_t tenant[MGR_BURST];
+	unsigned int n;
+};
+
+struct dctx {
+	struct mgr *m;
+	int epfd;
+	struct txq txq[CFG_MAX_PORTS];
+};
+
+static void free_buf(struct mgr_pool *mp, uint32_t buf)
+{
+	tenet_pool_free_bulk(mp->pool, &buf, 1);
+}
+
+static void drop(struct mgr *m, struct mgr_pool *mp, uint32_t buf, unsigned int tenant,
+		 enum drop_reason why)
+{
+	free_buf(mp, buf);
+	cnt_add(&m->drops[why], 1);
+	cnt_add(&m->tenants[tenant].dropped, 1);
+}
+
+static void flush_tx(struct dctx *x, unsigned int port)
+{
+	struct mgr *m = x->m;
+	struct txq *q = &x->txq[port];
+	struct mport *p = &m->ports[port];
+	uint64_t bytes = 0;
+
+	if (!q->n)
+		return;
+	p->port.drv->tx(&p->port, q->f, q->n);
+	for (unsigned int i = 0; i < q->n; i++) {
+		bytes += q->f[i].len;
+		free_buf(q->mp[i], q->buf[i]);
+		cnt_add(&m->tenants[q->tenant[i]].delivered, 1);
+	}
+	cnt_add(&p->tx_frames, q->n);
+	cnt_add(&p->tx_bytes, bytes);
+	q->n = 0;
+}
+
+static void send_out(struct dctx *x, unsigned int port, struct mgr_pool *mp,
+		     const struct tenet_desc *d, unsigned int tenant)
+{
+	struct txq *q = &x->txq[port];
+	unsigned int i = q->n++;
+
+	q->f[i].data = (uint8_t *)tenet_pool_buf(mp->pool, d->buf) + d->off;
+	q->f[i].len = d->len;
+	q->f[i].tenant = (uint16_t)tenant;
+	q->buf[i] = d->buf;
+	q->mp[i] = mp;
+	q->tenant[i] = (uint16_t)tenant;
+	if (q->n == MGR_BURST)
+		flush_tx(x, port);
+}
+
+static void flush_nf(struct mgr *m, struct nf *nf)
+{
+	struct service *s = &m->services[nf->service];
+	struct mgr_pool *mp = m->tenants[s->tenant].mp;
+	unsigned int n;
+
+	if (!nf->nb_out)
+		return;
+	n = tenet_ring_enqueue_burst_guarded(&nf->rx, nf->out, nf->nb_out);
+	cnt_add(&nf->rx_pkts, n);
+	for (unsigned int i = n; i < nf->nb_out; i++) {
+		struct tenet_desc *d = &nf->out[i];
+		struct bufmeta *bm = &mp->meta[d->buf];
+
+		tenet_pool_set_owner(mp->pool, d->buf, TENET_OWNER_MGR);
+		drop(m, mp, d->buf, m->chains[bm->chain].tenant, DROP_NF_RX_FULL);
+		cnt_add(&nf->rx_full, 1);
+	}
+	nf->nb_out = 0;
+	if (n && !m->poll && tenet_ring_needs_kick(&nf->rx)) {
+		/* the flag is NF-written: kick at most once per cons value, so a
+		 * hostile NF that keeps it set cannot make us spin on syscalls */
+		uint32_t cons = __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED);
+
+		if (!nf->kick_armed || cons != nf->kick_cons) {
+			nf->kick_cons = cons;
+			nf->kick_armed = true;
+			cnt_add(&nf->kicks, 1);
+			tenet_event_signal(nf->rx_efd);
+		}
+	}
+}
+
+/*
+ * Move a packet held by the manager (in pool mp) to hop 'hop' of its chain,
+ * or to service 'svc' when svc >= 0 (a TO_SERVICE verdict).
+ */
+static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, unsigned int hop,
+		   int svc)
+{
+	struct mgr *m = x->m;
+	struct bufmeta *bm = &mp->meta[d.buf];
+	struct chain *c = &m->chains[bm->chain];
+	const struct cfg_chain *cc = c->cfg;
+	struct service *s;
+	struct mgr_pool *dmp;
+	struct nf *nf;
+
+	for (;;) {
+		if (svc < 0 && hop >= cc->nb_hops) {
+			if (cc->output < 0)
+				drop(m, mp, d.buf, c->tenant, DROP_NO_OUTPUT);
+			else
+				send_out(x, (unsigned int)cc->output, mp, &d, c->tenant);
+			return;
+		}
+		s = &m->services[svc >= 0 ? (unsigned int)svc : cc->hops[hop].service];
+		if (s->nb_inst)
+			break;
+		if (svc >= 0 || cc->on_failure == CFG_FAIL_DROP) {
+			drop(m, mp, d.buf, c->tenant, DROP_NO_INSTANCE);
+			return;
+		}
+		hop++; /* on_failure: skip */
+	}
+	dmp = m->tenants[s->tenant].mp;
+	if (dmp != mp) {
+		/* cross-tenant hop: copy into the destination pool, free the source */
+		uint32_t nb;
+
+		if (tenet_pool_alloc_bulk(dmp->pool, &nb, 1)) {
+			drop(m, mp, d.buf, c->tenant, DROP_NO_BUFFER);
+			return;
+		}
+		memcpy((uint8_t *)tenet_pool_buf(dmp->pool, nb) + d.off,
+		       (uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off, d.len);
+		dmp->meta[nb] = *bm;
+		free_buf(mp, d.buf);
+		d.buf = nb;
+		bm = &dmp->meta[nb];
+		cnt_add(&m->copies, 1);
+		cnt_add(&m->tenants[s->tenant].copies_in, 1);
+	}
+	bm->hop = (uint8_t)hop;
+	nf = s->inst[d.hash % s->nb_inst];
+	d.hop = (uint8_t)hop;
+	d.verdict = TENET_V_NEXT;
+	d.arg = 0;
+	tenet_pool_set_owner(dmp->pool, d.buf, nf->id);
+	nf->out[nf->nb_out++] = d;
+	if (nf->nb_out == MGR_BURST)
+		flush_nf(m, nf);
+}
+
+/* A packet freshly written into a pool by a NIC stage or the router. */
+static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d)
+{
+	struct mgr *m = x->m;
+	unsigned int chain = d.arg;
+	struct bufmeta *bm = &mp->meta[d.buf];
+
+	if (chain == UNCLASSIFIED) {
+		/* steer: shared - the OpenNetVM baseline classifies on the host */
+		struct tenet_pkt_info pi;
+		struct tenet_action act;
+		enum tenet_pkt_err e;
+		const uint8_t *frame = (uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off;
+
+		e = tenet_pkt_parse(frame, d.len, &pi);
+		if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
+			cnt_add(&m->host_parse_err[e], 1);
+			free_buf(mp, d.buf);
+			cnt_add(&m->drops[DROP_MALFORMED], 1);
+			return;
+		}
+		if (!tenet_classifier_lookup(m->cls, &pi, d.port, &act)) {
+			free_buf(mp, d.buf);
+			cnt_add(&m->drops[DROP_NO_RULE], 1);
+			return;
+		}
+		chain = act.chain;
+		d.hash = tenet_flow_hash(&pi);
+	}
+	bm->chain = (uint8_t)chain;
+	bm->port = d.port;
+	bm->hop = 0;
+	cnt_add(&m->tenants[m->chains[chain].tenant].in, 1);
+	cnt_add(&m->chains[chain].pkts, 1);
+	to_hop(x, mp, d, m->chains[chain].first_host_hop, -1);
+}
+
+/* A packet an NF handed back, already validated and owned by the manager. */
+static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct tenet_desc d)
+{
+	struct mgr *m = x->m;
+	struct bufmeta *bm = &mp->meta[d.buf];
+	unsigned int tenant = m->chains[bm->chain].tenant;
+	unsigned int nf_tenant = m->services[nf->service].tenant;
+
+	switch (d.verdict) {
+	case TENET_V_NEXT:
+		to_hop(x, mp, d, bm->hop + 1u, -1);
+		return;
+	case TENET_V_DROP:
+		cnt_add(&nf->verdict_drop, 1);
+		drop(m, mp, d.buf, tenant, DROP_NF_VERDICT);
+		return;
+	case TENET_V_TO_SERVICE:
+		/* only to a service of the NF's own tenant: no injection across tenants */
+		if (d.arg >= m->cfg->nb_services || m->services[d.arg].tenant != nf_tenant)
+			break;
+		to_hop(x, mp, d, bm->hop, d.arg);
+		return;
+	case TENET_V_OUT_PORT:
+		if (d.arg >= m->cfg->nb_ports || !m->ports[d.arg].port.drv->tx)
+			break;
+		send_out(x, d.arg, mp, &d, tenant);
+		return;
+	}
+	cnt_add(&nf->rej.bad_verdict, 1);
+	drop(m, mp, d.buf, tenant, DROP_NF_VIOLATION);
+}
+
+/* Reclaim every buffer an NF held: it is gone. */
+static void reclaim_nf(struct mgr *m, struct nf *nf)
+{
+	struct mgr_pool *mp = m->tenants[m->services[nf->service].tenant].mp;
+	struct tenet_pool *pool = mp->pool;
+	uint64_t n = 0;
+
+	for (uint32_t b = 0; b < pool->nb_bufs; b++) {
+		if (tenet_pool_owner(pool, b) != nf->id)
+			continue;
+		tenet_pool_set_owner(pool, b, TENET_OWNER_MGR);
+		drop(m, mp, b, m->chains[mp->meta[b].chain].tenant, DROP_NF_GONE);
+		n++;
+	}
+	cnt_add(&nf->reclaimed, n);
+}
+
+static void apply_commands(struct dctx *x)
+{
+	struct mgr *m = x->m;
+
+	pthread_mutex_lock(&m->cmd_lock);
+	for (unsigned int i = 0; i < m->nb_add; i++) {
+		struct nf *nf = &m->nfs[m->cmd_add[i]];
+		struct service *s = &m->services[nf->service];
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = nf->id};
+
+		s->inst[s->nb_inst++] = nf;
+		nf->in_dispatch = true;
+		epoll_ctl(x->epfd, EPOLL_CTL_ADD, nf->tx_efd, &ev);
+	}
+	for (unsigned int i = 0; i < m->nb_del; i++) {
+		struct nf *nf = &m->nfs[m->cmd_del[i]];
+		struct service *s = &m->services[nf->service];
+		unsigned int k = 0;
+
+		if (!nf->in_dispatch)
+			continue;
+		for (unsigned int j = 0; j < s->nb_inst; j++)
+			if (s->inst[j] != nf)
+				s->inst[k++] = s->inst[j];
+		s->nb_inst = k;
+		nf->in_dispatch = false;
+		epoll_ctl(x->epfd, EPOLL_CTL_DEL, nf->tx_efd, NULL);
+		reclaim_nf(m, nf);
+	}
+	m->nb_add = m->nb_del = 0;
+	__atomic_store_n(&m->cmd_pending, 0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->cmd_done, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&m->cmd_lock);
+}
+
+/* Keep a fill ring at MGR_FILL_TARGET buffers. */
+static unsigned int refill(struct mgr_pool *mp, struct xring *r)
+{
+	uint32_t cons = __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
+	uint32_t level = r->prod.head - cons;
+	struct tenet_desc d[MGR_BURST];
+	uint32_t bufs[MGR_BURST];
+	unsigned int n, done = 0;
+
+	while (level + done + MGR_BURST <= MGR_FILL_TARGET) {
+		n = tenet_pool_alloc_burst(mp->pool, bufs, MGR_BURST);
+		if (!n)
+			break;
+		for (unsigned int i = 0; i < n; i++) {
+			d[i] = (struct tenet_desc){.buf = bufs[i]};
+			mp->meta[bufs[i]].chain = BUF_EMPTY;
+		}
+		tenet_ring_enqueue_burst(&r->prod, d, n);
+		done += n;
+	}
+	return done;
+}
+
+static unsigned int refill_all(struct mgr *m)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		struct mport *p = &m->ports[i];
+
+		if (!p->port.drv->rx || p->cfg->steer == CFG_STEER_CPU)
+			continue;
+		for (unsigned int k = 0; k < m->nb_pools; k++)
+			n += refill(&m->pools[k], &p->fill[k]);
+	}
+	if (m->have_router)
+		for (unsigned int k = 0; k < m->nb_pools; k++)
+			n += refill(&m->pools[k], &m->router_tfill[k]);
+	return n;
+}
+
+static unsigned int poll_ingress(struct dctx *x, struct xring *r)
+{
+	struct mgr *m = x->m;
+	struct tenet_desc d[MGR_BURST];
+	unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
+
+	for (unsigned int i = 0; i < n; i++) {
+		/* internal descriptors carry the pool index in 'verdict' */
+		from_ingress(x, &m->pools[d[i].verdict], d[i]);
+	}
+	return n;
+}
+
+static void set_sleeping(struct mgr *m, uint32_t v)
+{
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		if (m->ports[i].ingress.mem)
+			tenet_ring_set_sleeping(&m->ports[i].ingress.cons, v);
+	if (m->have_router)
+		tenet_ring_set_sleeping(&m->router_out.cons, v);
+	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
+		if (m->nfs[id].in_dispatch)
+			tenet_ring_set_sleeping(&m->nfs[id].tx, v);
+}
+
+static bool anything_pending(struct mgr *m)
+{
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		if (m->ports[i].ingress.mem && tenet_ring_count(&m->ports[i].ingress.cons))
+			return true;
+	if (m->have_router && tenet_ring_count(&m->router_out.cons))
+		return true;
+	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
+		struct nf *nf = &m->nfs[id];
+
+		/* NF-written index: a garbage prod reads as "empty" here, and
+		 * the checked dequeue counts it */
+		if (nf->in_dispatch && tenet_ring_count(&nf->tx))
+			return true;
+	}
+	return __atomic_load_n(&m->cmd_pending, __ATOMIC_ACQUIRE) != 0;
+}
+
+static void idle_sleep(struct dctx *x)
+{
+	struct mgr *m = x->m;
+	struct epoll_event ev[16];
+	int n;
+
+	set_sleeping(m, 1);
+	if (!anything_pending(m) && !m->stop_dispatch) {
+		n = epoll_wait(x->epfd, ev, 16, 50);
+		for (int i = 0; i < n; i++) {
+			int fd = ev[i].data.u32 ? m->nfs[ev[i].data.u32].tx_efd : m->dispatch_efd;
+
+			tenet_event_drain(fd);
+		}
+		cnt_add(&m->wakeups, 1);
+	}
+	set_sleeping(m, 0);
+}
+
+void *dispatch_thread(void *arg)
+{
+	struct mgr *m = arg;
+	struct dctx *x = calloc(1, sizeof(*x));
+	struct tenet_desc d[MGR_BURST];
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
+	unsigned int empty = 0, loops = 0;
+
+	if (!x)
+		return NULL;
+	x->m = m;
+	x->epfd = epoll_create1(EPOLL_CLOEXEC);
+	epoll_ctl(x->epfd, EPOLL_CTL_ADD, m->dispatch_efd, &ev);
+
+	while (!m->stop_dispatch) {
+		unsigned int work = 0;
+
+		if (__atomic_load_n(&m->cmd_pending, __ATOMIC_ACQUIRE))
+			apply_commands(x);
+		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+			if (m->ports[i].ingress.mem)
+				work += poll_ingress(x, &m->ports[i].ingress);
+		if (m->have_router)
+			work += poll_ingress(x, &m->router_out);
+		for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
+			struct nf *nf = &m->nfs[id];
+			struct mgr_pool *mp;
+			uint64_t freed;
+			unsigned int n;
+
+			if (!nf->in_dispatch)
+				continue;
+			mp = m->tenants[m->services[nf->service].tenant].mp;
+			freed = nf->rej.freed;
+			n = tenet_ring_dequeue_checked(&nf->tx, mp->pool, nf->id, d, MGR_BURST,
+						       &nf->rej);
+			if (nf->rej.freed != freed) {
+				/* bad length/verdict on a buffer it held: the packet ends */
+				cnt_add(&m->drops[DROP_NF_VIOLATION], nf->rej.freed - freed);
+				cnt_add(&m->tenants[m->services[nf->service].tenant].dropped,
+					nf->rej.freed - freed);
+			}
+			cnt_add(&nf->tx_pkts, n);
+			for (unsigned int i = 0; i < n; i++)
+				from_nf(x, nf, mp, d[i]);
+			work += n;
+		}
+		for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
+			if (m->nfs[id].nb_out)
+				flush_nf(m, &m->nfs[id]);
+		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+			flush_tx(x, i);
+		work += refill_all(m);
+
+		if ((++loops & 1023) == 0)
+			__atomic_store_n(&m->dispatch_ns, thread_ns(), __ATOMIC_RELAXED);
+		if (work) {
+			empty = 0;
+			continue;
+		}
+		if (m->poll || ++empty < TENET_SPIN_POLLS)
+			continue;
+		empty = 0;
+		idle_sleep(x);
+	}
+	__atomic_store_n(&m->dispatch_ns, thread_ns(), __ATOMIC_RELAXED);
+	close(x->epfd);
+	free(x);
+	return NULL;
+}

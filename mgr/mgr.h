@@ -1,0 +1,229 @@
+/*
+ * The manager's internal state: tenants and their pools, services and NF
+ * instances, chains, ports, and the counters that account for every
+ * packet. One process, four kinds of thread:
+ *
+ *   control    (main)    config, control sockets, attach, supervisor, stats
+ *   nic        (per rx port) the NIC model: parse, classify, DMA into a pool
+ *   router     (steer: cpu only) classify + copy from the ingress pool
+ *   dispatch   (one)     NF rings, chain hops, cross-tenant copies, tx ports
+ *
+ * Pool free lists are single-threaded: only the dispatcher allocates from
+ * and frees to tenant pools. The nic and router threads get empty buffers
+ * through fill rings that the dispatcher keeps topped up (as a NIC gets
+ * them from an AF_XDP fill ring) and hand full ones back through ingress
+ * rings. Only the router touches the ingress pool.
+ */
+#ifndef TENET_MGR_H
+#define TENET_MGR_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/classify.h"
+#include "mgr/config.h"
+#include "ports/port.h"
+#include "tenet/pool.h"
+#include "tenet/ring.h"
+
+#define MGR_MAX_NF      64
+#define MGR_BURST       32
+#define MGR_RING_SIZE   1024 /* NF rx/tx rings */
+#define MGR_FILL_SIZE   1024 /* fill and ingress rings between threads */
+#define MGR_FILL_TARGET 512  /* fill level the dispatcher keeps */
+
+/* Why a packet did not reach an output port. */
+enum drop_reason {
+	DROP_MALFORMED,   /* could not be parsed (see parse counters) */
+	DROP_NO_RULE,     /* no chain matched and the default is drop */
+	DROP_NIC_SCAN,    /* dropped by an offloaded scan on the NIC */
+	DROP_NO_BUFFER,   /* the tenant pool was exhausted */
+	DROP_NF_VERDICT,  /* an NF said drop */
+	DROP_NF_RX_FULL,  /* the next NF's rx ring was full */
+	DROP_NO_INSTANCE, /* the next hop's service had no NF attached */
+	DROP_NF_GONE,     /* held by an NF when it exited or crashed */
+	DROP_NF_VIOLATION,/* an NF returned a bad length/verdict/target */
+	DROP_NO_OUTPUT,   /* end of a chain that has no output port */
+	DROP_SHUTDOWN,    /* still in flight when the manager stopped */
+	DROP_MAX
+};
+const char *drop_reason_name(enum drop_reason r);
+
+/* Plain counters written by one thread, read by the stats code. */
+static inline void cnt_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t cnt_get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* Manager-private state per buffer of a pool. */
+#define BUF_EMPTY 0xff /* bufmeta.chain of a buffer that holds no packet (fill rings) */
+struct bufmeta {
+	uint8_t chain;      /* chain index, or BUF_EMPTY */
+	uint8_t hop;      /* index into the chain's hops of the current hop */
+	uint8_t port;     /* ingress port */
+	uint8_t detour;   /* 1: at service 'svc' by a TO_SERVICE verdict */
+	uint16_t svc;     /* service that holds it (for detours) */
+	uint16_t pad;
+};
+
+struct mgr_pool {
+	struct tenet_pool *pool;
+	struct bufmeta *meta;
+	unsigned int index;
+};
+
+struct tenant {
+	const struct cfg_tenant *cfg;
+	unsigned int index;
+	struct mgr_pool *mp;  /* own pool, or the shared one (steer: shared) */
+	int listen_fd;
+	char sock_path[CFG_PATH_MAX + CFG_NAME_MAX + 8];
+	/* counters */
+	uint64_t in;          /* (nic/router/dispatch) packets classified into this tenant */
+	uint64_t delivered;   /* (dispatch) sent out of a port from this tenant's chains */
+	uint64_t dropped;     /* (dispatch) dropped after classification */
+	uint64_t copies_in;   /* (dispatch) cross-tenant copies into this pool */
+};
+
+enum nf_state { NF_FREE, NF_LIVE, NF_DEAD };
+
+struct nf {
+	uint16_t id;
+	enum nf_state state;      /* written by control; LIVE once dispatch adopts it */
+	bool in_dispatch;         /* dispatch: listed in its service's instances */
+	unsigned int service;
+	unsigned int instance;
+	pid_t pid;                /* as the NF said in its hello (informational) */
+	int sock;
+	int rings_fd, rx_efd, tx_efd;
+	void *rings;
+	size_t rings_len;
+	struct tenet_ring rx;     /* manager produces (guarded) */
+	struct tenet_ring tx;     /* manager consumes (checked) */
+	uint32_t kick_cons;       /* rx cons seen at the last kick */
+	bool kick_armed;
+	struct tenet_desc out[MGR_BURST]; /* dispatch: staged for rx */
+	unsigned int nb_out;
+	/* counters (dispatch) */
+	uint64_t rx_pkts, tx_pkts, rx_full, verdict_drop, kicks, reclaimed;
+	struct tenet_ring_rejects rej;
+};
+
+struct service {
+	const struct cfg_service *cfg;
+	unsigned int index;
+	unsigned int tenant;
+	struct nf *inst[MGR_MAX_NF]; /* dispatch: live instances */
+	unsigned int nb_inst;
+	/* supervisor (control) */
+	pid_t child[16];
+	unsigned int restarts;
+};
+
+struct chain {
+	const struct cfg_chain *cfg;
+	unsigned int first_host_hop; /* hops before it run on the NIC */
+	unsigned int tenant;
+	uint64_t pkts;               /* (dispatch) entered the chain */
+};
+
+/* One-way ring between two manager threads, in private memory. */
+struct xring {
+	struct tenet_ring prod, cons;
+	void *mem;
+};
+
+struct mport {
+	struct port port;
+	const struct cfg_port *cfg;
+	unsigned int index;
+	pthread_t thread;
+	bool has_thread;
+	bool done;                   /* (nic) source finished */
+	/* nic thread <-> dispatcher */
+	struct xring ingress;        /* nic/router -> dispatch: filled buffers */
+	struct xring fill[CFG_MAX_TENANTS]; /* dispatch -> nic: empty buffers per pool */
+	/* counters (nic thread) */
+	uint64_t rx_frames, rx_bytes, stalls;
+	uint64_t drops[DROP_MAX];
+	uint64_t parse_err[TENET_PKT_ERR_MAX];
+	uint64_t nic_ns;             /* thread CPU time */
+	/* tx (dispatch) */
+	uint64_t tx_frames, tx_bytes;
+};
+
+struct mgr {
+	struct tenet_config *cfg;
+	bool poll;
+	bool shared;                 /* steer: shared: one pool for everyone */
+	bool have_router;
+	struct tenet_classifier *cls;
+	struct mgr_pool pools[CFG_MAX_TENANTS];
+	unsigned int nb_pools;
+	struct tenant tenants[CFG_MAX_TENANTS];
+	struct service services[CFG_MAX_SERVICES];
+	struct chain chains[CFG_MAX_CHAINS];
+	struct mport ports[CFG_MAX_PORTS];
+	struct nf nfs[MGR_MAX_NF + 1]; /* index = id; 0 unused (TENET_OWNER_MGR) */
+
+	/* steer: cpu */
+	struct tenet_pool *ingress_pool;
+	struct xring router_in[CFG_MAX_PORTS];   /* nic -> router: ingress buffers */
+	struct xring router_fill[CFG_MAX_PORTS]; /* router -> nic: empty ingress buffers */
+	struct xring router_out;                 /* router -> dispatch */
+	struct xring router_tfill[CFG_MAX_TENANTS]; /* dispatch -> router: tenant buffers */
+	pthread_t router;
+	uint64_t router_pkts, router_ns, router_stalls;
+	uint64_t router_drops[DROP_MAX];
+	uint64_t router_parse_err[TENET_PKT_ERR_MAX];
+
+	/* dispatch */
+	pthread_t dispatch;
+	int dispatch_efd;            /* kicks the dispatcher (nic threads, control) */
+	uint64_t drops[DROP_MAX];
+	uint64_t copies, wakeups, dispatch_ns;
+	uint64_t host_parse_err[TENET_PKT_ERR_MAX]; /* steer: shared classifies on the host */
+
+	/* control -> dispatch commands */
+	pthread_mutex_t cmd_lock;
+	uint32_t cmd_pending;        /* atomic flag */
+	uint16_t cmd_add[MGR_MAX_NF], cmd_del[MGR_MAX_NF];
+	unsigned int nb_add, nb_del;
+	uint32_t cmd_done;           /* dispatch: bumps after applying commands */
+
+	volatile int stop_nic;       /* control -> nic/router threads */
+	volatile int stop_dispatch;
+	double start_time;
+};
+
+/* mgr.c */
+int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
+	     int quiet);
+double mgr_now(void);
+
+/* dispatch.c */
+void *dispatch_thread(void *arg);
+int xring_create(struct xring *x, uint32_t size);
+void xring_destroy(struct xring *x);
+void dispatch_final_drain(struct mgr *m);
+
+/* nic.c */
+void *nic_thread(void *arg);
+void *router_thread(void *arg);
+struct nic_arg {
+	struct mgr *m;
+	struct mport *p;
+};
+
+/* stats.c */
+void stats_print_table(struct mgr *m, FILE *out, double dt);
+int stats_write_summary(struct mgr *m, const char *path, double elapsed);
+
+#endif

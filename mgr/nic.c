@@ -1,0 +1,277 @@
+/*
+ * The NIC model and the CPU router.
+ *
+ * A software port's NIC stage runs on the port's own thread, apart from
+ * host CPU: it takes frames from the driver (the wire), and depending on
+ * the port's steer mode:
+ *
+ *   nic     parse + classify the frame in the NIC's staging memory, then
+ *           write it once into the tenant's pool (the DMA). 1 copy.
+ *   cpu     write it into the manager-private ingress pool (the DMA); the
+ *           router thread classifies and copies it into the tenant pool.
+ *           2 copies, one extra host thread.
+ *   shared  write it into the one shared pool; the dispatcher classifies
+ *           on the host (the OpenNetVM baseline: no isolation). 1 copy.
+ *
+ * Empty buffers come from fill rings that their pool's owner keeps topped
+ * up; a NIC stage that finds none waits (back-pressure on the software
+ * source, counted in 'stalls') rather than dropping a frame it already has.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/wait.h"
+#include "mgr/mgr.h"
+
+#define UNCLASSIFIED 0xff
+
+static uint64_t thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Local cache of empty buffers taken from one fill ring. */
+struct bufcache {
+	uint32_t buf[MGR_BURST];
+	unsigned int n;
+};
+
+static void kick(struct mgr *m, struct tenet_ring *prod)
+{
+	if (!m->poll && tenet_ring_needs_kick(prod))
+		tenet_event_signal(m->dispatch_efd);
+}
+
+/* Push staged descriptors; the consumer always drains, so wait for room. */
+static void push(struct mgr *m, struct tenet_ring *prod, struct tenet_desc *d, unsigned int *n)
+{
+	unsigned int done = 0;
+
+	while (done < *n) {
+		done += tenet_ring_enqueue_burst(prod, d + done, *n - done);
+		if (done < *n) {
+			kick(m, prod);
+			sched_yield();
+		}
+	}
+	if (*n)
+		kick(m, prod);
+	*n = 0;
+}
+
+/*
+ * One empty buffer from fill ring r, waiting while there is none. Returns
+ * false if asked to stop meanwhile.
+ */
+static bool get_buf(struct mgr *m, struct xring *r, struct bufcache *c, uint64_t *stalls,
+		    uint32_t *buf, volatile int *stop)
+{
+	while (!c->n) {
+		struct tenet_desc d[MGR_BURST];
+		unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
+
+		for (unsigned int i = 0; i < n; i++)
+			c->buf[c->n++] = d[i].buf;
+		if (n)
+			break;
+		if (*stop)
+			return false;
+		cnt_add(stalls, 1);
+		tenet_event_signal(m->dispatch_efd);
+		usleep(20);
+	}
+	*buf = c->buf[--c->n];
+	return true;
+}
+
+struct nic_state {
+	struct bufcache cache[CFG_MAX_TENANTS];
+	struct tenet_desc out[MGR_BURST];
+	unsigned int nb_out;
+};
+
+void *nic_thread(void *arg)
+{
+	struct nic_arg *na = arg;
+	struct mgr *m = na->m;
+	struct mport *p = na->p;
+	struct tenet_frame f[MGR_BURST];
+	struct nic_state st;
+	enum cfg_steer steer = p->cfg->steer;
+	struct tenet_ring *prod = steer == CFG_STEER_CPU ? &m->router_in[p->index].prod
+							 : &p->ingress.prod;
+	unsigned int loops = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (!m->stop_nic) {
+		int n = p->port.drv->rx(&p->port, f, MGR_BURST);
+		uint64_t bytes = 0;
+
+		if (n == -ENODATA) {
+			__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+			break;
+		}
+		if (n <= 0) {
+			usleep(50);
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			struct tenet_pkt_info pi;
+			struct tenet_action act;
+			struct tenet_desc d = {.off = TENET_HEADROOM, .len = f[i].len,
+					       .port = (uint8_t)p->index};
+			struct xring *fill;
+			struct mgr_pool *mp;
+			unsigned int k;
+
+			bytes += f[i].len;
+			if (steer == CFG_STEER_NIC) {
+				enum tenet_pkt_err e = tenet_pkt_parse(f[i].data, f[i].len, &pi);
+
+				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
+					cnt_add(&p->parse_err[e], 1);
+					cnt_add(&p->drops[DROP_MALFORMED], 1);
+					continue;
+				}
+				if (!tenet_classifier_lookup(m->cls, &pi, (int)p->index, &act)) {
+					cnt_add(&p->drops[DROP_NO_RULE], 1);
+					continue;
+				}
+				mp = m->tenants[m->chains[act.chain].tenant].mp;
+				d.arg = (uint8_t)act.chain;
+				d.hash = tenet_flow_hash(&pi);
+				k = mp->index;
+				fill = &p->fill[k];
+			} else if (steer == CFG_STEER_SHARED) {
+				mp = &m->pools[0];
+				d.arg = UNCLASSIFIED;
+				k = 0;
+				fill = &p->fill[0];
+			} else {
+				mp = NULL;
+				k = 0;
+				fill = &m->router_fill[p->index];
+			}
+			if (!get_buf(m, fill, &st.cache[k], &p->stalls, &d.buf, &m->stop_nic))
+				break;
+			/* the DMA: the only write of the frame into host memory */
+			memcpy((uint8_t *)tenet_pool_buf(mp ? mp->pool : m->ingress_pool, d.buf) +
+				       d.off,
+			       f[i].data, f[i].len);
+			d.verdict = (uint8_t)k;
+			st.out[st.nb_out++] = d;
+		}
+		push(m, prod, st.out, &st.nb_out);
+		cnt_add(&p->rx_frames, (uint64_t)n);
+		cnt_add(&p->rx_bytes, bytes);
+		if ((++loops & 255) == 0)
+			__atomic_store_n(&p->nic_ns, thread_ns(), __ATOMIC_RELAXED);
+	}
+	push(m, prod, st.out, &st.nb_out);
+	__atomic_store_n(&p->nic_ns, thread_ns(), __ATOMIC_RELAXED);
+	/* buffers left in the local caches stay with the manager, marked empty:
+	 * the final drain frees them */
+	return NULL;
+}
+
+/*
+ * The CPU router (steer: cpu): a host thread that classifies every frame
+ * in the ingress pool and copies it into its tenant's pool - the work the
+ * NIC does in steer: nic. It owns the ingress pool's free list and keeps
+ * the NIC stages' ingress fill rings topped up.
+ */
+void *router_thread(void *arg)
+{
+	struct mgr *m = arg;
+	struct tenet_pool *ip = m->ingress_pool;
+	struct nic_state st;
+	unsigned int loops = 0, idle = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (!m->stop_nic) {
+		unsigned int work = 0;
+
+		for (unsigned int pi = 0; pi < m->cfg->nb_ports; pi++) {
+			struct mport *p = &m->ports[pi];
+			struct tenet_desc in[MGR_BURST];
+			unsigned int n;
+
+			if (!m->router_in[pi].mem)
+				continue;
+			/* keep the NIC stage's fill ring topped up from the ingress pool */
+			{
+				struct xring *r = &m->router_fill[pi];
+				uint32_t level = r->prod.head -
+						 __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
+				uint32_t bufs[MGR_BURST];
+
+				while (level + MGR_BURST <= MGR_FILL_TARGET) {
+					struct tenet_desc d[MGR_BURST];
+					unsigned int k = tenet_pool_alloc_burst(ip, bufs, MGR_BURST);
+
+					if (!k)
+						break;
+					for (unsigned int i = 0; i < k; i++)
+						d[i] = (struct tenet_desc){.buf = bufs[i]};
+					tenet_ring_enqueue_burst(&r->prod, d, k);
+					level += k;
+					work += k;
+				}
+			}
+			n = tenet_ring_dequeue_burst(&m->router_in[pi].cons, in, MGR_BURST);
+			work += n;
+			for (unsigned int i = 0; i < n; i++) {
+				const uint8_t *frame = (uint8_t *)tenet_pool_buf(ip, in[i].buf) +
+						       in[i].off;
+				struct tenet_pkt_info info;
+				struct tenet_action act;
+				enum tenet_pkt_err e = tenet_pkt_parse(frame, in[i].len, &info);
+				struct tenet_desc d = in[i];
+				struct mgr_pool *mp;
+
+				cnt_add(&m->router_pkts, 1);
+				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
+					cnt_add(&m->router_parse_err[e], 1);
+					cnt_add(&m->router_drops[DROP_MALFORMED], 1);
+				} else if (!tenet_classifier_lookup(m->cls, &info, (int)p->index,
+								    &act)) {
+					cnt_add(&m->router_drops[DROP_NO_RULE], 1);
+				} else {
+					mp = m->tenants[m->chains[act.chain].tenant].mp;
+					if (!get_buf(m, &m->router_tfill[mp->index],
+						     &st.cache[mp->index], &m->router_stalls, &d.buf,
+						     &m->stop_nic)) {
+						tenet_pool_free_bulk(ip, &in[i].buf, 1);
+						cnt_add(&m->router_drops[DROP_SHUTDOWN], 1);
+						continue;
+					}
+					/* the second copy that steer: nic avoids */
+					memcpy((uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off, frame,
+					       d.len);
+					d.arg = (uint8_t)act.chain;
+					d.hash = tenet_flow_hash(&info);
+					d.verdict = (uint8_t)mp->index;
+					st.out[st.nb_out++] = d;
+				}
+				tenet_pool_free_bulk(ip, &in[i].buf, 1);
+			}
+			push(m, &m->router_out.prod, st.out, &st.nb_out);
+		}
+		if ((++loops & 1023) == 0)
+			__atomic_store_n(&m->router_ns, thread_ns(), __ATOMIC_RELAXED);
+		if (work) {
+			idle = 0;
+		} else if (++idle > TENET_SPIN_POLLS && !m->poll) {
+			usleep(100);
+			idle = 0;
+		}
+	}
+	__atomic_store_n(&m->router_ns, thread_ns(), __ATOMIC_RELAXED);
+	return NULL;
+}
