@@ -57,7 +57,7 @@ int tenet_ring_bind_producer(struct tenet_ring *r, void *mem, size_t memlen, uin
 	r->head = ring_load_acquire(&r->shm->prod);
 	r->cached = ring_load_acquire(&r->shm->cons);
 	if (r->head - r->cached > r->size)
-		r->cached = r->head; /* garbage: assume full until a sane cons shows up */
+		r->cached = r->head - r->size; /* garbage: assume full until a sane cons shows up */
 	return 0;
 }
 

@@ -243,14 +243,22 @@ static inline unsigned int tenet_ring_dequeue_burst_guarded(struct tenet_ring *r
 	return n;
 }
 
-/* Number of descriptors a consumer could dequeue now (refreshes its view). */
+/*
+ * Number of descriptors a consumer could dequeue now (refreshes its view).
+ * A producer index that breaks the invariant reads as 0 and is not kept:
+ * the guarded dequeue trusts the cached view, so it must only ever hold a
+ * value that was checked.
+ */
 static inline uint32_t tenet_ring_count(struct tenet_ring *r)
 {
-	uint32_t avail;
+	/* acquire pairs with the producer's release of prod */
+	uint32_t prod = ring_load_acquire(&r->shm->prod);
+	uint32_t avail = prod - r->head;
 
-	r->cached = ring_load_acquire(&r->shm->prod);
-	avail = r->cached - r->head;
-	return avail > r->size ? 0 : avail;
+	if (avail > r->size)
+		return 0;
+	r->cached = prod;
+	return avail;
 }
 
 /* ---- manager-side validation --------------------------------------------- */
