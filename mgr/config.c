@@ -934,8 +934,8 @@ static int check_steer(struct ctx *c)
 		yaml_node_t *at = c->steer_node[late] ? c->steer_node[late] : c->port_node[late];
 
 		return fail(c, at,
-		            "port '%s' uses steer %s%s but port '%s' uses steer %s; the shared "
-		            "pool is platform-wide (one pool for all tenants), so expected every "
+		            "port '%s' uses steer %s%s but port '%s' uses steer %s, and the shared "
+		            "pool is platform-wide (one pool for all tenants); expected every "
 		            "port to use steer shared, or none",
 		            cfg->ports[late].name, cfg_steer_name(cfg->ports[late].steer),
 		            c->steer_node[late] ? "" : " (the default)", cfg->ports[early].name,

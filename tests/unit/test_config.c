@@ -1,0 +1,625 @@
+/*
+ * Config loader tests: a full config lands in the right struct values
+ * (defaults, resolved names, address bytes), every kind of mistake is
+ * reported at the right FILE:LINE:COL with a message that says what, and
+ * the shipped demo config loads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mgr/config.h"
+
+static struct tenet_config *parse(const char *text, char *err, size_t errlen)
+{
+	return tenet_config_parse(text, strlen(text), "t.yaml", err, errlen);
+}
+
+static const uint8_t *v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	static uint8_t buf[16];
+
+	memset(buf, 0, sizeof(buf));
+	buf[0] = a;
+	buf[1] = b;
+	buf[2] = c;
+	buf[3] = d;
+	return buf;
+}
+
+static const char full[] =
+        "manager:\n"
+        "  socket_dir: /run/tenet-test\n"
+        "  poll: true\n"
+        "  stats_interval: 0.5\n"
+        "ports:\n"
+        "  - name: gen0\n"
+        "    driver: gen\n"
+        "    steer: cpu\n"
+        "    rate: 1e6\n"
+        "    count: 5000\n"
+        "    duration: 2.5\n"
+        "    size: [64, 1518]\n"
+        "    flows:\n"
+        "      - {src: 10.1.2.3/16, dst: 10.2.0.0/24, proto: tcp, sport: 1000-2000, dport: 80,\n"
+        "         vlan: 7, count: 100, weight: 3}\n"
+        "      - {src: '2001:db8::/32', dst: '2001:db8:1::1'}\n"
+        "    payload: {patterns: [attack, 'a\\x41\\\\b'], fraction: 0.25}\n"
+        "    seed: 42\n"
+        "  - {name: sink0, driver: sink}\n"
+        "  - {name: cap, driver: pcap, in: in.pcap, out: out.pcap, loop: yes, count: 10}\n"
+        "  - {name: eth, driver: afxdp, ifname: veth0, queue: 3, xdp_mode: generic}\n"
+        "  - {name: raw, driver: afpacket, ifname: veth1}\n"
+        "tenants:\n"
+        "  - name: alice\n"
+        "    uid: 1000\n"
+        "    gid: 100\n"
+        "    pool_bufs: 4096\n"
+        "    buf_size: 4096\n"
+        "    socket_mode: \"0600\"\n"
+        "  - name: bob\n"
+        "services:\n"
+        "  - name: scan\n"
+        "    tenant: alice\n"
+        "    command: build/nf/scan  --patterns   p.txt\n"
+        "    instances: 2\n"
+        "    restart: false\n"
+        "    patterns: p.txt\n"
+        "  - {name: fwd, tenant: alice, command: [build/nf/fwd, --burst, 32]}\n"
+        "  - {name: fwd, tenant: bob}\n"
+        "chains:\n"
+        "  - name: web\n"
+        "    match: {src: 10.1.0.0/16, dst: 10.2.0.0/16, proto: udp, sport: 53,\n"
+        "            dport: 1-1023, vlan: 0, port: gen0}\n"
+        "    hops:\n"
+        "      - {service: alice/scan, on: nic}\n"
+        "      - alice/fwd\n"
+        "      - bob/fwd\n"
+        "    output: sink0\n"
+        "    on_failure: skip\n"
+        "  - name: v6\n"
+        "    match: {dst: '2001:db8:ff::/48', proto: 58}\n"
+        "    priority: -5\n"
+        "    hops: [bob/fwd]\n"
+        "  - name: all\n"
+        "    hops: [{service: alice/scan, on: nic}]\n"
+        "    output: cap\n"
+        "default: all\n";
+
+static void test_full(void **state)
+{
+	struct tenet_config *c;
+	char err[512] = "";
+
+	(void)state;
+	c = parse(full, err, sizeof(err));
+	assert_non_null(c);
+	assert_string_equal(err, "");
+	assert_string_equal(c->path, "t.yaml");
+
+	assert_string_equal(c->mgr.socket_dir, "/run/tenet-test");
+	assert_true(c->mgr.poll);
+	assert_true(c->mgr.stats_interval == 0.5);
+
+	assert_int_equal(c->nb_ports, 5);
+	const struct cfg_port *g = &c->ports[0];
+	assert_string_equal(g->name, "gen0");
+	assert_int_equal(g->driver, CFG_DRV_GEN);
+	assert_int_equal(g->steer, CFG_STEER_CPU);
+	assert_int_equal(g->line, 6);
+	assert_true(g->gen.rate_pps == 1e6);
+	assert_int_equal(g->gen.count, 5000);
+	assert_true(g->gen.duration == 2.5);
+	assert_int_equal(g->gen.nb_sizes, 2);
+	assert_int_equal(g->gen.sizes[0], 64);
+	assert_int_equal(g->gen.sizes[1], 1518);
+	assert_false(g->gen.imix);
+	assert_int_equal(g->gen.seed, 42);
+	assert_int_equal(g->gen.nb_flows, 2);
+	const struct cfg_gen_flow *f = &g->gen.flows[0];
+	assert_int_equal(f->family, 4);
+	assert_memory_equal(f->src, v4(10, 1, 0, 0), 16); /* host bits cleared */
+	assert_int_equal(f->src_plen, 16);
+	assert_memory_equal(f->dst, v4(10, 2, 0, 0), 16);
+	assert_int_equal(f->dst_plen, 24);
+	assert_int_equal(f->proto, 6);
+	assert_int_equal(f->sport_lo, 1000);
+	assert_int_equal(f->sport_hi, 2000);
+	assert_int_equal(f->dport_lo, 80);
+	assert_int_equal(f->dport_hi, 80);
+	assert_int_equal(f->vlan, 7);
+	assert_int_equal(f->count, 100);
+	assert_int_equal(f->weight, 3);
+	f = &g->gen.flows[1];
+	static const uint8_t db8[16] = {0x20, 0x01, 0x0d, 0xb8};
+	static const uint8_t db8_1_1[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, [15] = 1};
+	assert_int_equal(f->family, 6);
+	assert_memory_equal(f->src, db8, 16);
+	assert_int_equal(f->src_plen, 32);
+	assert_memory_equal(f->dst, db8_1_1, 16);
+	assert_int_equal(f->dst_plen, 128);
+	assert_int_equal(f->proto, 17); /* flow defaults */
+	assert_int_equal(f->sport_lo, 1024);
+	assert_int_equal(f->sport_hi, 65535);
+	assert_int_equal(f->vlan, 0);
+	assert_int_equal(f->count, 1);
+	assert_int_equal(f->weight, 1);
+	assert_int_equal(g->gen.nb_patterns, 2);
+	assert_string_equal(g->gen.patterns[0], "attack");
+	assert_string_equal(g->gen.patterns[1], "aA\\b");
+	assert_true(g->gen.pattern_fraction == 0.25);
+
+	assert_string_equal(c->ports[1].name, "sink0");
+	assert_int_equal(c->ports[1].driver, CFG_DRV_SINK);
+	assert_int_equal(c->ports[1].steer, CFG_STEER_NIC);
+	const struct cfg_port *p = &c->ports[2];
+	assert_int_equal(p->driver, CFG_DRV_PCAP);
+	assert_string_equal(p->pcap_in, "in.pcap");
+	assert_string_equal(p->pcap_out, "out.pcap");
+	assert_true(p->pcap_loop);
+	assert_int_equal(p->gen.count, 10);
+	p = &c->ports[3];
+	assert_int_equal(p->driver, CFG_DRV_AFXDP);
+	assert_string_equal(p->ifname, "veth0");
+	assert_int_equal(p->queue, 3);
+	assert_string_equal(p->xdp_mode, "generic");
+	p = &c->ports[4];
+	assert_int_equal(p->driver, CFG_DRV_AFPACKET);
+	assert_string_equal(p->ifname, "veth1");
+	assert_int_equal(p->queue, 0);
+	assert_string_equal(p->xdp_mode, "native");
+
+	assert_int_equal(c->nb_tenants, 2);
+	const struct cfg_tenant *t = &c->tenants[0];
+	assert_string_equal(t->name, "alice");
+	assert_true(t->has_uid && t->has_gid);
+	assert_int_equal(t->uid, 1000);
+	assert_int_equal(t->gid, 100);
+	assert_int_equal(t->pool_bufs, 4096);
+	assert_int_equal(t->buf_size, 4096);
+	assert_int_equal(t->socket_mode, 0600);
+	t = &c->tenants[1];
+	assert_string_equal(t->name, "bob");
+	assert_false(t->has_uid || t->has_gid);
+	assert_int_equal(t->pool_bufs, 8192);
+	assert_int_equal(t->buf_size, 2048);
+	assert_int_equal(t->socket_mode, 0660);
+
+	assert_int_equal(c->nb_services, 3);
+	const struct cfg_service *s = &c->services[0];
+	assert_string_equal(s->name, "scan");
+	assert_int_equal(s->tenant, 0);
+	assert_string_equal(s->argv[0], "build/nf/scan");
+	assert_string_equal(s->argv[1], "--patterns");
+	assert_string_equal(s->argv[2], "p.txt");
+	assert_null(s->argv[3]);
+	assert_int_equal(s->instances, 2);
+	assert_false(s->restart);
+	assert_string_equal(s->patterns, "p.txt");
+	s = &c->services[1];
+	assert_string_equal(s->argv[2], "32");
+	assert_null(s->argv[3]);
+	assert_int_equal(s->instances, 1);
+	assert_true(s->restart);
+	s = &c->services[2];
+	assert_string_equal(s->name, "fwd");
+	assert_int_equal(s->tenant, 1);
+	assert_null(s->argv[0]);
+	assert_string_equal(s->patterns, "");
+
+	assert_int_equal(c->nb_chains, 3);
+	const struct cfg_chain *ch = &c->chains[0];
+	assert_string_equal(ch->name, "web");
+	assert_int_equal(ch->match.family, 4);
+	assert_memory_equal(ch->match.src, v4(10, 1, 0, 0), 16);
+	assert_int_equal(ch->match.src_plen, 16);
+	assert_memory_equal(ch->match.dst, v4(10, 2, 0, 0), 16);
+	assert_int_equal(ch->match.dst_plen, 16);
+	assert_int_equal(ch->match.proto, 17);
+	assert_int_equal(ch->match.sport_lo, 53);
+	assert_int_equal(ch->match.sport_hi, 53);
+	assert_int_equal(ch->match.dport_lo, 1);
+	assert_int_equal(ch->match.dport_hi, 1023);
+	assert_int_equal(ch->match.vlan, 0);
+	assert_int_equal(ch->match.in_port, 0);
+	assert_int_equal(ch->priority, 0);
+	assert_int_equal(ch->nb_hops, 3);
+	assert_int_equal(ch->hops[0].service, 0);
+	assert_int_equal(ch->hops[0].on, CFG_ON_NIC);
+	assert_int_equal(ch->hops[1].service, 1);
+	assert_int_equal(ch->hops[1].on, CFG_ON_HOST);
+	assert_int_equal(ch->hops[2].service, 2);
+	assert_int_equal(ch->tenant, 0); /* first host hop: alice/fwd */
+	assert_int_equal(ch->output, 1);
+	assert_int_equal(ch->on_failure, CFG_FAIL_SKIP);
+
+	ch = &c->chains[1];
+	static const uint8_t ff[16] = {0x20, 0x01, 0x0d, 0xb8, 0x00, 0xff};
+	assert_int_equal(ch->match.family, 6);
+	assert_int_equal(ch->match.src_plen, 0);
+	assert_memory_equal(ch->match.dst, ff, 16);
+	assert_int_equal(ch->match.dst_plen, 48);
+	assert_int_equal(ch->match.proto, 58);
+	assert_int_equal(ch->match.sport_lo, 0);
+	assert_int_equal(ch->match.sport_hi, 65535);
+	assert_int_equal(ch->match.vlan, TENET_ANY);
+	assert_int_equal(ch->match.in_port, TENET_ANY);
+	assert_int_equal(ch->priority, -5);
+	assert_int_equal(ch->tenant, 1);
+	assert_int_equal(ch->output, -1);
+	assert_int_equal(ch->on_failure, CFG_FAIL_DROP);
+
+	ch = &c->chains[2];
+	assert_int_equal(ch->match.family, 0);
+	assert_int_equal(ch->match.proto, TENET_ANY);
+	assert_int_equal(ch->match.dport_hi, 65535);
+	assert_int_equal(ch->priority, 2);
+	assert_int_equal(ch->tenant, 0); /* all hops on nic: the first hop's */
+	assert_int_equal(ch->output, 2);
+	assert_int_equal(c->default_chain, 2);
+
+	tenet_config_free(c);
+}
+
+static void test_defaults(void **state)
+{
+	struct tenet_config *c;
+	char err[256], want[300];
+
+	(void)state;
+	setenv("XDG_RUNTIME_DIR", "/run/user/1234", 1);
+	c = parse("ports:\n  - {name: g, driver: gen}\n", err, sizeof(err));
+	assert_non_null(c);
+	assert_string_equal(c->mgr.socket_dir, "/run/user/1234/tenet");
+	assert_false(c->mgr.poll);
+	assert_true(c->mgr.stats_interval == 1);
+	assert_int_equal(c->ports[0].steer, CFG_STEER_NIC);
+	assert_true(c->ports[0].gen.rate_pps == 0);
+	assert_int_equal(c->ports[0].gen.count, 0);
+	assert_int_equal(c->ports[0].gen.nb_sizes, 1);
+	assert_int_equal(c->ports[0].gen.sizes[0], 64);
+	assert_int_equal(c->ports[0].gen.seed, 1);
+	assert_int_equal(c->ports[0].gen.nb_flows, 1);
+	assert_int_equal(c->ports[0].gen.nb_patterns, 0);
+	assert_int_equal(c->nb_tenants, 0);
+	assert_int_equal(c->nb_chains, 0);
+	assert_int_equal(c->default_chain, -1);
+	tenet_config_free(c);
+
+	unsetenv("XDG_RUNTIME_DIR");
+	c = parse("manager: {stats_interval: 0}\nports:\n  - {name: g, driver: gen, size: imix}\n",
+	          err, sizeof(err));
+	assert_non_null(c);
+	snprintf(want, sizeof(want), "/tmp/tenet-%u", (unsigned int)getuid());
+	assert_string_equal(c->mgr.socket_dir, want);
+	assert_true(c->mgr.stats_interval == 0);
+	assert_true(c->ports[0].gen.imix);
+	assert_int_equal(c->ports[0].gen.nb_sizes, 3);
+	assert_int_equal(c->ports[0].gen.sizes[1], 570);
+	tenet_config_free(c);
+}
+
+/* steer shared everywhere is fine; a sink that does not say follows the platform */
+static void test_shared(void **state)
+{
+	struct tenet_config *c;
+	char err[256];
+
+	(void)state;
+	c = parse("ports:\n"
+	          "  - {name: g, driver: gen, steer: shared}\n"
+	          "  - {name: s, driver: sink}\n",
+	          err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->ports[0].steer, CFG_STEER_SHARED);
+	assert_int_equal(c->ports[1].steer, CFG_STEER_SHARED);
+	assert_string_equal(cfg_steer_name(c->ports[1].steer), "shared");
+	assert_string_equal(cfg_driver_name(c->ports[1].driver), "sink");
+	tenet_config_free(c);
+}
+
+/* socket_mode is always octal: 660, 0660, "0660" and 0o660 agree */
+static void test_socket_mode(void **state)
+{
+	static const char *const forms[] = {"660", "0660", "\"0660\"", "0o660"};
+	char text[128], err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct tenet_config *c;
+
+		snprintf(text, sizeof(text), "tenants:\n  - {name: a, socket_mode: %s}\n",
+		         forms[i]);
+		c = parse(text, err, sizeof(err));
+		assert_non_null(c);
+		assert_int_equal(c->tenants[0].socket_mode, 0660);
+		tenet_config_free(c);
+	}
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static const char base[] = "ports:\n"                                           /* 1 */
+                           "  - {name: gen0, driver: gen}\n"                    /* 2 */
+                           "  - {name: sink0, driver: sink}\n"                  /* 3 */
+                           "tenants:\n"                                         /* 4 */
+                           "  - {name: alice}\n"                                /* 5 */
+                           "  - {name: bob}\n"                                  /* 6 */
+                           "services:\n"                                        /* 7 */
+                           "  - {name: scan, tenant: alice, patterns: p.txt}\n" /* 8 */
+                           "  - {name: fwd, tenant: alice}\n"                   /* 9 */
+                           "  - {name: mon, tenant: bob}\n";                    /* 10 */
+
+struct bad_case {
+	const char *what;
+	const char *text; /* appended to base when with_base */
+	bool with_base;
+	const char *prefix; /* exact "t.yaml:LINE:COL: " */
+	const char *phrase; /* must appear in the message */
+};
+
+static const struct bad_case bad_cases[] = {
+        {"unknown top-level key", "chans: []\n", true, "t.yaml:11:1: ", "unknown key 'chans'"},
+        {"unknown key lists the allowed ones", "tenants:\n  - {name: a, pool: 4}\n", false,
+         "t.yaml:2:15: ", "expected one of: name, uid, gid, pool_bufs, buf_size, socket_mode"},
+        {"driver key on another driver", "ports:\n  - name: p\n    driver: sink\n    rate: 5\n",
+         false, "t.yaml:4:5: ", "key 'rate' is for driver gen, not sink"},
+        {"wrong type", "tenants:\n  - name: a\n    pool_bufs: lots\n", false,
+         "t.yaml:3:16: ", "bad value for pool_bufs: 'lots'; expected an integer in 64..1048576"},
+        {"wrong type: list for bool", "manager:\n  poll: [1]\n", false,
+         "t.yaml:2:9: ", "bad value for poll: a list; expected true or false"},
+        {"out of range", "tenants:\n  - {name: a, pool_bufs: 10}\n", false,
+         "t.yaml:2:26: ", "pool_bufs 10 is out of range"},
+        {"buf_size not a multiple of 64", "tenants:\n  - {name: a, buf_size: 1000}\n", false,
+         "t.yaml:2:25: ", "not a multiple of 64"},
+        {"bad CIDR", "chains:\n  - name: c\n    match: {src: 10.1.0.0/33}\n    hops: [bob/mon]\n",
+         true, "t.yaml:13:18: ", "bad CIDR 10.1.0.0/33 for src"},
+        {"bad CIDR text", "chains:\n  - {name: c, match: {dst: 10.1.x.0}, hops: [bob/mon]}\n", true,
+         "t.yaml:12:28: ", "bad CIDR 10.1.x.0 for dst"},
+        {"mixed families",
+         "chains:\n  - {name: c, match: {src: 10.0.0.0/8, dst: '::1'}, hops: [bob/mon]}\n", true,
+         "t.yaml:12:45: ", "expected the same address family"},
+        {"unknown service in hop", "chains:\n  - name: c\n    hops: [alice/scan, alice/nope]\n",
+         true, "t.yaml:13:24: ",
+         "unknown service 'alice/nope' in hop; expected one of: alice/scan, alice/fwd, bob/mon"},
+        {"unknown tenant in hop", "chains:\n  - {name: c, hops: [carol/scan]}\n", true,
+         "t.yaml:12:22: ", "unknown tenant 'carol' in hop 'carol/scan'"},
+        {"hop without a tenant", "chains:\n  - {name: c, hops: [scan]}\n", true,
+         "t.yaml:12:22: ", "expected TENANT/SERVICE"},
+        {"unknown output port", "chains:\n  - {name: c, hops: [bob/mon], output: sink1}\n", true,
+         "t.yaml:12:40: ", "unknown port 'sink1' for output; expected one of: gen0, sink0"},
+        {"output to a port that cannot transmit",
+         "chains:\n  - {name: c, hops: [bob/mon], output: gen0}\n", true,
+         "t.yaml:12:40: ", "cannot transmit"},
+        {"unknown rule port", "chains:\n  - {name: c, match: {port: eth9}, hops: [bob/mon]}\n",
+         true, "t.yaml:12:29: ", "unknown port 'eth9' for port"},
+        {"duplicate tenant", "tenants:\n  - name: alice\n  - name: bob\n  - name: alice\n", false,
+         "t.yaml:4:11: ", "duplicate tenant name 'alice' (first at line 2)"},
+        {"duplicate service in a tenant", "  - {name: fwd, tenant: alice}\n", true,
+         "t.yaml:11:12: ", "duplicate service 'alice/fwd' (first at line 9)"},
+        {"duplicate key", "tenants:\n  - name: a\n    name: b\n", false,
+         "t.yaml:3:5: ", "duplicate key 'name' in tenant"},
+        {"on: nic not leading",
+         "chains:\n  - name: c\n    hops:\n      - alice/fwd\n      - {service: alice/scan, on: "
+         "nic}\n",
+         true, "t.yaml:15:35: ", "expected on: nic only on the leading hops"},
+        {"on: nic without patterns",
+         "chains:\n  - {name: c, hops: [{service: alice/fwd, on: nic}]}\n", true,
+         "t.yaml:12:47: ", "service alice/fwd has no patterns file"},
+        {"bad on", "chains:\n  - {name: c, hops: [{service: alice/scan, on: fpga}]}\n", true,
+         "t.yaml:12:48: ", "bad value for on: 'fpga'; expected one of: host, nic"},
+        {"bad size", "ports:\n  - {name: g, driver: gen, size: 40}\n", false,
+         "t.yaml:2:34: ", "bad size 40; expected an integer in 60..1518, a list of them, or imix"},
+        {"bad size in list", "ports:\n  - {name: g, driver: gen, size: [64, 2000]}\n", false,
+         "t.yaml:2:39: ", "bad size '2000' in list"},
+        {"bad port range",
+         "ports:\n  - name: g\n    driver: gen\n    flows:\n      - {src: 10.0.0.0/8, dst: "
+         "10.1.0.0/16, "
+         "sport: 2000-1000}\n",
+         false, "t.yaml:5:52: ", "bad port range 2000-1000 for sport"},
+        {"port out of range", "chains:\n  - {name: c, match: {dport: 70000}, hops: [bob/mon]}\n",
+         true, "t.yaml:12:30: ", "bad port range 70000 for dport"},
+        {"too many flows for the ranges",
+         "ports:\n  - name: g\n    driver: gen\n    flows: [{src: 10.0.0.1, dst: 10.0.0.2, sport: "
+         "5, "
+         "dport: 6, count: 2}]\n",
+         false, "t.yaml:4:71: ", "count 2 is more than the 1 distinct flows"},
+        {"bad steer", "ports:\n  - {name: g, driver: gen, steer: fast}\n", false,
+         "t.yaml:2:35: ", "bad value for steer: 'fast'; expected one of: nic, cpu, shared"},
+        {"shared mixed with nic",
+         "ports:\n  - {name: a, driver: gen, steer: shared}\n  - {name: b, driver: gen, steer: "
+         "nic}\n",
+         false, "t.yaml:3:35: ", "the shared pool is platform-wide"},
+        {"shared mixed with a defaulted nic",
+         "ports:\n  - {name: a, driver: gen}\n  - {name: b, driver: pcap, in: x, steer: shared}\n",
+         false, "t.yaml:3:43: ", "port 'b' uses steer shared but port 'a' uses steer nic"},
+        {"bad driver", "ports:\n  - {name: g, driver: dpdk}\n", false,
+         "t.yaml:2:23: ", "expected one of: gen, sink, pcap, afpacket, afxdp"},
+        {"missing driver", "ports:\n  - name: g\n    steer: nic\n", false,
+         "t.yaml:2:5: ", "missing required key 'driver' in port"},
+        {"missing ifname", "ports:\n  - {name: x, driver: afxdp}\n", false,
+         "t.yaml:2:5: ", "missing required key 'ifname' in afxdp port"},
+        {"missing tenant of a service", "services:\n  - {name: s}\n", false,
+         "t.yaml:2:5: ", "missing required key 'tenant' in service"},
+        {"unknown tenant of a service",
+         "tenants: [{name: a}]\nservices:\n  - {name: s, tenant: b}\n", false,
+         "t.yaml:3:23: ", "unknown tenant 'b' for service; expected one of: a"},
+        {"missing hops", "chains:\n  - name: c\n    output: sink0\n", true,
+         "t.yaml:12:5: ", "missing required key 'hops' in chain 'c'"},
+        {"empty hops", "chains:\n  - {name: c, hops: []}\n", true,
+         "t.yaml:12:21: ", "chain 'c' has no hops"},
+        {"too many hops",
+         "chains:\n  - {name: c, hops: [bob/mon, bob/mon, bob/mon, bob/mon, bob/mon, bob/mon, "
+         "bob/mon, bob/mon, bob/mon]}\n",
+         true, "t.yaml:12:94: ", "too many hops (9); expected at most 8"},
+        {"bad default chain", "chains:\n  - {name: c, hops: [bob/mon]}\ndefault: d\n", true,
+         "t.yaml:13:10: ", "unknown chain 'd' for default; expected drop or one of, c"},
+        {"bad on_failure", "chains:\n  - {name: c, hops: [bob/mon], on_failure: retry}\n", true,
+         "t.yaml:12:44: ", "expected one of: drop, skip"},
+        {"bad proto", "chains:\n  - {name: c, match: {proto: sctpx}, hops: [bob/mon]}\n", true,
+         "t.yaml:12:30: ", "bad value for proto: 'sctpx'"},
+        {"bad name", "tenants:\n  - {name: a/b}\n", false,
+         "t.yaml:2:12: ", "bad name 'a/b': character '/' not allowed"},
+        {"bad pattern escape",
+         "ports:\n  - {name: g, driver: gen, payload: {patterns: ['ab\\q']}}\n", false,
+         "t.yaml:2:49: ", "bad escape in pattern"},
+        {"fraction out of range",
+         "ports:\n  - {name: g, driver: gen, payload: {patterns: [x], fraction: 2}}\n", false,
+         "t.yaml:2:63: ", "fraction 2 is out of range; expected a number in 0..1"},
+        {"section of the wrong type", "ports: {name: g}\n", false,
+         "t.yaml:1:8: ", "bad value for ports: a mapping; expected a list of ports"},
+        {"YAML syntax: unclosed flow list", "ports: [a, b\n", false,
+         "t.yaml:2:1: ", "YAML syntax error: did not find expected ',' or ']'"},
+        {"YAML syntax: tab indent", "tenants:\n\t- name: a\n", false,
+         "t.yaml:2:1: ", "YAML syntax error: found character that cannot start any token"},
+        {"two documents", "tenants: []\n---\ntenants: []\n", false,
+         "t.yaml:3:1: ", "a second YAML document"},
+        {"empty config", "", false, "t.yaml:1:1: ", "the config is empty"},
+        {"root not a mapping", "- a\n", false, "t.yaml:1:1: ", "the config is a list"},
+        {"too many ports",
+         "ports: [{name: p0, driver: sink}, {name: p1, driver: sink}, {name: p2, driver: sink},\n"
+         " {name: p3, driver: sink}, {name: p4, driver: sink}, {name: p5, driver: sink},\n"
+         " {name: p6, driver: sink}, {name: p7, driver: sink}, {name: p8, driver: sink},\n"
+         " {name: p9, driver: sink}, {name: p10, driver: sink}, {name: p11, driver: sink},\n"
+         " {name: p12, driver: sink}, {name: p13, driver: sink}, {name: p14, driver: sink},\n"
+         " {name: p15, driver: sink}, {name: p16, driver: sink}]\n",
+         false, "t.yaml:6:29: ", "too many ports; expected at most 16"},
+};
+
+/* One cmocka test per case: the state is the case. */
+static void test_bad(void **state)
+{
+	const struct bad_case *b = *state;
+	char text[2048], err[512];
+	struct tenet_config *c;
+
+	snprintf(text, sizeof(text), "%s%s", b->with_base ? base : "", b->text);
+	memset(err, 'x', sizeof(err));
+	c = parse(text, err, sizeof(err));
+	if (c) {
+		tenet_config_free(c);
+		fail_msg("accepted; wanted %s... %s", b->prefix, b->phrase);
+	}
+	if (strncmp(err, b->prefix, strlen(b->prefix)) || !strstr(err, b->phrase) ||
+	    !strstr(err, "; expected") || strchr(err, '\n'))
+		fail_msg("got:    %s\n  wanted: %s... %s", err, b->prefix, b->phrase);
+}
+
+/* the base of the error cases is itself valid */
+static void test_base_valid(void **state)
+{
+	char err[256];
+	struct tenet_config *c = parse(base, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(c);
+	tenet_config_free(c);
+}
+
+static void test_small_err_buffer(void **state)
+{
+	char err[12];
+
+	(void)state;
+	assert_null(parse("tenants: [{name: a, pool_bufs: lots}]\n", err, sizeof(err)));
+	assert_string_equal(err, "t.yaml:1:32");
+	assert_null(parse("tenants: [{name: a, pool_bufs: lots}]\n", NULL, 0));
+}
+
+static void test_load(void **state)
+{
+	char err[512];
+	struct tenet_config *c;
+
+	(void)state;
+	c = tenet_config_load("examples/no-such-config.yaml", err, sizeof(err));
+	assert_null(c);
+	assert_non_null(strstr(err, "examples/no-such-config.yaml: cannot read config: No such "
+	                            "file or directory"));
+
+	/* positions in a file name the file */
+	c = tenet_config_load("examples/patterns.txt", err, sizeof(err));
+	assert_null(c);
+	assert_non_null(strstr(err, "examples/patterns.txt:"));
+}
+
+static void test_demo(void **state)
+{
+	char err[512] = "";
+	struct tenet_config *c;
+
+	(void)state;
+	c = tenet_config_load("examples/demo.yaml", err, sizeof(err));
+	if (!c)
+		print_error("%s\n", err);
+	assert_non_null(c);
+	assert_string_equal(c->path, "examples/demo.yaml");
+	assert_int_equal(c->nb_ports, 2);
+	assert_string_equal(c->ports[0].name, "gen0");
+	assert_int_equal(c->ports[0].driver, CFG_DRV_GEN);
+	assert_int_equal(c->ports[0].steer, CFG_STEER_NIC);
+	assert_true(c->ports[0].gen.duration == 10);
+	assert_true(c->ports[0].gen.rate_pps == 0);
+	assert_int_equal(c->ports[0].gen.nb_flows, 2);
+	assert_memory_equal(c->ports[0].gen.flows[0].src, v4(10, 1, 0, 0), 16);
+	assert_memory_equal(c->ports[0].gen.flows[1].dst, v4(10, 4, 0, 0), 16);
+	assert_string_equal(c->ports[0].gen.patterns[0], "attack");
+	assert_true(c->ports[0].gen.pattern_fraction == 0.01);
+	assert_int_equal(c->ports[1].driver, CFG_DRV_SINK);
+
+	assert_int_equal(c->nb_tenants, 2);
+	assert_string_equal(c->tenants[0].name, "alice");
+	assert_string_equal(c->tenants[1].name, "bob");
+	assert_int_equal(c->nb_services, 3);
+	assert_string_equal(c->services[0].argv[0], "build/nf/scan");
+	assert_string_equal(c->services[0].argv[2], "examples/patterns.txt");
+
+	assert_int_equal(c->nb_chains, 2);
+	const struct cfg_chain *ch = &c->chains[0];
+	assert_string_equal(ch->name, "alice-web");
+	assert_int_equal(ch->nb_hops, 3);
+	assert_string_equal(c->services[ch->hops[0].service].name, "scan");
+	assert_string_equal(c->services[ch->hops[1].service].name, "fwd");
+	assert_string_equal(c->services[ch->hops[2].service].name, "monitor");
+	assert_int_equal(ch->tenant, 0);
+	assert_int_equal(ch->output, 1);
+	assert_memory_equal(ch->match.src, v4(10, 1, 0, 0), 16);
+	assert_int_equal(ch->match.src_plen, 16);
+	ch = &c->chains[1];
+	assert_string_equal(ch->name, "bob-all");
+	assert_int_equal(ch->tenant, 1);
+	assert_int_equal(ch->nb_hops, 1);
+	assert_int_equal(ch->output, 1);
+	assert_int_equal(c->default_chain, -1);
+	tenet_config_free(c);
+}
+
+int main(void)
+{
+	static const struct CMUnitTest fixed[] = {
+	        cmocka_unit_test(test_full),       cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_shared),     cmocka_unit_test(test_socket_mode),
+	        cmocka_unit_test(test_base_valid), cmocka_unit_test(test_small_err_buffer),
+	        cmocka_unit_test(test_load),       cmocka_unit_test(test_demo),
+	};
+	enum { NB_FIXED = sizeof(fixed) / sizeof(fixed[0]) };
+	enum { NB_BAD = sizeof(bad_cases) / sizeof(bad_cases[0]) };
+	struct CMUnitTest tests[NB_FIXED + NB_BAD];
+
+	memcpy(tests, fixed, sizeof(fixed));
+	for (size_t i = 0; i < NB_BAD; i++) {
+		struct CMUnitTest t =
+		        cmocka_unit_test_prestate(test_bad, (void *)(uintptr_t)&bad_cases[i]);
+
+		t.name = bad_cases[i].what;
+		tests[NB_FIXED + i] = t;
+	}
+	return _cmocka_run_group_tests("config", tests, NB_FIXED + NB_BAD, NULL, NULL);
+}
