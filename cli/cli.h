@@ -2,6 +2,7 @@
 #ifndef TENET_CLI_H
 #define TENET_CLI_H
 
+int cli_run(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_bench_ring(int argc, char **argv);
 

@@ -12,6 +12,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: tenet COMMAND [ARGS]\n"
 		   "\n"
 		   "commands:\n"
+		   "  run CONFIG   start the manager (tenet run --help)\n"
 		   "  bench NAME   run a benchmark scenario (tenet bench --help)\n"
 		   "\n"
 		   "tenet COMMAND --help shows the options of a command.\n");
@@ -27,6 +28,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (!strcmp(argv[1], "run"))
+		return cli_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bench"))
 		return cli_bench(argc - 1, argv + 1);
 	fprintf(stderr, "tenet: unknown command '%s'\n", argv[1]);

@@ -98,6 +98,7 @@ struct nf {
 	uint16_t id;
 	enum nf_state state;      /* written by control; LIVE once dispatch adopts it */
 	bool in_dispatch;         /* dispatch: listed in its service's instances */
+	bool ever_used;
 	unsigned int service;
 	unsigned int instance;
 	pid_t pid;                /* as the NF said in its hello (informational) */

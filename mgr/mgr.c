@@ -1,0 +1,951 @@
+/*
+ * The manager's control plane: build the platform from the config, accept
+ * NF attachments on the tenants' control sockets, supervise the NFs it
+ * starts, print live statistics, and shut down so that every packet that
+ * entered is accounted for (delivered, or dropped with a reason).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/fdpass.h"
+#include "lib/proto.h"
+#include "lib/wait.h"
+#include "mgr/mgr.h"
+#include "tenet/log.h"
+
+#define EV_LISTEN 0x10000u /* epoll tags: listen socket of tenant i */
+#define EV_NF     0x20000u /* NF control connection of id i */
+#define EV_SIGNAL 0x30000u
+#define INGRESS_BUFS 4096u
+
+static const char *const drop_names[DROP_MAX] = {
+	[DROP_MALFORMED] = "malformed",       [DROP_NO_RULE] = "no_rule",
+	[DROP_NIC_SCAN] = "nic_scan",         [DROP_NO_BUFFER] = "no_buffer",
+	[DROP_NF_VERDICT] = "nf_verdict",     [DROP_NF_RX_FULL] = "nf_rx_full",
+	[DROP_NO_INSTANCE] = "no_instance",   [DROP_NF_GONE] = "nf_gone",
+	[DROP_NF_VIOLATION] = "nf_violation", [DROP_NO_OUTPUT] = "no_output",
+	[DROP_SHUTDOWN] = "shutdown",
+};
+
+const char *drop_reason_name(enum drop_reason r)
+{
+	return r < DROP_MAX ? drop_names[r] : "?";
+}
+
+double mgr_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- set-up ------------------------------------------------------------- */
+
+static int make_pool(struct mgr *m, const char *name, uint32_t nb, uint32_t size)
+{
+	struct mgr_pool *mp = &m->pools[m->nb_pools];
+
+	mp->pool = tenet_pool_create(name, nb, size, 0);
+	if (!mp->pool) {
+		tenet_log(TENET_LOG_ERR, "pool %s: %s", name, strerror(errno));
+		return -1;
+	}
+	mp->meta = calloc(nb, sizeof(*mp->meta));
+	if (!mp->meta)
+		return -1;
+	for (uint32_t b = 0; b < nb; b++)
+		mp->meta[b].chain = BUF_EMPTY;
+	mp->index = m->nb_pools++;
+	return 0;
+}
+
+static int setup_pools(struct mgr *m)
+{
+	const struct tenet_config *c = m->cfg;
+
+	if (m->shared) {
+		uint64_t total = 0;
+		uint32_t size = 0;
+
+		for (unsigned int t = 0; t < c->nb_tenants; t++) {
+			total += c->tenants[t].pool_bufs;
+			if (c->tenants[t].buf_size > size)
+				size = c->tenants[t].buf_size;
+		}
+		if (make_pool(m, "shared", (uint32_t)total, size))
+			return -1;
+		for (unsigned int t = 0; t < c->nb_tenants; t++)
+			m->tenants[t].mp = &m->pools[0];
+		return 0;
+	}
+	for (unsigned int t = 0; t < c->nb_tenants; t++) {
+		if (make_pool(m, c->tenants[t].name, c->tenants[t].pool_bufs,
+			      c->tenants[t].buf_size))
+			return -1;
+		m->tenants[t].mp = &m->pools[t];
+	}
+	return 0;
+}
+
+static int setup_classifier(struct mgr *m)
+{
+	const struct tenet_config *c = m->cfg;
+	struct tenet_action dflt;
+
+	if (c->default_chain >= 0) {
+		dflt.chain = (uint16_t)c->default_chain;
+		dflt.tenant = c->chains[c->default_chain].tenant;
+		dflt.rule_id = TENET_RULE_DEFAULT;
+	}
+	m->cls = tenet_classifier_create(c->default_chain >= 0 ? &dflt : NULL);
+	if (!m->cls)
+		return -1;
+	for (unsigned int i = 0; i < c->nb_chains; i++) {
+		const struct cfg_chain *cc = &c->chains[i];
+		struct tenet_rule r = {.id = i, .priority = cc->priority, .match = cc->match,
+				       .tenant = cc->tenant, .chain = (uint16_t)i};
+		int err = tenet_classifier_add(m->cls, &r);
+
+		if (err) {
+			tenet_log(TENET_LOG_ERR, "chain %s: rule refused: %s", cc->name,
+				  strerror(-err));
+			return -1;
+		}
+		m->chains[i].cfg = cc;
+		m->chains[i].tenant = cc->tenant;
+		for (unsigned int h = 0; h < cc->nb_hops && cc->hops[h].on == CFG_ON_NIC; h++)
+			m->chains[i].first_host_hop = h + 1;
+		if (m->chains[i].first_host_hop) {
+			tenet_log(TENET_LOG_ERR,
+				  "chain %s: 'on: nic' hops are not supported by this build yet",
+				  cc->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int setup_ports(struct mgr *m)
+{
+	const struct tenet_config *c = m->cfg;
+	char err[256];
+
+	for (unsigned int i = 0; i < c->nb_ports; i++) {
+		struct mport *p = &m->ports[i];
+		int rc;
+
+		p->cfg = &c->ports[i];
+		p->index = i;
+		p->port.cfg = p->cfg;
+		p->port.index = i;
+		p->port.drv = port_driver_find(p->cfg->driver);
+		if (!p->port.drv) {
+			tenet_log(TENET_LOG_ERR, "port %s: driver %s is not available in this build",
+				  p->cfg->name, cfg_driver_name(p->cfg->driver));
+			return -1;
+		}
+		err[0] = '\0';
+		rc = p->port.drv->open(&p->port, p->cfg, err, sizeof(err));
+		if (rc) {
+			tenet_log(TENET_LOG_ERR, "port %s: %s", p->cfg->name,
+				  err[0] ? err : strerror(-rc));
+			p->port.drv = NULL;
+			return -1;
+		}
+		if (!p->port.drv->rx)
+			continue;
+		if (p->cfg->steer == CFG_STEER_CPU) {
+			m->have_router = true;
+			if (xring_create(&m->router_in[i], MGR_FILL_SIZE) ||
+			    xring_create(&m->router_fill[i], MGR_FILL_SIZE))
+				return -1;
+			continue;
+		}
+		if (xring_create(&p->ingress, MGR_FILL_SIZE))
+			return -1;
+		for (unsigned int k = 0; k < m->nb_pools; k++)
+			if (xring_create(&p->fill[k], MGR_FILL_SIZE))
+				return -1;
+	}
+	if (m->have_router) {
+		m->ingress_pool = tenet_pool_create("ingress", INGRESS_BUFS, 0, 0);
+		if (!m->ingress_pool || xring_create(&m->router_out, MGR_FILL_SIZE))
+			return -1;
+		for (unsigned int k = 0; k < m->nb_pools; k++)
+			if (xring_create(&m->router_tfill[k], MGR_FILL_SIZE))
+				return -1;
+	}
+	return 0;
+}
+
+static int setup_sockets(struct mgr *m, int epfd)
+{
+	const struct tenet_config *c = m->cfg;
+	const char *dir = c->mgr.socket_dir;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		tenet_log(TENET_LOG_ERR, "socket_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (unsigned int t = 0; t < c->nb_tenants; t++) {
+		struct tenant *tn = &m->tenants[t];
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = EV_LISTEN | t};
+		int s;
+
+		snprintf(tn->sock_path, sizeof(tn->sock_path), "%s/%s.sock", dir, tn->cfg->name);
+		if (strlen(tn->sock_path) >= sizeof(sa.sun_path)) {
+			tenet_log(TENET_LOG_ERR, "socket path too long: %s", tn->sock_path);
+			return -1;
+		}
+		strcpy(sa.sun_path, tn->sock_path);
+		unlink(tn->sock_path); /* a stale socket of an earlier run */
+		s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 64) < 0) {
+			tenet_log(TENET_LOG_ERR, "control socket %s: %s", tn->sock_path,
+				  strerror(errno));
+			if (s >= 0)
+				close(s);
+			return -1;
+		}
+		tn->listen_fd = s;
+		if (chmod(tn->sock_path, tn->cfg->socket_mode) < 0 ||
+		    ((tn->cfg->has_uid || tn->cfg->has_gid) &&
+		     chown(tn->sock_path, tn->cfg->has_uid ? tn->cfg->uid : (uid_t)-1,
+			   tn->cfg->has_gid ? tn->cfg->gid : (gid_t)-1) < 0)) {
+			tenet_log(TENET_LOG_ERR, "control socket %s: %s", tn->sock_path,
+				  strerror(errno));
+			return -1;
+		}
+		epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev);
+	}
+	return 0;
+}
+
+/* ---- attach --------------------------------------------------------------- */
+
+static void reply_error(int s, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void reply_error(int s, int err, const char *fmt, ...)
+{
+	struct tenet_welcome w = {.magic = TENET_PROTO_MAGIC, .version = TENET_PROTO_VERSION,
+				  .status = -err};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w.msg, sizeof(w.msg), fmt, ap);
+	va_end(ap);
+	tenet_log(TENET_LOG_WARN, "attach refused: %s", w.msg);
+	tenet_fd_send(s, &w, sizeof(w), NULL, 0);
+}
+
+static void post_command(struct mgr *m, uint16_t id, bool add)
+{
+	pthread_mutex_lock(&m->cmd_lock);
+	if (add)
+		m->cmd_add[m->nb_add++] = id;
+	else
+		m->cmd_del[m->nb_del++] = id;
+	__atomic_store_n(&m->cmd_pending, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&m->cmd_lock);
+	tenet_event_signal(m->dispatch_efd);
+}
+
+/* Wait until the dispatcher has applied every posted command. */
+static void wait_commands(struct mgr *m)
+{
+	for (int i = 0; i < 20000 && __atomic_load_n(&m->cmd_pending, __ATOMIC_ACQUIRE); i++) {
+		tenet_event_signal(m->dispatch_efd);
+		usleep(100);
+	}
+}
+
+static void nf_release(struct nf *nf)
+{
+	if (nf->rings)
+		munmap(nf->rings, nf->rings_len);
+	if (nf->rings_fd >= 0)
+		close(nf->rings_fd);
+	if (nf->rx_efd >= 0)
+		close(nf->rx_efd);
+	if (nf->tx_efd >= 0)
+		close(nf->tx_efd);
+	if (nf->sock >= 0)
+		close(nf->sock);
+	nf->rings = NULL;
+	nf->rings_fd = nf->rx_efd = nf->tx_efd = nf->sock = -1;
+	nf->state = NF_FREE;
+}
+
+static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome *w)
+{
+	size_t ring_len = tenet_ring_memsize(MGR_RING_SIZE);
+	size_t tx_off = (ring_len + 4095) & ~(size_t)4095;
+
+	nf->rings_len = tx_off * 2;
+	nf->rings_fd = memfd_create("tenet-rings", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (nf->rings_fd < 0 || ftruncate(nf->rings_fd, (off_t)nf->rings_len) < 0 ||
+	    fcntl(nf->rings_fd, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL) < 0)
+		return -errno;
+	nf->rings = mmap(NULL, nf->rings_len, PROT_READ | PROT_WRITE, MAP_SHARED, nf->rings_fd, 0);
+	if (nf->rings == MAP_FAILED) {
+		nf->rings = NULL;
+		return -errno;
+	}
+	if (tenet_ring_init(nf->rings, MGR_RING_SIZE) ||
+	    tenet_ring_init((uint8_t *)nf->rings + tx_off, MGR_RING_SIZE) ||
+	    tenet_ring_bind_producer(&nf->rx, nf->rings, ring_len, MGR_RING_SIZE) ||
+	    tenet_ring_bind_consumer(&nf->tx, (uint8_t *)nf->rings + tx_off, ring_len,
+				     MGR_RING_SIZE))
+		return -EINVAL;
+	nf->rx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	nf->tx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (nf->rx_efd < 0 || nf->tx_efd < 0)
+		return -errno;
+	memset(&nf->rej, 0, sizeof(nf->rej));
+	nf->rx_pkts = nf->tx_pkts = nf->rx_full = nf->verdict_drop = nf->kicks = 0;
+	nf->reclaimed = 0;
+	nf->nb_out = 0;
+	nf->kick_armed = false;
+	w->ring_size = MGR_RING_SIZE;
+	w->rings_len = nf->rings_len;
+	w->tx_off = tx_off;
+	snprintf(w->tenant, sizeof(w->tenant), "%s", tn->cfg->name);
+	return 0;
+}
+
+static void handle_attach(struct mgr *m, unsigned int t, int epfd)
+{
+	struct tenant *tn = &m->tenants[t];
+	struct tenet_hello h;
+	struct tenet_welcome w = {.magic = TENET_PROTO_MAGIC, .version = TENET_PROTO_VERSION};
+	struct timeval tv = {.tv_sec = 2};
+	unsigned int nfds = 0, inst_used = 0;
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	struct service *svc = NULL;
+	struct nf *nf = NULL;
+	ssize_t n;
+	int s, err;
+
+	s = accept4(tn->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (s < 0)
+		return;
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if ((tn->cfg->has_uid || tn->cfg->has_gid) &&
+	    (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
+	     (tn->cfg->has_uid && cred.uid != tn->cfg->uid) ||
+	     (tn->cfg->has_gid && cred.gid != tn->cfg->gid))) {
+		reply_error(s, EACCES, "tenant %s: credentials uid %u gid %u are not allowed",
+			    tn->cfg->name, (unsigned)cred.uid, (unsigned)cred.gid);
+		goto out_close;
+	}
+	memset(&h, 0, sizeof(h));
+	n = tenet_fd_recv(s, &h, sizeof(h), NULL, &nfds);
+	if (n != (ssize_t)sizeof(h) || h.magic != TENET_PROTO_MAGIC) {
+		reply_error(s, EPROTO, "malformed hello (%zd bytes)", n);
+		goto out_close;
+	}
+	if (h.version != TENET_PROTO_VERSION) {
+		reply_error(s, EPROTO, "protocol version %u, the manager speaks version %u",
+			    h.version, TENET_PROTO_VERSION);
+		goto out_close;
+	}
+	h.service[sizeof(h.service) - 1] = '\0';
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
+		if (m->services[i].tenant == t && !strcmp(m->cfg->services[i].name, h.service))
+			svc = &m->services[i];
+	if (!svc) {
+		reply_error(s, ESRCH, "tenant %s has no service '%s'", tn->cfg->name, h.service);
+		goto out_close;
+	}
+	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
+		struct nf *o = &m->nfs[id];
+
+		if (o->state != NF_FREE && o->service == svc->index)
+			inst_used |= 1u << o->instance;
+		if (o->state == NF_FREE && (!nf || (nf->ever_used && !o->ever_used)))
+			nf = o; /* a fresh slot keeps the counters of a gone NF for the summary */
+	}
+	if (!nf || (unsigned int)__builtin_popcount(inst_used) >= svc->cfg->instances) {
+		reply_error(s, ENOSPC, "service %s/%s: all %u instances are attached",
+			    tn->cfg->name, svc->cfg->name, svc->cfg->instances);
+		goto out_close;
+	}
+	nf->service = svc->index;
+	nf->instance = (unsigned int)__builtin_ctz(~inst_used);
+	nf->pid = (pid_t)h.pid;
+	nf->sock = s;
+	err = nf_setup(nf, tn, &w);
+	if (err) {
+		reply_error(s, -err, "cannot set up rings: %s", strerror(-err));
+		nf->sock = -1;
+		nf_release(nf);
+		goto out_close;
+	}
+	w.nf_id = nf->id;
+	w.instance = (uint16_t)nf->instance;
+	w.flags = m->poll ? TENET_WELCOME_F_POLL : 0;
+	snprintf(w.service, sizeof(w.service), "%s", svc->cfg->name);
+	{
+		int fds[TENET_FD_COUNT] = {[TENET_FD_POOL] = tenet_pool_fd(tn->mp->pool),
+					   [TENET_FD_RINGS] = nf->rings_fd,
+					   [TENET_FD_RX_EVENT] = nf->rx_efd,
+					   [TENET_FD_TX_EVENT] = nf->tx_efd};
+
+		if (tenet_fd_send(s, &w, sizeof(w), fds, TENET_FD_COUNT)) {
+			nf_release(nf);
+			return;
+		}
+	}
+	nf->state = NF_LIVE;
+	nf->ever_used = true;
+	{
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = EV_NF | nf->id};
+
+		epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev);
+	}
+	post_command(m, nf->id, true);
+	tenet_log(TENET_LOG_INFO, "NF %s/%s#%u attached (id %u, pid %d)", tn->cfg->name,
+		  svc->cfg->name, nf->instance, nf->id, nf->pid);
+	return;
+
+out_close:
+	close(s);
+}
+
+static void nf_gone(struct mgr *m, struct nf *nf, int epfd, const char *why)
+{
+	const struct service *svc = &m->services[nf->service];
+
+	epoll_ctl(epfd, EPOLL_CTL_DEL, nf->sock, NULL);
+	post_command(m, nf->id, false);
+	wait_commands(m);
+	tenet_log(TENET_LOG_INFO, "NF %s/%s#%u %s; %llu buffers reclaimed",
+		  m->cfg->tenants[svc->tenant].name, svc->cfg->name, nf->instance, why,
+		  (unsigned long long)cnt_get(&nf->reclaimed));
+	nf_release(nf);
+}
+
+static void handle_nf_event(struct mgr *m, struct nf *nf, int epfd)
+{
+	struct tenet_msg msg;
+	ssize_t n = recv(nf->sock, &msg, sizeof(msg), MSG_DONTWAIT);
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n == sizeof(msg) && msg.magic == TENET_PROTO_MAGIC && msg.type == TENET_MSG_DETACH) {
+		nf_gone(m, nf, epfd, "detached");
+		return;
+	}
+	if (n > 0)
+		return; /* anything else from an NF is ignored */
+	nf_gone(m, nf, epfd, "disconnected (exited or crashed)");
+}
+
+/* ---- supervisor ---------------------------------------------------------- */
+
+static pid_t spawn(struct mgr *m, struct service *svc)
+{
+	const struct tenant *tn = &m->tenants[svc->tenant];
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		tenet_log(TENET_LOG_ERR, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		sigset_t all;
+
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		setenv("TENET_SOCKET", tn->sock_path, 1);
+		setenv("TENET_SERVICE", svc->cfg->name, 1);
+		setenv("TENET_TENANT", tn->cfg->name, 1);
+		if (tn->cfg->has_gid && setgid(tn->cfg->gid) < 0)
+			_exit(126);
+		if (tn->cfg->has_uid && setuid(tn->cfg->uid) < 0)
+			_exit(126);
+		execvp(svc->cfg->argv[0], svc->cfg->argv);
+		fprintf(stderr, "tenet: cannot start %s: %s\n", svc->cfg->argv[0], strerror(errno));
+		_exit(127);
+	}
+	return pid;
+}
+
+static void start_services(struct mgr *m)
+{
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
+		struct service *svc = &m->services[i];
+
+		if (!svc->cfg->argv[0])
+			continue;
+		for (unsigned int k = 0; k < svc->cfg->instances; k++)
+			svc->child[k] = spawn(m, svc);
+	}
+}
+
+static void reap(struct mgr *m, bool stopping)
+{
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
+			struct service *svc = &m->services[i];
+
+			for (unsigned int k = 0; k < svc->cfg->instances; k++) {
+				if (svc->child[k] != pid)
+					continue;
+				svc->child[k] = 0;
+				if (stopping)
+					continue;
+				if (WIFSIGNALED(status))
+					tenet_log(TENET_LOG_WARN, "NF %s/%s (pid %d) killed by signal %d",
+						  m->cfg->tenants[svc->tenant].name, svc->cfg->name,
+						  pid, WTERMSIG(status));
+				else
+					tenet_log(TENET_LOG_WARN, "NF %s/%s (pid %d) exited with %d",
+						  m->cfg->tenants[svc->tenant].name, svc->cfg->name,
+						  pid, WEXITSTATUS(status));
+				if (svc->cfg->restart && svc->restarts < 100) {
+					svc->restarts++;
+					svc->child[k] = spawn(m, svc);
+					tenet_log(TENET_LOG_INFO, "restarted as pid %d",
+						  svc->child[k]);
+				}
+			}
+		}
+	}
+}
+
+static unsigned int children_alive(struct mgr *m)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
+		for (unsigned int k = 0; k < m->services[i].cfg->instances; k++)
+			n += m->services[i].child[k] > 0;
+	return n;
+}
+
+static void signal_children(struct mgr *m, int sig)
+{
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
+		for (unsigned int k = 0; k < m->services[i].cfg->instances; k++)
+			if (m->services[i].child[k] > 0)
+				kill(m->services[i].child[k], sig);
+}
+
+/* Number of services started by the manager whose instances are not all attached. */
+static unsigned int services_waiting(struct mgr *m)
+{
+	unsigned int waiting = 0;
+
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
+		unsigned int live = 0;
+
+		if (!m->services[i].cfg->argv[0])
+			continue;
+		for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
+			live += m->nfs[id].state == NF_LIVE && m->nfs[id].service == i;
+		waiting += live < m->services[i].cfg->instances;
+	}
+	return waiting;
+}
+
+/* ---- accounting ----------------------------------------------------------- */
+
+uint64_t mgr_packets_in(struct mgr *m);
+uint64_t mgr_delivered(struct mgr *m);
+uint64_t mgr_dropped(struct mgr *m, enum drop_reason r);
+
+uint64_t mgr_packets_in(struct mgr *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		n += cnt_get(&m->ports[i].rx_frames);
+	return n;
+}
+
+uint64_t mgr_delivered(struct mgr *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		n += cnt_get(&m->ports[i].tx_frames);
+	return n;
+}
+
+uint64_t mgr_dropped(struct mgr *m, enum drop_reason r)
+{
+	uint64_t n = cnt_get(&m->drops[r]) + cnt_get(&m->router_drops[r]);
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		n += cnt_get(&m->ports[i].drops[r]);
+	return n;
+}
+
+static uint64_t in_flight(struct mgr *m)
+{
+	uint64_t out = mgr_delivered(m);
+
+	for (unsigned int r = 0; r < DROP_MAX; r++)
+		out += mgr_dropped(m, r);
+	return mgr_packets_in(m) - out;
+}
+
+static bool sources_done(struct mgr *m)
+{
+	bool any = false;
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		if (!m->ports[i].has_thread)
+			continue;
+		any = true;
+		if (!__atomic_load_n(&m->ports[i].done, __ATOMIC_ACQUIRE))
+			return false;
+	}
+	return any;
+}
+
+/* After every thread has stopped: free empty buffers, count packets still held. */
+static void final_drain(struct mgr *m)
+{
+	for (unsigned int k = 0; k < m->nb_pools; k++) {
+		struct mgr_pool *mp = &m->pools[k];
+
+		for (uint32_t b = 0; b < mp->pool->nb_bufs; b++) {
+			if (tenet_pool_owner(mp->pool, b) == TENET_OWNER_FREE)
+				continue;
+			if (mp->meta[b].chain != BUF_EMPTY) {
+				cnt_add(&m->drops[DROP_SHUTDOWN], 1);
+				cnt_add(&m->tenants[m->chains[mp->meta[b].chain].tenant].dropped, 1);
+			}
+			tenet_pool_set_owner(mp->pool, b, TENET_OWNER_MGR);
+			tenet_pool_free_bulk(mp->pool, &b, 1);
+		}
+	}
+	/* steer: cpu - frames the router never took are in flight too */
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		struct tenet_desc d[MGR_BURST];
+		unsigned int n;
+
+		if (!m->router_in[i].mem)
+			continue;
+		while ((n = tenet_ring_dequeue_burst(&m->router_in[i].cons, d, MGR_BURST)))
+			cnt_add(&m->drops[DROP_SHUTDOWN], n);
+	}
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static void teardown(struct mgr *m)
+{
+	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
+		if (m->nfs[id].state != NF_FREE)
+			nf_release(&m->nfs[id]);
+	for (unsigned int t = 0; t < m->cfg->nb_tenants; t++) {
+		if (m->tenants[t].listen_fd > 0) {
+			close(m->tenants[t].listen_fd);
+			unlink(m->tenants[t].sock_path);
+		}
+	}
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		struct mport *p = &m->ports[i];
+
+		if (p->port.drv && p->port.drv->close)
+			p->port.drv->close(&p->port);
+		xring_destroy(&p->ingress);
+		for (unsigned int k = 0; k < CFG_MAX_TENANTS; k++)
+			xring_destroy(&p->fill[k]);
+		xring_destroy(&m->router_in[i]);
+		xring_destroy(&m->router_fill[i]);
+	}
+	xring_destroy(&m->router_out);
+	for (unsigned int k = 0; k < CFG_MAX_TENANTS; k++)
+		xring_destroy(&m->router_tfill[k]);
+	for (unsigned int k = 0; k < m->nb_pools; k++) {
+		tenet_pool_destroy(m->pools[k].pool);
+		free(m->pools[k].meta);
+	}
+	tenet_pool_destroy(m->ingress_pool);
+	tenet_classifier_destroy(m->cls);
+	if (m->dispatch_efd >= 0)
+		close(m->dispatch_efd);
+	pthread_mutex_destroy(&m->cmd_lock);
+	tenet_config_free(m->cfg);
+	free(m);
+}
+
+int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
+	     int quiet)
+{
+	struct mgr *m = calloc(1, sizeof(*m));
+	struct nic_arg nargs[CFG_MAX_PORTS];
+	struct epoll_event ev;
+	sigset_t sigs;
+	char err[512];
+	double start, next_stats, last_stats, stop_at = 0;
+	bool stopping = false, drained_stop = false;
+	int epfd = -1, sfd = -1, rc = 1;
+	bool dispatch_started = false, router_started = false;
+
+	if (!m)
+		return 1;
+	pthread_mutex_init(&m->cmd_lock, NULL);
+	m->dispatch_efd = -1;
+	m->cfg = tenet_config_load(config_path, err, sizeof(err));
+	if (!m->cfg) {
+		fprintf(stderr, "tenet: %s\n", err);
+		free(m);
+		return 2;
+	}
+	m->poll = poll || m->cfg->mgr.poll;
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		m->shared |= m->cfg->ports[i].steer == CFG_STEER_SHARED;
+	for (unsigned int t = 0; t < m->cfg->nb_tenants; t++) {
+		m->tenants[t].cfg = &m->cfg->tenants[t];
+		m->tenants[t].index = t;
+		m->tenants[t].listen_fd = -1;
+	}
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
+		m->services[i].cfg = &m->cfg->services[i];
+		m->services[i].index = i;
+		m->services[i].tenant = m->cfg->services[i].tenant;
+	}
+	for (unsigned int id = 0; id <= MGR_MAX_NF; id++) {
+		m->nfs[id].id = (uint16_t)id;
+		m->nfs[id].sock = m->nfs[id].rings_fd = m->nfs[id].rx_efd = m->nfs[id].tx_efd = -1;
+	}
+	if (m->shared)
+		tenet_log(TENET_LOG_WARN, "steer: shared - one pool mapped by every NF of every "
+					  "tenant: NO TENANT ISOLATION (baseline for comparison)");
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit the mask */
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	epfd = epoll_create1(EPOLL_CLOEXEC);
+	m->dispatch_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (sfd < 0 || epfd < 0 || m->dispatch_efd < 0)
+		goto out;
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = EV_SIGNAL};
+	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+
+	if (setup_pools(m) || setup_classifier(m) || setup_ports(m) || setup_sockets(m, epfd))
+		goto out;
+	if (pthread_create(&m->dispatch, NULL, dispatch_thread, m))
+		goto out;
+	dispatch_started = true;
+	start_services(m);
+
+	/* wait (up to 10 s) for the NFs the manager started before opening the ports */
+	start = mgr_now();
+	while (services_waiting(m) && mgr_now() - start < 10 && !stopping) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(epfd, evs, 16, 100);
+
+		for (int i = 0; i < n; i++) {
+			uint32_t tag = evs[i].data.u32;
+
+			if ((tag & 0xffff0000u) == EV_LISTEN)
+				handle_attach(m, tag & 0xffff, epfd);
+			else if ((tag & 0xffff0000u) == EV_NF)
+				handle_nf_event(m, &m->nfs[tag & 0xffff], epfd);
+			else if (tag == EV_SIGNAL) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == sizeof(si))
+					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+						stopping = true;
+				reap(m, false);
+			}
+		}
+	}
+	if (services_waiting(m))
+		tenet_log(TENET_LOG_WARN, "%u service(s) not fully attached; starting anyway",
+			  services_waiting(m));
+	wait_commands(m);
+
+	if (m->have_router) {
+		if (pthread_create(&m->router, NULL, router_thread, m))
+			goto out;
+		router_started = true;
+	}
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		struct mport *p = &m->ports[i];
+
+		if (!p->port.drv->rx)
+			continue;
+		nargs[i] = (struct nic_arg){m, p};
+		if (pthread_create(&p->thread, NULL, nic_thread, &nargs[i]))
+			goto out;
+		p->has_thread = true;
+	}
+	start = mgr_now();
+	m->start_time = start;
+	last_stats = start;
+	next_stats = m->cfg->mgr.stats_interval > 0 ? start + m->cfg->mgr.stats_interval : 0;
+	if (duration > 0)
+		stop_at = start + duration;
+
+	while (!stopping) {
+		struct epoll_event evs[16];
+		double now;
+		int n = epoll_wait(epfd, evs, 16, 50);
+
+		for (int i = 0; i < n; i++) {
+			uint32_t tag = evs[i].data.u32;
+
+			if ((tag & 0xffff0000u) == EV_LISTEN) {
+				handle_attach(m, tag & 0xffff, epfd);
+			} else if ((tag & 0xffff0000u) == EV_NF) {
+				struct nf *nf = &m->nfs[tag & 0xffff];
+
+				if (nf->state == NF_LIVE)
+					handle_nf_event(m, nf, epfd);
+			} else if (tag == EV_SIGNAL) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == sizeof(si))
+					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
+						stopping = true;
+				reap(m, false);
+			}
+		}
+		now = mgr_now();
+		if (next_stats && now >= next_stats && !quiet) {
+			stats_print_table(m, stdout, now - last_stats);
+			last_stats = now;
+			next_stats += m->cfg->mgr.stats_interval;
+		}
+		if (stop_at && now >= stop_at)
+			stopping = true;
+		if (sources_done(m) && in_flight(m) == 0) {
+			stopping = true;
+			drained_stop = true;
+		}
+	}
+
+	/* 1. close the wire, 2. let what is in flight finish, 3. stop NFs */
+	m->stop_nic = 1;
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		if (m->ports[i].has_thread) {
+			pthread_join(m->ports[i].thread, NULL);
+			m->ports[i].has_thread = false;
+		}
+	if (router_started) {
+		pthread_join(m->router, NULL);
+		router_started = false;
+	}
+	for (double t0 = mgr_now(); !drained_stop && in_flight(m) && mgr_now() - t0 < 2;)
+		usleep(1000);
+	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
+		struct tenet_msg msg = {.magic = TENET_PROTO_MAGIC, .type = TENET_MSG_STOP};
+
+		if (m->nfs[id].state == NF_LIVE)
+			tenet_fd_send(m->nfs[id].sock, &msg, sizeof(msg), NULL, 0);
+	}
+	for (double t0 = mgr_now(); mgr_now() - t0 < 3;) {
+		struct epoll_event evs[16];
+		unsigned int live = 0;
+		int n = epoll_wait(epfd, evs, 16, 20);
+
+		for (int i = 0; i < n; i++) {
+			uint32_t tag = evs[i].data.u32;
+
+			if ((tag & 0xffff0000u) == EV_NF && m->nfs[tag & 0xffff].state == NF_LIVE)
+				handle_nf_event(m, &m->nfs[tag & 0xffff], epfd);
+			else if (tag == EV_SIGNAL) {
+				struct signalfd_siginfo si;
+
+				while (read(sfd, &si, sizeof(si)) == sizeof(si))
+					;
+			}
+		}
+		reap(m, true);
+		for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
+			live += m->nfs[id].state == NF_LIVE;
+		if (!live && !children_alive(m))
+			break;
+		if (mgr_now() - t0 > 1.5)
+			signal_children(m, SIGTERM);
+	}
+	signal_children(m, SIGKILL);
+	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
+		if (m->nfs[id].state == NF_LIVE)
+			nf_gone(m, &m->nfs[id], epfd, "stopped");
+	while (children_alive(m)) {
+		usleep(1000);
+		reap(m, true);
+	}
+	m->stop_dispatch = 1;
+	tenet_event_signal(m->dispatch_efd);
+	pthread_join(m->dispatch, NULL);
+	dispatch_started = false;
+	final_drain(m);
+
+	{
+		double elapsed = mgr_now() - start;
+
+		if (!quiet)
+			stats_print_table(m, stdout, -elapsed);
+		uint64_t out = mgr_delivered(m);
+
+		for (unsigned int r = 0; r < DROP_MAX; r++)
+			out += mgr_dropped(m, r);
+		rc = stats_write_summary(m, summary_path, elapsed) ? 1 : 0;
+		if (mgr_packets_in(m) != out) {
+			tenet_log(TENET_LOG_ERR, "accounting mismatch: %llu in, %llu out",
+				  (unsigned long long)mgr_packets_in(m), (unsigned long long)out);
+			rc = 3;
+		}
+	}
+out:
+	if (dispatch_started || router_started) {
+		m->stop_nic = 1;
+		m->stop_dispatch = 1;
+		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+			if (m->ports[i].has_thread)
+				pthread_join(m->ports[i].thread, NULL);
+		if (router_started)
+			pthread_join(m->router, NULL);
+		if (dispatch_started) {
+			tenet_event_signal(m->dispatch_efd);
+			pthread_join(m->dispatch, NULL);
+		}
+		signal_children(m, SIGKILL);
+		while (children_alive(m)) {
+			usleep(1000);
+			reap(m, true);
+		}
+	}
+	if (sfd >= 0)
+		close(sfd);
+	if (epfd >= 0)
+		close(epfd);
+	teardown(m);
+	return rc;
+}
