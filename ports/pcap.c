@@ -1,0 +1,286 @@
+/*
+ * pcap: a software port backed by capture files (libpcap). rx replays
+ * pcap_in, tx appends to pcap_out; either may be absent, not both.
+ *
+ * rx copies each record into the port's staging memory (libpcap's buffer
+ * is only valid until its next read) and replays as fast as it is polled,
+ * or at gen.rate_pps; the file's own timestamps are not honoured. With
+ * pcap_loop the file is re-opened at its end until gen.count packets or
+ * gen.duration seconds; without, its end finishes the source (-ENODATA).
+ * Only Ethernet (DLT_EN10MB) files are accepted. A record cut short by the
+ * capture's snaplen is passed on as captured and counted as 'truncated';
+ * a record above PCAP_FRAME_MAX is skipped and counted as 'oversize'.
+ *
+ * tx writes Ethernet records with CLOCK_REALTIME microsecond stamps,
+ * flushed at least once a second and at close.
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ports/pace.h"
+#include "ports/port.h"
+#include "ports/stamp.h"
+#include "tenet/log.h"
+
+#define PCAP_STAGING   256  /* frames per rx call at most */
+#define PCAP_FRAME_MAX 9216 /* jumbo; the NIC stage checks against the pool's buffers */
+
+struct pcap_port {
+	const char *in_path;
+	pcap_t *in;
+	bool loop;
+	uint64_t pass_packets; /* records read in the current pass over the file */
+	pcap_t *dead;
+	pcap_dumper_t *dump;
+	time_t last_flush;
+	uint8_t *staging;
+	struct pace pace;
+	uint64_t rx_packets, rx_bytes, truncated, oversize, loops, read_errors;
+	uint64_t tx_packets, tx_bytes, tx_discarded;
+};
+
+static inline void ctr_add(uint64_t *c, uint64_t v)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t ctr_get(const uint64_t *c)
+{
+	return __atomic_load_n(c, __ATOMIC_RELAXED);
+}
+
+/* Open path for reading; on error a message in err and -errno. */
+static int open_input(const char *path, pcap_t **out, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *pc;
+	int dlt;
+
+	if (access(path, R_OK) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "pcap: input file '%s': %s", path, strerror(e));
+		return -e;
+	}
+	pc = pcap_open_offline(path, ebuf);
+	if (!pc) {
+		snprintf(err, errlen, "pcap: input file '%s': %s", path, ebuf);
+		return -EINVAL;
+	}
+	dlt = pcap_datalink(pc);
+	if (dlt != DLT_EN10MB) {
+		const char *name = pcap_datalink_val_to_name(dlt);
+
+		snprintf(err, errlen,
+		         "pcap: input file '%s': link type %s, only Ethernet (EN10MB) is supported",
+		         path, name ? name : "unknown");
+		pcap_close(pc);
+		return -EINVAL;
+	}
+	*out = pc;
+	return 0;
+}
+
+static void pcap_port_close(struct port *p)
+{
+	struct pcap_port *pp = p->priv;
+
+	if (!pp)
+		return;
+	if (pp->in)
+		pcap_close(pp->in);
+	if (pp->dump) {
+		pcap_dump_flush(pp->dump);
+		pcap_dump_close(pp->dump);
+	}
+	if (pp->dead)
+		pcap_close(pp->dead);
+	free(pp->staging);
+	free(pp);
+	p->priv = NULL;
+}
+
+static int pcap_port_open(struct port *p, const struct cfg_port *cfg, char *err, size_t errlen)
+{
+	struct pcap_port *pp;
+	int ret;
+
+	if (!cfg->pcap_in[0] && !cfg->pcap_out[0]) {
+		snprintf(err, errlen, "pcap: port '%s' needs pcap_in, pcap_out or both", cfg->name);
+		return -EINVAL;
+	}
+	pp = calloc(1, sizeof(*pp));
+	if (!pp) {
+		snprintf(err, errlen, "pcap: out of memory");
+		return -ENOMEM;
+	}
+	p->priv = pp;
+	pp->loop = cfg->pcap_loop;
+	pace_init(&pp->pace, cfg->gen.rate_pps, cfg->gen.count, cfg->gen.duration);
+	if (cfg->pcap_in[0]) {
+		pp->in_path = cfg->pcap_in;
+		pp->staging = malloc((size_t)PCAP_STAGING * PCAP_FRAME_MAX);
+		if (!pp->staging) {
+			snprintf(err, errlen, "pcap: out of memory");
+			ret = -ENOMEM;
+			goto err_close;
+		}
+		ret = open_input(cfg->pcap_in, &pp->in, err, errlen);
+		if (ret < 0)
+			goto err_close;
+	}
+	if (cfg->pcap_out[0]) {
+		pp->dead = pcap_open_dead(DLT_EN10MB, 65535);
+		if (!pp->dead) {
+			snprintf(err, errlen, "pcap: out of memory");
+			ret = -ENOMEM;
+			goto err_close;
+		}
+		errno = 0;
+		pp->dump = pcap_dump_open(pp->dead, cfg->pcap_out);
+		if (!pp->dump) {
+			ret = errno ? -errno : -EIO;
+			snprintf(err, errlen, "pcap: output file '%s': %s", cfg->pcap_out,
+			         pcap_geterr(pp->dead));
+			goto err_close;
+		}
+		pp->last_flush = time(NULL);
+	}
+	return 0;
+
+err_close:
+	pcap_port_close(p);
+	return ret;
+}
+
+/* The file ended: start it over (loop) or finish. Returns true to go on reading. */
+static bool input_ended(struct pcap_port *pp)
+{
+	char err[256];
+
+	pcap_close(pp->in);
+	pp->in = NULL;
+	if (!pp->loop || !pp->pass_packets)
+		return false; /* an empty file would loop forever */
+	if (open_input(pp->in_path, &pp->in, err, sizeof(err)) < 0) {
+		tenet_log(TENET_LOG_ERR, "%s", err);
+		return false;
+	}
+	pp->pass_packets = 0;
+	ctr_add(&pp->loops, 1);
+	return true;
+}
+
+static int pcap_port_rx(struct port *p, struct tenet_frame *f, unsigned int n)
+{
+	struct pcap_port *pp = p->priv;
+	uint64_t bytes = 0;
+	unsigned int got = 0;
+	int k;
+
+	if (!pp->in)
+		return -ENODATA;
+	if (n > PCAP_STAGING)
+		n = PCAP_STAGING;
+	k = pace_take(&pp->pace, stamp_now_ns(), n);
+	if (k <= 0)
+		return k;
+	while (got < (unsigned int)k) {
+		struct pcap_pkthdr *h;
+		const u_char *d;
+		int rc = pcap_next_ex(pp->in, &h, &d);
+
+		if (rc == 1) {
+			uint8_t *buf = pp->staging + (size_t)got * PCAP_FRAME_MAX;
+
+			pp->pass_packets++;
+			if (h->caplen > PCAP_FRAME_MAX) {
+				ctr_add(&pp->oversize, 1);
+				continue;
+			}
+			if (h->caplen < h->len)
+				ctr_add(&pp->truncated, 1);
+			memcpy(buf, d, h->caplen);
+			f[got].data = buf;
+			f[got].len = (uint16_t)h->caplen;
+			f[got].tenant = 0;
+			bytes += h->caplen;
+			got++;
+			continue;
+		}
+		if (rc == PCAP_ERROR) {
+			tenet_log(TENET_LOG_ERR, "pcap: reading '%s': %s", pp->in_path,
+			          pcap_geterr(pp->in));
+			ctr_add(&pp->read_errors, 1);
+		}
+		if (rc == 0 || !input_ended(pp))
+			break;
+	}
+	pace_commit(&pp->pace, (unsigned int)k, got);
+	ctr_add(&pp->rx_packets, got);
+	ctr_add(&pp->rx_bytes, bytes);
+	if (!got && !pp->in)
+		return -ENODATA;
+	return (int)got;
+}
+
+static void pcap_port_tx(struct port *p, const struct tenet_frame *f, unsigned int n)
+{
+	struct pcap_port *pp = p->priv;
+	struct pcap_pkthdr h;
+	struct timespec ts;
+	uint64_t bytes = 0;
+
+	if (!pp->dump) {
+		ctr_add(&pp->tx_discarded, n);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	h.ts.tv_sec = ts.tv_sec;
+	h.ts.tv_usec = ts.tv_nsec / 1000;
+	for (unsigned int i = 0; i < n; i++) {
+		h.caplen = f[i].len;
+		h.len = f[i].len;
+		pcap_dump((u_char *)pp->dump, &h, f[i].data);
+		bytes += f[i].len;
+	}
+	if (ts.tv_sec != pp->last_flush) {
+		pcap_dump_flush(pp->dump);
+		pp->last_flush = ts.tv_sec;
+	}
+	ctr_add(&pp->tx_packets, n);
+	ctr_add(&pp->tx_bytes, bytes);
+}
+
+static void pcap_port_report_json(struct port *p, FILE *out)
+{
+	struct pcap_port *pp = p->priv;
+
+	fprintf(out,
+	        "\"rx_packets\": %llu, \"rx_bytes\": %llu, \"truncated\": %llu, "
+	        "\"oversize\": %llu, \"loops\": %llu, \"read_errors\": %llu, "
+	        "\"tx_packets\": %llu, \"tx_bytes\": %llu, \"tx_discarded\": %llu",
+	        (unsigned long long)ctr_get(&pp->rx_packets),
+	        (unsigned long long)ctr_get(&pp->rx_bytes),
+	        (unsigned long long)ctr_get(&pp->truncated),
+	        (unsigned long long)ctr_get(&pp->oversize), (unsigned long long)ctr_get(&pp->loops),
+	        (unsigned long long)ctr_get(&pp->read_errors),
+	        (unsigned long long)ctr_get(&pp->tx_packets),
+	        (unsigned long long)ctr_get(&pp->tx_bytes),
+	        (unsigned long long)ctr_get(&pp->tx_discarded));
+}
+
+const struct port_driver port_pcap = {
+        .name = "pcap",
+        .open = pcap_port_open,
+        .close = pcap_port_close,
+        .rx = pcap_port_rx,
+        .tx = pcap_port_tx,
+        .report_json = pcap_port_report_json,
+};
