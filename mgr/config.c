@@ -606,6 +606,11 @@ static uint64_t span_prefix(uint8_t family, uint8_t plen)
 	return host >= 32 ? (1ull << 32) : (1ull << host);
 }
 
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return a && b > (1ull << 32) / a ? (1ull << 32) : a * b;
+}
+
 static int parse_flow(struct ctx *c, yaml_node_t *n, struct cfg_gen_flow *f)
 {
 	static const char *const keys[] = {"src",  "dst",   "proto",  "sport", "dport",
@@ -663,11 +668,10 @@ static int parse_flow(struct ctx *c, yaml_node_t *n, struct cfg_gen_flow *f)
 		if (get_int(c, v, "count", 1, 1 << 24, &i64) < 0)
 			return -1;
 		f->count = (uint32_t)i64;
-		combos = span_prefix(f->family, f->src_plen);
-		combos *= span_prefix(f->family, f->dst_plen);
-		if (combos < (1ull << 32)) /* else already plenty */
-			combos *= (uint64_t)(f->sport_hi - f->sport_lo + 1) *
-			          (uint64_t)(f->dport_hi - f->dport_lo + 1);
+		combos = sat_mul(span_prefix(f->family, f->src_plen),
+		                 span_prefix(f->family, f->dst_plen));
+		combos = sat_mul(combos, (uint64_t)(f->sport_hi - f->sport_lo + 1));
+		combos = sat_mul(combos, (uint64_t)(f->dport_hi - f->dport_lo + 1));
 		if (combos < f->count)
 			return fail(c, v,
 			            "count %u is more than the %llu distinct flows the addresses "

