@@ -1,0 +1,674 @@
+/*
+ * Tenant classifier (contract: lib/classify.h): tuple space search.
+ *
+ * Every rule is reduced to a "shape": which bits of a fixed 48-byte key it
+ * pins down exactly. The key holds src and dst address (16 bytes each),
+ * sport, dport, vlan, proto, IP version and in_port. A rule's shape masks
+ * the addresses to whole bytes (its prefix length rounded down to a
+ * multiple of 8), a port only if the rule gives one exact port, proto,
+ * family, vlan and in_port only if the rule sets them. Rules with equal
+ * masks share one shape; each shape has an open-addressing hash table
+ * (linear probing, backward-shift delete) from the masked key to an entry
+ * holding the rules with that key, sorted by (priority, id). What the key
+ * cannot hold is checked on the rules of a hit entry: the prefix bits
+ * below the byte (at most 7, in one byte), port ranges, and whether the
+ * packet is IP / carries ports at all.
+ *
+ * A lookup builds the packet's key once, then visits the shapes in order
+ * of the best (priority, id) they contain and stops as soon as the next
+ * shape cannot beat the match in hand. Per shape: mask (6 ANDs), hash,
+ * probe, scan the entry until its first rule that matches. The cost grows
+ * with the number of distinct shapes, not rules; typical tables (tenants by
+ * prefix, by vlan, by port) have tens of shapes. Rules that share a key but
+ * differ only in port ranges or sub-byte prefix bits sit in one entry and
+ * are scanned linearly.
+ *
+ * Semantics:
+ *  - lower priority value wins; equal priorities: lower id wins.
+ *  - family 0 with both prefix lengths 0 matches any packet, IP or not,
+ *    unless the rule sets proto or constrains ports, which need IP. A
+ *    prefix needs family 4 or 6 (family 0 with a prefix is -EINVAL).
+ *  - a rule that constrains ports (not the full 0..65535 on either side)
+ *    matches only TCP/UDP packets that carry a port header. Non-first
+ *    fragments carry none, so they match only rules that do not constrain
+ *    ports and follow their flow's address/proto rule.
+ *  - vlan compares with the packet's outer VLAN id (0 when untagged, so
+ *    vlan 0 means "untagged or priority-tagged").
+ *  - lookups trust *pi: callers classify only what tenet_pkt_parse
+ *    accepted (or NON_IP frames).
+ *
+ * Single writer: add/del/clone must not race with lookups on the same
+ * table. The manager builds a clone, edits it, and swaps pointers.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/classify.h"
+
+#define KEY_WORDS 6
+#define K_SRC     0
+#define K_DST     16
+#define K_SPORT   32
+#define K_DPORT   34
+#define K_VLAN    36
+#define K_PROTO   38
+#define K_FAMILY  39
+#define K_INPORT  40
+
+#define P_TCP 6
+#define P_UDP 17
+
+struct ckey {
+	uint64_t w[KEY_WORDS];
+};
+
+struct crule {
+	int32_t prio;
+	uint32_t id;
+	uint16_t sp_lo, sp_hi, dp_lo, dp_hi;
+	uint8_t s_idx, s_mask, s_val; /* residual prefix bits (mask 0: none) */
+	uint8_t d_idx, d_mask, d_val;
+	uint8_t need_ip, need_ports;
+	uint16_t tenant, chain;
+	struct centry *entry;
+	struct tenet_rule rule;
+};
+
+struct centry {
+	struct ckey key;
+	uint64_t hash;
+	uint32_t n, cap;
+	struct crule **rules; /* sorted by (prio, id) */
+	struct cshape *shape;
+};
+
+struct slot {
+	uint64_t hash;
+	struct centry *e; /* NULL: empty */
+};
+
+struct cshape {
+	struct ckey mask;
+	int32_t best_prio; /* best (prio, id) of any rule in the shape */
+	uint32_t best_id;
+	uint32_t pos; /* index in classifier->shapes */
+	uint32_t nb_rules, nb_entries;
+	uint32_t slot_mask; /* table size - 1, a power of two */
+	struct slot *slots;
+};
+
+struct tenet_classifier {
+	bool has_dflt;
+	struct tenet_action dflt;
+	struct crule **by_id; /* sorted by id */
+	uint32_t nb_rules, cap_rules;
+	struct cshape **shapes; /* sorted by (best_prio, best_id) */
+	uint32_t nb_shapes, cap_shapes;
+};
+
+/* (prio, id) order: true if a comes before b. */
+static inline bool before(int32_t ap, uint32_t ai, int32_t bp, uint32_t bi)
+{
+	return ap < bp || (ap == bp && ai < bi);
+}
+
+static inline uint64_t key_hash(const struct ckey *k)
+{
+	uint64_t h = 0x243f6a8885a308d3ull;
+
+	for (int i = 0; i < KEY_WORDS; i++) {
+		h ^= k->w[i];
+		h *= 0x9e3779b97f4a7c15ull;
+		h ^= h >> 29;
+	}
+	return h ^ (h >> 32);
+}
+
+static inline bool key_eq(const struct ckey *a, const struct ckey *b)
+{
+	uint64_t d = 0;
+
+	for (int i = 0; i < KEY_WORDS; i++)
+		d |= a->w[i] ^ b->w[i];
+	return d == 0;
+}
+
+static void key_put(struct ckey *k, const uint8_t src[16], const uint8_t dst[16], uint16_t sport,
+                    uint16_t dport, uint16_t vlan, uint8_t proto, uint8_t family, uint32_t in_port)
+{
+	uint8_t *b = (uint8_t *)k->w;
+
+	memset(k, 0, sizeof(*k));
+	memcpy(b + K_SRC, src, 16);
+	memcpy(b + K_DST, dst, 16);
+	memcpy(b + K_SPORT, &sport, 2);
+	memcpy(b + K_DPORT, &dport, 2);
+	memcpy(b + K_VLAN, &vlan, 2);
+	b[K_PROTO] = proto;
+	b[K_FAMILY] = family;
+	memcpy(b + K_INPORT, &in_port, 4);
+}
+
+static void prefix_mask(uint8_t m[16], unsigned int plen)
+{
+	memset(m, 0, 16);
+	memset(m, 0xff, plen / 8);
+}
+
+static void residual(const uint8_t addr[16], unsigned int plen, uint8_t *idx, uint8_t *mask,
+                     uint8_t *val)
+{
+	if (plen % 8 == 0) {
+		*idx = *mask = *val = 0;
+		return;
+	}
+	*idx = (uint8_t)(plen / 8);
+	*mask = (uint8_t)(0xff00u >> (plen % 8));
+	*val = addr[plen / 8] & *mask;
+}
+
+static bool ports_any(uint16_t lo, uint16_t hi)
+{
+	return lo == 0 && hi == 0xffff;
+}
+
+static int match_check(const struct tenet_match *m)
+{
+	unsigned int amax = m->family == 4 ? 32 : m->family == 6 ? 128 : 0;
+
+	if (m->family != 0 && m->family != 4 && m->family != 6)
+		return -EINVAL;
+	if (m->src_plen > amax || m->dst_plen > amax)
+		return -EINVAL;
+	if (m->proto < TENET_ANY || m->proto > 255)
+		return -EINVAL;
+	if (m->sport_lo > m->sport_hi || m->dport_lo > m->dport_hi)
+		return -EINVAL;
+	if (m->vlan < TENET_ANY || m->vlan > 4095)
+		return -EINVAL;
+	if (m->in_port < TENET_ANY)
+		return -EINVAL;
+	return 0;
+}
+
+/* Shape mask and masked key of a rule. */
+static void rule_keys(const struct tenet_match *m, struct ckey *mask, struct ckey *key)
+{
+	uint8_t sm[16], dm[16];
+	struct ckey raw;
+	bool sx = m->sport_lo == m->sport_hi, dx = m->dport_lo == m->dport_hi;
+
+	prefix_mask(sm, m->src_plen);
+	prefix_mask(dm, m->dst_plen);
+	key_put(mask, sm, dm, sx ? 0xffff : 0, dx ? 0xffff : 0, m->vlan >= 0 ? 0xffff : 0,
+	        m->proto >= 0 ? 0xff : 0, m->family ? 0xff : 0, m->in_port >= 0 ? 0xffffffffu : 0);
+	key_put(&raw, m->src, m->dst, m->sport_lo, m->dport_lo, (uint16_t)m->vlan,
+	        (uint8_t)m->proto, m->family, (uint32_t)m->in_port);
+	for (int i = 0; i < KEY_WORDS; i++)
+		key->w[i] = raw.w[i] & mask->w[i];
+}
+
+static inline bool rule_ok(const struct crule *r, const struct tenet_pkt_info *pi, bool has_ip,
+                           bool has_ports)
+{
+	if (r->need_ip && !has_ip)
+		return false;
+	if (r->need_ports && !has_ports)
+		return false;
+	if ((pi->src[r->s_idx] & r->s_mask) != r->s_val ||
+	    (pi->dst[r->d_idx] & r->d_mask) != r->d_val)
+		return false;
+	return pi->sport >= r->sp_lo && pi->sport <= r->sp_hi && pi->dport >= r->dp_lo &&
+	       pi->dport <= r->dp_hi;
+}
+
+/* ---- per-shape hash table ---- */
+
+static struct centry *table_find(const struct cshape *s, const struct ckey *k, uint64_t h)
+{
+	for (uint32_t i = (uint32_t)h & s->slot_mask;; i = (i + 1) & s->slot_mask) {
+		const struct slot *sl = &s->slots[i];
+
+		if (!sl->e)
+			return NULL;
+		if (sl->hash == h && key_eq(&sl->e->key, k))
+			return sl->e;
+	}
+}
+
+static void table_put(struct slot *slots, uint32_t mask, struct centry *e)
+{
+	uint32_t i = (uint32_t)e->hash & mask;
+
+	while (slots[i].e)
+		i = (i + 1) & mask;
+	slots[i].hash = e->hash;
+	slots[i].e = e;
+}
+
+/* Make room for one more entry (load factor <= 1/2). */
+static int table_reserve(struct cshape *s)
+{
+	uint32_t cap = s->slot_mask + 1, ncap = cap * 2;
+	struct slot *ns;
+
+	if ((s->nb_entries + 1) * 2 <= cap)
+		return 0;
+	ns = calloc(ncap, sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < cap; i++)
+		if (s->slots[i].e)
+			table_put(ns, ncap - 1, s->slots[i].e);
+	free(s->slots);
+	s->slots = ns;
+	s->slot_mask = ncap - 1;
+	return 0;
+}
+
+static void table_remove(struct cshape *s, const struct centry *e)
+{
+	uint32_t mask = s->slot_mask, i = (uint32_t)e->hash & mask, j, k;
+
+	while (s->slots[i].e != e)
+		i = (i + 1) & mask;
+	/* backward shift: pull later members of the probe run into the hole */
+	for (j = i;;) {
+		j = (j + 1) & mask;
+		if (!s->slots[j].e)
+			break;
+		k = (uint32_t)s->slots[j].hash & mask;
+		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+			s->slots[i] = s->slots[j];
+			i = j;
+		}
+	}
+	s->slots[i].e = NULL;
+	s->slots[i].hash = 0;
+}
+
+/* ---- shapes ---- */
+
+static void shape_swap(struct tenet_classifier *c, uint32_t a, uint32_t b)
+{
+	struct cshape *t = c->shapes[a];
+
+	c->shapes[a] = c->shapes[b];
+	c->shapes[b] = t;
+	c->shapes[a]->pos = a;
+	c->shapes[b]->pos = b;
+}
+
+/* Restore the (best_prio, best_id) order after s's best changed. */
+static void shape_reorder(struct tenet_classifier *c, struct cshape *s)
+{
+	while (s->pos > 0) {
+		const struct cshape *p = c->shapes[s->pos - 1];
+
+		if (!before(s->best_prio, s->best_id, p->best_prio, p->best_id))
+			break;
+		shape_swap(c, s->pos - 1, s->pos);
+	}
+	while (s->pos + 1 < c->nb_shapes) {
+		const struct cshape *n = c->shapes[s->pos + 1];
+
+		if (!before(n->best_prio, n->best_id, s->best_prio, s->best_id))
+			break;
+		shape_swap(c, s->pos, s->pos + 1);
+	}
+}
+
+static void shape_rebest(struct cshape *s)
+{
+	s->best_prio = INT32_MAX;
+	s->best_id = UINT32_MAX;
+	for (uint32_t i = 0; i <= s->slot_mask; i++) {
+		const struct centry *e = s->slots[i].e;
+
+		if (e && before(e->rules[0]->prio, e->rules[0]->id, s->best_prio, s->best_id)) {
+			s->best_prio = e->rules[0]->prio;
+			s->best_id = e->rules[0]->id;
+		}
+	}
+}
+
+static struct cshape *shape_find(const struct tenet_classifier *c, const struct ckey *mask)
+{
+	for (uint32_t i = 0; i < c->nb_shapes; i++)
+		if (key_eq(&c->shapes[i]->mask, mask))
+			return c->shapes[i];
+	return NULL;
+}
+
+static struct cshape *shape_new(const struct ckey *mask)
+{
+	struct cshape *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->slots = calloc(8, sizeof(*s->slots));
+	if (!s->slots) {
+		free(s);
+		return NULL;
+	}
+	s->slot_mask = 7;
+	s->mask = *mask;
+	s->best_prio = INT32_MAX;
+	s->best_id = UINT32_MAX;
+	return s;
+}
+
+static void shape_free(struct cshape *s)
+{
+	if (!s)
+		return;
+	for (uint32_t i = 0; i <= s->slot_mask; i++) {
+		if (s->slots[i].e) {
+			free(s->slots[i].e->rules);
+			free(s->slots[i].e);
+		}
+	}
+	free(s->slots);
+	free(s);
+}
+
+/* ---- rule array by id ---- */
+
+/* Index of id in by_id, or where it would go (*found tells which). */
+static uint32_t id_search(const struct tenet_classifier *c, uint32_t id, bool *found)
+{
+	uint32_t lo = 0, hi = c->nb_rules;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (c->by_id[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < c->nb_rules && c->by_id[lo]->id == id;
+	return lo;
+}
+
+static int grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
+{
+	uint32_t ncap;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*arr, (size_t)ncap * elem);
+	if (!n)
+		return -ENOMEM;
+	*arr = n;
+	*cap = ncap;
+	return 0;
+}
+
+/* ---- public API ---- */
+
+struct tenet_classifier *tenet_classifier_create(const struct tenet_action *dflt)
+{
+	struct tenet_classifier *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (dflt) {
+		c->has_dflt = true;
+		c->dflt = *dflt;
+		c->dflt.rule_id = TENET_RULE_DEFAULT;
+	}
+	return c;
+}
+
+void tenet_classifier_destroy(struct tenet_classifier *c)
+{
+	if (!c)
+		return;
+	for (uint32_t i = 0; i < c->nb_shapes; i++)
+		shape_free(c->shapes[i]);
+	for (uint32_t i = 0; i < c->nb_rules; i++)
+		free(c->by_id[i]);
+	free(c->shapes);
+	free(c->by_id);
+	free(c);
+}
+
+int tenet_classifier_add(struct tenet_classifier *c, const struct tenet_rule *r)
+{
+	const struct tenet_match *m;
+	struct ckey mask, key;
+	struct cshape *s;
+	struct centry *e;
+	struct crule *cr;
+	uint32_t at, pos;
+	uint64_t h;
+	bool found, new_shape = false, new_entry = false;
+	int err;
+
+	if (!c || !r || match_check(&r->match))
+		return -EINVAL;
+	m = &r->match;
+	at = id_search(c, r->id, &found);
+	if (found)
+		return -EEXIST;
+	if (grow((void **)&c->by_id, &c->cap_rules, c->nb_rules + 1, sizeof(*c->by_id)) ||
+	    grow((void **)&c->shapes, &c->cap_shapes, c->nb_shapes + 1, sizeof(*c->shapes)))
+		return -ENOMEM;
+
+	cr = calloc(1, sizeof(*cr));
+	if (!cr)
+		return -ENOMEM;
+	cr->rule = *r;
+	cr->prio = r->priority;
+	cr->id = r->id;
+	cr->sp_lo = m->sport_lo;
+	cr->sp_hi = m->sport_hi;
+	cr->dp_lo = m->dport_lo;
+	cr->dp_hi = m->dport_hi;
+	residual(m->src, m->src_plen, &cr->s_idx, &cr->s_mask, &cr->s_val);
+	residual(m->dst, m->dst_plen, &cr->d_idx, &cr->d_mask, &cr->d_val);
+	cr->need_ports =
+	        !ports_any(m->sport_lo, m->sport_hi) || !ports_any(m->dport_lo, m->dport_hi);
+	cr->need_ip = cr->need_ports || m->proto >= 0 || m->family != 0;
+	cr->tenant = r->tenant;
+	cr->chain = r->chain;
+
+	rule_keys(m, &mask, &key);
+	h = key_hash(&key);
+	s = shape_find(c, &mask);
+	if (!s) {
+		s = shape_new(&mask);
+		if (!s)
+			goto err_free_rule;
+		new_shape = true;
+	}
+	e = table_find(s, &key, h);
+	if (!e) {
+		if (table_reserve(s))
+			goto err_free_shape;
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			goto err_free_shape;
+		e->key = key;
+		e->hash = h;
+		e->shape = s;
+		new_entry = true;
+	}
+	err = grow((void **)&e->rules, &e->cap, e->n + 1, sizeof(*e->rules));
+	if (err)
+		goto err_free_entry;
+
+	/* nothing below can fail */
+	if (new_shape) {
+		s->pos = c->nb_shapes;
+		c->shapes[c->nb_shapes++] = s;
+	}
+	if (new_entry) {
+		table_put(s->slots, s->slot_mask, e);
+		s->nb_entries++;
+	}
+	for (pos = e->n;
+	     pos > 0 && before(cr->prio, cr->id, e->rules[pos - 1]->prio, e->rules[pos - 1]->id);
+	     pos--)
+		e->rules[pos] = e->rules[pos - 1];
+	e->rules[pos] = cr;
+	e->n++;
+	cr->entry = e;
+	s->nb_rules++;
+	if (before(cr->prio, cr->id, s->best_prio, s->best_id)) {
+		s->best_prio = cr->prio;
+		s->best_id = cr->id;
+	}
+	shape_reorder(c, s);
+	memmove(&c->by_id[at + 1], &c->by_id[at], (c->nb_rules - at) * sizeof(*c->by_id));
+	c->by_id[at] = cr;
+	c->nb_rules++;
+	return 0;
+
+err_free_entry:
+	if (new_entry) {
+		free(e->rules);
+		free(e);
+	}
+err_free_shape:
+	if (new_shape)
+		shape_free(s);
+err_free_rule:
+	free(cr);
+	return -ENOMEM;
+}
+
+int tenet_classifier_del(struct tenet_classifier *c, uint32_t id)
+{
+	struct crule *cr;
+	struct centry *e;
+	struct cshape *s;
+	uint32_t at, i;
+	bool found;
+
+	if (!c)
+		return -EINVAL;
+	at = id_search(c, id, &found);
+	if (!found)
+		return -ENOENT;
+	cr = c->by_id[at];
+	e = cr->entry;
+	s = e->shape;
+
+	for (i = 0; e->rules[i] != cr; i++)
+		;
+	memmove(&e->rules[i], &e->rules[i + 1], (e->n - i - 1) * sizeof(*e->rules));
+	e->n--;
+	if (e->n == 0) {
+		table_remove(s, e);
+		s->nb_entries--;
+		free(e->rules);
+		free(e);
+	}
+	s->nb_rules--;
+	if (s->nb_rules == 0) {
+		for (i = s->pos; i + 1 < c->nb_shapes; i++) {
+			c->shapes[i] = c->shapes[i + 1];
+			c->shapes[i]->pos = i;
+		}
+		c->nb_shapes--;
+		shape_free(s);
+	} else if (s->best_id == cr->id) {
+		shape_rebest(s);
+		shape_reorder(c, s);
+	}
+	memmove(&c->by_id[at], &c->by_id[at + 1], (c->nb_rules - at - 1) * sizeof(*c->by_id));
+	c->nb_rules--;
+	free(cr);
+	return 0;
+}
+
+unsigned int tenet_classifier_count(const struct tenet_classifier *c)
+{
+	return c ? c->nb_rules : 0;
+}
+
+const struct tenet_rule *tenet_classifier_rule(const struct tenet_classifier *c, unsigned int i)
+{
+	if (!c || i >= c->nb_rules)
+		return NULL;
+	return &c->by_id[i]->rule;
+}
+
+struct tenet_classifier *tenet_classifier_clone(const struct tenet_classifier *c)
+{
+	struct tenet_classifier *n;
+	int err;
+
+	if (!c) {
+		errno = EINVAL;
+		return NULL;
+	}
+	n = tenet_classifier_create(c->has_dflt ? &c->dflt : NULL);
+	if (!n)
+		return NULL;
+	for (uint32_t i = 0; i < c->nb_rules; i++) {
+		err = tenet_classifier_add(n, &c->by_id[i]->rule);
+		if (err) {
+			tenet_classifier_destroy(n);
+			errno = -err;
+			return NULL;
+		}
+	}
+	return n;
+}
+
+bool tenet_classifier_lookup(const struct tenet_classifier *c, const struct tenet_pkt_info *pi,
+                             int in_port, struct tenet_action *act)
+{
+	const struct crule *best = NULL;
+	struct ckey pk, mk;
+	bool has_ip = pi->ip_version == 4 || pi->ip_version == 6;
+	bool has_ports =
+	        has_ip && (pi->proto == P_TCP || pi->proto == P_UDP) &&
+	        (pi->flags & (TENET_PKT_F_FRAG | TENET_PKT_F_FRAG_FIRST)) != TENET_PKT_F_FRAG;
+
+	key_put(&pk, pi->src, pi->dst, pi->sport, pi->dport, pi->vlan, pi->proto, pi->ip_version,
+	        (uint32_t)in_port);
+	for (uint32_t i = 0; i < c->nb_shapes; i++) {
+		const struct cshape *s = c->shapes[i];
+		const struct centry *e;
+
+		if (best && before(best->prio, best->id, s->best_prio, s->best_id))
+			break; /* no rule in this or any later shape can win */
+		for (int w = 0; w < KEY_WORDS; w++)
+			mk.w[w] = pk.w[w] & s->mask.w[w];
+		e = table_find(s, &mk, key_hash(&mk));
+		if (!e)
+			continue;
+		for (uint32_t j = 0; j < e->n; j++) {
+			const struct crule *r = e->rules[j];
+
+			if (best && before(best->prio, best->id, r->prio, r->id))
+				break;
+			if (rule_ok(r, pi, has_ip, has_ports)) {
+				best = r;
+				break;
+			}
+		}
+	}
+	if (best) {
+		act->tenant = best->tenant;
+		act->chain = best->chain;
+		act->rule_id = best->id;
+		return true;
+	}
+	if (c->has_dflt) {
+		*act = c->dflt;
+		return true;
+	}
+	return false;
+}
