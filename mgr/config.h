@@ -30,7 +30,7 @@
 #define CFG_MAX_PORTS   16
 #define CFG_MAX_TENANTS 64
 #define CFG_MAX_SERVICES 128
-#define CFG_MAX_CHAINS  256
+#define CFG_MAX_CHAINS  250 /* chain indices travel in a byte; 0xff is reserved */
 #define CFG_MAX_HOPS    8
 #define CFG_MAX_ARGS    32
 #define CFG_MAX_FLOWS   16

@@ -627,19 +627,30 @@ static bool sources_done(struct mgr *m)
 	return any;
 }
 
-/* After every thread has stopped: free empty buffers, count packets still held. */
+/*
+ * After every thread has stopped: give back the empty buffers parked in
+ * fill rings and NIC caches, note how full each pool is then (it should be
+ * completely free: anything else is a packet still in flight or a leak),
+ * and count the packets still held as dropped at shutdown.
+ */
 static void final_drain(struct mgr *m)
 {
 	for (unsigned int k = 0; k < m->nb_pools; k++) {
 		struct mgr_pool *mp = &m->pools[k];
 
 		for (uint32_t b = 0; b < mp->pool->nb_bufs; b++) {
+			if (tenet_pool_owner(mp->pool, b) == TENET_OWNER_FREE ||
+			    mp->meta[b].chain != BUF_EMPTY)
+				continue;
+			tenet_pool_set_owner(mp->pool, b, TENET_OWNER_MGR);
+			tenet_pool_free_bulk(mp->pool, &b, 1);
+		}
+		mp->free_at_stop = tenet_pool_nb_free(mp->pool);
+		for (uint32_t b = 0; b < mp->pool->nb_bufs; b++) {
 			if (tenet_pool_owner(mp->pool, b) == TENET_OWNER_FREE)
 				continue;
-			if (mp->meta[b].chain != BUF_EMPTY) {
-				cnt_add(&m->drops[DROP_SHUTDOWN], 1);
-				cnt_add(&m->tenants[m->chains[mp->meta[b].chain].tenant].dropped, 1);
-			}
+			cnt_add(&m->drops[DROP_SHUTDOWN], 1);
+			cnt_add(&m->tenants[m->chains[mp->meta[b].chain].tenant].dropped, 1);
 			tenet_pool_set_owner(mp->pool, b, TENET_OWNER_MGR);
 			tenet_pool_free_bulk(mp->pool, &b, 1);
 		}

@@ -77,6 +77,7 @@ struct mgr_pool {
 	struct tenet_pool *pool;
 	struct bufmeta *meta;
 	unsigned int index;
+	uint32_t free_at_stop; /* free buffers once the platform stopped, before the drain */
 };
 
 struct tenant {

@@ -206,12 +206,12 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 
 		fprintf(f,
 			"%s\n    \"%s\": {\"in\": %llu, \"delivered\": %llu, \"dropped\": %llu, "
-			"\"copies_in\": %llu, \"pool_bufs\": %u, \"pool_free\": %u}",
+			"\"copies_in\": %llu, \"pool_bufs\": %u, \"pool_free_at_stop\": %u}",
 			t ? "," : "", tn->cfg->name, (unsigned long long)cnt_get(&tn->in),
 			(unsigned long long)cnt_get(&tn->delivered),
 			(unsigned long long)cnt_get(&tn->dropped),
 			(unsigned long long)cnt_get(&tn->copies_in), tn->mp->pool->nb_bufs,
-			tenet_pool_nb_free(tn->mp->pool));
+			tn->mp->free_at_stop);
 	}
 	fprintf(f, "\n  },\n  \"chains\": {");
 	for (unsigned int i = 0; i < c->nb_chains; i++)
