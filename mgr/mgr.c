@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include "lib/proto.h"
 #include "lib/wait.h"
 #include "mgr/mgr.h"
+#include "ports/sink.h"
 #include "tenet/log.h"
 
 #define EV_LISTEN 0x10000u /* epoll tags: listen socket of tenant i */
@@ -504,10 +506,11 @@ static void start_services(struct mgr *m)
 
 static void reap(struct mgr *m, bool stopping)
 {
+	struct rusage ru;
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
 			struct service *svc = &m->services[i];
 
@@ -515,6 +518,10 @@ static void reap(struct mgr *m, bool stopping)
 				if (svc->child[k] != pid)
 					continue;
 				svc->child[k] = 0;
+				svc->cpu_ns += (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+						       1000000000ull +
+					       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) *
+						       1000ull;
 				if (stopping)
 					continue;
 				if (WIFSIGNALED(status))
@@ -669,6 +676,44 @@ static void final_drain(struct mgr *m)
 
 /* ---- main ----------------------------------------------------------------- */
 
+static void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, bool conserved)
+{
+	memset(r, 0, sizeof(*r));
+	r->elapsed = elapsed;
+	r->conserved = conserved;
+	r->packets_in = mgr_packets_in(m);
+	r->delivered = mgr_delivered(m);
+	for (unsigned int d = 0; d < DROP_MAX; d++) {
+		r->drops[d] = mgr_dropped(m, d);
+		r->dropped += r->drops[d];
+	}
+	r->copies = cnt_get(&m->copies);
+	r->dispatcher_ns = cnt_get(&m->dispatch_ns);
+	r->router_ns = cnt_get(&m->router_ns);
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
+		r->nf_ns += m->services[i].cpu_ns;
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		struct sink_stats st;
+
+		r->nic_ns += cnt_get(&m->ports[i].nic_ns);
+		r->rx_bytes += cnt_get(&m->ports[i].rx_bytes);
+		r->tx_bytes += cnt_get(&m->ports[i].tx_bytes);
+		if (m->cfg->ports[i].driver == CFG_DRV_SINK &&
+		    !port_sink_stats(&m->ports[i].port, &st))
+			r->lat = st.lat;
+	}
+	r->host_ns = r->dispatcher_ns + r->router_ns + r->nf_ns;
+}
+
+int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
+	     int quiet)
+{
+	struct mgr_opts o = {.config = config_path, .duration = duration,
+			     .summary = summary_path, .poll = poll, .quiet = quiet};
+
+	return mgr_run(&o, NULL);
+}
+
 static void teardown(struct mgr *m)
 {
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
@@ -707,9 +752,11 @@ static void teardown(struct mgr *m)
 	free(m);
 }
 
-int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
-	     int quiet)
+int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 {
+	const char *config_path = o->config, *summary_path = o->summary;
+	double duration = o->duration;
+	int poll = o->poll, quiet = o->quiet;
 	struct mgr *m = calloc(1, sizeof(*m));
 	struct nic_arg nargs[CFG_MAX_PORTS];
 	struct epoll_event ev;
@@ -859,6 +906,7 @@ int mgr_main(const char *config_path, double duration, const char *summary_path,
 			drained_stop = true;
 		}
 	}
+	m->stop_time = mgr_now();
 
 	/* 1. close the wire, 2. let what is in flight finish, 3. stop NFs */
 	m->stop_nic = 1;
@@ -919,7 +967,7 @@ int mgr_main(const char *config_path, double duration, const char *summary_path,
 	final_drain(m);
 
 	{
-		double elapsed = mgr_now() - start;
+		double elapsed = m->stop_time - start;
 
 		if (!quiet)
 			stats_print_table(m, stdout, -elapsed);
@@ -933,6 +981,8 @@ int mgr_main(const char *config_path, double duration, const char *summary_path,
 				  (unsigned long long)mgr_packets_in(m), (unsigned long long)out);
 			rc = 3;
 		}
+		if (res)
+			fill_result(m, res, elapsed, mgr_packets_in(m) == out);
 	}
 out:
 	if (dispatch_started || router_started) {

@@ -25,6 +25,7 @@
 #include "lib/classify.h"
 #include "mgr/config.h"
 #include "ports/port.h"
+#include "ports/sink.h"
 #include "tenet/pool.h"
 #include "tenet/ring.h"
 
@@ -127,6 +128,7 @@ struct service {
 	/* supervisor (control) */
 	pid_t child[16];
 	unsigned int restarts;
+	uint64_t cpu_ns;             /* CPU time of exited instances (wait4) */
 };
 
 struct chain {
@@ -203,9 +205,33 @@ struct mgr {
 	volatile int stop_nic;       /* control -> nic/router threads */
 	volatile int stop_dispatch;
 	double start_time;
+	double stop_time;
 };
 
 /* mgr.c */
+struct mgr_opts {
+	const char *config;  /* YAML file */
+	double duration;     /* seconds, 0: until the sources end (or a signal) */
+	const char *summary; /* JSON summary file, or NULL */
+	int poll;            /* pure polling */
+	int quiet;           /* no live table */
+};
+
+/* What a run measured, for benchmarks. Times in ns of CPU. */
+struct mgr_result {
+	double elapsed;          /* from opening the ports to the stop decision */
+	bool conserved;
+	uint64_t packets_in, delivered, dropped, copies;
+	uint64_t drops[DROP_MAX];
+	uint64_t rx_bytes, tx_bytes;
+	uint64_t nic_ns;         /* NIC stages (not host CPU) */
+	uint64_t dispatcher_ns, router_ns, nf_ns; /* host CPU; nf_ns of supervised NFs */
+	uint64_t host_ns;        /* dispatcher + router + NFs */
+	struct sink_latency lat; /* of the (last) sink port */
+};
+
+/* Run the manager on a config until it stops; fills *res if not NULL. Returns the exit code. */
+int mgr_run(const struct mgr_opts *o, struct mgr_result *res);
 int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
 	     int quiet);
 double mgr_now(void);

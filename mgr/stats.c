@@ -269,9 +269,9 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	}
 	fprintf(f, "\n  ],\n  \"services\": {");
 	for (unsigned int i = 0; i < c->nb_services; i++)
-		fprintf(f, "%s\"%s/%s\": {\"restarts\": %u}", i ? ", " : "",
+		fprintf(f, "%s\"%s/%s\": {\"restarts\": %u, \"cpu_ns\": %llu}", i ? ", " : "",
 			c->tenants[m->services[i].tenant].name, c->services[i].name,
-			m->services[i].restarts);
+			m->services[i].restarts, (unsigned long long)m->services[i].cpu_ns);
 	fprintf(f, "}\n}\n");
 	if (fclose(f)) {
 		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));
