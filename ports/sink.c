@@ -186,7 +186,7 @@ static void flow_seq(struct sink *s, struct sink_flow *f, uint32_t seq32, bool f
 
 	ctr_add(&f->packets, 1);
 	if (first) {
-		f->max_seq = seq32;
+		ctr_set(&f->max_seq, seq32);
 		f->window = 1;
 		ctr_add(&f->lost, seq32);
 		ctr_add(&s->lost, seq32);

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -365,6 +366,72 @@ static void test_gen_to_sink(void **state)
 	s.drv->close(&s);
 }
 
+struct reader {
+	struct port *p;
+	int stop;
+	uint64_t reads;
+	bool monotonic;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	uint64_t last = 0;
+	FILE *null = fopen("/dev/null", "w");
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+		struct sink_stats st;
+
+		if (port_sink_stats(r->p, &st) || st.packets < last)
+			r->monotonic = false;
+		last = st.packets;
+		if (null)
+			r->p->drv->report_json(r->p, null);
+		r->reads++;
+	}
+	if (null)
+		fclose(null);
+	return NULL;
+}
+
+/* Counters are read from another thread while the port thread writes them. */
+static void test_concurrent_readers(void **state)
+{
+	struct cfg_port gcfg = {0}, scfg;
+	struct port g, s;
+	struct tenet_frame fr[32];
+	struct reader r = {.monotonic = true};
+	struct sink_stats st;
+	pthread_t th;
+	char err[256];
+
+	(void)state;
+	gcfg.driver = CFG_DRV_GEN;
+	gcfg.gen.flows[0].src_plen = 8;
+	gcfg.gen.flows[0].src[0] = 10;
+	gcfg.gen.flows[0].count = 100;
+	gcfg.gen.flows[0].weight = 1;
+	gcfg.gen.nb_flows = 1;
+	g = (struct port){.drv = &port_gen, .cfg = &gcfg};
+	assert_int_equal(port_gen.open(&g, &gcfg, err, sizeof(err)), 0);
+	open_sink(&s, &scfg);
+	r.p = &s;
+	assert_int_equal(pthread_create(&th, NULL, reader_main, &r), 0);
+	for (int i = 0; i < 3000; i++) {
+		assert_int_equal(g.drv->rx(&g, fr, 32), 32);
+		s.drv->tx(&s, fr, 32);
+	}
+	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	assert_true(r.monotonic);
+	assert_int_equal(port_sink_stats(&s, &st), 0);
+	assert_int_equal(st.packets, 3000 * 32);
+	assert_int_equal(st.flows, 100);
+	assert_int_equal(st.lost, 0);
+	g.drv->close(&g);
+	s.drv->close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -374,6 +441,7 @@ int main(void)
 	        cmocka_unit_test(test_latency_through_port),
 	        cmocka_unit_test(test_unstamped_and_tenants),
 	        cmocka_unit_test(test_gen_to_sink),
+	        cmocka_unit_test(test_concurrent_readers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
