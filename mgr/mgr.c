@@ -351,14 +351,6 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 	if (s < 0)
 		return;
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if ((tn->cfg->has_uid || tn->cfg->has_gid) &&
-	    (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
-	     (tn->cfg->has_uid && cred.uid != tn->cfg->uid) ||
-	     (tn->cfg->has_gid && cred.gid != tn->cfg->gid))) {
-		reply_error(s, EACCES, "tenant %s: credentials uid %u gid %u are not allowed",
-			    tn->cfg->name, (unsigned)cred.uid, (unsigned)cred.gid);
-		goto out_close;
-	}
 	memset(&h, 0, sizeof(h));
 	n = tenet_fd_recv(s, &h, sizeof(h), NULL, &nfds);
 	if (n != (ssize_t)sizeof(h) || h.magic != TENET_PROTO_MAGIC) {
@@ -368,6 +360,14 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 	if (h.version != TENET_PROTO_VERSION) {
 		reply_error(s, EPROTO, "protocol version %u, the manager speaks version %u",
 			    h.version, TENET_PROTO_VERSION);
+		goto out_close;
+	}
+	if ((tn->cfg->has_uid || tn->cfg->has_gid) &&
+	    (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
+	     (tn->cfg->has_uid && cred.uid != tn->cfg->uid) ||
+	     (tn->cfg->has_gid && cred.gid != tn->cfg->gid))) {
+		reply_error(s, EACCES, "tenant %s: credentials uid %u gid %u are not allowed",
+			    tn->cfg->name, (unsigned)cred.uid, (unsigned)cred.gid);
 		goto out_close;
 	}
 	h.service[sizeof(h.service) - 1] = '\0';

@@ -5,7 +5,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 B="$TOP/${TENET_BUILD:-build}"
 TENET="$B/tenet"
 T=$(mktemp -d /tmp/tenet-sys.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 cd "$TOP"
 
 fail() {

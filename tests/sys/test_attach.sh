@@ -1,0 +1,50 @@
+#!/bin/sh
+# The attach protocol: a good attach gets its tenant's pool and rings; an
+# unknown service, a wrong protocol version, garbage, one instance too many
+# and wrong credentials each get a clear refusal; the manager survives all.
+. "$(dirname "$0")/lib.sh"
+C="$B/tests/attach_client"
+cat >"$T/a.yaml" <<YAML
+manager: {socket_dir: $T/sock, stats_interval: 0}
+ports: [{name: sink0, driver: sink}]
+tenants: [{name: alice}, {name: bob, uid: 54321}]
+services:
+  - {name: fwd, tenant: alice}
+  - {name: mon, tenant: bob}
+chains:
+  - {name: a, hops: [alice/fwd], output: sink0}
+YAML
+"$TENET" run "$T/a.yaml" --quiet --duration 10 --summary "$T/s.json" >"$T/mgr.log" 2>&1 &
+mgr=$!
+for i in $(seq 50); do [ -S "$T/sock/alice.sock" ] && break; sleep 0.1; done
+A="$T/sock/alice.sock"
+out=$("$C" "$A" fwd)
+[ "$out" = "ok alice/fwd#0" ] || fail "good attach: '$out'"
+echo "ok: good attach: $out"
+out=$("$C" "$A" nosuch)
+[ "$out" = "error ESRCH" ] || fail "unknown service: '$out'"
+out=$("$C" "$A" nosuch --raw 1)
+echo "$out" | grep -q "tenant alice has no service 'nosuch'" || fail "unknown service msg: '$out'"
+echo "ok: unknown service: $out"
+out=$("$C" "$A" fwd --raw 99)
+echo "$out" | grep -q "protocol version 99, the manager speaks version 1" || fail "version: '$out'"
+echo "$out" | grep -q "fds 0" || fail "refusal carried fds: '$out'"
+echo "ok: wrong version: $out"
+out=$("$C" "$A" fwd --garbage)
+echo "$out" | grep -q "malformed hello" || fail "garbage hello: '$out'"
+echo "ok: garbage hello: $out"
+HOLD_MS=1500 "$C" "$A" fwd >"$T/first" &
+held=$!
+sleep 0.5
+out=$("$C" "$A" fwd)
+[ "$out" = "error ENOSPC" ] || fail "second instance of a 1-instance service: '$out'"
+echo "ok: instance limit: $out"
+wait $held
+grep -q "ok alice/fwd#0" "$T/first" || fail "held attach failed: $(cat "$T/first")"
+if [ "$(id -u)" != 54321 ]; then
+	out=$("$C" "$T/sock/bob.sock" mon --raw 1)
+	echo "$out" | grep -q "status -13 .*credentials uid $(id -u)" || fail "SO_PEERCRED: '$out'"
+	echo "ok: credentials checked: $out"
+fi
+wait $mgr || fail "manager exited $? ($(tail -n 5 "$T/mgr.log"))"
+check "manager finished cleanly" 'j["conserved"]' "$T/s.json"
