@@ -557,7 +557,7 @@ static int port_check_keys(struct ctx *c, yaml_node_t *n, enum cfg_driver drv)
 
 static int parse_size(struct ctx *c, yaml_node_t *n, struct cfg_gen *g)
 {
-	static const char *const expect = "an integer in 60..1518, a list of them, or imix";
+	static const char *const expect = "an integer in 64..1518, a list of them, or imix";
 	yaml_node_item_t *items;
 	unsigned int nb;
 	uint64_t u;
@@ -572,7 +572,7 @@ static int parse_size(struct ctx *c, yaml_node_t *n, struct cfg_gen *g)
 		return 0;
 	}
 	if (n->type == YAML_SCALAR_NODE) {
-		if (!parse_int(text(n), &neg, &u) || neg || u < 60 || u > 1518)
+		if (!parse_int(text(n), &neg, &u) || neg || u < 64 || u > 1518)
 			return fail(c, n, "bad size %s; expected %s", text(n), expect);
 		g->sizes[0] = (uint16_t)u;
 		g->nb_sizes = 1;
@@ -588,9 +588,9 @@ static int parse_size(struct ctx *c, yaml_node_t *n, struct cfg_gen *g)
 		yaml_node_t *s = node(c, items[i]);
 		char d[64];
 
-		if (s->type != YAML_SCALAR_NODE || !parse_int(text(s), &neg, &u) || neg || u < 60 ||
+		if (s->type != YAML_SCALAR_NODE || !parse_int(text(s), &neg, &u) || neg || u < 64 ||
 		    u > 1518)
-			return fail(c, s, "bad size %s in list; expected an integer in 60..1518",
+			return fail(c, s, "bad size %s in list; expected an integer in 64..1518",
 			            describe(s, d, sizeof(d)));
 		g->sizes[i] = (uint16_t)u;
 	}

@@ -57,7 +57,7 @@ struct cfg_gen {
 	double rate_pps;            /* 0: as fast as possible (default) */
 	uint64_t count;             /* packets to send, 0: unbounded */
 	double duration;            /* seconds, 0: unbounded */
-	uint16_t sizes[CFG_MAX_SIZES]; /* frame sizes 60..1518 (without FCS) */
+	uint16_t sizes[CFG_MAX_SIZES]; /* wire frame sizes 64..1518 incl. the 4-byte FCS (the frame is 4 B shorter) */
 	unsigned int nb_sizes;      /* 1: fixed; >1: drawn uniformly; "imix" = 64,570,1518 weighted 7:4:1 */
 	bool imix;
 	struct cfg_gen_flow flows[CFG_MAX_FLOWS];

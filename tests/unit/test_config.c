@@ -417,7 +417,7 @@ static const struct bad_case bad_cases[] = {
         {"bad on", "chains:\n  - {name: c, hops: [{service: alice/scan, on: fpga}]}\n", true,
          "t.yaml:12:48: ", "bad value for on: 'fpga'; expected one of: host, nic"},
         {"bad size", "ports:\n  - {name: g, driver: gen, size: 40}\n", false,
-         "t.yaml:2:34: ", "bad size 40; expected an integer in 60..1518, a list of them, or imix"},
+         "t.yaml:2:34: ", "bad size 40; expected an integer in 64..1518, a list of them, or imix"},
         {"bad size in list", "ports:\n  - {name: g, driver: gen, size: [64, 2000]}\n", false,
          "t.yaml:2:39: ", "bad size '2000' in list"},
         {"bad port range",
