@@ -12,6 +12,7 @@ static const struct {
 	const char *help;
 } scenarios[] = {
 	{"ring", cli_bench_ring, "ring burst throughput vs DPDK rte_ring, pool alloc/free rate"},
+	{"chain", cli_bench_chain, "1..4-hop fwd chains, 1 or 2 tenants: Mpps, host CPU ns/hop"},
 };
 
 static void usage(FILE *f)

@@ -5,5 +5,6 @@
 int cli_run(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_bench_ring(int argc, char **argv);
+int cli_bench_chain(int argc, char **argv);
 
 #endif
