@@ -46,12 +46,13 @@
 #include "tenet/pool.h"
 #include "tenet/ring.h"
 
-#define ECHO_COUNT   10000000u
-#define BURST        32u
-#define RING_SIZE    512u
-#define POOL_BUFS    4096u
-#define NF_ID        3u
-#define HOSTILE_ITER 300000u
+#define ECHO_COUNT        10000000u
+#define BURST             32u
+#define RING_SIZE         512u
+#define POOL_BUFS         4096u
+#define NF_ID             3u
+#define HOSTILE_ITER      300000u /* parent rounds, at least */
+#define HOSTILE_CHILD_OPS 200000u /* child lies before the parent may stop */
 
 struct hello {
 	uint32_t nf_id;
@@ -414,6 +415,8 @@ static int hostile_child(int sock)
 
 		if (it % 1024 == 0 && recv(sock, &c, 1, MSG_DONTWAIT) == 1)
 			break;
+		if (it == HOSTILE_CHILD_OPS && write(sock, "D", 1) != 1)
+			return 22; /* tell the parent we really did lie a lot */
 		switch (r % 8) {
 		case 0: /* garbage tx producer index */
 			__atomic_store_n(&nf.tx_shm->prod, xorshift(&seed), __ATOMIC_RELAXED);
@@ -523,7 +526,8 @@ static void test_hostile_child(void **state)
 	struct tenet_ring_rejects rej = {0}, rej1;
 	struct tenet_desc d[BURST];
 	uint32_t bufs[8];
-	uint64_t kept_total = 0, rejects;
+	uint64_t kept_total = 0, rejects, bad_tx, bad_rx;
+	bool child_lied = false;
 	struct mgr m;
 	unsigned int kept;
 	char c;
@@ -560,9 +564,11 @@ static void test_hostile_child(void **state)
 	rej1 = rej;
 	assert_int_equal(write(sock, "B", 1), 1);
 
-	/* phase 2: keep working while the NF lies */
-	for (unsigned int it = 0; it < HOSTILE_ITER; it++) {
+	/* phase 2: keep working while the NF lies (and until it says it did) */
+	for (unsigned int it = 0; it < HOSTILE_ITER || !child_lied; it++) {
 		mgr_round(&m, &rej, &kept_total);
+		if (it % 1024 == 0 && !child_lied && recv(sock, &c, 1, MSG_DONTWAIT) == 1)
+			child_lied = c == 'D';
 		if (it % 65536 == 0)
 			assert_child_running(pid);
 	}
@@ -571,8 +577,17 @@ static void test_hostile_child(void **state)
 		mgr_round(&m, &rej, &kept_total);
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
-	for (unsigned int i = 0; i < 4; i++) /* the lies it left behind */
+
+	/* the lies it left behind are caught, whatever happened before */
+	bad_tx = m.tx.bad_index;
+	bad_rx = m.rx.bad_index;
+	for (unsigned int i = 0; i <= RING_SIZE / BURST; i++)
 		mgr_round(&m, &rej, &kept_total);
+	assert_true(m.tx.bad_index > bad_tx);
+	memset(d, 0xff, sizeof(d)); /* names no buffer: the NF is dead anyway */
+	while (tenet_ring_enqueue_burst_guarded(&m.rx, d, BURST) > 0)
+		;
+	assert_true(m.rx.bad_index > bad_rx);
 
 	rejects = rej.buf_range + rej.not_owner + rej.bad_len + rej.bad_verdict;
 	print_message("hostile: kept %llu, rejected %llu (range %llu, owner %llu, len %llu, "
