@@ -470,6 +470,24 @@ static int hostile_child(int sock)
 			break;
 		}
 	}
+	/*
+	 * phase 3: one more burst of forged indices behind a sane prod, so the
+	 * parent's reject counting is checked however the two processes were
+	 * scheduled during the chaos. Resync with the manager's cons first:
+	 * our own head is meaningless after all that.
+	 */
+	nf.tx.head = __atomic_load_n(&nf.tx_shm->cons, __ATOMIC_ACQUIRE);
+	nf.tx.cached = nf.tx.head;
+	for (unsigned int i = 0; i < BURST; i++) {
+		memset(&d[i], 0, sizeof(d[i]));
+		d[i].buf = nf.pool->nb_bufs + i;
+		d[i].len = 60;
+	}
+	if (tenet_ring_enqueue_burst(&nf.tx, d, BURST) != BURST)
+		return 23;
+	if (write(sock, "E", 1) != 1 || read(sock, &c, 1) != 1 || c != 'F')
+		return 24;
+
 	/* leave with a lie in place */
 	__atomic_store_n(&nf.tx_shm->prod, nf.tx_shm->cons - 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&nf.rx_shm->cons, 0xdeadbeef, __ATOMIC_RELAXED);
@@ -526,7 +544,7 @@ static void test_hostile_child(void **state)
 	struct tenet_ring_rejects rej = {0}, rej1;
 	struct tenet_desc d[BURST];
 	uint32_t bufs[8];
-	uint64_t kept_total = 0, rejects, bad_tx, bad_rx;
+	uint64_t kept_total = 0, rejects, bad_tx, bad_rx, range_before;
 	bool child_lied = false;
 	struct mgr m;
 	unsigned int kept;
@@ -573,6 +591,16 @@ static void test_hostile_child(void **state)
 			assert_child_running(pid);
 	}
 	assert_int_equal(write(sock, "C", 1), 1);
+
+	/* phase 3: 32 forged indices behind a sane prod, all counted */
+	assert_int_equal(read(sock, &c, 1), 1);
+	assert_int_equal(c, 'E');
+	range_before = rej.buf_range;
+	for (unsigned int i = 0; i <= RING_SIZE / BURST; i++)
+		mgr_round(&m, &rej, &kept_total);
+	assert_true(rej.buf_range >= range_before + BURST);
+	assert_int_equal(write(sock, "F", 1), 1);
+
 	while (waitpid(pid, &status, WNOHANG) == 0)
 		mgr_round(&m, &rej, &kept_total);
 	assert_true(WIFEXITED(status));
@@ -597,7 +625,8 @@ static void test_hostile_child(void **state)
 	              (unsigned long long)rej.bad_len, (unsigned long long)rej.bad_verdict,
 	              (unsigned long long)rej.freed, (unsigned long long)m.rx.bad_index,
 	              (unsigned long long)m.tx.bad_index);
-	assert_true(rejects > rej1.buf_range + rej1.not_owner + rej1.bad_len + rej1.bad_verdict);
+	assert_true(rejects >=
+	            rej1.buf_range + rej1.not_owner + rej1.bad_len + rej1.bad_verdict + BURST);
 	assert_true(m.tx.bad_index > 0);
 	assert_true(m.rx.bad_index > 0);
 	/* the manager's own books stayed straight */
