@@ -77,7 +77,7 @@ $(BUILD)/obj/cli/bench_ring.o: CFLAGS += $(DPDK_CFLAGS)
 all: $(BUILD)/libtenet.a $(BUILD)/libtenet-mgr.a $(TENET) $(NF_BIN) $(UNIT_BIN) $(HELPER_BIN) $(BPF_OBJ)
 tests: $(UNIT_BIN) $(HELPER_BIN) $(TENET) $(NF_BIN)
 # ThreadSanitizer runs the concurrency tests of the lock-free core only.
-tsan-tests: $(filter $(BUILD)/tests/test_ring% $(BUILD)/tests/test_pool%,$(UNIT_BIN))
+tsan-tests: $(filter $(BUILD)/tests/test_ring% $(BUILD)/tests/test_pool% $(BUILD)/tests/test_sink%,$(UNIT_BIN))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -3,6 +3,7 @@
 #define TENET_CLI_H
 
 int cli_run(int argc, char **argv);
+int cli_ctl(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_bench_ring(int argc, char **argv);
 int cli_bench_chain(int argc, char **argv);

@@ -13,6 +13,7 @@ static void usage(FILE *f)
 		   "\n"
 		   "commands:\n"
 		   "  run CONFIG   start the manager (tenet run --help)\n"
+		   "  ctl REQUEST  talk to a running manager (tenet ctl --help)\n"
 		   "  bench NAME   run a benchmark scenario (tenet bench --help)\n"
 		   "\n"
 		   "tenet COMMAND --help shows the options of a command.\n");
@@ -30,6 +31,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cli_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "ctl"))
+		return cli_ctl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bench"))
 		return cli_bench(argc - 1, argv + 1);
 	fprintf(stderr, "tenet: unknown command '%s'\n", argv[1]);

@@ -1642,3 +1642,92 @@ void tenet_config_free(struct tenet_config *cfg)
 			free(cfg->services[i].argv[a]);
 	free(cfg);
 }
+
+/* ---------------------------------------------------------------- run-time fragments */
+
+/* Parse one YAML document from text and hand its root to fn. */
+static int parse_fragment(struct tenet_config *cfg, const char *text, size_t len, char *err,
+                          size_t errlen, int (*fn)(struct ctx *c, yaml_node_t *root, void *arg),
+                          void *arg)
+{
+	struct ctx c = {.name = "request", .err = err, .errlen = errlen, .cfg = cfg};
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	int rc = -1;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!yaml_parser_initialize(&parser))
+		return fail(&c, NULL, "out of memory; expected room for the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		yaml_fail(&c, &parser);
+		yaml_parser_delete(&parser);
+		return -1;
+	}
+	c.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (!root)
+		fail(&c, NULL, "empty request; expected a YAML mapping");
+	else
+		rc = fn(&c, root, arg);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+static int chain_fragment(struct ctx *c, yaml_node_t *root, void *arg)
+{
+	(void)arg;
+	if (c->cfg->nb_chains >= CFG_MAX_CHAINS)
+		return fail(c, root, "too many chains; expected at most %d", CFG_MAX_CHAINS);
+	memset(&c->cfg->chains[c->cfg->nb_chains], 0, sizeof(c->cfg->chains[0]));
+	if (parse_chain(c, root, c->cfg->nb_chains) < 0)
+		return -1;
+	return (int)c->cfg->nb_chains;
+}
+
+int tenet_config_parse_chain(struct tenet_config *cfg, const char *text, size_t len, char *err,
+                             size_t errlen)
+{
+	return parse_fragment(cfg, text, len, err, errlen, chain_fragment, NULL);
+}
+
+static int rule_fragment(struct ctx *c, yaml_node_t *root, void *arg)
+{
+	static const char *const keys[] = {"match", "chain", "priority", NULL};
+	struct cfg_rule *r = arg;
+	char name[CFG_NAME_MAX];
+	yaml_node_t *v;
+	int64_t i64;
+
+	if (want_map(c, root, "rule", "a mapping {match, chain, priority}") < 0 ||
+	    check_keys(c, root, "rule", keys) < 0)
+		return -1;
+	if (parse_match(c, get(c, root, "match"), &r->match) < 0)
+		return -1;
+	if (!(v = get(c, root, "chain")))
+		return fail(c, root, "missing required key 'chain' in rule; expected chain: NAME");
+	if (get_str(c, v, "chain", name, sizeof(name)) < 0)
+		return -1;
+	r->chain = -1;
+	for (unsigned int i = 0; i < c->cfg->nb_chains; i++)
+		if (!strcmp(c->cfg->chains[i].name, name))
+			r->chain = (int)i;
+	if (r->chain < 0)
+		return fail(c, v, "unknown chain '%s'; expected the name of a chain", name);
+	r->priority = 0;
+	if ((v = get(c, root, "priority"))) {
+		if (get_int(c, v, "priority", INT32_MIN, INT32_MAX, &i64) < 0)
+			return -1;
+		r->priority = (int32_t)i64;
+	}
+	return 0;
+}
+
+int tenet_config_parse_rule(struct tenet_config *cfg, const char *text, size_t len,
+                            struct cfg_rule *out, char *err, size_t errlen)
+{
+	return parse_fragment(cfg, text, len, err, errlen, rule_fragment, out);
+}

@@ -154,6 +154,26 @@ struct tenet_config *tenet_config_parse(const char *text, size_t len, const char
 void tenet_config_free(struct tenet_config *cfg);
 
 const char *cfg_steer_name(enum cfg_steer s);
+
+/*
+ * Run-time changes (tenet ctl). Parse one chain, given as a YAML mapping
+ * with the keys of a config chain, into cfg->chains[cfg->nb_chains] and
+ * return that index; the caller commits it by incrementing nb_chains.
+ * Messages are "request:LINE:COL: ...". Returns -1 on error.
+ */
+int tenet_config_parse_chain(struct tenet_config *cfg, const char *text, size_t len, char *err,
+			     size_t errlen);
+
+/* A classification rule added at run time: match -> chain. */
+struct cfg_rule {
+	struct tenet_match match;
+	int32_t priority;
+	int chain;
+};
+
+/* Parse {match: {...}, chain: NAME, priority: N}. 0 or -1 with err set. */
+int tenet_config_parse_rule(struct tenet_config *cfg, const char *text, size_t len,
+			    struct cfg_rule *out, char *err, size_t errlen);
 const char *cfg_driver_name(enum cfg_driver d);
 
 #endif /* TENET_MGR_CONFIG_H */

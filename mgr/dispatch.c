@@ -231,20 +231,21 @@ static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc 
 			cnt_add(&m->drops[DROP_MALFORMED], 1);
 			return;
 		}
-		if (!tenet_classifier_lookup(m->cls, &pi, d.port, &act)) {
+		if (!tenet_classifier_lookup(mgr_cls(m), &pi, d.port, &act)) {
 			free_buf(mp, d.buf);
 			cnt_add(&m->drops[DROP_NO_RULE], 1);
 			return;
 		}
 		chain = act.chain;
 		d.hash = tenet_flow_hash(&pi);
+		d.hop = 0; /* no NIC stage ran: every hop runs on the host */
 	}
 	bm->chain = (uint8_t)chain;
 	bm->port = d.port;
 	bm->hop = 0;
 	cnt_add(&m->tenants[m->chains[chain].tenant].in, 1);
 	cnt_add(&m->chains[chain].pkts, 1);
-	to_hop(x, mp, d, m->chains[chain].first_host_hop, -1);
+	to_hop(x, mp, d, d.hop, -1);
 }
 
 /* A packet an NF handed back, already validated and owned by the manager. */
@@ -488,6 +489,8 @@ void *dispatch_thread(void *arg)
 			flush_tx(x, i);
 		work += refill_all(m);
 
+		/* quiescent point for classifier swaps (steer: shared looks up here) */
+		__atomic_store_n(&m->dispatch_epoch, m->dispatch_epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 1023) == 0)
 			__atomic_store_n(&m->dispatch_ns, thread_ns(), __ATOMIC_RELAXED);
 		if (work) {

@@ -34,6 +34,7 @@
 #define EV_LISTEN 0x10000u /* epoll tags: listen socket of tenant i */
 #define EV_NF     0x20000u /* NF control connection of id i */
 #define EV_SIGNAL 0x30000u
+#define EV_CTL    0x40000u /* tenet ctl listening socket */
 #define INGRESS_BUFS 4096u
 
 static const char *const drop_names[DROP_MAX] = {
@@ -106,6 +107,30 @@ static int setup_pools(struct mgr *m)
 	return 0;
 }
 
+/* Compile a service's pattern file for the NIC stage (once per service). */
+static int load_nicscan(struct mgr *m, struct service *svc)
+{
+	struct tenet_patterns *p;
+	char err[256];
+
+	if (svc->nicscan)
+		return 0;
+	p = tenet_patterns_load(svc->cfg->patterns, err, sizeof(err));
+	if (!p) {
+		tenet_log(TENET_LOG_ERR, "service %s/%s: %s", m->cfg->tenants[svc->tenant].name,
+			  svc->cfg->name, err);
+		return -1;
+	}
+	svc->nicscan = tenet_nicscan_create(p, err, sizeof(err));
+	tenet_patterns_free(p);
+	if (!svc->nicscan) {
+		tenet_log(TENET_LOG_ERR, "service %s/%s cannot run on the NIC: %s",
+			  m->cfg->tenants[svc->tenant].name, svc->cfg->name, err);
+		return -1;
+	}
+	return 0;
+}
+
 static int setup_classifier(struct mgr *m)
 {
 	const struct tenet_config *c = m->cfg;
@@ -134,13 +159,11 @@ static int setup_classifier(struct mgr *m)
 		m->chains[i].tenant = cc->tenant;
 		for (unsigned int h = 0; h < cc->nb_hops && cc->hops[h].on == CFG_ON_NIC; h++)
 			m->chains[i].first_host_hop = h + 1;
-		if (m->chains[i].first_host_hop) {
-			tenet_log(TENET_LOG_ERR,
-				  "chain %s: 'on: nic' hops are not supported by this build yet",
-				  cc->name);
-			return -1;
-		}
+		for (unsigned int h = 0; h < m->chains[i].first_host_hop; h++)
+			if (load_nicscan(m, &m->services[cc->hops[h].service]))
+				return -1;
 	}
+	m->next_rule_id = 1000; /* rules added at run time; config chains use 0..249 */
 	return 0;
 }
 
@@ -532,6 +555,10 @@ static void reap(struct mgr *m, bool stopping)
 					tenet_log(TENET_LOG_WARN, "NF %s/%s (pid %d) exited with %d",
 						  m->cfg->tenants[svc->tenant].name, svc->cfg->name,
 						  pid, WEXITSTATUS(status));
+				if (svc->no_restart[k]) {
+					svc->no_restart[k] = false;
+					continue;
+				}
 				if (svc->cfg->restart && svc->restarts < 100) {
 					svc->restarts++;
 					svc->child[k] = spawn(m, svc);
@@ -716,6 +743,7 @@ int mgr_main(const char *config_path, double duration, const char *summary_path,
 
 static void teardown(struct mgr *m)
 {
+	ctl_close(m);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
 		if (m->nfs[id].state != NF_FREE)
 			nf_release(&m->nfs[id]);
@@ -745,6 +773,8 @@ static void teardown(struct mgr *m)
 	}
 	tenet_pool_destroy(m->ingress_pool);
 	tenet_classifier_destroy(m->cls);
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
+		tenet_nicscan_destroy(m->services[i].nicscan);
 	if (m->dispatch_efd >= 0)
 		close(m->dispatch_efd);
 	pthread_mutex_destroy(&m->cmd_lock);
@@ -771,6 +801,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		return 1;
 	pthread_mutex_init(&m->cmd_lock, NULL);
 	m->dispatch_efd = -1;
+	m->ctl_fd = -1;
 	m->cfg = tenet_config_load(config_path, err, sizeof(err));
 	if (!m->cfg) {
 		fprintf(stderr, "tenet: %s\n", err);
@@ -814,6 +845,12 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 
 	if (setup_pools(m) || setup_classifier(m) || setup_ports(m) || setup_sockets(m, epfd))
 		goto out;
+	if ((rc = ctl_open(m, epfd, EV_CTL))) {
+		tenet_log(TENET_LOG_ERR, "control socket %s: %s", m->ctl_path, strerror(-rc));
+		rc = 1;
+		goto out;
+	}
+	rc = 1;
 	if (pthread_create(&m->dispatch, NULL, dispatch_thread, m))
 		goto out;
 	dispatch_started = true;
@@ -891,6 +928,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
 						stopping = true;
 				reap(m, false);
+			} else if (tag == EV_CTL) {
+				ctl_serve(m);
 			}
 		}
 		now = mgr_now();

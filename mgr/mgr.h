@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "lib/classify.h"
+#include "lib/nicscan.h"
 #include "mgr/config.h"
 #include "ports/port.h"
 #include "ports/sink.h"
@@ -127,7 +128,9 @@ struct service {
 	unsigned int nb_inst;
 	/* supervisor (control) */
 	pid_t child[16];
+	bool no_restart[16];         /* stopped by tenet ctl: leave it stopped */
 	unsigned int restarts;
+	struct tenet_nicscan *nicscan; /* for hops of it that run on the NIC */
 	uint64_t cpu_ns;             /* CPU time of exited instances (wait4) */
 };
 
@@ -135,7 +138,10 @@ struct chain {
 	const struct cfg_chain *cfg;
 	unsigned int first_host_hop; /* hops before it run on the NIC */
 	unsigned int tenant;
+	bool removed;                /* tenet ctl chain del: no new packets */
 	uint64_t pkts;               /* (dispatch) entered the chain */
+	/* (nic) offloaded scan hops */
+	uint64_t nic_scanned, nic_tagged, nic_to_host;
 };
 
 /* One-way ring between two manager threads, in private memory. */
@@ -159,6 +165,7 @@ struct mport {
 	uint64_t drops[DROP_MAX];
 	uint64_t parse_err[TENET_PKT_ERR_MAX];
 	uint64_t nic_ns;             /* thread CPU time */
+	uint64_t epoch;              /* (nic) bumped every loop: quiescent-state for cls swaps */
 	/* tx (dispatch) */
 	uint64_t tx_frames, tx_bytes;
 };
@@ -168,7 +175,8 @@ struct mgr {
 	bool poll;
 	bool shared;                 /* steer: shared: one pool for everyone */
 	bool have_router;
-	struct tenet_classifier *cls;
+	struct tenet_classifier *cls; /* readers: __atomic_load once per burst; see ctl.c */
+	uint32_t next_rule_id;
 	struct mgr_pool pools[CFG_MAX_TENANTS];
 	unsigned int nb_pools;
 	struct tenant tenants[CFG_MAX_TENANTS];
@@ -184,7 +192,7 @@ struct mgr {
 	struct xring router_out;                 /* router -> dispatch */
 	struct xring router_tfill[CFG_MAX_TENANTS]; /* dispatch -> router: tenant buffers */
 	pthread_t router;
-	uint64_t router_pkts, router_ns, router_stalls;
+	uint64_t router_pkts, router_ns, router_stalls, router_epoch;
 	uint64_t router_drops[DROP_MAX];
 	uint64_t router_parse_err[TENET_PKT_ERR_MAX];
 
@@ -192,7 +200,7 @@ struct mgr {
 	pthread_t dispatch;
 	int dispatch_efd;            /* kicks the dispatcher (nic threads, control) */
 	uint64_t drops[DROP_MAX];
-	uint64_t copies, wakeups, dispatch_ns;
+	uint64_t copies, wakeups, dispatch_ns, dispatch_epoch;
 	uint64_t host_parse_err[TENET_PKT_ERR_MAX]; /* steer: shared classifies on the host */
 
 	/* control -> dispatch commands */
@@ -206,6 +214,9 @@ struct mgr {
 	volatile int stop_dispatch;
 	double start_time;
 	double stop_time;
+	int ctl_fd;
+	char ctl_path[CFG_PATH_MAX + 16];
+	int epfd;
 };
 
 /* mgr.c */
@@ -249,6 +260,12 @@ struct nic_arg {
 	struct mgr *m;
 	struct mport *p;
 };
+
+/* ctl.c */
+int ctl_open(struct mgr *m, int epfd, uint32_t tag);
+void ctl_serve(struct mgr *m);
+void ctl_close(struct mgr *m);
+const struct tenet_classifier *mgr_cls(struct mgr *m);
 
 /* stats.c */
 void stats_print_table(struct mgr *m, FILE *out, double dt);

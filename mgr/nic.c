@@ -90,6 +90,34 @@ static bool get_buf(struct mgr *m, struct xring *r, struct bufcache *c, uint64_t
 	return true;
 }
 
+/*
+ * The chain's leading hops that run on the NIC (a literal payload scan):
+ * returns the hop the host starts at, or NIC_DROP. A payload the NIC
+ * cannot scan (too long for it) is handed to the host from that hop on.
+ */
+#define NIC_DROP 0xff
+
+static unsigned int nic_hops(struct chain *c, struct mgr *m, const uint8_t *frame,
+			     const struct tenet_pkt_info *pi)
+{
+	for (unsigned int h = 0; h < c->first_host_hop; h++) {
+		const struct service *s = &m->services[c->cfg->hops[h].service];
+		struct tenet_scan_result r;
+		int v = tenet_nicscan_scan(s->nicscan, frame + pi->payload_off, pi->payload_len, &r);
+
+		if (v < 0) {
+			cnt_add(&c->nic_to_host, 1);
+			return h;
+		}
+		cnt_add(&c->nic_scanned, 1);
+		if (v == TENET_SCAN_DROP)
+			return NIC_DROP;
+		if (v == TENET_SCAN_TAG)
+			cnt_add(&c->nic_tagged, 1);
+	}
+	return c->first_host_hop;
+}
+
 struct nic_state {
 	struct bufcache cache[CFG_MAX_TENANTS];
 	struct tenet_desc out[MGR_BURST];
@@ -106,6 +134,7 @@ void *nic_thread(void *arg)
 	enum cfg_steer steer = p->cfg->steer;
 	struct tenet_ring *prod = steer == CFG_STEER_CPU ? &m->router_in[p->index].prod
 							 : &p->ingress.prod;
+	const struct tenet_classifier *cls;
 	unsigned int loops = 0;
 
 	memset(&st, 0, sizeof(st));
@@ -118,9 +147,11 @@ void *nic_thread(void *arg)
 			break;
 		}
 		if (n <= 0) {
+			__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
 			usleep(50);
 			continue;
 		}
+		cls = mgr_cls(m);
 		for (int i = 0; i < n; i++) {
 			struct tenet_pkt_info pi;
 			struct tenet_action act;
@@ -139,8 +170,13 @@ void *nic_thread(void *arg)
 					cnt_add(&p->drops[DROP_MALFORMED], 1);
 					continue;
 				}
-				if (!tenet_classifier_lookup(m->cls, &pi, (int)p->index, &act)) {
+				if (!tenet_classifier_lookup(cls, &pi, (int)p->index, &act)) {
 					cnt_add(&p->drops[DROP_NO_RULE], 1);
+					continue;
+				}
+				d.hop = (uint8_t)nic_hops(&m->chains[act.chain], m, f[i].data, &pi);
+				if (d.hop == NIC_DROP) {
+					cnt_add(&p->drops[DROP_NIC_SCAN], 1);
 					continue;
 				}
 				mp = m->tenants[m->chains[act.chain].tenant].mp;
@@ -170,6 +206,8 @@ void *nic_thread(void *arg)
 		push(m, prod, st.out, &st.nb_out);
 		cnt_add(&p->rx_frames, (uint64_t)n);
 		cnt_add(&p->rx_bytes, bytes);
+		/* quiescent point: no classifier pointer is held past here */
+		__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 255) == 0)
 			__atomic_store_n(&p->nic_ns, thread_ns(), __ATOMIC_RELAXED);
 	}
@@ -239,7 +277,7 @@ void *router_thread(void *arg)
 				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
 					cnt_add(&m->router_parse_err[e], 1);
 					cnt_add(&m->router_drops[DROP_MALFORMED], 1);
-				} else if (!tenet_classifier_lookup(m->cls, &info, (int)p->index,
+				} else if (!tenet_classifier_lookup(mgr_cls(m), &info, (int)p->index,
 								    &act)) {
 					cnt_add(&m->router_drops[DROP_NO_RULE], 1);
 				} else {
@@ -255,6 +293,7 @@ void *router_thread(void *arg)
 					memcpy((uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off, frame,
 					       d.len);
 					d.arg = (uint8_t)act.chain;
+					d.hop = 0; /* a router is no NIC: every hop runs on the host */
 					d.hash = tenet_flow_hash(&info);
 					d.verdict = (uint8_t)mp->index;
 					st.out[st.nb_out++] = d;
@@ -263,6 +302,7 @@ void *router_thread(void *arg)
 			}
 			push(m, &m->router_out.prod, st.out, &st.nb_out);
 		}
+		__atomic_store_n(&m->router_epoch, m->router_epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 1023) == 0)
 			__atomic_store_n(&m->router_ns, thread_ns(), __ATOMIC_RELAXED);
 		if (work) {
