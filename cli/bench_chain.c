@@ -17,7 +17,13 @@
  * packet and per hop, the NIC stage's CPU time per packet, and copies per
  * delivered packet. The generator does not wait for the chain: what the
  * chain cannot take is dropped and counted, as a NIC would, so the
- * delivered rate is the chain's capacity under overload.
+ * delivered rate is the chain's capacity under overload. The largest
+ * generator-to-sink latency is shown too: a packet that waited ~1 s has
+ * sat in a ring of an NF that did not wake up (the NF's idle timeout).
+ *
+ * Runs vary a lot on a small machine. With --reps N each scenario runs N
+ * times and the run with the median delivered rate is reported, all its
+ * figures from that one run.
  *
  * Everything the manager and the NFs print during a run goes to a log file
  * in the temporary directory; its warnings and errors are echoed after the
@@ -43,6 +49,7 @@
 #define DEFAULT_COUNT 2000000u
 #define MAX_LIST      8
 #define MAX_HOPS      4
+#define MAX_REPS      15
 
 enum mode { MODE_ADAPTIVE, MODE_POLL };
 
@@ -59,14 +66,14 @@ struct outcome {
 	struct scenario sc;
 	struct mgr_result r;
 	double mpps, offered_mpps, loss_pct;
-	double host_ns_per_pkt, host_ns_per_hop, nic_ns_per_pkt, copies_per_pkt;
+	double host_ns_per_pkt, host_ns_per_hop, nic_ns_per_pkt, copies_per_pkt, max_lat_ms;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 	        "usage: tenet bench chain [--count N] [--sizes LIST] [--hops LIST]\n"
-	        "                         [--mode adaptive|poll] [--json] [--csv FILE]\n"
+	        "                         [--mode adaptive|poll] [--reps N] [--json] [--csv FILE]\n"
 	        "\n"
 	        "Service chain cost: chains of 1..4 fwd NFs in one tenant (zero-copy hops)\n"
 	        "and a 2-hop chain alice/fwd -> bob/fwd (one cross-tenant copy), at each\n"
@@ -79,14 +86,17 @@ static void usage(FILE *f)
 	        "  --hops LIST    same-tenant chain lengths, 1..%d (default 1,2,3,4);\n"
 	        "                 the 2-tenant chain runs when 2 is in the list\n"
 	        "  --mode M       only adaptive or only poll (default: both)\n"
+	        "  --reps N       run each scenario N times (1..%d), report the median run\n"
+	        "                 by delivered Mpps (default 1)\n"
 	        "  --json         print a JSON array instead of the table\n"
 	        "  --csv FILE     also write the results as CSV to FILE\n"
 	        "  --help         this text\n"
 	        "\n"
 	        "Columns: Mpps delivered (delivered/elapsed), offered Mpps (packets in/\n"
 	        "elapsed), loss %%, host CPU ns per delivered packet (dispatcher + NFs) and\n"
-	        "per hop, NIC-stage CPU ns per packet in, copies per delivered packet.\n",
-	        DEFAULT_COUNT, MAX_HOPS);
+	        "per hop, NIC-stage CPU ns per packet in, copies per delivered packet,\n"
+	        "largest generator-to-sink latency in ms.\n",
+	        DEFAULT_COUNT, MAX_HOPS, MAX_REPS);
 }
 
 /* Parse "a,b,c" into v (each in lo..hi). Returns the count, or 0 on error. */
@@ -262,23 +272,25 @@ static int run_one(FILE *err, const char *dir, const char *fwd, const struct sce
 		o->host_ns_per_hop = o->host_ns_per_pkt / sc->hops;
 		o->nic_ns_per_pkt = (double)r->nic_ns / in;
 		o->copies_per_pkt = (double)r->copies / out;
+		o->max_lat_ms = (double)r->lat.max_ns / 1e6;
 	}
 	return rc;
 }
 
 static void print_header(void)
 {
-	printf("%5s %4s %7s %-8s %7s %8s %6s %11s %8s %10s %10s\n", "size", "hops", "tenants",
+	printf("%5s %4s %7s %-8s %7s %8s %6s %11s %8s %10s %10s %10s\n", "size", "hops", "tenants",
 	       "mode", "Mpps", "offered", "loss%", "host ns/pkt", "ns/hop", "nic ns/pkt",
-	       "copies/pkt");
+	       "copies/pkt", "max lat ms");
 }
 
 static void print_row(const struct outcome *o)
 {
-	printf("%5u %4u %7u %-8s %7.3f %8.3f %6.1f %11.0f %8.0f %10.0f %10.2f%s\n", o->sc.size,
-	       o->sc.hops, o->sc.tenants, mode_name[o->sc.mode], o->mpps, o->offered_mpps,
-	       o->loss_pct, o->host_ns_per_pkt, o->host_ns_per_hop, o->nic_ns_per_pkt,
-	       o->copies_per_pkt, o->r.conserved ? "" : "  NOT CONSERVED");
+	printf("%5u %4u %7u %-8s %7.3f %8.3f %6.1f %11.0f %8.0f %10.0f %10.2f %10.1f%s\n",
+	       o->sc.size, o->sc.hops, o->sc.tenants, mode_name[o->sc.mode], o->mpps,
+	       o->offered_mpps, o->loss_pct, o->host_ns_per_pkt, o->host_ns_per_hop,
+	       o->nic_ns_per_pkt, o->copies_per_pkt, o->max_lat_ms,
+	       o->r.conserved ? "" : "  NOT CONSERVED");
 	fflush(stdout);
 }
 
@@ -290,12 +302,12 @@ static void print_json(FILE *f, const struct outcome *o, unsigned int n)
 		        "  {\"size\": %u, \"hops\": %u, \"tenants\": %u, \"mode\": \"%s\", "
 		        "\"mpps\": %.4f, \"offered_mpps\": %.4f, \"loss_pct\": %.3f, "
 		        "\"host_ns_per_pkt\": %.1f, \"host_ns_per_hop\": %.1f, "
-		        "\"nic_ns_per_pkt\": %.1f, \"copies_per_pkt\": %.4f, \"conserved\": "
-		        "%s}%s\n",
+		        "\"nic_ns_per_pkt\": %.1f, \"copies_per_pkt\": %.4f, \"max_lat_ms\": %.3f, "
+		        "\"conserved\": %s}%s\n",
 		        o->sc.size, o->sc.hops, o->sc.tenants, mode_name[o->sc.mode], o->mpps,
 		        o->offered_mpps, o->loss_pct, o->host_ns_per_pkt, o->host_ns_per_hop,
-		        o->nic_ns_per_pkt, o->copies_per_pkt, o->r.conserved ? "true" : "false",
-		        i + 1 < n ? "," : "");
+		        o->nic_ns_per_pkt, o->copies_per_pkt, o->max_lat_ms,
+		        o->r.conserved ? "true" : "false", i + 1 < n ? "," : "");
 	fprintf(f, "]\n");
 }
 
@@ -306,12 +318,12 @@ static int write_csv(const char *path, const struct outcome *o, unsigned int n)
 	if (!f)
 		return -errno;
 	fprintf(f, "size,hops,tenants,mode,mpps,offered_mpps,loss_pct,host_ns_per_pkt,"
-	           "host_ns_per_hop,nic_ns_per_pkt,copies_per_pkt,conserved\n");
+	           "host_ns_per_hop,nic_ns_per_pkt,copies_per_pkt,max_lat_ms,conserved\n");
 	for (unsigned int i = 0; i < n; i++, o++)
-		fprintf(f, "%u,%u,%u,%s,%.4f,%.4f,%.3f,%.1f,%.1f,%.1f,%.4f,%s\n", o->sc.size,
+		fprintf(f, "%u,%u,%u,%s,%.4f,%.4f,%.3f,%.1f,%.1f,%.1f,%.4f,%.3f,%s\n", o->sc.size,
 		        o->sc.hops, o->sc.tenants, mode_name[o->sc.mode], o->mpps, o->offered_mpps,
 		        o->loss_pct, o->host_ns_per_pkt, o->host_ns_per_hop, o->nic_ns_per_pkt,
-		        o->copies_per_pkt, o->r.conserved ? "true" : "false");
+		        o->copies_per_pkt, o->max_lat_ms, o->r.conserved ? "true" : "false");
 	return fclose(f) ? -errno : 0;
 }
 
@@ -338,7 +350,8 @@ int cli_bench_chain(int argc, char **argv)
 	uint64_t count = DEFAULT_COUNT;
 	const char *csv = NULL;
 	char dir[] = "/tmp/tenet-bench-chain-XXXXXX", fwd[PATH_MAX];
-	bool json = false, tty = isatty(STDERR_FILENO);
+	bool json = false, stop = false, tty = isatty(STDERR_FILENO);
+	unsigned int reps = 1;
 	int rc = 0, err_fd;
 	FILE *err;
 
@@ -382,6 +395,19 @@ int cli_bench_chain(int argc, char **argv)
 				        MAX_HOPS);
 				return 2;
 			}
+			i++;
+		} else if (!strcmp(a, "--reps") && v) {
+			char *end;
+			unsigned long x;
+
+			errno = 0;
+			x = strtoul(v, &end, 10);
+			if (errno || *end || *v < '0' || *v > '9' || x < 1 || x > MAX_REPS) {
+				fprintf(stderr, "tenet bench chain: --reps wants 1..%d\n",
+				        MAX_REPS);
+				return 2;
+			}
+			reps = (unsigned int)x;
 			i++;
 		} else if (!strcmp(a, "--mode") && v) {
 			if (!strcmp(v, "adaptive")) {
@@ -445,45 +471,76 @@ int cli_bench_chain(int argc, char **argv)
 		       (unsigned long long)count, ncpu);
 		print_header();
 	}
-	for (unsigned int i = 0; i < nb_sc; i++) {
-		struct outcome *o = &res[nb_done];
-		int r;
+	for (unsigned int i = 0; i < nb_sc && !stop; i++) {
+		struct outcome runs[MAX_REPS];
+		unsigned int nb_runs = 0, order[MAX_REPS];
+		bool conserved = true;
 
-		fprintf(err, "%s[%u/%u] %u B, %u hop%s, %u tenant%s, %s ...%s", tty ? "\r" : "",
-		        i + 1, nb_sc, sc[i].size, sc[i].hops, sc[i].hops > 1 ? "s" : "",
-		        sc[i].tenants, sc[i].tenants > 1 ? "s" : "", mode_name[sc[i].mode],
-		        tty ? "\033[K" : "\n");
-		r = run_one(err, dir, fwd, &sc[i], count, o);
-		if (tty)
-			fprintf(err, "\r\033[K");
-		if (r != 0 && r != 3) {
-			fprintf(err, "tenet bench chain: run failed (exit %d); stopping\n", r);
-			rc = 1;
+		for (unsigned int k = 0; k < reps; k++) {
+			struct outcome *o = &runs[nb_runs];
+			int r;
+
+			fprintf(err, "%s[%u/%u] %u B, %u hop%s, %u tenant%s, %s, run %u/%u ...%s",
+			        tty ? "\r" : "", i + 1, nb_sc, sc[i].size, sc[i].hops,
+			        sc[i].hops > 1 ? "s" : "", sc[i].tenants,
+			        sc[i].tenants > 1 ? "s" : "", mode_name[sc[i].mode], k + 1, reps,
+			        tty ? "\033[K" : "\n");
+			r = run_one(err, dir, fwd, &sc[i], count, o);
+			if (tty)
+				fprintf(err, "\r\033[K");
+			if (r != 0 && r != 3) {
+				fprintf(err, "tenet bench chain: run failed (exit %d); stopping\n",
+				        r);
+				stop = true;
+				break;
+			}
+			nb_runs++;
+			if (!o->r.conserved) {
+				fprintf(err,
+				        "warning: %u B, %u hops, %u tenants, %s: packets not "
+				        "conserved "
+				        "(in %llu, delivered %llu, dropped %llu)\n",
+				        sc[i].size, sc[i].hops, sc[i].tenants,
+				        mode_name[sc[i].mode], (unsigned long long)o->r.packets_in,
+				        (unsigned long long)o->r.delivered,
+				        (unsigned long long)o->r.dropped);
+				conserved = false;
+			}
+			if (o->r.packets_in < count) {
+				/* a signal stopped the run before the generator finished */
+				fprintf(err,
+				        "tenet bench chain: run stopped early (%llu of %llu frames "
+				        "sent); stopping\n",
+				        (unsigned long long)o->r.packets_in,
+				        (unsigned long long)count);
+				stop = true;
+				break;
+			}
+		}
+		if (!nb_runs)
 			break;
-		}
-		nb_done++;
-		if (!o->r.conserved) {
-			fprintf(err,
-			        "warning: %u B, %u hops, %u tenants, %s: packets not conserved "
-			        "(in %llu, delivered %llu, dropped %llu)\n",
-			        sc[i].size, sc[i].hops, sc[i].tenants, mode_name[sc[i].mode],
-			        (unsigned long long)o->r.packets_in,
-			        (unsigned long long)o->r.delivered,
-			        (unsigned long long)o->r.dropped);
-			rc = 1;
-		}
+		/* the median run by delivered rate (the lower middle one for even N) */
+		for (unsigned int k = 0; k < nb_runs; k++)
+			order[k] = k;
+		for (unsigned int k = 1; k < nb_runs; k++)
+			for (unsigned int j = k;
+			     j > 0 && runs[order[j]].mpps < runs[order[j - 1]].mpps; j--) {
+				unsigned int t = order[j];
+
+				order[j] = order[j - 1];
+				order[j - 1] = t;
+			}
+		res[nb_done] = runs[order[(nb_runs - 1) / 2]];
+		res[nb_done].r.conserved = conserved;
 		if (!json)
-			print_row(o);
-		if (o->r.packets_in < count) {
-			/* a signal stopped the run before the generator finished */
-			fprintf(err,
-			        "tenet bench chain: run stopped early (%llu of %llu frames "
-			        "sent); stopping\n",
-			        (unsigned long long)o->r.packets_in, (unsigned long long)count);
-			rc = 1;
-			break;
-		}
+			print_row(&res[nb_done]);
+		nb_done++;
 	}
+	if (stop || nb_done < nb_sc)
+		rc = 1;
+	for (unsigned int i = 0; i < nb_done; i++)
+		if (!res[i].r.conserved)
+			rc = 1;
 	if (json)
 		print_json(stdout, res, nb_done);
 	if (csv) {
