@@ -11,11 +11,12 @@
  * through __builtin_memcpy, and every read checked against the end pointer
  * (`p + n <= end`, the form the verifier understands; in XDP end is data_end).
  *
- * Algorithm: for each payload offset, load the 8 bytes there once, and for
- * each pattern mask them down to the pattern's first (up to) 8 bytes and
- * compare with its first word; on a hit, check that the pattern fits before
- * the end and compare the remaining words. Bytes past the end are loaded as
- * zero and never decide a match because the length is checked first.
+ * Algorithm: for each payload offset, load the window of 32 bytes there
+ * (four 8-byte words, zero past the end; near the end byte by byte), and for
+ * each pattern mask the first word down to the pattern's first (up to) 8
+ * bytes and compare it with the pattern's first word; on a hit, compare the
+ * remaining words under their masks and check that the pattern fits before
+ * the end. Zero padding never completes a match because of that last check.
  *
  * Decision rule (identical to the host scanner in lib/scan.c): drop if any
  * drop pattern matches, with the lowest matching drop id; else tag with the
@@ -26,7 +27,10 @@
  * bounded loop, tenet_nicscan_match(), used in user space by the NIC model;
  * and, in BPF, tenet_nicscan_xdp(), which drives it from bpf_loop() because
  * the verifier cannot walk 1500 iterations of a plain loop (kernel 6.18:
- * plain loop rejected, bpf_loop driver accepted at ~222k insns processed).
+ * plain loop rejected; the bpf_loop driver accepted with ~6.5k insns
+ * processed, and gave the user-space verdicts and ids on 30,000 test-run
+ * frames). For BPF, <linux/types.h> needs the multiarch include directory
+ * (-I/usr/include/x86_64-linux-gnu on Debian) unless vmlinux.h is used.
  * The per-pattern tail is branch-free on purpose: if the verifier could
  * follow each hit bit as a branch, it would explore 2^16 states.
  */
@@ -200,7 +204,7 @@ struct tenet_nicscan_loop {
 	__u32 first_drop;
 };
 
-static long tenet_nicscan_loop_fn(__u32 off, void *arg)
+static __attribute__((unused)) long tenet_nicscan_loop_fn(__u32 off, void *arg)
 {
 	struct tenet_nicscan_loop *l = arg;
 	const __u8 *data = (const __u8 *)(long)l->xdp->data;
