@@ -1,27 +1,36 @@
 /*
  * Tenant classifier (contract: lib/classify.h): tuple space search.
  *
- * Every rule is reduced to a "shape": which bits of a fixed 48-byte key it
- * pins down exactly. The key holds src and dst address (16 bytes each),
- * sport, dport, vlan, proto, IP version and in_port. A rule's shape masks
- * the addresses to whole bytes (its prefix length rounded down to a
- * multiple of 8), a port only if the rule gives one exact port, proto,
- * family, vlan and in_port only if the rule sets them. Rules with equal
- * masks share one shape; each shape has an open-addressing hash table
- * (linear probing, backward-shift delete) from the masked key to an entry
- * holding the rules with that key, sorted by (priority, id). What the key
- * cannot hold is checked on the rules of a hit entry: the prefix bits
- * below the byte (at most 7, in one byte), port ranges, and whether the
- * packet is IP / carries ports at all.
+ * Fields live in a fixed 48-byte key: src and dst address (16 bytes each),
+ * sport, dport, vlan, proto, IP version, in_port. Each rule keeps its own
+ * exact mask and masked key (prefixes to the bit, every field it sets
+ * exactly) and is filed in a "shape": a mask shared by many rules, with an
+ * open-addressing hash table (linear probing, backward-shift delete) from
+ * the masked key to an entry holding that key's rules sorted by
+ * (priority, id). A shape's mask is always within its rules' masks, so a
+ * hit entry only narrows the candidates; rule_ok then checks the rule's
+ * own mask (6 words), its port ranges, and that the packet is IP / carries
+ * ports when the rule needs it.
  *
- * A lookup builds the packet's key once, then visits the shapes in order
- * of the best (priority, id) they contain and stops as soon as the next
- * shape cannot beat the match in hand. Per shape: mask (6 ANDs), hash,
- * probe, scan the entry until its first rule that matches. The cost grows
- * with the number of distinct shapes, not rules; typical tables (tenants by
- * prefix, by vlan, by port) have tens of shapes. Rules that share a key but
- * differ only in port ranges or sub-byte prefix bits sit in one entry and
- * are scanned linearly.
+ * Placement keeps the number of shapes small: prefixes are rounded down to
+ * whole bytes, and a rule goes into the "address" shape (prefixes and
+ * family only) unless its entry there already holds ENTRY_CROWDED rules;
+ * then into the "full" shape (adding proto, exact ports, vlan, in_port).
+ * So a table of host/port rules costs roughly one shape per prefix-length
+ * pair, and a table of vlan or port rules with no prefix still hashes on
+ * vlan/port instead of piling into one entry.
+ *
+ * A lookup builds the packet key once and visits shapes in order of the
+ * best (priority, id) they hold, stopping when the next shape cannot beat
+ * the match in hand. Per shape: 6 ANDs, a hash (or a direct compare when
+ * the shape has one entry), a probe, and a scan of the hit entry up to its
+ * first matching rule. With PFX_MIN_SHAPES or more shapes, a prefix filter
+ * runs first (OVS's prefix tracking, by byte length): a refcounted set of
+ * the (family, side, length, prefix) in use says which src/dst prefix
+ * lengths can match this packet, and shapes needing any other length are
+ * skipped without touching their tables. Cost grows with the shapes that
+ * survive the filter, not with rules; the worst case (many distinct
+ * prefix-length pairs with broad priorities) degrades towards O(shapes).
  *
  * Semantics:
  *  - lower priority value wins; equal priorities: lower id wins.
@@ -56,6 +65,9 @@
 #define K_FAMILY  39
 #define K_INPORT  40
 
+/* Rules in one address entry before new ones go to a more exact shape. */
+#define ENTRY_CROWDED 4
+
 #define P_TCP 6
 #define P_UDP 17
 
@@ -67,10 +79,9 @@ struct crule {
 	int32_t prio;
 	uint32_t id;
 	uint16_t sp_lo, sp_hi, dp_lo, dp_hi;
-	uint8_t s_idx, s_mask, s_val; /* residual prefix bits (mask 0: none) */
-	uint8_t d_idx, d_mask, d_val;
 	uint8_t need_ip, need_ports;
 	uint16_t tenant, chain;
+	struct ckey mask, key; /* everything but port ranges, bit-exact */
 	struct centry *entry;
 	struct tenet_rule rule;
 };
@@ -89,13 +100,16 @@ struct slot {
 };
 
 struct cshape {
-	struct ckey mask;
 	int32_t best_prio; /* best (prio, id) of any rule in the shape */
 	uint32_t best_id;
-	uint32_t pos; /* index in classifier->shapes */
-	uint32_t nb_rules, nb_entries;
-	uint32_t slot_mask; /* table size - 1, a power of two */
+	uint8_t slen, dlen;  /* src/dst prefix bytes in the mask (prefix filter) */
+	struct centry *only; /* the entry when there is exactly one: no hashing */
 	struct slot *slots;
+	uint32_t slot_mask; /* table size - 1, a power of two */
+	uint32_t nb_entries;
+	struct ckey mask;
+	uint32_t nb_rules;
+	uint32_t pos; /* index in classifier->shapes */
 };
 
 struct tenet_classifier {
@@ -105,7 +119,20 @@ struct tenet_classifier {
 	uint32_t nb_rules, cap_rules;
 	struct cshape **shapes; /* sorted by (best_prio, best_id) */
 	uint32_t nb_shapes, cap_shapes;
+	/*
+	 * Prefix filter: the set of (family, side, byte length, prefix) that
+	 * some rule uses (entries of a table used as a refcounted set), and
+	 * per (side, family) how many rules use each byte length 1..16.
+	 */
+	struct cshape *pfx;
+	uint32_t pfx_len_cnt[2][2][17];
+	uint32_t pfx_len_bits[2][2];
 };
+
+/* Below this many shapes a lookup probes them all without the prefix filter. */
+#ifndef PFX_MIN_SHAPES
+#define PFX_MIN_SHAPES 16
+#endif
 
 /* (prio, id) order: true if a comes before b. */
 static inline bool before(int32_t ap, uint32_t ai, int32_t bp, uint32_t bi)
@@ -113,16 +140,22 @@ static inline bool before(int32_t ap, uint32_t ai, int32_t bp, uint32_t bi)
 	return ap < bp || (ap == bp && ai < bi);
 }
 
+/*
+ * Multilinear sum (the six products are independent, so they overlap in the
+ * pipeline) folded by murmur3's fmix64: a lookup hashes once per shape.
+ */
 static inline uint64_t key_hash(const struct ckey *k)
 {
-	uint64_t h = 0x243f6a8885a308d3ull;
+	uint64_t h = k->w[0] * 0x9e3779b97f4a7c15ull + k->w[1] * 0xc2b2ae3d27d4eb4full +
+	             k->w[2] * 0x165667b19e3779f9ull + k->w[3] * 0xd6e8feb86659fd93ull +
+	             k->w[4] * 0xff51afd7ed558ccdull + k->w[5] * 0xc4ceb9fe1a85ec53ull;
 
-	for (int i = 0; i < KEY_WORDS; i++) {
-		h ^= k->w[i];
-		h *= 0x9e3779b97f4a7c15ull;
-		h ^= h >> 29;
-	}
-	return h ^ (h >> 32);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
 }
 
 static inline bool key_eq(const struct ckey *a, const struct ckey *b)
@@ -150,22 +183,13 @@ static void key_put(struct ckey *k, const uint8_t src[16], const uint8_t dst[16]
 	memcpy(b + K_INPORT, &in_port, 4);
 }
 
-static void prefix_mask(uint8_t m[16], unsigned int plen)
+/* Prefix mask, bit-exact or rounded down to whole bytes. */
+static void prefix_mask(uint8_t m[16], unsigned int plen, bool bytes)
 {
 	memset(m, 0, 16);
 	memset(m, 0xff, plen / 8);
-}
-
-static void residual(const uint8_t addr[16], unsigned int plen, uint8_t *idx, uint8_t *mask,
-                     uint8_t *val)
-{
-	if (plen % 8 == 0) {
-		*idx = *mask = *val = 0;
-		return;
-	}
-	*idx = (uint8_t)(plen / 8);
-	*mask = (uint8_t)(0xff00u >> (plen % 8));
-	*val = addr[plen / 8] & *mask;
+	if (!bytes && plen % 8)
+		m[plen / 8] = (uint8_t)(0xff00u >> (plen % 8));
 }
 
 static bool ports_any(uint16_t lo, uint16_t hi)
@@ -192,34 +216,52 @@ static int match_check(const struct tenet_match *m)
 	return 0;
 }
 
-/* Shape mask and masked key of a rule. */
-static void rule_keys(const struct tenet_match *m, struct ckey *mask, struct ckey *key)
+/*
+ * A rule's masks: its own exact one (what rule_ok checks), and the two
+ * shapes it may live in: "addr" (byte-rounded prefixes and family only)
+ * and "full" (byte-rounded prefixes and every exact field).
+ */
+static void rule_masks(const struct tenet_match *m, struct ckey *exact, struct ckey *addr,
+                       struct ckey *full, struct ckey *key)
 {
-	uint8_t sm[16], dm[16];
+	uint8_t sm[16], dm[16], sb[16], db[16];
 	struct ckey raw;
 	bool sx = m->sport_lo == m->sport_hi, dx = m->dport_lo == m->dport_hi;
+	uint16_t spm = sx ? 0xffff : 0, dpm = dx ? 0xffff : 0, vm = m->vlan >= 0 ? 0xffff : 0;
+	uint8_t pm = m->proto >= 0 ? 0xff : 0, fm = m->family ? 0xff : 0;
+	uint32_t im = m->in_port >= 0 ? 0xffffffffu : 0;
 
-	prefix_mask(sm, m->src_plen);
-	prefix_mask(dm, m->dst_plen);
-	key_put(mask, sm, dm, sx ? 0xffff : 0, dx ? 0xffff : 0, m->vlan >= 0 ? 0xffff : 0,
-	        m->proto >= 0 ? 0xff : 0, m->family ? 0xff : 0, m->in_port >= 0 ? 0xffffffffu : 0);
+	prefix_mask(sm, m->src_plen, false);
+	prefix_mask(dm, m->dst_plen, false);
+	prefix_mask(sb, m->src_plen, true);
+	prefix_mask(db, m->dst_plen, true);
+	key_put(exact, sm, dm, spm, dpm, vm, pm, fm, im);
+	key_put(full, sb, db, spm, dpm, vm, pm, fm, im);
+	key_put(addr, sb, db, 0, 0, 0, 0, fm, 0);
 	key_put(&raw, m->src, m->dst, m->sport_lo, m->dport_lo, (uint16_t)m->vlan,
 	        (uint8_t)m->proto, m->family, (uint32_t)m->in_port);
 	for (int i = 0; i < KEY_WORDS; i++)
-		key->w[i] = raw.w[i] & mask->w[i];
+		key->w[i] = raw.w[i] & exact->w[i];
 }
 
-static inline bool rule_ok(const struct crule *r, const struct tenet_pkt_info *pi, bool has_ip,
-                           bool has_ports)
+static void key_and(struct ckey *out, const struct ckey *k, const struct ckey *mask)
 {
+	for (int i = 0; i < KEY_WORDS; i++)
+		out->w[i] = k->w[i] & mask->w[i];
+}
+
+static inline bool rule_ok(const struct crule *r, const struct tenet_pkt_info *pi,
+                           const struct ckey *pk, bool has_ip, bool has_ports)
+{
+	uint64_t d = 0;
+
 	if (r->need_ip && !has_ip)
 		return false;
 	if (r->need_ports && !has_ports)
 		return false;
-	if ((pi->src[r->s_idx] & r->s_mask) != r->s_val ||
-	    (pi->dst[r->d_idx] & r->d_mask) != r->d_val)
-		return false;
-	return pi->sport >= r->sp_lo && pi->sport <= r->sp_hi && pi->dport >= r->dp_lo &&
+	for (int i = 0; i < KEY_WORDS; i++)
+		d |= (pk->w[i] & r->mask.w[i]) ^ r->key.w[i];
+	return d == 0 && pi->sport >= r->sp_lo && pi->sport <= r->sp_hi && pi->dport >= r->dp_lo &&
 	       pi->dport <= r->dp_hi;
 }
 
@@ -290,6 +332,16 @@ static void table_remove(struct cshape *s, const struct centry *e)
 
 /* ---- shapes ---- */
 
+static void shape_set_only(struct cshape *s)
+{
+	s->only = NULL;
+	if (s->nb_entries != 1)
+		return;
+	for (uint32_t i = 0; i <= s->slot_mask; i++)
+		if (s->slots[i].e)
+			s->only = s->slots[i].e;
+}
+
 static void shape_swap(struct tenet_classifier *c, uint32_t a, uint32_t b)
 {
 	struct cshape *t = c->shapes[a];
@@ -354,6 +406,10 @@ static struct cshape *shape_new(const struct ckey *mask)
 	}
 	s->slot_mask = 7;
 	s->mask = *mask;
+	while (s->slen < 16 && ((const uint8_t *)mask->w)[K_SRC + s->slen] == 0xff)
+		s->slen++;
+	while (s->dlen < 16 && ((const uint8_t *)mask->w)[K_DST + s->dlen] == 0xff)
+		s->dlen++;
 	s->best_prio = INT32_MAX;
 	s->best_id = UINT32_MAX;
 	return s;
@@ -410,6 +466,122 @@ static int grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
 	return 0;
 }
 
+/* ---- prefix filter ---- */
+
+struct pfx_ref {
+	struct centry *e;
+	bool is_new;
+};
+
+static void pfx_key(struct ckey *k, uint8_t family, unsigned int side, const uint8_t *addr,
+                    unsigned int len)
+{
+	uint8_t *b = (uint8_t *)k->w;
+
+	memset(k, 0, sizeof(*k));
+	memcpy(b, addr, len);
+	b[K_FAMILY] = family;
+	b[K_INPORT] = (uint8_t)side;
+	b[K_INPORT + 1] = (uint8_t)len;
+}
+
+/* Find or make (unlinked) the set entry for one side of a rule; len 0: none. */
+static int pfx_prepare(struct tenet_classifier *c, uint8_t family, unsigned int side,
+                       const uint8_t *addr, unsigned int len, struct pfx_ref *ref)
+{
+	struct ckey k;
+	uint64_t h;
+
+	ref->e = NULL;
+	ref->is_new = false;
+	if (len == 0)
+		return 0;
+	pfx_key(&k, family, side, addr, len);
+	h = key_hash(&k);
+	ref->e = table_find(c->pfx, &k, h);
+	if (ref->e)
+		return 0;
+	/* room for both sides of a rule: reserve as if one were linked already */
+	c->pfx->nb_entries++;
+	if (table_reserve(c->pfx)) {
+		c->pfx->nb_entries--;
+		return -ENOMEM;
+	}
+	c->pfx->nb_entries--;
+	ref->e = calloc(1, sizeof(*ref->e));
+	if (!ref->e)
+		return -ENOMEM;
+	ref->e->key = k;
+	ref->e->hash = h;
+	ref->is_new = true;
+	return 0;
+}
+
+static void pfx_len_update(struct tenet_classifier *c, unsigned int side, unsigned int fi,
+                           unsigned int len, int delta)
+{
+	c->pfx_len_cnt[side][fi][len] += (uint32_t)delta;
+	if (c->pfx_len_cnt[side][fi][len])
+		c->pfx_len_bits[side][fi] |= 1u << len;
+	else
+		c->pfx_len_bits[side][fi] &= ~(1u << len);
+}
+
+static void pfx_commit(struct tenet_classifier *c, const struct pfx_ref *ref, uint8_t family,
+                       unsigned int side, unsigned int len)
+{
+	if (!ref->e)
+		return;
+	if (ref->is_new) {
+		table_put(c->pfx->slots, c->pfx->slot_mask, ref->e);
+		c->pfx->nb_entries++;
+	}
+	ref->e->n++;
+	pfx_len_update(c, side, family == 6, len, 1);
+}
+
+static void pfx_abort(struct pfx_ref *ref)
+{
+	if (ref->is_new)
+		free(ref->e);
+}
+
+static void pfx_release(struct tenet_classifier *c, uint8_t family, unsigned int side,
+                        const uint8_t *addr, unsigned int len)
+{
+	struct centry *e;
+	struct ckey k;
+
+	if (len == 0)
+		return;
+	pfx_key(&k, family, side, addr, len);
+	e = table_find(c->pfx, &k, key_hash(&k));
+	if (--e->n == 0) {
+		table_remove(c->pfx, e);
+		c->pfx->nb_entries--;
+		free(e);
+	}
+	pfx_len_update(c, side, family == 6, len, -1);
+}
+
+/* Bit L set: some rule's prefix on this side, L bytes long, matches addr (bit 0: always). */
+static uint32_t pfx_match(const struct tenet_classifier *c, unsigned int side, uint8_t family,
+                          const uint8_t *addr)
+{
+	uint32_t bits = c->pfx_len_bits[side][family == 6], ok = 1;
+	struct ckey k;
+
+	while (bits) {
+		unsigned int len = (unsigned int)__builtin_ctz(bits);
+
+		bits &= bits - 1;
+		pfx_key(&k, family, side, addr, len);
+		if (table_find(c->pfx, &k, key_hash(&k)))
+			ok |= 1u << len;
+	}
+	return ok;
+}
+
 /* ---- public API ---- */
 
 struct tenet_classifier *tenet_classifier_create(const struct tenet_action *dflt)
@@ -417,6 +589,12 @@ struct tenet_classifier *tenet_classifier_create(const struct tenet_action *dflt
 	struct tenet_classifier *c = calloc(1, sizeof(*c));
 
 	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->pfx = shape_new(&(struct ckey){{0}});
+	if (!c->pfx) {
+		free(c);
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -436,6 +614,7 @@ void tenet_classifier_destroy(struct tenet_classifier *c)
 		shape_free(c->shapes[i]);
 	for (uint32_t i = 0; i < c->nb_rules; i++)
 		free(c->by_id[i]);
+	shape_free(c->pfx);
 	free(c->shapes);
 	free(c->by_id);
 	free(c);
@@ -444,7 +623,8 @@ void tenet_classifier_destroy(struct tenet_classifier *c)
 int tenet_classifier_add(struct tenet_classifier *c, const struct tenet_rule *r)
 {
 	const struct tenet_match *m;
-	struct ckey mask, key;
+	struct ckey mask, full, key;
+	struct pfx_ref sref, dref;
 	struct cshape *s;
 	struct centry *e;
 	struct crule *cr;
@@ -473,17 +653,31 @@ int tenet_classifier_add(struct tenet_classifier *c, const struct tenet_rule *r)
 	cr->sp_hi = m->sport_hi;
 	cr->dp_lo = m->dport_lo;
 	cr->dp_hi = m->dport_hi;
-	residual(m->src, m->src_plen, &cr->s_idx, &cr->s_mask, &cr->s_val);
-	residual(m->dst, m->dst_plen, &cr->d_idx, &cr->d_mask, &cr->d_val);
 	cr->need_ports =
 	        !ports_any(m->sport_lo, m->sport_hi) || !ports_any(m->dport_lo, m->dport_hi);
 	cr->need_ip = cr->need_ports || m->proto >= 0 || m->family != 0;
 	cr->tenant = r->tenant;
 	cr->chain = r->chain;
 
-	rule_keys(m, &mask, &key);
+	rule_masks(m, &cr->mask, &mask, &full, &cr->key);
+	/*
+	 * Placement: by address alone unless that entry is already crowded,
+	 * then by every exact field. Any shape whose mask is within the
+	 * rule's own is correct; this keeps the shape count near the number
+	 * of distinct prefix-length pairs.
+	 */
+	key_and(&key, &cr->key, &mask);
 	h = key_hash(&key);
 	s = shape_find(c, &mask);
+	if (s && !key_eq(&mask, &full)) {
+		e = table_find(s, &key, h);
+		if (e && e->n >= ENTRY_CROWDED) {
+			mask = full;
+			key_and(&key, &cr->key, &mask);
+			h = key_hash(&key);
+			s = shape_find(c, &mask);
+		}
+	}
 	if (!s) {
 		s = shape_new(&mask);
 		if (!s)
@@ -505,8 +699,16 @@ int tenet_classifier_add(struct tenet_classifier *c, const struct tenet_rule *r)
 	err = grow((void **)&e->rules, &e->cap, e->n + 1, sizeof(*e->rules));
 	if (err)
 		goto err_free_entry;
+	if (pfx_prepare(c, m->family, 0, m->src, m->src_plen / 8u, &sref))
+		goto err_free_entry;
+	if (pfx_prepare(c, m->family, 1, m->dst, m->dst_plen / 8u, &dref)) {
+		pfx_abort(&sref);
+		goto err_free_entry;
+	}
 
 	/* nothing below can fail */
+	pfx_commit(c, &sref, m->family, 0, m->src_plen / 8u);
+	pfx_commit(c, &dref, m->family, 1, m->dst_plen / 8u);
 	if (new_shape) {
 		s->pos = c->nb_shapes;
 		c->shapes[c->nb_shapes++] = s;
@@ -514,6 +716,7 @@ int tenet_classifier_add(struct tenet_classifier *c, const struct tenet_rule *r)
 	if (new_entry) {
 		table_put(s->slots, s->slot_mask, e);
 		s->nb_entries++;
+		shape_set_only(s);
 	}
 	for (pos = e->n;
 	     pos > 0 && before(cr->prio, cr->id, e->rules[pos - 1]->prio, e->rules[pos - 1]->id);
@@ -562,6 +765,8 @@ int tenet_classifier_del(struct tenet_classifier *c, uint32_t id)
 	cr = c->by_id[at];
 	e = cr->entry;
 	s = e->shape;
+	pfx_release(c, cr->rule.match.family, 0, cr->rule.match.src, cr->rule.match.src_plen / 8u);
+	pfx_release(c, cr->rule.match.family, 1, cr->rule.match.dst, cr->rule.match.dst_plen / 8u);
 
 	for (i = 0; e->rules[i] != cr; i++)
 		;
@@ -572,6 +777,7 @@ int tenet_classifier_del(struct tenet_classifier *c, uint32_t id)
 		s->nb_entries--;
 		free(e->rules);
 		free(e);
+		shape_set_only(s);
 	}
 	s->nb_rules--;
 	if (s->nb_rules == 0) {
@@ -636,17 +842,31 @@ bool tenet_classifier_lookup(const struct tenet_classifier *c, const struct tene
 	        has_ip && (pi->proto == P_TCP || pi->proto == P_UDP) &&
 	        (pi->flags & (TENET_PKT_F_FRAG | TENET_PKT_F_FRAG_FIRST)) != TENET_PKT_F_FRAG;
 
+	uint32_t sok = ~0u, dok = ~0u;
+
 	key_put(&pk, pi->src, pi->dst, pi->sport, pi->dport, pi->vlan, pi->proto, pi->ip_version,
 	        (uint32_t)in_port);
+	if (c->nb_shapes >= PFX_MIN_SHAPES) {
+		sok = dok = 1;
+		if (has_ip) {
+			sok = pfx_match(c, 0, pi->ip_version, pi->src);
+			dok = pfx_match(c, 1, pi->ip_version, pi->dst);
+		}
+	}
 	for (uint32_t i = 0; i < c->nb_shapes; i++) {
 		const struct cshape *s = c->shapes[i];
 		const struct centry *e;
 
 		if (best && before(best->prio, best->id, s->best_prio, s->best_id))
 			break; /* no rule in this or any later shape can win */
+		if (!((sok >> s->slen) & (dok >> s->dlen) & 1))
+			continue; /* no rule here has a prefix that fits the packet */
 		for (int w = 0; w < KEY_WORDS; w++)
 			mk.w[w] = pk.w[w] & s->mask.w[w];
-		e = table_find(s, &mk, key_hash(&mk));
+		if (s->only)
+			e = key_eq(&s->only->key, &mk) ? s->only : NULL;
+		else
+			e = table_find(s, &mk, key_hash(&mk));
 		if (!e)
 			continue;
 		for (uint32_t j = 0; j < e->n; j++) {
@@ -654,7 +874,7 @@ bool tenet_classifier_lookup(const struct tenet_classifier *c, const struct tene
 
 			if (best && before(best->prio, best->id, r->prio, r->id))
 				break;
-			if (rule_ok(r, pi, has_ip, has_ports)) {
+			if (rule_ok(r, pi, &pk, has_ip, has_ports)) {
 				best = r;
 				break;
 			}
