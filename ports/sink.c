@@ -51,6 +51,8 @@ struct sink {
 	unsigned int nb_detail;
 	uint64_t packets, bytes, stamped, unstamped, untracked;
 	uint64_t lost, reordered, duplicates;
+	uint64_t csum_checked, csum_bad; /* end-to-end integrity of stamped frames */
+	uint64_t tenant_csum_bad[CFG_MAX_TENANTS];
 	uint64_t tenant_packets[CFG_MAX_TENANTS], tenant_bytes[CFG_MAX_TENANTS], tenant_other;
 	struct sink_hist hist;
 };
@@ -256,6 +258,47 @@ static int sink_open(struct port *p, const struct cfg_port *cfg, char *err, size
 	return 0;
 }
 
+/* Ones'-complement sum of len bytes, big-endian 16-bit words. */
+static uint32_t sum16(const uint8_t *b, size_t len)
+{
+	uint32_t s = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)b[i] << 8 | b[i + 1];
+	if (len & 1)
+		s += (uint32_t)b[len - 1] << 8;
+	return s;
+}
+
+static uint16_t fold(uint32_t s)
+{
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
+/*
+ * Verify the IPv4 header checksum and the TCP/UDP checksum (a UDP/IPv4
+ * checksum of 0 means "none" and is not checked). Returns -1 when nothing
+ * could be checked, 0 when a checksum is wrong, 1 when all are right: a
+ * frame altered on the way (by an NF, or by a bug) fails here.
+ */
+static int csum_ok(const uint8_t *f, const struct tenet_pkt_info *in)
+{
+	unsigned int alen = in->ip_version == 6 ? 16 : 4;
+	size_t l4len = (size_t)in->payload_off - in->l4_off + in->payload_len;
+	const uint8_t *l4 = f + in->l4_off;
+	uint32_t s;
+
+	if (in->ip_version == 4 && fold(sum16(f + in->l3_off, in->l4_off - in->l3_off)) != 0xffff)
+		return 0;
+	if (in->proto == 17 && in->ip_version == 4 && !(l4[6] | l4[7]))
+		return 1; /* no UDP checksum: the IPv4 header was checked */
+	s = sum16(in->src, alen) + sum16(in->dst, alen) + in->proto + (uint32_t)l4len +
+	    sum16(l4, l4len);
+	return fold(s) == 0xffff;
+}
+
 static void sink_tx(struct port *p, const struct tenet_frame *fr, unsigned int n)
 {
 	struct sink *s = p->priv;
@@ -284,6 +327,18 @@ static void sink_tx(struct port *p, const struct tenet_frame *fr, unsigned int n
 			continue;
 		}
 		stamped++;
+		switch (csum_ok(f->data, &info)) {
+		case 0:
+			ctr_add(&s->csum_bad, 1);
+			if (f->tenant < CFG_MAX_TENANTS)
+				ctr_add(&s->tenant_csum_bad[f->tenant], 1);
+			/* fall through */
+		case 1:
+			ctr_add(&s->csum_checked, 1);
+			break;
+		default:
+			break;
+		}
 		sink_hist_record(&s->hist, stamp_age_ns(now, st.ts_ns));
 		fl = flow_lookup(s, st.flow, &first);
 		if (!fl) {
@@ -334,6 +389,8 @@ int port_sink_stats(struct port *p, struct sink_stats *st)
 	st->bytes = ctr_get(&s->bytes);
 	st->stamped = ctr_get(&s->stamped);
 	st->unstamped = ctr_get(&s->unstamped);
+	st->csum_checked = ctr_get(&s->csum_checked);
+	st->csum_bad = ctr_get(&s->csum_bad);
 	st->flows = ctr_get(&s->nb_flows);
 	st->untracked = ctr_get(&s->untracked);
 	st->lost = ctr_get(&s->lost);
@@ -342,6 +399,7 @@ int port_sink_stats(struct port *p, struct sink_stats *st)
 	for (unsigned int i = 0; i < CFG_MAX_TENANTS; i++) {
 		st->tenant_packets[i] = ctr_get(&s->tenant_packets[i]);
 		st->tenant_bytes[i] = ctr_get(&s->tenant_bytes[i]);
+		st->tenant_csum_bad[i] = ctr_get(&s->tenant_csum_bad[i]);
 	}
 	st->tenant_other = ctr_get(&s->tenant_other);
 
@@ -398,12 +456,13 @@ static void sink_report_json(struct port *p, FILE *out)
 	fprintf(out,
 	        "\"packets\": %llu, \"bytes\": %llu, \"stamped\": %llu, \"unstamped\": %llu, "
 	        "\"flows\": %llu, \"untracked\": %llu, \"lost\": %llu, \"reordered\": %llu, "
-	        "\"duplicates\": %llu, ",
+	        "\"duplicates\": %llu, \"csum_checked\": %llu, \"csum_bad\": %llu, ",
 	        (unsigned long long)st.packets, (unsigned long long)st.bytes,
 	        (unsigned long long)st.stamped, (unsigned long long)st.unstamped,
 	        (unsigned long long)st.flows, (unsigned long long)st.untracked,
 	        (unsigned long long)st.lost, (unsigned long long)st.reordered,
-	        (unsigned long long)st.duplicates);
+	        (unsigned long long)st.duplicates, (unsigned long long)st.csum_checked,
+	        (unsigned long long)st.csum_bad);
 	fprintf(out,
 	        "\"latency_ns\": {\"count\": %llu, \"min\": %llu, \"mean\": %llu, \"p50\": %llu, "
 	        "\"p99\": %llu, \"p99_9\": %llu, \"max\": %llu, \"overflow\": %llu}, ",
@@ -415,9 +474,11 @@ static void sink_report_json(struct port *p, FILE *out)
 	for (unsigned int i = 0; i < CFG_MAX_TENANTS; i++) {
 		if (!st.tenant_packets[i])
 			continue;
-		fprintf(out, "%s{\"tenant\": %u, \"packets\": %llu, \"bytes\": %llu}",
+		fprintf(out,
+		        "%s{\"tenant\": %u, \"packets\": %llu, \"bytes\": %llu, \"csum_bad\": %llu}",
 		        first ? "" : ", ", i, (unsigned long long)st.tenant_packets[i],
-		        (unsigned long long)st.tenant_bytes[i]);
+		        (unsigned long long)st.tenant_bytes[i],
+		        (unsigned long long)st.tenant_csum_bad[i]);
 		first = 0;
 	}
 	fprintf(out, "], \"tenant_other\": %llu, \"flow_detail\": [",
