@@ -1,0 +1,167 @@
+/*
+ * acl: a stateless firewall. Rules come from a file (format: lib/acl.h),
+ * e.g. "drop src 10.1.0.0/16 proto udp dport 53"; the first rule that
+ * matches a packet decides: drop, or allow on to the next hop. Packets
+ * that match no rule, and non-IP or malformed ones, get --default. Per-rule
+ * hit counters are printed on exit and on SIGUSR1.
+ *
+ *     acl --rules FILE [--default allow|drop]
+ *
+ * A bad rules file is reported as FILE:LINE:COL and the NF exits 2 before
+ * it attaches.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/acl.h"
+#include "tenet/nf.h"
+
+struct acl {
+	struct tenet_classifier *cls;
+	uint64_t *hits; /* by rule id, which is the rule's line number */
+	enum tenet_verdict dflt;
+	uint64_t pkts, allowed, dropped;
+	uint64_t no_match;   /* IP packets that matched no rule */
+	uint64_t not_parsed; /* non-IP or malformed */
+	struct tenet_nf *nf;
+};
+
+static enum tenet_verdict on_pkt(struct tenet_pkt *pkt, void *arg)
+{
+	struct acl *acl = arg;
+	struct tenet_pkt_info pi;
+	struct tenet_action act;
+	enum tenet_verdict v;
+
+	acl->pkts++;
+	if (tenet_pkt_info(pkt, &pi) != TENET_PKT_OK) {
+		acl->not_parsed++;
+		v = acl->dflt;
+	} else if (tenet_classifier_lookup(acl->cls, &pi, pkt->desc.port, &act)) {
+		acl->hits[act.rule_id]++;
+		v = act.chain == TENET_ACL_DROP ? TENET_V_DROP : TENET_V_NEXT;
+	} else {
+		acl->no_match++;
+		v = acl->dflt;
+	}
+	if (v == TENET_V_DROP)
+		acl->dropped++;
+	else
+		acl->allowed++;
+	return v;
+}
+
+static void report(void *arg)
+{
+	struct acl *acl = arg;
+	const char *dflt = acl->dflt == TENET_V_DROP ? "drop" : "allow";
+	const struct tenet_rule *r;
+	char text[256];
+
+	printf("acl %s/%s#%u: %llu packets, %llu allowed, %llu dropped\n", tenet_nf_tenant(acl->nf),
+	       tenet_nf_service(acl->nf), tenet_nf_instance(acl->nf), (unsigned long long)acl->pkts,
+	       (unsigned long long)acl->allowed, (unsigned long long)acl->dropped);
+	for (unsigned int i = 0; (r = tenet_classifier_rule(acl->cls, i)); i++) {
+		tenet_acl_format(r, text, sizeof(text));
+		printf("  line %u: %s: %llu\n", r->id, text, (unsigned long long)acl->hits[r->id]);
+	}
+	printf("  default %s: %llu matched no rule, %llu non-IP/malformed\n", dflt,
+	       (unsigned long long)acl->no_match, (unsigned long long)acl->not_parsed);
+	fflush(stdout);
+}
+
+/* The whole file, NUL-terminated; NULL with errno set on error. */
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "r");
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap), *bigger;
+
+	if (!f || !buf)
+		goto err;
+	for (;;) {
+		n += fread(buf + n, 1, cap - n - 1, f);
+		if (ferror(f))
+			goto err;
+		if (feof(f))
+			break;
+		bigger = realloc(buf, cap * 2);
+		if (!bigger)
+			goto err;
+		buf = bigger;
+		cap *= 2;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+err:
+	if (f)
+		fclose(f);
+	free(buf);
+	return NULL;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: acl --rules FILE [--default allow|drop]   (default: allow)\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct acl acl = {.dflt = TENET_V_NEXT};
+	const char *path = NULL;
+	char err[512], *text;
+	unsigned int n;
+	size_t len;
+	int rc;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--rules") && i + 1 < argc) {
+			path = argv[++i];
+		} else if (!strcmp(argv[i], "--default") && i + 1 < argc) {
+			i++;
+			if (!strcmp(argv[i], "allow"))
+				acl.dflt = TENET_V_NEXT;
+			else if (!strcmp(argv[i], "drop"))
+				acl.dflt = TENET_V_DROP;
+			else
+				return usage();
+		} else {
+			return usage();
+		}
+	}
+	if (!path)
+		return usage();
+	text = read_file(path, &len);
+	if (!text) {
+		fprintf(stderr, "acl: cannot read %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	rc = tenet_acl_parse(text, len, path, &acl.cls, err, sizeof(err));
+	free(text);
+	if (rc) {
+		fprintf(stderr, "acl: %s\n", err);
+		return 2;
+	}
+	/* ids are line numbers: the last rule has the largest */
+	n = tenet_classifier_count(acl.cls);
+	acl.hits = calloc(n ? tenet_classifier_rule(acl.cls, n - 1)->id + 1 : 1, sizeof(*acl.hits));
+	if (!acl.hits)
+		return 1;
+
+	acl.nf = tenet_nf_attach(NULL, NULL); /* socket and service from the environment */
+	if (!acl.nf)
+		return 1;
+	tenet_nf_on_signal(acl.nf, SIGUSR1, report, &acl);
+	rc = tenet_nf_run(acl.nf, on_pkt, &acl);
+	report(&acl);
+	tenet_nf_detach(acl.nf);
+	tenet_classifier_destroy(acl.cls);
+	free(acl.hits);
+	return rc ? 1 : 0;
+}
