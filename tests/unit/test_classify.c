@@ -97,15 +97,39 @@ static int64_t hit(const struct tenet_classifier *c, const struct tenet_pkt_info
 	return a.rule_id;
 }
 
+/*
+ * A table for a focused test. With *state set, it is padded with rules of
+ * 24 distinct shapes that no test packet hits (3fff::/16 space, worst
+ * priority), so lookups go through the prefix filter path as well.
+ */
+static struct tenet_classifier *new_table(void **state, const struct tenet_action *dflt)
+{
+	struct tenet_classifier *c = tenet_classifier_create(dflt);
+
+	assert_non_null(c);
+	if (state && *state) {
+		for (uint32_t i = 0; i < 24; i++) {
+			struct tenet_match m = any_match();
+
+			m.family = 6;
+			m.src[0] = m.dst[0] = 0x3f;
+			m.src[1] = m.dst[1] = 0xff;
+			m.src_plen = (uint8_t)(16 + 8 * (i % 12));
+			m.dst_plen = (uint8_t)(16 + 8 * (i / 12));
+			add_ok(c, mkrule(1000000 + i, INT32_MAX, m, 0, 0));
+		}
+	}
+	return c;
+}
+
 /* ---- focused tests ---- */
 
 static void test_priority_and_ties(void **state)
 {
-	struct tenet_classifier *c = tenet_classifier_create(NULL);
+	struct tenet_classifier *c = new_table(state, NULL);
 	struct tenet_pkt_info pi = pkt4(10, 1, 2, 3, 6, 1000, 80);
 	struct tenet_action a;
 
-	(void)state;
 	assert_non_null(c);
 	add_ok(c, mkrule(5, 100, m4(10, 0, 0, 0, 8), 1, 1));
 	add_ok(c, mkrule(6, 50, m4(10, 1, 0, 0, 16), 2, 2));
@@ -138,11 +162,10 @@ static void test_priority_and_ties(void **state)
 
 static void test_prefix_v4(void **state)
 {
-	struct tenet_classifier *c = tenet_classifier_create(NULL);
+	struct tenet_classifier *c = new_table(state, NULL);
 	struct tenet_pkt_info pi;
 	struct tenet_match m;
 
-	(void)state;
 	add_ok(c, mkrule(1, 1, m4(10, 1, 2, 3, 32), 0, 0));
 	add_ok(c, mkrule(2, 2, m4(10, 1, 2, 0, 31), 0, 0));  /* 10.1.2.0-1 */
 	add_ok(c, mkrule(3, 3, m4(10, 1, 2, 16, 28), 0, 0)); /* .16-.31 */
@@ -181,12 +204,11 @@ static void test_prefix_v4(void **state)
 
 static void test_prefix_v6(void **state)
 {
-	struct tenet_classifier *c = tenet_classifier_create(NULL);
+	struct tenet_classifier *c = new_table(state, NULL);
 	struct tenet_pkt_info pi;
 	struct tenet_match m = any_match();
 	static const uint8_t net[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4};
 
-	(void)state;
 	m.family = 6;
 	memcpy(m.dst, net, 16);
 	m.dst_plen = 128;
@@ -221,11 +243,10 @@ static void test_prefix_v6(void **state)
 
 static void test_ports(void **state)
 {
-	struct tenet_classifier *c = tenet_classifier_create(NULL);
+	struct tenet_classifier *c = new_table(state, NULL);
 	struct tenet_pkt_info pi;
 	struct tenet_match m = any_match();
 
-	(void)state;
 	m.dport_lo = m.dport_hi = 80;
 	add_ok(c, mkrule(1, 1, m, 0, 0));
 	m = any_match();
@@ -277,11 +298,10 @@ static void test_ports(void **state)
 
 static void test_proto_vlan_inport(void **state)
 {
-	struct tenet_classifier *c = tenet_classifier_create(NULL);
+	struct tenet_classifier *c = new_table(state, NULL);
 	struct tenet_pkt_info pi;
 	struct tenet_match m = any_match();
 
-	(void)state;
 	m.proto = 17;
 	add_ok(c, mkrule(1, 10, m, 0, 0));
 	m = any_match();
@@ -437,11 +457,10 @@ static void test_clone(void **state)
 
 static void test_frag_and_non_ip(void **state)
 {
-	struct tenet_classifier *c = tenet_classifier_create(NULL);
+	struct tenet_classifier *c = new_table(state, NULL);
 	struct tenet_pkt_info pi;
 	struct tenet_match m = m4(10, 0, 0, 0, 8);
 
-	(void)state;
 	m.proto = 17;
 	m.dport_lo = m.dport_hi = 53;
 	add_ok(c, mkrule(1, 1, m, 1, 1)); /* the flow's port rule */
@@ -835,13 +854,28 @@ static void test_random_vs_linear(void **state)
 
 int main(void)
 {
+	static int padded = 1;
+	/* clang-format off */
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_priority_and_ties), cmocka_unit_test(test_prefix_v4),
-	        cmocka_unit_test(test_prefix_v6),         cmocka_unit_test(test_ports),
-	        cmocka_unit_test(test_proto_vlan_inport), cmocka_unit_test(test_default),
-	        cmocka_unit_test(test_add_del_list),      cmocka_unit_test(test_clone),
-	        cmocka_unit_test(test_frag_and_non_ip),   cmocka_unit_test(test_random_vs_linear),
+		cmocka_unit_test(test_priority_and_ties),
+		cmocka_unit_test(test_prefix_v4),
+		cmocka_unit_test(test_prefix_v6),
+		cmocka_unit_test(test_ports),
+		cmocka_unit_test(test_proto_vlan_inport),
+		cmocka_unit_test(test_frag_and_non_ip),
+		/* the same with enough shapes for the prefix filter */
+		cmocka_unit_test_prestate(test_priority_and_ties, &padded),
+		cmocka_unit_test_prestate(test_prefix_v4, &padded),
+		cmocka_unit_test_prestate(test_prefix_v6, &padded),
+		cmocka_unit_test_prestate(test_ports, &padded),
+		cmocka_unit_test_prestate(test_proto_vlan_inport, &padded),
+		cmocka_unit_test_prestate(test_frag_and_non_ip, &padded),
+		cmocka_unit_test(test_default),
+		cmocka_unit_test(test_add_del_list),
+		cmocka_unit_test(test_clone),
+		cmocka_unit_test(test_random_vs_linear),
 	};
+	/* clang-format on */
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
