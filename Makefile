@@ -108,7 +108,7 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/sys/%.o $(BUILD)/libtenet-mgr.a $(BUILD)/li
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h)
 	@mkdir -p $(dir $@)
-	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude -Ibpf -c $< -o $@
+	$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Iinclude -Ibpf -I/usr/include/$(shell $(CC) -dumpmachine) -c $< -o $@
 
 deps:
 	@sh scripts/install-deps.sh
