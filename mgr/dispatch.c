@@ -137,12 +137,15 @@ static void flush_nf(struct mgr *m, struct nf *nf)
 	nf->nb_out = 0;
 	if (n && !m->poll && tenet_ring_needs_kick(&nf->rx)) {
 		/* the flag is NF-written: kick at most once per cons value, so a
-		 * hostile NF that keeps it set cannot make us spin on syscalls */
+		 * hostile NF that keeps it set cannot make us spin on syscalls.
+		 * That is safe only while the NF still has descriptors to take:
+		 * one that already took all (cons == head) may be going back to
+		 * sleep at this very cons, so the next kick must not be skipped. */
 		uint32_t cons = __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED);
 
 		if (!nf->kick_armed || cons != nf->kick_cons) {
 			nf->kick_cons = cons;
-			nf->kick_armed = true;
+			nf->kick_armed = cons != nf->rx.head;
 			cnt_add(&nf->kicks, 1);
 			tenet_event_signal(nf->rx_efd);
 		}
