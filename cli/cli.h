@@ -7,5 +7,6 @@ int cli_ctl(int argc, char **argv);
 int cli_bench(int argc, char **argv);
 int cli_bench_ring(int argc, char **argv);
 int cli_bench_chain(int argc, char **argv);
+int cli_bench_steer(int argc, char **argv);
 
 #endif

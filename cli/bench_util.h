@@ -1,0 +1,48 @@
+/*
+ * Helpers shared by the tenet bench scenarios that run the whole platform
+ * in-process: find the example NFs next to the tenet binary, write YAML
+ * scalars, parse comma-separated lists, and run the manager on a generated
+ * config with its output (and the NFs', which inherit it) sent to a log.
+ */
+#ifndef TENET_CLI_BENCH_UTIL_H
+#define TENET_CLI_BENCH_UTIL_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mgr/mgr.h"
+
+/*
+ * The path of example NF 'name' next to this executable (build/tenet ->
+ * build/nf/NAME) into out. Returns 0, or -errno (-ENOENT, -EACCES: not
+ * built; -ENAMETOOLONG); out holds the path tried either way.
+ */
+int bench_nf_path(const char *name, char *out, size_t len);
+
+/* Write s to f as a YAML single-quoted scalar (quotes doubled). */
+void bench_yaml_quoted(FILE *f, const char *s);
+
+/*
+ * Parse "a,b,c" of decimal integers, each in lo..hi, into v (at most max).
+ * Returns the count, or 0 on any error (empty, junk, out of range, too many).
+ */
+unsigned int bench_parse_list(const char *s, unsigned int *v, unsigned int max, unsigned int lo,
+                              unsigned int hi);
+
+/*
+ * Run the manager on config 'cfg' with quiet output, writing everything it
+ * and its NFs print to 'log' (truncated first), and fill *res. Warning and
+ * error lines of the log are echoed to err afterwards (the whole log if the
+ * run failed). Signal mask and stdout/stderr are restored. Returns mgr_run's
+ * exit code (0 ok, 3 accounting mismatch, else failure), or -1 if the log
+ * could not be created.
+ */
+int bench_run_mgr(const char *cfg, const char *log, int poll, FILE *err, struct mgr_result *res);
+
+/*
+ * An unbuffered stream on a duplicate of the current stderr, for progress
+ * lines while bench_run_mgr redirects fd 2. NULL with errno set on error.
+ */
+FILE *bench_err_open(void);
+
+#endif
