@@ -63,7 +63,8 @@ struct outcome {
 	unsigned int size;
 	enum steer steer;
 	struct mgr_result r;
-	double mpps, gbps, loss_pct, host_ns_per_pkt, nic_ns_per_pkt, copies_per_pkt;
+	double mpps, gbps, loss_pct, host_ns_per_pkt, host_ns_per_in, nic_ns_per_pkt,
+	        copies_per_pkt;
 };
 
 /* The median run of one (size, steer) and how the repetitions spread. */
@@ -155,6 +156,7 @@ static void derive(struct outcome *o)
 	o->gbps = o->mpps * (o->size + 20) * 8 / 1000;
 	o->loss_pct = 100.0 * (double)r->dropped / in;
 	o->host_ns_per_pkt = (double)r->host_ns / out;
+	o->host_ns_per_in = (double)r->host_ns / in;
 	o->nic_ns_per_pkt = (double)r->nic_ns / in;
 	o->copies_per_pkt = ingress_copies[o->steer] + (double)r->copies / out;
 }
@@ -254,7 +256,7 @@ static void print_json(FILE *f, const struct cell *cells, const unsigned int *si
 			        "\"elapsed_s\": %.4f, \"offered_mpps\": %.4f, \"reps\": %u, "
 			        "\"mpps_min\": %.4f, \"mpps_max\": %.4f, \"dispatcher_ns\": %llu, "
 			        "\"router_ns\": %llu, \"nf_ns\": %llu, \"nic_ns\": %llu, "
-			        "\"max_lat_us\": %.1f, \"drops\": {",
+			        "\"host_ns_per_pkt_in\": %.1f, \"max_lat_us\": %.1f, \"drops\": {",
 			        first ? "" : ",", steer_name[o->steer], sizes[s], o->mpps, o->gbps,
 			        o->host_ns_per_pkt, o->nic_ns_per_pkt, o->copies_per_pkt,
 			        o->loss_pct, c->conserved ? "true" : "false",
@@ -264,7 +266,8 @@ static void print_json(FILE *f, const struct cell *cells, const unsigned int *si
 			        c->nb, c->mpps_min, c->mpps_max,
 			        (unsigned long long)o->r.dispatcher_ns,
 			        (unsigned long long)o->r.router_ns, (unsigned long long)o->r.nf_ns,
-			        (unsigned long long)o->r.nic_ns, (double)o->r.lat.max_ns / 1e3);
+			        (unsigned long long)o->r.nic_ns, o->host_ns_per_in,
+			        (double)o->r.lat.max_ns / 1e3);
 			for (unsigned int d = 0, n = 0; d < DROP_MAX; d++)
 				if (o->r.drops[d])
 					fprintf(f, "%s\"%s\": %llu", n++ ? ", " : "",
@@ -285,7 +288,9 @@ static int write_csv(const char *path, const struct cell *cells, const unsigned 
 	if (!f)
 		return -errno;
 	fprintf(f, "size,steer,mpps,gbps,loss_pct,host_ns_per_pkt,nic_ns_per_pkt,copies_per_pkt,"
-	           "conserved,delivered,packets_in,elapsed_s,reps,mpps_min,mpps_max\n");
+	           "conserved,delivered,packets_in,elapsed_s,reps,mpps_min,mpps_max,host_ns_per_"
+	           "pkt_in,"
+	           "dispatcher_ns,router_ns,nf_ns,nic_ns\n");
 	for (unsigned int s = 0; s < nb_sizes; s++) {
 		for (unsigned int k = 0; k < nb_steers; k++) {
 			const struct cell *c = &cells[s * NB_STEER + steers[k]];
@@ -295,12 +300,16 @@ static int write_csv(const char *path, const struct cell *cells, const unsigned 
 				continue;
 			fprintf(f,
 			        "%u,%s,%.4f,%.4f,%.3f,%.1f,%.1f,%.4f,%s,%llu,%llu,%.4f,%u,%.4f,%."
-			        "4f\n",
+			        "4f,"
+			        "%.1f,%llu,%llu,%llu,%llu\n",
 			        sizes[s], steer_name[o->steer], o->mpps, o->gbps, o->loss_pct,
 			        o->host_ns_per_pkt, o->nic_ns_per_pkt, o->copies_per_pkt,
 			        c->conserved ? "true" : "false", (unsigned long long)o->r.delivered,
 			        (unsigned long long)o->r.packets_in, o->r.elapsed, c->nb,
-			        c->mpps_min, c->mpps_max);
+			        c->mpps_min, c->mpps_max, o->host_ns_per_in,
+			        (unsigned long long)o->r.dispatcher_ns,
+			        (unsigned long long)o->r.router_ns, (unsigned long long)o->r.nf_ns,
+			        (unsigned long long)o->r.nic_ns);
 		}
 	}
 	return fclose(f) ? -errno : 0;
@@ -351,7 +360,7 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 	if (!f)
 		goto err_write;
 	fprintf(f, "set terminal pngcairo size 960,600 font 'sans,11'\n"
-	           "set grid\nset key top right box opaque\n"
+	           "set grid\nset key tmargin center horizontal box\n"
 	           "set logscale x 2\nset xrange [56:1750]\nset xtics (");
 	for (unsigned int s = 0; s < nb_sizes; s++)
 		fprintf(f, "%s%u", s ? ", " : "", sizes[s]);
