@@ -1133,6 +1133,16 @@ int main(int argc, char **argv)
 	if (strcmp(name, TENET_XDP_PROG_NAME))
 		fail("attached program is '%s'", name);
 	printf("ok: %s attached in native mode on %s\n", name, IF_IN);
+	{
+		struct bpf_prog_info info;
+		uint32_t ilen = sizeof(info);
+
+		memset(&info, 0, sizeof(info));
+		if (!bpf_obj_get_info_by_fd(tenet_xdp_prog_fd(xdp), &info, &ilen))
+			printf("info: verifier processed %u instructions (limit 1000000), program "
+			       "%u bytes\n",
+			       info.verified_insns, info.xlated_prog_len);
+	}
 
 	memset(&ph, 0, sizeof(ph));
 	ph = (struct phase){.name = "native mixed", .n = frames, .gen = gen_mixed, .seed = seed++};
