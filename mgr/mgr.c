@@ -36,6 +36,7 @@
 #define EV_SIGNAL 0x30000u
 #define EV_CTL    0x40000u /* tenet ctl listening socket */
 #define INGRESS_BUFS 4096u
+#define DRAIN_WAIT   3.0 /* s to wait for packets in flight once the sources are done */
 
 static const char *const drop_names[DROP_MAX] = {
 	[DROP_MALFORMED] = "malformed",       [DROP_NO_RULE] = "no_rule",
@@ -792,7 +793,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	struct epoll_event ev;
 	sigset_t sigs;
 	char err[512];
-	double start, next_stats, last_stats, stop_at = 0;
+	double start, next_stats, last_stats, stop_at = 0, done_at = 0;
 	bool stopping = false, drained_stop = false;
 	int epfd = -1, sfd = -1, rc = 1;
 	bool dispatch_started = false, router_started = false;
@@ -940,9 +941,15 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		}
 		if (stop_at && now >= stop_at)
 			stopping = true;
-		if (sources_done(m) && in_flight(m) == 0) {
-			stopping = true;
-			drained_stop = true;
+		if (sources_done(m)) {
+			/* the wire is quiet: stop once everything in flight has left, or
+			 * after DRAIN_WAIT s (an NF that sits on packets cannot hold us) */
+			if (!done_at)
+				done_at = now;
+			if (in_flight(m) == 0 || now - done_at > DRAIN_WAIT) {
+				stopping = true;
+				drained_stop = true;
+			}
 		}
 	}
 	m->stop_time = mgr_now();
