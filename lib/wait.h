@@ -1,16 +1,20 @@
 /*
  * Adaptive waiting on a ring: poll while there is traffic, sleep on an
  * eventfd when there is none, and have the producer wake a sleeping
- * consumer. The handshake is Dekker-style on the ring's 'sleeping' word:
+ * consumer. The handshake is Dekker-style on the ring's 'sleeping' word,
+ * with a read-modify-write on both sides (no stand-alone fences, which
+ * ThreadSanitizer cannot model):
  *
- *   consumer                          producer
- *   sleeping = 1                      publish prod (release)
- *   fence (seq_cst)   <-- pairs -->   fence (seq_cst)
- *   ring empty? -> block on eventfd   sleeping? -> write eventfd
- *   sleeping = 0
+ *   consumer                              producer
+ *   xchg(sleeping, 1)      (seq_cst)      publish prod (release)
+ *   ring empty? -> block on eventfd       fetch_or(sleeping, 0) (seq_cst)
+ *   xchg(sleeping, 0)                       == 1? -> write eventfd
  *
- * Either the consumer sees the new descriptors before blocking, or the
- * producer sees sleeping == 1 and kicks: a wakeup cannot be lost.
+ * The two RMWs are ordered in the modification order of 'sleeping'. If
+ * the producer's comes first, the consumer's xchg reads from it
+ * (acquire/release), so the published prod is visible to the consumer's
+ * re-check; if the consumer's comes first, the producer reads 1 and
+ * kicks. Either way a wakeup cannot be lost.
  */
 #ifndef TENET_WAIT_H
 #define TENET_WAIT_H
@@ -25,18 +29,15 @@
 
 static inline void tenet_ring_set_sleeping(struct tenet_ring *r, uint32_t v)
 {
-	__atomic_store_n(&r->shm->sleeping, v, __ATOMIC_RELAXED);
-	/* pairs with the fence in tenet_ring_kick: order the flag before our
-	 * re-check of prod (or, when clearing, before the next poll) */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* pairs with the fetch_or in tenet_ring_needs_kick */
+	__atomic_exchange_n(&r->shm->sleeping, v, __ATOMIC_SEQ_CST);
 }
 
 /* Producer: after publishing, does the consumer need a kick? */
 static inline int tenet_ring_needs_kick(struct tenet_ring *r)
 {
-	/* pairs with the fence in tenet_ring_set_sleeping */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	return __atomic_load_n(&r->shm->sleeping, __ATOMIC_RELAXED) != 0;
+	/* pairs with the exchange in tenet_ring_set_sleeping */
+	return __atomic_fetch_or(&r->shm->sleeping, 0, __ATOMIC_SEQ_CST) != 0;
 }
 
 static inline void tenet_event_signal(int efd)

@@ -153,6 +153,25 @@ static void flush_nf(struct mgr *m, struct nf *nf)
 }
 
 /*
+ * Is there room in the NF's rx ring for one more descriptor beyond those
+ * staged? Refreshes the (NF-written, so checked) consumer index only when
+ * the cached view says full.
+ */
+static bool rx_room(struct nf *nf)
+{
+	struct tenet_ring *r = &nf->rx;
+	uint32_t cons;
+
+	if (r->size - (r->head - r->cached) > nf->nb_out)
+		return true;
+	cons = __atomic_load_n(&r->shm->cons, __ATOMIC_ACQUIRE);
+	if (r->head - cons > r->size)
+		return false; /* garbage: the guarded enqueue counts it */
+	r->cached = cons;
+	return r->size - (r->head - cons) > nf->nb_out;
+}
+
+/*
  * Move a packet held by the manager (in pool mp) to hop 'hop' of its chain,
  * or to service 'svc' when svc >= 0 (a TO_SERVICE verdict).
  */
@@ -185,6 +204,13 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 		hop++; /* on_failure: skip */
 	}
 	dmp = m->tenants[s->tenant].mp;
+	nf = s->inst[d.hash % s->nb_inst];
+	if (!rx_room(nf)) {
+		/* full: drop now rather than after a copy that would be wasted */
+		cnt_add(&nf->rx_full, 1);
+		drop(m, mp, d.buf, c->tenant, DROP_NF_RX_FULL);
+		return;
+	}
 	if (dmp != mp) {
 		/* cross-tenant hop: copy into the destination pool, free the source */
 		uint32_t nb;
@@ -203,7 +229,6 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 		cnt_add(&m->tenants[s->tenant].copies_in, 1);
 	}
 	bm->hop = (uint8_t)hop;
-	nf = s->inst[d.hash % s->nb_inst];
 	d.hop = (uint8_t)hop;
 	d.verdict = TENET_V_NEXT;
 	d.arg = 0;

@@ -386,9 +386,12 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 			    h.version, TENET_PROTO_VERSION);
 		goto out_close;
 	}
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
+		reply_error(s, EACCES, "cannot read the peer's credentials");
+		goto out_close;
+	}
 	if ((tn->cfg->has_uid || tn->cfg->has_gid) &&
-	    (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0 ||
-	     (tn->cfg->has_uid && cred.uid != tn->cfg->uid) ||
+	    ((tn->cfg->has_uid && cred.uid != tn->cfg->uid) ||
 	     (tn->cfg->has_gid && cred.gid != tn->cfg->gid))) {
 		reply_error(s, EACCES, "tenant %s: credentials uid %u gid %u are not allowed",
 			    tn->cfg->name, (unsigned)cred.uid, (unsigned)cred.gid);
@@ -417,7 +420,7 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 	}
 	nf->service = svc->index;
 	nf->instance = (unsigned int)__builtin_ctz(~inst_used);
-	nf->pid = (pid_t)h.pid;
+	nf->pid = cred.pid; /* from the kernel, not from the hello */
 	nf->sock = s;
 	err = nf_setup(nf, tn, &w);
 	if (err) {
@@ -443,6 +446,9 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 	}
 	nf->state = NF_LIVE;
 	nf->ever_used = true;
+	for (unsigned int k = 0; k < svc->cfg->instances; k++)
+		if (svc->child[k] > 0 && svc->child[k] == nf->pid)
+			svc->attached[k] = true;
 	{
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = EV_NF | nf->id};
 
@@ -560,9 +566,31 @@ static void reap(struct mgr *m, bool stopping)
 					svc->no_restart[k] = false;
 					continue;
 				}
-				if (svc->cfg->restart && svc->restarts < 100) {
+				if (!svc->attached[k]) {
+					svc->early_fails++;
+				} else {
+					svc->early_fails = 0;
+				}
+				if (WIFEXITED(status) && (WEXITSTATUS(status) == 2 ||
+							  WEXITSTATUS(status) >= 126)) {
+					tenet_log(TENET_LOG_ERR,
+						  "NF %s/%s cannot start (exit %d: usage or exec "
+						  "error); not restarting it",
+						  m->cfg->tenants[svc->tenant].name, svc->cfg->name,
+						  WEXITSTATUS(status));
+					continue;
+				}
+				if (svc->early_fails >= 5) {
+					tenet_log(TENET_LOG_ERR,
+						  "NF %s/%s died 5 times before attaching; not "
+						  "restarting it",
+						  m->cfg->tenants[svc->tenant].name, svc->cfg->name);
+					continue;
+				}
+				if (svc->cfg->restart && svc->restarts < 1000) {
 					svc->restarts++;
 					svc->child[k] = spawn(m, svc);
+					svc->attached[k] = false;
 					tenet_log(TENET_LOG_INFO, "restarted as pid %d",
 						  svc->child[k]);
 				}
@@ -791,7 +819,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	struct mgr *m = calloc(1, sizeof(*m));
 	struct nic_arg nargs[CFG_MAX_PORTS];
 	struct epoll_event ev;
-	sigset_t sigs;
+	sigset_t sigs, oldmask;
 	char err[512];
 	double start, next_stats, last_stats, stop_at = 0, done_at = 0;
 	bool stopping = false, drained_stop = false;
@@ -835,7 +863,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGCHLD);
 	sigaddset(&sigs, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* threads inherit the mask */
+	pthread_sigmask(SIG_BLOCK, &sigs, &oldmask); /* threads inherit the mask */
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	m->dispatch_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -1054,5 +1082,13 @@ out:
 	if (epfd >= 0)
 		close(epfd);
 	teardown(m);
+	{
+		/* discard what arrived while blocked, then give the caller its mask back */
+		struct timespec zero = {0};
+
+		while (sigtimedwait(&sigs, NULL, &zero) > 0)
+			;
+		pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	}
 	return rc;
 }

@@ -104,7 +104,7 @@ struct nf {
 	bool ever_used;
 	unsigned int service;
 	unsigned int instance;
-	pid_t pid;                /* as the NF said in its hello (informational) */
+	pid_t pid;                /* SO_PEERCRED pid at attach */
 	int sock;
 	int rings_fd, rx_efd, tx_efd;
 	void *rings;
@@ -129,6 +129,8 @@ struct service {
 	/* supervisor (control) */
 	pid_t child[16];
 	bool no_restart[16];         /* stopped by tenet ctl: leave it stopped */
+	bool attached[16];           /* the instance's process attached since it started */
+	unsigned int early_fails;    /* consecutive deaths before attaching */
 	unsigned int restarts;
 	struct tenet_nicscan *nicscan; /* for hops of it that run on the NIC */
 	uint64_t cpu_ns;             /* CPU time of exited instances (wait4) */
@@ -161,7 +163,7 @@ struct mport {
 	struct xring ingress;        /* nic/router -> dispatch: filled buffers */
 	struct xring fill[CFG_MAX_TENANTS]; /* dispatch -> nic: empty buffers per pool */
 	/* counters (nic thread) */
-	uint64_t rx_frames, rx_bytes, stalls;
+	uint64_t rx_frames, rx_bytes;
 	uint64_t drops[DROP_MAX];
 	uint64_t parse_err[TENET_PKT_ERR_MAX];
 	uint64_t nic_ns;             /* thread CPU time */
@@ -192,7 +194,7 @@ struct mgr {
 	struct xring router_out;                 /* router -> dispatch */
 	struct xring router_tfill[CFG_MAX_TENANTS]; /* dispatch -> router: tenant buffers */
 	pthread_t router;
-	uint64_t router_pkts, router_ns, router_stalls, router_epoch;
+	uint64_t router_pkts, router_ns, router_epoch;
 	uint64_t router_drops[DROP_MAX];
 	uint64_t router_parse_err[TENET_PKT_ERR_MAX];
 

@@ -14,8 +14,8 @@
  *           on the host (the OpenNetVM baseline: no isolation). 1 copy.
  *
  * Empty buffers come from fill rings that their pool's owner keeps topped
- * up; a NIC stage that finds none waits (back-pressure on the software
- * source, counted in 'stalls') rather than dropping a frame it already has.
+ * up; a NIC stage that finds none drops the frame (no_buffer), as a NIC
+ * does: waiting would let one tenant's full pool stall every tenant.
  */
 #include <errno.h>
 #include <sched.h>
@@ -66,25 +66,24 @@ static void push(struct mgr *m, struct tenet_ring *prod, struct tenet_desc *d, u
 }
 
 /*
- * One empty buffer from fill ring r, waiting while there is none. Returns
- * false if asked to stop meanwhile.
+ * One empty buffer from fill ring r, or false when the pool's owner has
+ * none to give right now. The NIC never waits for one: a tenant whose NFs
+ * sit on every buffer of its pool must not stall the wire for the other
+ * tenants, so the frame is dropped (no_buffer), as a NIC drops when a
+ * queue has no descriptors posted.
  */
-static bool get_buf(struct mgr *m, struct xring *r, struct bufcache *c, uint64_t *stalls,
-		    uint32_t *buf, volatile int *stop)
+static bool get_buf(struct mgr *m, struct xring *r, struct bufcache *c, uint32_t *buf)
 {
-	while (!c->n) {
+	if (!c->n) {
 		struct tenet_desc d[MGR_BURST];
 		unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
 
 		for (unsigned int i = 0; i < n; i++)
 			c->buf[c->n++] = d[i].buf;
-		if (n)
-			break;
-		if (*stop)
+		if (!n) {
+			tenet_event_signal(m->dispatch_efd); /* ask for a refill */
 			return false;
-		cnt_add(stalls, 1);
-		tenet_event_signal(m->dispatch_efd);
-		usleep(20);
+		}
 	}
 	*buf = c->buf[--c->n];
 	return true;
@@ -194,8 +193,10 @@ void *nic_thread(void *arg)
 				k = 0;
 				fill = &m->router_fill[p->index];
 			}
-			if (!get_buf(m, fill, &st.cache[k], &p->stalls, &d.buf, &m->stop_nic))
-				break;
+			if (!get_buf(m, fill, &st.cache[k], &d.buf)) {
+				cnt_add(&p->drops[DROP_NO_BUFFER], 1);
+				continue;
+			}
 			/* the DMA: the only write of the frame into host memory */
 			memcpy((uint8_t *)tenet_pool_buf(mp ? mp->pool : m->ingress_pool, d.buf) +
 				       d.off,
@@ -283,10 +284,9 @@ void *router_thread(void *arg)
 				} else {
 					mp = m->tenants[m->chains[act.chain].tenant].mp;
 					if (!get_buf(m, &m->router_tfill[mp->index],
-						     &st.cache[mp->index], &m->router_stalls, &d.buf,
-						     &m->stop_nic)) {
+						     &st.cache[mp->index], &d.buf)) {
 						tenet_pool_free_bulk(ip, &in[i].buf, 1);
-						cnt_add(&m->router_drops[DROP_SHUTDOWN], 1);
+						cnt_add(&m->router_drops[DROP_NO_BUFFER], 1);
 						continue;
 					}
 					/* the second copy that steer: nic avoids */

@@ -54,7 +54,7 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 		fprintf(out, "\n--- tenet  t=%.1fs  (%s) ---\n", mgr_now() - m->start_time,
 			m->poll ? "poll" : "adaptive");
 	fprintf(out, "%-14s %-6s %-7s %10s %10s %8s %8s\n", "PORT", "driver", "steer",
-		totals ? "rx" : "rx pps", totals ? "tx" : "tx pps", "stalls", "nic ms");
+		totals ? "rx" : "rx pps", totals ? "tx" : "tx pps", "no-buf", "nic ms");
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
 		uint64_t rx = cnt_get(&p->rx_frames), tx = cnt_get(&p->tx_frames);
@@ -64,7 +64,8 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 			p->port.drv && p->port.drv->rx ? cfg_steer_name(p->cfg->steer) : "-",
 			rate(a, sizeof(a), (double)(rx - (totals ? 0 : prev.port_rx[i])) / div),
 			rate(b, sizeof(b), (double)(tx - (totals ? 0 : prev.port_tx[i])) / div),
-			(unsigned long long)cnt_get(&p->stalls), (double)cnt_get(&p->nic_ns) / 1e6);
+			(unsigned long long)cnt_get(&p->drops[DROP_NO_BUFFER]),
+			(double)cnt_get(&p->nic_ns) / 1e6);
 		prev.port_rx[i] = rx;
 		prev.port_tx[i] = tx;
 	}
@@ -223,14 +224,14 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 
 		fprintf(f,
 			"%s\n    \"%s\": {\"driver\": \"%s\", \"steer\": \"%s\", \"rx\": %llu, "
-			"\"rx_bytes\": %llu, \"tx\": %llu, \"tx_bytes\": %llu, \"stalls\": %llu, "
+			"\"rx_bytes\": %llu, \"tx\": %llu, \"tx_bytes\": %llu, \"no_buffer\": %llu, "
 			"\"nic_ns\": %llu",
 			i ? "," : "", p->cfg->name, cfg_driver_name(p->cfg->driver),
 			cfg_steer_name(p->cfg->steer), (unsigned long long)cnt_get(&p->rx_frames),
 			(unsigned long long)cnt_get(&p->rx_bytes),
 			(unsigned long long)cnt_get(&p->tx_frames),
 			(unsigned long long)cnt_get(&p->tx_bytes),
-			(unsigned long long)cnt_get(&p->stalls),
+			(unsigned long long)cnt_get(&p->drops[DROP_NO_BUFFER]),
 			(unsigned long long)cnt_get(&p->nic_ns));
 		if (p->port.drv && p->port.drv->report_json) {
 			fprintf(f, ", \"driver_stats\": {");
