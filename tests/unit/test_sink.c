@@ -44,7 +44,21 @@ static void open_sink(struct port *p, struct cfg_port *cfg)
 		fail_msg("open: %s", err);
 }
 
-/* UDP/IPv4 frame of FRAME_LEN bytes; payload (18 bytes) zero. */
+/* Write the IPv4 header checksum of a frame built by udp_frame. */
+static void ip_csum(uint8_t *f)
+{
+	uint32_t sum = 0;
+
+	f[24] = f[25] = 0;
+	for (int i = 14; i < 34; i += 2)
+		sum += (uint32_t)f[i] << 8 | f[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	f[24] = (uint8_t)(~sum >> 8);
+	f[25] = (uint8_t)~sum;
+}
+
+/* UDP/IPv4 frame of FRAME_LEN bytes with a valid header checksum; payload (18 bytes) zero. */
 static void udp_frame(uint8_t *f)
 {
 	memset(f, 0, FRAME_LEN);
@@ -61,6 +75,7 @@ static void udp_frame(uint8_t *f)
 	f[34] = 0x04;
 	f[36] = 0x04;
 	f[39] = FRAME_LEN - 34;
+	ip_csum(f);
 }
 
 static void send_stamped(struct port *p, uint32_t flow, uint64_t seq, uint64_t ts, uint16_t tenant)
@@ -248,6 +263,30 @@ static void test_latency_through_port(void **state)
 	p.drv->close(&p);
 }
 
+/* A frame altered after its checksum was written is counted, per tenant. */
+static void test_checksum_errors(void **state)
+{
+	struct cfg_port cfg;
+	struct port p;
+	struct sink_stats st;
+	uint8_t buf[FRAME_LEN];
+	struct tenet_frame f = {.data = buf, .len = FRAME_LEN, .tenant = 2};
+
+	(void)state;
+	open_sink(&p, &cfg);
+	send_stamped(&p, 7, 0, stamp_now_ns(), 2); /* intact */
+	udp_frame(buf);
+	stamp_write(buf + 42, 7, 1, stamp_now_ns());
+	buf[22]--; /* TTL changed in transit, checksum not fixed */
+	p.drv->tx(&p, &f, 1);
+	assert_int_equal(port_sink_stats(&p, &st), 0);
+	assert_int_equal(st.stamped, 2);
+	assert_int_equal(st.csum_checked, 2);
+	assert_int_equal(st.csum_bad, 1);
+	assert_int_equal(st.tenant_csum_bad[2], 1);
+	p.drv->close(&p);
+}
+
 static void test_unstamped_and_tenants(void **state)
 {
 	struct cfg_port cfg;
@@ -296,8 +335,11 @@ static void test_unstamped_and_tenants(void **state)
 	fclose(out);
 	assert_non_null(strstr(json, "\"unstamped\": 4"));
 	assert_non_null(strstr(json, "\"stamped\": 1"));
-	assert_non_null(strstr(json, "{\"tenant\": 3, \"packets\": 3, \"bytes\": 180}"));
+	assert_non_null(
+	        strstr(json, "{\"tenant\": 3, \"packets\": 3, \"bytes\": 180, \"csum_bad\": 0}"));
 	assert_non_null(strstr(json, "\"tenant_other\": 1"));
+	assert_int_equal(st.csum_checked, 1);
+	assert_int_equal(st.csum_bad, 0);
 	assert_non_null(strstr(json, "\"p99_9\": "));
 	free(json);
 
@@ -440,6 +482,7 @@ int main(void)
 	        cmocka_unit_test(test_hist_percentiles),
 	        cmocka_unit_test(test_latency_through_port),
 	        cmocka_unit_test(test_unstamped_and_tenants),
+	        cmocka_unit_test(test_checksum_errors),
 	        cmocka_unit_test(test_gen_to_sink),
 	        cmocka_unit_test(test_concurrent_readers),
 	};
