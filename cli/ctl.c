@@ -16,29 +16,31 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tenet ctl [--socket PATH | --config CONFIG.yaml] REQUEST...\n"
-		"\n"
-		"requests:\n"
-		"  tenants | nfs | chains | rules | stats      show the running platform\n"
-		"  rule add '{match: {src: 10.9.0.0/16}, chain: NAME, priority: 5}'\n"
-		"  rule del ID                                 (ids from 'tenet ctl rules')\n"
-		"  chain add '{name: N, match: {...}, hops: [tenant/svc, ...], output: PORT}'\n"
-		"  chain del NAME\n"
-		"  nf stop ID                                  (ids from 'tenet ctl nfs'; not restarted)\n"
-		"\n"
-		"The socket is $socket_dir/ctl.sock of the manager's config (--config reads it\n"
-		"from there); by default $XDG_RUNTIME_DIR/tenet/ctl.sock or /tmp/tenet-UID/ctl.sock.\n"
-		"Rule and chain changes are atomic: no packet sees a half-updated table.\n"
-		"Exit status 0 when the manager answered ok, 1 on an error reply, 2 on usage.\n");
+	        "usage: tenet ctl [--socket PATH | --config CONFIG.yaml] REQUEST...\n"
+	        "\n"
+	        "requests:\n"
+	        "  tenants | nfs | chains | rules | stats      show the running platform\n"
+	        "  rule add '{match: {src: 10.9.0.0/16}, chain: NAME, priority: 5}'\n"
+	        "  rule del ID                                 (ids from 'tenet ctl rules')\n"
+	        "  chain add '{name: N, match: {...}, hops: [tenant/svc, ...], output: PORT}'\n"
+	        "  chain del NAME\n"
+	        "  nf stop ID                                  (ids from 'tenet ctl nfs'; not "
+	        "restarted)\n"
+	        "\n"
+	        "The socket is $socket_dir/ctl.sock of the manager's config (--config reads it\n"
+	        "from there); by default $XDG_RUNTIME_DIR/tenet/ctl.sock or "
+	        "/tmp/tenet-UID/ctl.sock.\n"
+	        "Rule and chain changes are atomic: no packet sees a half-updated table.\n"
+	        "Exit status 0 when the manager answered ok, 1 on an error reply, 2 on usage.\n");
 }
 
 int cli_ctl(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"config", required_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	        {"socket", required_argument, NULL, 's'},
+	        {"config", required_argument, NULL, 'c'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char path[512] = "", req[8192] = "", buf[4096], line[256], last[256] = "";
@@ -85,7 +87,7 @@ int cli_ctl(int argc, char **argv)
 	}
 	for (int i = optind; i < argc; i++) {
 		int w = snprintf(req + used, sizeof(req) - used, "%s%s", i > optind ? " " : "",
-				 argv[i]);
+		                 argv[i]);
 
 		if (w < 0 || (size_t)w >= sizeof(req) - used - 1) {
 			fprintf(stderr, "tenet ctl: request too long\n");
@@ -102,7 +104,7 @@ int cli_ctl(int argc, char **argv)
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "tenet ctl: cannot reach the manager at %s: %s\n", path,
-			strerror(errno));
+		        strerror(errno));
 		return 1;
 	}
 	if (send(s, req, used, MSG_NOSIGNAL) != (ssize_t)used) {

@@ -11,30 +11,35 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: tenet run CONFIG.yaml [--duration SECONDS] [--summary FILE] [--poll] [--quiet]\n"
-		"\n"
-		"Start the manager: create one packet pool per tenant, open the ports,\n"
-		"start the NFs the config names, and move packets along the service\n"
-		"chains until the duration ends, the traffic sources are done and every\n"
-		"packet in flight has left, or SIGINT/SIGTERM.\n"
-		"\n"
-		"  --duration S    stop after S seconds (default: run until the sources end or ^C)\n"
-		"  --summary FILE  write every counter as JSON to FILE at exit\n"
-		"                  (packets_in == delivered + sum(dropped) holds exactly)\n"
-		"  --poll          pure polling (lowest latency, 100%% CPU per thread);\n"
-		"                  default: adaptive (poll under load, sleep when idle)\n"
-		"  --quiet         no live table\n"
-		"\n"
-		"NFs attach over $socket_dir/TENANT.sock (see docs/config.md, docs/nf-guide.md).\n"
-		"Exit status: 0 ok, 1 runtime error, 2 bad config, 3 accounting mismatch.\n");
+	        "usage: tenet run CONFIG.yaml [--duration SECONDS] [--summary FILE] [--poll] "
+	        "[--quiet]\n"
+	        "\n"
+	        "Start the manager: create one packet pool per tenant, open the ports,\n"
+	        "start the NFs the config names, and move packets along the service\n"
+	        "chains until the duration ends, the traffic sources are done and every\n"
+	        "packet in flight has left, or SIGINT/SIGTERM.\n"
+	        "\n"
+	        "  --duration S    stop after S seconds (default: run until the sources end or "
+	        "^C)\n"
+	        "  --summary FILE  write every counter as JSON to FILE at exit\n"
+	        "                  (packets_in == delivered + sum(dropped) holds exactly)\n"
+	        "  --poll          pure polling (lowest latency, 100%% CPU per thread);\n"
+	        "                  default: adaptive (poll under load, sleep when idle)\n"
+	        "  --quiet         no live table\n"
+	        "\n"
+	        "NFs attach over $socket_dir/TENANT.sock (see docs/config.md, docs/nf-guide.md).\n"
+	        "Exit status: 0 ok, 1 runtime error, 2 bad config, 3 accounting mismatch.\n");
 }
 
 int cli_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"duration", required_argument, NULL, 'd'}, {"summary", required_argument, NULL, 's'},
-		{"poll", no_argument, NULL, 'p'},           {"quiet", no_argument, NULL, 'q'},
-		{"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+	        {"duration", required_argument, NULL, 'd'},
+	        {"summary", required_argument, NULL, 's'},
+	        {"poll", no_argument, NULL, 'p'},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
 	};
 	double duration = 0;
 	const char *summary = NULL;
@@ -47,7 +52,7 @@ int cli_run(int argc, char **argv)
 			duration = strtod(optarg, &end);
 			if (*end || duration < 0) {
 				fprintf(stderr, "tenet run: --duration wants seconds, got '%s'\n",
-					optarg);
+				        optarg);
 				return 2;
 			}
 			break;

@@ -18,29 +18,29 @@
 #define TENET_ANY (-1)
 
 struct tenet_match {
-	uint8_t family;          /* 0: any, 4: IPv4 only, 6: IPv6 only */
-	uint8_t src_plen;        /* prefix lengths; 0 matches any address */
+	uint8_t family;   /* 0: any, 4: IPv4 only, 6: IPv6 only */
+	uint8_t src_plen; /* prefix lengths; 0 matches any address */
 	uint8_t dst_plen;
-	uint8_t src[16], dst[16];/* network byte order, IPv4 in the first 4 bytes */
-	int16_t proto;           /* IP protocol or TENET_ANY */
+	uint8_t src[16], dst[16];    /* network byte order, IPv4 in the first 4 bytes */
+	int16_t proto;               /* IP protocol or TENET_ANY */
 	uint16_t sport_lo, sport_hi; /* inclusive; 0..65535 matches any */
 	uint16_t dport_lo, dport_hi;
-	int32_t vlan;            /* outer VLAN id or TENET_ANY */
-	int32_t in_port;         /* ingress port index or TENET_ANY */
+	int32_t vlan;    /* outer VLAN id or TENET_ANY */
+	int32_t in_port; /* ingress port index or TENET_ANY */
 };
 
 struct tenet_rule {
-	uint32_t id;        /* unique, assigned by the caller */
-	int32_t priority;   /* lower wins */
+	uint32_t id;      /* unique, assigned by the caller */
+	int32_t priority; /* lower wins */
 	struct tenet_match match;
-	uint16_t tenant;    /* action: tenant index */
-	uint16_t chain;     /* action: chain index */
+	uint16_t tenant; /* action: tenant index */
+	uint16_t chain;  /* action: chain index */
 };
 
 struct tenet_action {
 	uint16_t tenant;
 	uint16_t chain;
-	uint32_t rule_id;   /* matching rule, or TENET_RULE_DEFAULT */
+	uint32_t rule_id; /* matching rule, or TENET_RULE_DEFAULT */
 };
 #define TENET_RULE_DEFAULT 0xffffffffu
 
@@ -69,6 +69,6 @@ struct tenet_classifier *tenet_classifier_clone(const struct tenet_classifier *c
  * on a match or a default chain; false means "drop" (no rule, default drop).
  */
 bool tenet_classifier_lookup(const struct tenet_classifier *c, const struct tenet_pkt_info *pi,
-			     int in_port, struct tenet_action *act);
+                             int in_port, struct tenet_action *act);
 
 #endif /* TENET_CLASSIFY_H */

@@ -48,8 +48,10 @@ ssize_t tenet_fd_recv(int sock, void *buf, size_t len, int *fds, unsigned int *n
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {.iov_base = buf, .iov_len = len};
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b, .msg_controllen = sizeof(ctl.b)};
+	struct msghdr msg = {.msg_iov = &iov,
+	                     .msg_iovlen = 1,
+	                     .msg_control = ctl.b,
+	                     .msg_controllen = sizeof(ctl.b)};
 	unsigned int max = *nfds, got = 0;
 	int bad = 0;
 	ssize_t n;

@@ -131,7 +131,7 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 		service = getenv("TENET_SERVICE");
 	if (!socket_path || !service) {
 		tenet_log(TENET_LOG_ERR, "attach: no socket or service (set TENET_SOCKET and "
-					 "TENET_SERVICE, or pass them)");
+		                         "TENET_SERVICE, or pass them)");
 		errno = EINVAL;
 		return NULL;
 	}
@@ -147,7 +147,7 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 	if (nf->sock < 0) {
 		err = errno;
 		tenet_log(TENET_LOG_ERR, "attach: cannot connect to %s: %s", socket_path,
-			  strerror(err));
+		          strerror(err));
 		goto err_free;
 	}
 	hello.pid = (uint32_t)getpid();
@@ -171,7 +171,7 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 		close_fds(fds, nfds);
 		err = w.status ? -w.status : EPROTO;
 		tenet_log(TENET_LOG_ERR, "attach refused: %s",
-			  w.status ? w.msg : "protocol version mismatch");
+		          w.status ? w.msg : "protocol version mismatch");
 		goto err_sock;
 	}
 	if (nfds != TENET_FD_COUNT) {
@@ -197,7 +197,7 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 	}
 	nf->rings_len = w.rings_len;
 	nf->rings = mmap(NULL, nf->rings_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-			 fds[TENET_FD_RINGS], 0);
+	                 fds[TENET_FD_RINGS], 0);
 	err = errno;
 	close(fds[TENET_FD_RINGS]);
 	if (nf->rings == MAP_FAILED)
@@ -205,7 +205,7 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 	err = -tenet_ring_bind_consumer(&nf->rx, nf->rings, w.tx_off, 0);
 	if (!err)
 		err = -tenet_ring_bind_producer(&nf->tx, (uint8_t *)nf->rings + w.tx_off,
-						nf->rings_len - w.tx_off, 0);
+		                                nf->rings_len - w.tx_off, 0);
 	if (err)
 		goto err_unmap;
 	nf->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -224,7 +224,7 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 	install(SIGINT);
 	install(SIGTERM);
 	tenet_log(TENET_LOG_INFO, "attached as %s/%s instance %u (pool %s, %u buffers)", nf->tenant,
-		  nf->service, nf->instance, nf->pool->name, nf->pool->nb_bufs);
+	          nf->service, nf->instance, nf->pool->name, nf->pool->nb_bufs);
 	return nf;
 
 err_unmap:
@@ -320,9 +320,9 @@ static int check_control(struct tenet_nf *nf)
 static int idle_wait(struct tenet_nf *nf)
 {
 	struct pollfd pfd[3] = {
-		{.fd = nf->rx_efd, .events = POLLIN},
-		{.fd = nf->sock, .events = POLLIN},
-		{.fd = nf->wake_efd, .events = POLLIN},
+	        {.fd = nf->rx_efd, .events = POLLIN},
+	        {.fd = nf->sock, .events = POLLIN},
+	        {.fd = nf->wake_efd, .events = POLLIN},
 	};
 
 	tenet_ring_set_sleeping(&nf->rx, 1);

@@ -57,7 +57,7 @@ static int make_memfd(const char *name, size_t len, bool huge)
 		goto err_close;
 	return fd;
 
-err_close: {
+err_close : {
 	int err = errno;
 
 	close(fd);
@@ -77,7 +77,7 @@ static int map_pool(struct tenet_pool *p, size_t len)
 }
 
 struct tenet_pool *tenet_pool_create(const char *name, uint32_t nb_bufs, uint32_t buf_size,
-				     uint32_t flags)
+                                     uint32_t flags)
 {
 	struct tenet_pool *p;
 	struct tenet_pool_hdr *hdr;
@@ -86,8 +86,8 @@ struct tenet_pool *tenet_pool_create(const char *name, uint32_t nb_bufs, uint32_
 
 	if (buf_size == 0)
 		buf_size = TENET_BUF_SIZE_DEFAULT;
-	if (nb_bufs == 0 || nb_bufs > (1u << 24) || buf_size < 512 ||
-	    buf_size > 65536 || buf_size % 64 || !name) {
+	if (nb_bufs == 0 || nb_bufs > (1u << 24) || buf_size < 512 || buf_size > 65536 ||
+	    buf_size % 64 || !name) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -127,8 +127,8 @@ struct tenet_pool *tenet_pool_create(const char *name, uint32_t nb_bufs, uint32_
 		}
 	}
 	tenet_log(TENET_LOG_INFO, "pool %s: %u buffers of %u B on %s pages (%zu KiB)", name,
-		  nb_bufs, buf_size, p->hugetlb ? "huge" : "normal (no huge pages reserved)",
-		  p->map_len / 1024);
+	          nb_bufs, buf_size, p->hugetlb ? "huge" : "normal (no huge pages reserved)",
+	          p->map_len / 1024);
 
 	p->data = p->base + HDR_SIZE;
 	p->buf_size = buf_size;

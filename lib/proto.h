@@ -38,8 +38,8 @@ struct tenet_hello {
 struct tenet_welcome {
 	uint32_t magic;
 	uint32_t version;
-	int32_t status;   /* 0, or -errno with msg */
-	uint32_t flags;   /* TENET_WELCOME_F_* */
+	int32_t status; /* 0, or -errno with msg */
+	uint32_t flags; /* TENET_WELCOME_F_* */
 	char msg[160];
 	char tenant[TENET_NAME_MAX];
 	char service[TENET_NAME_MAX];

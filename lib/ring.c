@@ -73,8 +73,8 @@ int tenet_ring_bind_consumer(struct tenet_ring *r, void *mem, size_t memlen, uin
 }
 
 unsigned int tenet_ring_dequeue_checked(struct tenet_ring *r, struct tenet_pool *pool,
-					uint16_t nf_id, struct tenet_desc *out, unsigned int n,
-					struct tenet_ring_rejects *rej)
+                                        uint16_t nf_id, struct tenet_desc *out, unsigned int n,
+                                        struct tenet_ring_rejects *rej)
 {
 	/* the guarded dequeue copies every slot into out[]: from here on we
 	 * look only at our private copy, never at the shared slot again */

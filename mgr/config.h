@@ -25,18 +25,18 @@
 
 #include "lib/classify.h"
 
-#define CFG_NAME_MAX    32
-#define CFG_PATH_MAX    256
-#define CFG_MAX_PORTS   16
-#define CFG_MAX_TENANTS 64
+#define CFG_NAME_MAX     32
+#define CFG_PATH_MAX     256
+#define CFG_MAX_PORTS    16
+#define CFG_MAX_TENANTS  64
 #define CFG_MAX_SERVICES 128
-#define CFG_MAX_CHAINS  250 /* chain indices travel in a byte; 0xff is reserved */
-#define CFG_MAX_HOPS    8
-#define CFG_MAX_ARGS    32
-#define CFG_MAX_FLOWS   16
-#define CFG_MAX_SIZES   16
+#define CFG_MAX_CHAINS   250 /* chain indices travel in a byte; 0xff is reserved */
+#define CFG_MAX_HOPS     8
+#define CFG_MAX_ARGS     32
+#define CFG_MAX_FLOWS    16
+#define CFG_MAX_SIZES    16
 #define CFG_MAX_PATTERNS 64
-#define CFG_PATTERN_MAX 64
+#define CFG_PATTERN_MAX  64
 
 enum cfg_driver { CFG_DRV_GEN, CFG_DRV_SINK, CFG_DRV_PCAP, CFG_DRV_AFPACKET, CFG_DRV_AFXDP };
 enum cfg_steer { CFG_STEER_NIC, CFG_STEER_CPU, CFG_STEER_SHARED };
@@ -48,38 +48,40 @@ struct cfg_gen_flow {
 	uint8_t src_plen, dst_plen; /* addresses are drawn inside these prefixes */
 	uint8_t proto;              /* 6 tcp, 17 udp (default) */
 	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
-	uint16_t vlan;              /* 0: untagged */
-	uint32_t count;             /* number of distinct flows (default 1) */
-	uint32_t weight;            /* share of the traffic (default 1) */
+	uint16_t vlan;   /* 0: untagged */
+	uint32_t count;  /* number of distinct flows (default 1) */
+	uint32_t weight; /* share of the traffic (default 1) */
 };
 
 struct cfg_gen {
-	double rate_pps;            /* 0: as fast as possible (default) */
-	uint64_t count;             /* packets to send, 0: unbounded */
-	double duration;            /* seconds, 0: unbounded */
-	uint16_t sizes[CFG_MAX_SIZES]; /* wire frame sizes 64..1518 incl. the 4-byte FCS (the frame is 4 B shorter) */
-	unsigned int nb_sizes;      /* 1: fixed; >1: drawn uniformly; "imix" = 64,570,1518 weighted 7:4:1 */
+	double rate_pps;               /* 0: as fast as possible (default) */
+	uint64_t count;                /* packets to send, 0: unbounded */
+	double duration;               /* seconds, 0: unbounded */
+	uint16_t sizes[CFG_MAX_SIZES]; /* wire frame sizes 64..1518 incl. the 4-byte FCS (the frame
+	                                  is 4 B shorter) */
+	unsigned int
+	        nb_sizes; /* 1: fixed; >1: drawn uniformly; "imix" = 64,570,1518 weighted 7:4:1 */
 	bool imix;
 	struct cfg_gen_flow flows[CFG_MAX_FLOWS];
 	unsigned int nb_flows;
 	char patterns[CFG_MAX_PATTERNS][CFG_PATTERN_MAX]; /* byte strings placed in payloads */
 	unsigned int nb_patterns;
-	double pattern_fraction;    /* fraction of packets carrying one pattern (0..1) */
-	uint64_t seed;              /* PRNG seed (default 1): runs are reproducible */
+	double pattern_fraction; /* fraction of packets carrying one pattern (0..1) */
+	uint64_t seed;           /* PRNG seed (default 1): runs are reproducible */
 };
 
 struct cfg_port {
 	char name[CFG_NAME_MAX];
 	enum cfg_driver driver;
-	enum cfg_steer steer;       /* default nic */
-	struct cfg_gen gen;         /* driver gen */
-	char pcap_in[CFG_PATH_MAX]; /* driver pcap: read frames from (optional) */
-	char pcap_out[CFG_PATH_MAX];/* driver pcap: write frames to (optional) */
-	bool pcap_loop;             /* replay the input file until count/duration */
-	char ifname[CFG_NAME_MAX];  /* afpacket / afxdp */
-	int queue;                  /* afxdp queue id (default 0) */
-	char xdp_mode[16];          /* afxdp: native | generic | offload (default native) */
-	int line;                   /* where it was declared, for later messages */
+	enum cfg_steer steer;        /* default nic */
+	struct cfg_gen gen;          /* driver gen */
+	char pcap_in[CFG_PATH_MAX];  /* driver pcap: read frames from (optional) */
+	char pcap_out[CFG_PATH_MAX]; /* driver pcap: write frames to (optional) */
+	bool pcap_loop;              /* replay the input file until count/duration */
+	char ifname[CFG_NAME_MAX];   /* afpacket / afxdp */
+	int queue;                   /* afxdp queue id (default 0) */
+	char xdp_mode[16];           /* afxdp: native | generic | offload (default native) */
+	int line;                    /* where it was declared, for later messages */
 };
 
 struct cfg_tenant {
@@ -87,19 +89,19 @@ struct cfg_tenant {
 	bool has_uid, has_gid;
 	uid_t uid;
 	gid_t gid;
-	uint32_t pool_bufs;         /* default 8192 */
-	uint32_t buf_size;          /* default 2048 */
-	uint32_t socket_mode;       /* default 0660 */
+	uint32_t pool_bufs;   /* default 8192 */
+	uint32_t buf_size;    /* default 2048 */
+	uint32_t socket_mode; /* default 0660 */
 	int line;
 };
 
 struct cfg_service {
 	char name[CFG_NAME_MAX];
-	uint16_t tenant;            /* index into tenants */
+	uint16_t tenant;              /* index into tenants */
 	char *argv[CFG_MAX_ARGS + 1]; /* command; argv[0] NULL: NFs are started by hand */
-	unsigned int instances;     /* default 1 */
-	bool restart;               /* default true */
-	char patterns[CFG_PATH_MAX];/* scan patterns file, needed for a hop of it to run on: nic */
+	unsigned int instances;       /* default 1 */
+	bool restart;                 /* default true */
+	char patterns[CFG_PATH_MAX]; /* scan patterns file, needed for a hop of it to run on: nic */
 	int line;
 };
 
@@ -107,26 +109,27 @@ enum cfg_hop_where { CFG_ON_HOST, CFG_ON_NIC };
 enum cfg_failure { CFG_FAIL_DROP, CFG_FAIL_SKIP };
 
 struct cfg_hop {
-	uint16_t service;           /* index into services */
-	enum cfg_hop_where on;      /* on: nic only for a leading scan hop */
+	uint16_t service;      /* index into services */
+	enum cfg_hop_where on; /* on: nic only for a leading scan hop */
 };
 
 struct cfg_chain {
 	char name[CFG_NAME_MAX];
-	struct tenet_match match;   /* classification rule for this chain */
-	int32_t priority;           /* default: order in the file (0, 1, 2, ...) */
-	uint16_t tenant;            /* tenant the packet lands in: the first hop's */
+	struct tenet_match match; /* classification rule for this chain */
+	int32_t priority;         /* default: order in the file (0, 1, 2, ...) */
+	uint16_t tenant;          /* tenant the packet lands in: the first hop's */
 	struct cfg_hop hops[CFG_MAX_HOPS];
-	unsigned int nb_hops;       /* >= 1 */
-	int output;                 /* port index, or -1: drop at the end of the chain */
-	enum cfg_failure on_failure;/* an NF of the chain is down: drop (default) or skip the hop */
+	unsigned int nb_hops; /* >= 1 */
+	int output;           /* port index, or -1: drop at the end of the chain */
+	enum cfg_failure
+	        on_failure; /* an NF of the chain is down: drop (default) or skip the hop */
 	int line;
 };
 
 struct cfg_manager {
 	char socket_dir[CFG_PATH_MAX]; /* default $XDG_RUNTIME_DIR/tenet, else /tmp/tenet-UID */
-	bool poll;                  /* pure polling (default false: adaptive) */
-	double stats_interval;      /* seconds between live tables, 0: off (default 1) */
+	bool poll;                     /* pure polling (default false: adaptive) */
+	double stats_interval;         /* seconds between live tables, 0: off (default 1) */
 };
 
 struct tenet_config {
@@ -140,7 +143,7 @@ struct tenet_config {
 	unsigned int nb_services;
 	struct cfg_chain chains[CFG_MAX_CHAINS];
 	unsigned int nb_chains;
-	int default_chain;          /* -1: drop unmatched packets (default) */
+	int default_chain; /* -1: drop unmatched packets (default) */
 };
 
 /*
@@ -150,7 +153,7 @@ struct tenet_config {
 struct tenet_config *tenet_config_load(const char *path, char *err, size_t errlen);
 /* Same, from a string (tests); 'name' stands in for the file name in messages. */
 struct tenet_config *tenet_config_parse(const char *text, size_t len, const char *name, char *err,
-					size_t errlen);
+                                        size_t errlen);
 void tenet_config_free(struct tenet_config *cfg);
 
 const char *cfg_steer_name(enum cfg_steer s);
@@ -162,7 +165,7 @@ const char *cfg_steer_name(enum cfg_steer s);
  * Messages are "request:LINE:COL: ...". Returns -1 on error.
  */
 int tenet_config_parse_chain(struct tenet_config *cfg, const char *text, size_t len, char *err,
-			     size_t errlen);
+                             size_t errlen);
 
 /* A classification rule added at run time: match -> chain. */
 struct cfg_rule {
@@ -173,7 +176,7 @@ struct cfg_rule {
 
 /* Parse {match: {...}, chain: NAME, priority: N}. 0 or -1 with err set. */
 int tenet_config_parse_rule(struct tenet_config *cfg, const char *text, size_t len,
-			    struct cfg_rule *out, char *err, size_t errlen);
+                            struct cfg_rule *out, char *err, size_t errlen);
 const char *cfg_driver_name(enum cfg_driver d);
 
 #endif /* TENET_MGR_CONFIG_H */

@@ -100,7 +100,8 @@ static void wait_quiescent(struct mgr *m)
 			    __atomic_load_n(&p->epoch, __ATOMIC_ACQUIRE) == seen[i])
 				all = false;
 		}
-		if (m->have_router && __atomic_load_n(&m->router_epoch, __ATOMIC_ACQUIRE) == seen[np])
+		if (m->have_router &&
+		    __atomic_load_n(&m->router_epoch, __ATOMIC_ACQUIRE) == seen[np])
 			all = false;
 		if (__atomic_load_n(&m->dispatch_epoch, __ATOMIC_ACQUIRE) == seen[np + 1])
 			all = false;
@@ -162,7 +163,7 @@ static void fmt_prefix(char *buf, size_t len, uint8_t family, const uint8_t *a, 
 	}
 	if (family == 6)
 		snprintf(buf, len, "%x:%x:%x:%x::/%u", a[0] << 8 | a[1], a[2] << 8 | a[3],
-			 a[4] << 8 | a[5], a[6] << 8 | a[7], plen);
+		         a[4] << 8 | a[5], a[6] << 8 | a[7], plen);
 	else
 		snprintf(buf, len, "%u.%u.%u.%u/%u", a[0], a[1], a[2], a[3], plen);
 }
@@ -203,7 +204,8 @@ static void cmd_list(struct mgr *m, struct reply *r, const char *what)
 
 			/* the free count is the dispatcher's: read racily, for display */
 			say(r, "%-14s %8u %8u %12llu %12llu %12llu\n", c->tenants[t].name,
-			    tn->mp->pool->nb_bufs, __atomic_load_n(&tn->mp->pool->nb_free, __ATOMIC_RELAXED),
+			    tn->mp->pool->nb_bufs,
+			    __atomic_load_n(&tn->mp->pool->nb_free, __ATOMIC_RELAXED),
 			    (unsigned long long)cnt_get(&tn->in),
 			    (unsigned long long)cnt_get(&tn->delivered),
 			    (unsigned long long)cnt_get(&tn->dropped));
@@ -217,13 +219,13 @@ static void cmd_list(struct mgr *m, struct reply *r, const char *what)
 			if (nf->state != NF_LIVE)
 				continue;
 			snprintf(name, sizeof(name), "%s/%s#%u",
-				 c->tenants[m->services[nf->service].tenant].name,
-				 m->services[nf->service].cfg->name, nf->instance);
+			         c->tenants[m->services[nf->service].tenant].name,
+			         m->services[nf->service].cfg->name, nf->instance);
 			say(r, "%-4u %-24s %8d %12llu %12llu %10llu\n", id, name, nf->pid,
 			    (unsigned long long)cnt_get(&nf->rx_pkts),
 			    (unsigned long long)cnt_get(&nf->tx_pkts),
 			    (unsigned long long)(nf->rej.buf_range + nf->rej.not_owner +
-						 nf->rej.bad_len + nf->rej.bad_verdict));
+			                         nf->rej.bad_len + nf->rej.bad_verdict));
 		}
 	} else if (!strcmp(what, "chains")) {
 		for (unsigned int i = 0; i < c->nb_chains; i++) {
@@ -241,7 +243,7 @@ static void cmd_list(struct mgr *m, struct reply *r, const char *what)
 			    ch->output >= 0 ? c->ports[ch->output].name : "(drop)",
 			    (unsigned long long)cnt_get(&m->chains[i].pkts));
 		}
-	} else { /* rules */
+	} else {                                             /* rules */
 		const struct tenet_classifier *cls = m->cls; /* the control thread is the writer */
 
 		say(r, "%-6s %-9s %-16s %s\n", "ID", "PRIORITY", "CHAIN", "MATCH");
@@ -281,12 +283,15 @@ static void cmd_rule_add(struct mgr *m, struct reply *r, const char *arg)
 		return;
 	}
 	if (m->chains[cr.chain].removed) {
-		error(r, "chain %s was removed; expected a live chain", m->cfg->chains[cr.chain].name);
+		error(r, "chain %s was removed; expected a live chain",
+		      m->cfg->chains[cr.chain].name);
 		return;
 	}
-	ru = (struct tenet_rule){.id = m->next_rule_id, .priority = cr.priority,
-				 .match = cr.match, .tenant = (uint16_t)m->chains[cr.chain].tenant,
-				 .chain = (uint16_t)cr.chain};
+	ru = (struct tenet_rule){.id = m->next_rule_id,
+	                         .priority = cr.priority,
+	                         .match = cr.match,
+	                         .tenant = (uint16_t)m->chains[cr.chain].tenant,
+	                         .chain = (uint16_t)cr.chain};
 	add_rule(m, r, &ru);
 	if (!r->err) {
 		say(r, "rule %u added\n", m->next_rule_id);
@@ -342,8 +347,11 @@ static void cmd_chain_add(struct mgr *m, struct reply *r, const char *arg)
 	/* the slot is unpublished until the rule that leads to it is: fill it first */
 	m->chains[idx] = (struct chain){.cfg = cc, .tenant = cc->tenant};
 	c->nb_chains++;
-	ru = (struct tenet_rule){.id = (uint32_t)idx, .priority = cc->priority,
-				 .match = cc->match, .tenant = cc->tenant, .chain = (uint16_t)idx};
+	ru = (struct tenet_rule){.id = (uint32_t)idx,
+	                         .priority = cc->priority,
+	                         .match = cc->match,
+	                         .tenant = cc->tenant,
+	                         .chain = (uint16_t)idx};
 	add_rule(m, r, &ru);
 	if (r->err) {
 		c->nb_chains--;
@@ -438,8 +446,9 @@ static void execute(struct mgr *m, struct reply *r, char *req)
 	} else if (!strncmp(req, "nf stop ", 8)) {
 		cmd_nf_stop(m, r, req + 8);
 	} else {
-		error(r, "unknown request '%.40s'; expected tenants, nfs, chains, rules, stats, "
-			 "rule add|del, chain add|del, nf stop",
+		error(r,
+		      "unknown request '%.40s'; expected tenants, nfs, chains, rules, stats, "
+		      "rule add|del, chain add|del, nf stop",
 		      req);
 	}
 }
@@ -479,7 +488,7 @@ void ctl_serve(struct mgr *m)
 
 		if (!nl)
 			error(&r, "request too long, incomplete or empty; expected one line "
-				  "ending in a newline");
+			          "ending in a newline");
 		else if (strlen(req) < (size_t)(nl - req))
 			error(&r, "request contains NUL bytes; expected text");
 		else

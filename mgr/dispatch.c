@@ -29,7 +29,8 @@ int xring_create(struct xring *x, uint32_t size)
 	x->mem = aligned_alloc(TENET_RING_GAP, len);
 	if (!x->mem)
 		return -ENOMEM;
-	if (tenet_ring_init(x->mem, size) || tenet_ring_bind_producer(&x->prod, x->mem, len, size) ||
+	if (tenet_ring_init(x->mem, size) ||
+	    tenet_ring_bind_producer(&x->prod, x->mem, len, size) ||
 	    tenet_ring_bind_consumer(&x->cons, x->mem, len, size)) {
 		free(x->mem);
 		x->mem = NULL;
@@ -73,7 +74,7 @@ static void free_buf(struct mgr_pool *mp, uint32_t buf)
 }
 
 static void drop(struct mgr *m, struct mgr_pool *mp, uint32_t buf, unsigned int tenant,
-		 enum drop_reason why)
+                 enum drop_reason why)
 {
 	free_buf(mp, buf);
 	cnt_add(&m->drops[why], 1);
@@ -101,7 +102,7 @@ static void flush_tx(struct dctx *x, unsigned int port)
 }
 
 static void send_out(struct dctx *x, unsigned int port, struct mgr_pool *mp,
-		     const struct tenet_desc *d, unsigned int tenant)
+                     const struct tenet_desc *d, unsigned int tenant)
 {
 	struct txq *q = &x->txq[port];
 	unsigned int i = q->n++;
@@ -176,7 +177,7 @@ static bool rx_room(struct nf *nf)
  * or to service 'svc' when svc >= 0 (a TO_SERVICE verdict).
  */
 static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, unsigned int hop,
-		   int svc)
+                   int svc)
 {
 	struct mgr *m = x->m;
 	struct bufmeta *bm = &mp->meta[d.buf];
@@ -498,12 +499,12 @@ void *dispatch_thread(void *arg)
 			mp = m->tenants[m->services[nf->service].tenant].mp;
 			freed = nf->rej.freed;
 			n = tenet_ring_dequeue_checked(&nf->tx, mp->pool, nf->id, d, MGR_BURST,
-						       &nf->rej);
+			                               &nf->rej);
 			if (nf->rej.freed != freed) {
 				/* bad length/verdict on a buffer it held: the packet ends */
 				cnt_add(&m->drops[DROP_NF_VIOLATION], nf->rej.freed - freed);
 				cnt_add(&m->tenants[m->services[nf->service].tenant].dropped,
-					nf->rej.freed - freed);
+				        nf->rej.freed - freed);
 			}
 			cnt_add(&nf->tx_pkts, n);
 			for (unsigned int i = 0; i < n; i++)

@@ -31,20 +31,20 @@
 #include "ports/sink.h"
 #include "tenet/log.h"
 
-#define EV_LISTEN 0x10000u /* epoll tags: listen socket of tenant i */
-#define EV_NF     0x20000u /* NF control connection of id i */
-#define EV_SIGNAL 0x30000u
-#define EV_CTL    0x40000u /* tenet ctl listening socket */
+#define EV_LISTEN    0x10000u /* epoll tags: listen socket of tenant i */
+#define EV_NF        0x20000u /* NF control connection of id i */
+#define EV_SIGNAL    0x30000u
+#define EV_CTL       0x40000u /* tenet ctl listening socket */
 #define INGRESS_BUFS 4096u
 #define DRAIN_WAIT   3.0 /* s to wait for packets in flight once the sources are done */
 
 static const char *const drop_names[DROP_MAX] = {
-	[DROP_MALFORMED] = "malformed",       [DROP_NO_RULE] = "no_rule",
-	[DROP_NIC_SCAN] = "nic_scan",         [DROP_NO_BUFFER] = "no_buffer",
-	[DROP_NF_VERDICT] = "nf_verdict",     [DROP_NF_RX_FULL] = "nf_rx_full",
-	[DROP_NO_INSTANCE] = "no_instance",   [DROP_NF_GONE] = "nf_gone",
-	[DROP_NF_VIOLATION] = "nf_violation", [DROP_NO_OUTPUT] = "no_output",
-	[DROP_SHUTDOWN] = "shutdown",
+        [DROP_MALFORMED] = "malformed",       [DROP_NO_RULE] = "no_rule",
+        [DROP_NIC_SCAN] = "nic_scan",         [DROP_NO_BUFFER] = "no_buffer",
+        [DROP_NF_VERDICT] = "nf_verdict",     [DROP_NF_RX_FULL] = "nf_rx_full",
+        [DROP_NO_INSTANCE] = "no_instance",   [DROP_NF_GONE] = "nf_gone",
+        [DROP_NF_VIOLATION] = "nf_violation", [DROP_NO_OUTPUT] = "no_output",
+        [DROP_SHUTDOWN] = "shutdown",
 };
 
 const char *drop_reason_name(enum drop_reason r)
@@ -101,7 +101,7 @@ static int setup_pools(struct mgr *m)
 	}
 	for (unsigned int t = 0; t < c->nb_tenants; t++) {
 		if (make_pool(m, c->tenants[t].name, c->tenants[t].pool_bufs,
-			      c->tenants[t].buf_size))
+		              c->tenants[t].buf_size))
 			return -1;
 		m->tenants[t].mp = &m->pools[t];
 	}
@@ -119,14 +119,14 @@ static int load_nicscan(struct mgr *m, struct service *svc)
 	p = tenet_patterns_load(svc->cfg->patterns, err, sizeof(err));
 	if (!p) {
 		tenet_log(TENET_LOG_ERR, "service %s/%s: %s", m->cfg->tenants[svc->tenant].name,
-			  svc->cfg->name, err);
+		          svc->cfg->name, err);
 		return -1;
 	}
 	svc->nicscan = tenet_nicscan_create(p, err, sizeof(err));
 	tenet_patterns_free(p);
 	if (!svc->nicscan) {
 		tenet_log(TENET_LOG_ERR, "service %s/%s cannot run on the NIC: %s",
-			  m->cfg->tenants[svc->tenant].name, svc->cfg->name, err);
+		          m->cfg->tenants[svc->tenant].name, svc->cfg->name, err);
 		return -1;
 	}
 	return 0;
@@ -147,13 +147,16 @@ static int setup_classifier(struct mgr *m)
 		return -1;
 	for (unsigned int i = 0; i < c->nb_chains; i++) {
 		const struct cfg_chain *cc = &c->chains[i];
-		struct tenet_rule r = {.id = i, .priority = cc->priority, .match = cc->match,
-				       .tenant = cc->tenant, .chain = (uint16_t)i};
+		struct tenet_rule r = {.id = i,
+		                       .priority = cc->priority,
+		                       .match = cc->match,
+		                       .tenant = cc->tenant,
+		                       .chain = (uint16_t)i};
 		int err = tenet_classifier_add(m->cls, &r);
 
 		if (err) {
 			tenet_log(TENET_LOG_ERR, "chain %s: rule refused: %s", cc->name,
-				  strerror(-err));
+			          strerror(-err));
 			return -1;
 		}
 		m->chains[i].cfg = cc;
@@ -183,15 +186,16 @@ static int setup_ports(struct mgr *m)
 		p->port.index = i;
 		p->port.drv = port_driver_find(p->cfg->driver);
 		if (!p->port.drv) {
-			tenet_log(TENET_LOG_ERR, "port %s: driver %s is not available in this build",
-				  p->cfg->name, cfg_driver_name(p->cfg->driver));
+			tenet_log(TENET_LOG_ERR,
+			          "port %s: driver %s is not available in this build", p->cfg->name,
+			          cfg_driver_name(p->cfg->driver));
 			return -1;
 		}
 		err[0] = '\0';
 		rc = p->port.drv->open(&p->port, p->cfg, err, sizeof(err));
 		if (rc) {
 			tenet_log(TENET_LOG_ERR, "port %s: %s", p->cfg->name,
-				  err[0] ? err : strerror(-rc));
+			          err[0] ? err : strerror(-rc));
 			p->port.drv = NULL;
 			return -1;
 		}
@@ -246,7 +250,7 @@ static int setup_sockets(struct mgr *m, int epfd)
 		s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 64) < 0) {
 			tenet_log(TENET_LOG_ERR, "control socket %s: %s", tn->sock_path,
-				  strerror(errno));
+			          strerror(errno));
 			if (s >= 0)
 				close(s);
 			return -1;
@@ -255,9 +259,9 @@ static int setup_sockets(struct mgr *m, int epfd)
 		if (chmod(tn->sock_path, tn->cfg->socket_mode) < 0 ||
 		    ((tn->cfg->has_uid || tn->cfg->has_gid) &&
 		     chown(tn->sock_path, tn->cfg->has_uid ? tn->cfg->uid : (uid_t)-1,
-			   tn->cfg->has_gid ? tn->cfg->gid : (gid_t)-1) < 0)) {
+		           tn->cfg->has_gid ? tn->cfg->gid : (gid_t)-1) < 0)) {
 			tenet_log(TENET_LOG_ERR, "control socket %s: %s", tn->sock_path,
-				  strerror(errno));
+			          strerror(errno));
 			return -1;
 		}
 		epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev);
@@ -271,8 +275,8 @@ static void reply_error(int s, int err, const char *fmt, ...) __attribute__((for
 
 static void reply_error(int s, int err, const char *fmt, ...)
 {
-	struct tenet_welcome w = {.magic = TENET_PROTO_MAGIC, .version = TENET_PROTO_VERSION,
-				  .status = -err};
+	struct tenet_welcome w = {
+	        .magic = TENET_PROTO_MAGIC, .version = TENET_PROTO_VERSION, .status = -err};
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -339,7 +343,7 @@ static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome
 	    tenet_ring_init((uint8_t *)nf->rings + tx_off, MGR_RING_SIZE) ||
 	    tenet_ring_bind_producer(&nf->rx, nf->rings, ring_len, MGR_RING_SIZE) ||
 	    tenet_ring_bind_consumer(&nf->tx, (uint8_t *)nf->rings + tx_off, ring_len,
-				     MGR_RING_SIZE))
+	                             MGR_RING_SIZE))
 		return -EINVAL;
 	nf->rx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	nf->tx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -383,7 +387,7 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 	}
 	if (h.version != TENET_PROTO_VERSION) {
 		reply_error(s, EPROTO, "protocol version %u, the manager speaks version %u",
-			    h.version, TENET_PROTO_VERSION);
+		            h.version, TENET_PROTO_VERSION);
 		goto out_close;
 	}
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
@@ -394,7 +398,7 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 	    ((tn->cfg->has_uid && cred.uid != tn->cfg->uid) ||
 	     (tn->cfg->has_gid && cred.gid != tn->cfg->gid))) {
 		reply_error(s, EACCES, "tenant %s: credentials uid %u gid %u are not allowed",
-			    tn->cfg->name, (unsigned)cred.uid, (unsigned)cred.gid);
+		            tn->cfg->name, (unsigned)cred.uid, (unsigned)cred.gid);
 		goto out_close;
 	}
 	h.service[sizeof(h.service) - 1] = '\0';
@@ -415,7 +419,7 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 	}
 	if (!nf || (unsigned int)__builtin_popcount(inst_used) >= svc->cfg->instances) {
 		reply_error(s, ENOSPC, "service %s/%s: all %u instances are attached",
-			    tn->cfg->name, svc->cfg->name, svc->cfg->instances);
+		            tn->cfg->name, svc->cfg->name, svc->cfg->instances);
 		goto out_close;
 	}
 	nf->service = svc->index;
@@ -435,9 +439,9 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 	snprintf(w.service, sizeof(w.service), "%s", svc->cfg->name);
 	{
 		int fds[TENET_FD_COUNT] = {[TENET_FD_POOL] = tenet_pool_fd(tn->mp->pool),
-					   [TENET_FD_RINGS] = nf->rings_fd,
-					   [TENET_FD_RX_EVENT] = nf->rx_efd,
-					   [TENET_FD_TX_EVENT] = nf->tx_efd};
+		                           [TENET_FD_RINGS] = nf->rings_fd,
+		                           [TENET_FD_RX_EVENT] = nf->rx_efd,
+		                           [TENET_FD_TX_EVENT] = nf->tx_efd};
 
 		if (tenet_fd_send(s, &w, sizeof(w), fds, TENET_FD_COUNT)) {
 			nf_release(nf);
@@ -450,13 +454,14 @@ static void handle_attach(struct mgr *m, unsigned int t, int epfd)
 		if (svc->child[k] > 0 && svc->child[k] == nf->pid)
 			svc->attached[k] = true;
 	{
-		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = EV_NF | nf->id};
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP,
+		                         .data.u32 = EV_NF | nf->id};
 
 		epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev);
 	}
 	post_command(m, nf->id, true);
 	tenet_log(TENET_LOG_INFO, "NF %s/%s#%u attached (id %u, pid %d)", tn->cfg->name,
-		  svc->cfg->name, nf->instance, nf->id, nf->pid);
+	          svc->cfg->name, nf->instance, nf->id, nf->pid);
 	return;
 
 out_close:
@@ -471,8 +476,8 @@ static void nf_gone(struct mgr *m, struct nf *nf, int epfd, const char *why)
 	post_command(m, nf->id, false);
 	wait_commands(m);
 	tenet_log(TENET_LOG_INFO, "NF %s/%s#%u %s; %llu buffers reclaimed",
-		  m->cfg->tenants[svc->tenant].name, svc->cfg->name, nf->instance, why,
-		  (unsigned long long)cnt_get(&nf->reclaimed));
+	          m->cfg->tenants[svc->tenant].name, svc->cfg->name, nf->instance, why,
+	          (unsigned long long)cnt_get(&nf->reclaimed));
 	nf_release(nf);
 }
 
@@ -548,20 +553,23 @@ static void reap(struct mgr *m, bool stopping)
 				if (svc->child[k] != pid)
 					continue;
 				svc->child[k] = 0;
-				svc->cpu_ns += (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
-						       1000000000ull +
-					       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) *
-						       1000ull;
+				svc->cpu_ns +=
+				        (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+				                1000000000ull +
+				        (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) *
+				                1000ull;
 				if (stopping)
 					continue;
 				if (WIFSIGNALED(status))
-					tenet_log(TENET_LOG_WARN, "NF %s/%s (pid %d) killed by signal %d",
-						  m->cfg->tenants[svc->tenant].name, svc->cfg->name,
-						  pid, WTERMSIG(status));
+					tenet_log(TENET_LOG_WARN,
+					          "NF %s/%s (pid %d) killed by signal %d",
+					          m->cfg->tenants[svc->tenant].name, svc->cfg->name,
+					          pid, WTERMSIG(status));
 				else
-					tenet_log(TENET_LOG_WARN, "NF %s/%s (pid %d) exited with %d",
-						  m->cfg->tenants[svc->tenant].name, svc->cfg->name,
-						  pid, WEXITSTATUS(status));
+					tenet_log(TENET_LOG_WARN,
+					          "NF %s/%s (pid %d) exited with %d",
+					          m->cfg->tenants[svc->tenant].name, svc->cfg->name,
+					          pid, WEXITSTATUS(status));
 				if (svc->no_restart[k]) {
 					svc->no_restart[k] = false;
 					continue;
@@ -571,20 +579,21 @@ static void reap(struct mgr *m, bool stopping)
 				} else {
 					svc->early_fails = 0;
 				}
-				if (WIFEXITED(status) && (WEXITSTATUS(status) == 2 ||
-							  WEXITSTATUS(status) >= 126)) {
+				if (WIFEXITED(status) &&
+				    (WEXITSTATUS(status) == 2 || WEXITSTATUS(status) >= 126)) {
 					tenet_log(TENET_LOG_ERR,
-						  "NF %s/%s cannot start (exit %d: usage or exec "
-						  "error); not restarting it",
-						  m->cfg->tenants[svc->tenant].name, svc->cfg->name,
-						  WEXITSTATUS(status));
+					          "NF %s/%s cannot start (exit %d: usage or exec "
+					          "error); not restarting it",
+					          m->cfg->tenants[svc->tenant].name, svc->cfg->name,
+					          WEXITSTATUS(status));
 					continue;
 				}
 				if (svc->early_fails >= 5) {
 					tenet_log(TENET_LOG_ERR,
-						  "NF %s/%s died 5 times before attaching; not "
-						  "restarting it",
-						  m->cfg->tenants[svc->tenant].name, svc->cfg->name);
+					          "NF %s/%s died 5 times before attaching; not "
+					          "restarting it",
+					          m->cfg->tenants[svc->tenant].name,
+					          svc->cfg->name);
 					continue;
 				}
 				if (svc->cfg->restart && svc->restarts < 1000) {
@@ -592,7 +601,7 @@ static void reap(struct mgr *m, bool stopping)
 					svc->child[k] = spawn(m, svc);
 					svc->attached[k] = false;
 					tenet_log(TENET_LOG_INFO, "restarted as pid %d",
-						  svc->child[k]);
+					          svc->child[k]);
 				}
 			}
 		}
@@ -762,10 +771,13 @@ static void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, boo
 }
 
 int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
-	     int quiet)
+             int quiet)
 {
-	struct mgr_opts o = {.config = config_path, .duration = duration,
-			     .summary = summary_path, .poll = poll, .quiet = quiet};
+	struct mgr_opts o = {.config = config_path,
+	                     .duration = duration,
+	                     .summary = summary_path,
+	                     .poll = poll,
+	                     .quiet = quiet};
 
 	return mgr_run(&o, NULL);
 }
@@ -856,7 +868,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	}
 	if (m->shared)
 		tenet_log(TENET_LOG_WARN, "steer: shared - one pool mapped by every NF of every "
-					  "tenant: NO TENANT ISOLATION (baseline for comparison)");
+		                          "tenant: NO TENANT ISOLATION (baseline for comparison)");
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -910,7 +922,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	}
 	if (services_waiting(m))
 		tenet_log(TENET_LOG_WARN, "%u service(s) not fully attached; starting anyway",
-			  services_waiting(m));
+		          services_waiting(m));
 	wait_commands(m);
 
 	if (m->have_router) {
@@ -1052,7 +1064,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		rc = stats_write_summary(m, summary_path, elapsed) ? 1 : 0;
 		if (mgr_packets_in(m) != out) {
 			tenet_log(TENET_LOG_ERR, "accounting mismatch: %llu in, %llu out",
-				  (unsigned long long)mgr_packets_in(m), (unsigned long long)out);
+			          (unsigned long long)mgr_packets_in(m), (unsigned long long)out);
 			rc = 3;
 		}
 		if (res)

@@ -38,17 +38,17 @@
 
 /* Why a packet did not reach an output port. */
 enum drop_reason {
-	DROP_MALFORMED,   /* could not be parsed (see parse counters) */
-	DROP_NO_RULE,     /* no chain matched and the default is drop */
-	DROP_NIC_SCAN,    /* dropped by an offloaded scan on the NIC */
-	DROP_NO_BUFFER,   /* the tenant pool was exhausted */
-	DROP_NF_VERDICT,  /* an NF said drop */
-	DROP_NF_RX_FULL,  /* the next NF's rx ring was full */
-	DROP_NO_INSTANCE, /* the next hop's service had no NF attached */
-	DROP_NF_GONE,     /* held by an NF when it exited or crashed */
-	DROP_NF_VIOLATION,/* an NF returned a bad length/verdict/target */
-	DROP_NO_OUTPUT,   /* end of a chain that has no output port */
-	DROP_SHUTDOWN,    /* still in flight when the manager stopped */
+	DROP_MALFORMED,    /* could not be parsed (see parse counters) */
+	DROP_NO_RULE,      /* no chain matched and the default is drop */
+	DROP_NIC_SCAN,     /* dropped by an offloaded scan on the NIC */
+	DROP_NO_BUFFER,    /* the tenant pool was exhausted */
+	DROP_NF_VERDICT,   /* an NF said drop */
+	DROP_NF_RX_FULL,   /* the next NF's rx ring was full */
+	DROP_NO_INSTANCE,  /* the next hop's service had no NF attached */
+	DROP_NF_GONE,      /* held by an NF when it exited or crashed */
+	DROP_NF_VIOLATION, /* an NF returned a bad length/verdict/target */
+	DROP_NO_OUTPUT,    /* end of a chain that has no output port */
+	DROP_SHUTDOWN,     /* still in flight when the manager stopped */
 	DROP_MAX
 };
 const char *drop_reason_name(enum drop_reason r);
@@ -67,11 +67,11 @@ static inline uint64_t cnt_get(const uint64_t *c)
 /* Manager-private state per buffer of a pool. */
 #define BUF_EMPTY 0xff /* bufmeta.chain of a buffer that holds no packet (fill rings) */
 struct bufmeta {
-	uint8_t chain;      /* chain index, or BUF_EMPTY */
-	uint8_t hop;      /* index into the chain's hops of the current hop */
-	uint8_t port;     /* ingress port */
-	uint8_t detour;   /* 1: at service 'svc' by a TO_SERVICE verdict */
-	uint16_t svc;     /* service that holds it (for detours) */
+	uint8_t chain;  /* chain index, or BUF_EMPTY */
+	uint8_t hop;    /* index into the chain's hops of the current hop */
+	uint8_t port;   /* ingress port */
+	uint8_t detour; /* 1: at service 'svc' by a TO_SERVICE verdict */
+	uint16_t svc;   /* service that holds it (for detours) */
 	uint16_t pad;
 };
 
@@ -85,33 +85,33 @@ struct mgr_pool {
 struct tenant {
 	const struct cfg_tenant *cfg;
 	unsigned int index;
-	struct mgr_pool *mp;  /* own pool, or the shared one (steer: shared) */
+	struct mgr_pool *mp; /* own pool, or the shared one (steer: shared) */
 	int listen_fd;
 	char sock_path[CFG_PATH_MAX + CFG_NAME_MAX + 8];
 	/* counters */
-	uint64_t in;          /* (nic/router/dispatch) packets classified into this tenant */
-	uint64_t delivered;   /* (dispatch) sent out of a port from this tenant's chains */
-	uint64_t dropped;     /* (dispatch) dropped after classification */
-	uint64_t copies_in;   /* (dispatch) cross-tenant copies into this pool */
+	uint64_t in;        /* (nic/router/dispatch) packets classified into this tenant */
+	uint64_t delivered; /* (dispatch) sent out of a port from this tenant's chains */
+	uint64_t dropped;   /* (dispatch) dropped after classification */
+	uint64_t copies_in; /* (dispatch) cross-tenant copies into this pool */
 };
 
 enum nf_state { NF_FREE, NF_LIVE, NF_DEAD };
 
 struct nf {
 	uint16_t id;
-	enum nf_state state;      /* written by control; LIVE once dispatch adopts it */
-	bool in_dispatch;         /* dispatch: listed in its service's instances */
+	enum nf_state state; /* written by control; LIVE once dispatch adopts it */
+	bool in_dispatch;    /* dispatch: listed in its service's instances */
 	bool ever_used;
 	unsigned int service;
 	unsigned int instance;
-	pid_t pid;                /* SO_PEERCRED pid at attach */
+	pid_t pid; /* SO_PEERCRED pid at attach */
 	int sock;
 	int rings_fd, rx_efd, tx_efd;
 	void *rings;
 	size_t rings_len;
-	struct tenet_ring rx;     /* manager produces (guarded) */
-	struct tenet_ring tx;     /* manager consumes (checked) */
-	uint32_t kick_cons;       /* rx cons seen at the last kick */
+	struct tenet_ring rx; /* manager produces (guarded) */
+	struct tenet_ring tx; /* manager consumes (checked) */
+	uint32_t kick_cons;   /* rx cons seen at the last kick */
 	bool kick_armed;
 	struct tenet_desc out[MGR_BURST]; /* dispatch: staged for rx */
 	unsigned int nb_out;
@@ -128,20 +128,20 @@ struct service {
 	unsigned int nb_inst;
 	/* supervisor (control) */
 	pid_t child[16];
-	bool no_restart[16];         /* stopped by tenet ctl: leave it stopped */
-	bool attached[16];           /* the instance's process attached since it started */
-	unsigned int early_fails;    /* consecutive deaths before attaching */
+	bool no_restart[16];      /* stopped by tenet ctl: leave it stopped */
+	bool attached[16];        /* the instance's process attached since it started */
+	unsigned int early_fails; /* consecutive deaths before attaching */
 	unsigned int restarts;
 	struct tenet_nicscan *nicscan; /* for hops of it that run on the NIC */
-	uint64_t cpu_ns;             /* CPU time of exited instances (wait4) */
+	uint64_t cpu_ns;               /* CPU time of exited instances (wait4) */
 };
 
 struct chain {
 	const struct cfg_chain *cfg;
 	unsigned int first_host_hop; /* hops before it run on the NIC */
 	unsigned int tenant;
-	bool removed;                /* tenet ctl chain del: no new packets */
-	uint64_t pkts;               /* (dispatch) entered the chain */
+	bool removed;  /* tenet ctl chain del: no new packets */
+	uint64_t pkts; /* (dispatch) entered the chain */
 	/* (nic) offloaded scan hops */
 	uint64_t nic_scanned, nic_tagged, nic_to_host;
 };
@@ -158,16 +158,16 @@ struct mport {
 	unsigned int index;
 	pthread_t thread;
 	bool has_thread;
-	bool done;                   /* (nic) source finished */
+	bool done; /* (nic) source finished */
 	/* nic thread <-> dispatcher */
-	struct xring ingress;        /* nic/router -> dispatch: filled buffers */
+	struct xring ingress;               /* nic/router -> dispatch: filled buffers */
 	struct xring fill[CFG_MAX_TENANTS]; /* dispatch -> nic: empty buffers per pool */
 	/* counters (nic thread) */
 	uint64_t rx_frames, rx_bytes;
 	uint64_t drops[DROP_MAX];
 	uint64_t parse_err[TENET_PKT_ERR_MAX];
-	uint64_t nic_ns;             /* thread CPU time */
-	uint64_t epoch;              /* (nic) bumped every loop: quiescent-state for cls swaps */
+	uint64_t nic_ns; /* thread CPU time */
+	uint64_t epoch;  /* (nic) bumped every loop: quiescent-state for cls swaps */
 	/* tx (dispatch) */
 	uint64_t tx_frames, tx_bytes;
 };
@@ -175,7 +175,7 @@ struct mport {
 struct mgr {
 	struct tenet_config *cfg;
 	bool poll;
-	bool shared;                 /* steer: shared: one pool for everyone */
+	bool shared; /* steer: shared: one pool for everyone */
 	bool have_router;
 	struct tenet_classifier *cls; /* readers: __atomic_load once per burst; see ctl.c */
 	uint32_t next_rule_id;
@@ -189,9 +189,9 @@ struct mgr {
 
 	/* steer: cpu */
 	struct tenet_pool *ingress_pool;
-	struct xring router_in[CFG_MAX_PORTS];   /* nic -> router: ingress buffers */
-	struct xring router_fill[CFG_MAX_PORTS]; /* router -> nic: empty ingress buffers */
-	struct xring router_out;                 /* router -> dispatch */
+	struct xring router_in[CFG_MAX_PORTS];      /* nic -> router: ingress buffers */
+	struct xring router_fill[CFG_MAX_PORTS];    /* router -> nic: empty ingress buffers */
+	struct xring router_out;                    /* router -> dispatch */
 	struct xring router_tfill[CFG_MAX_TENANTS]; /* dispatch -> router: tenant buffers */
 	pthread_t router;
 	uint64_t router_pkts, router_ns, router_epoch;
@@ -200,19 +200,19 @@ struct mgr {
 
 	/* dispatch */
 	pthread_t dispatch;
-	int dispatch_efd;            /* kicks the dispatcher (nic threads, control) */
+	int dispatch_efd; /* kicks the dispatcher (nic threads, control) */
 	uint64_t drops[DROP_MAX];
 	uint64_t copies, wakeups, dispatch_ns, dispatch_epoch;
 	uint64_t host_parse_err[TENET_PKT_ERR_MAX]; /* steer: shared classifies on the host */
 
 	/* control -> dispatch commands */
 	pthread_mutex_t cmd_lock;
-	uint32_t cmd_pending;        /* atomic flag */
+	uint32_t cmd_pending; /* atomic flag */
 	uint16_t cmd_add[MGR_MAX_NF], cmd_del[MGR_MAX_NF];
 	unsigned int nb_add, nb_del;
-	uint32_t cmd_done;           /* dispatch: bumps after applying commands */
+	uint32_t cmd_done; /* dispatch: bumps after applying commands */
 
-	volatile int stop_nic;       /* control -> nic/router threads */
+	volatile int stop_nic; /* control -> nic/router threads */
 	volatile int stop_dispatch;
 	double start_time;
 	double stop_time;
@@ -232,21 +232,21 @@ struct mgr_opts {
 
 /* What a run measured, for benchmarks. Times in ns of CPU. */
 struct mgr_result {
-	double elapsed;          /* from opening the ports to the stop decision */
+	double elapsed; /* from opening the ports to the stop decision */
 	bool conserved;
 	uint64_t packets_in, delivered, dropped, copies;
 	uint64_t drops[DROP_MAX];
 	uint64_t rx_bytes, tx_bytes;
-	uint64_t nic_ns;         /* NIC stages (not host CPU) */
+	uint64_t nic_ns;                          /* NIC stages (not host CPU) */
 	uint64_t dispatcher_ns, router_ns, nf_ns; /* host CPU; nf_ns of supervised NFs */
-	uint64_t host_ns;        /* dispatcher + router + NFs */
-	struct sink_latency lat; /* of the (last) sink port */
+	uint64_t host_ns;                         /* dispatcher + router + NFs */
+	struct sink_latency lat;                  /* of the (last) sink port */
 };
 
 /* Run the manager on a config until it stops; fills *res if not NULL. Returns the exit code. */
 int mgr_run(const struct mgr_opts *o, struct mgr_result *res);
 int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
-	     int quiet);
+             int quiet);
 double mgr_now(void);
 
 /* dispatch.c */

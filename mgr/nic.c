@@ -97,12 +97,13 @@ static bool get_buf(struct mgr *m, struct xring *r, struct bufcache *c, uint32_t
 #define NIC_DROP 0xff
 
 static unsigned int nic_hops(struct chain *c, struct mgr *m, const uint8_t *frame,
-			     const struct tenet_pkt_info *pi)
+                             const struct tenet_pkt_info *pi)
 {
 	for (unsigned int h = 0; h < c->first_host_hop; h++) {
 		const struct service *s = &m->services[c->cfg->hops[h].service];
 		struct tenet_scan_result r;
-		int v = tenet_nicscan_scan(s->nicscan, frame + pi->payload_off, pi->payload_len, &r);
+		int v = tenet_nicscan_scan(s->nicscan, frame + pi->payload_off, pi->payload_len,
+		                           &r);
 
 		if (v < 0) {
 			cnt_add(&c->nic_to_host, 1);
@@ -131,8 +132,8 @@ void *nic_thread(void *arg)
 	struct tenet_frame f[MGR_BURST];
 	struct nic_state st;
 	enum cfg_steer steer = p->cfg->steer;
-	struct tenet_ring *prod = steer == CFG_STEER_CPU ? &m->router_in[p->index].prod
-							 : &p->ingress.prod;
+	struct tenet_ring *prod =
+	        steer == CFG_STEER_CPU ? &m->router_in[p->index].prod : &p->ingress.prod;
 	const struct tenet_classifier *cls;
 	unsigned int loops = 0;
 
@@ -154,8 +155,8 @@ void *nic_thread(void *arg)
 		for (int i = 0; i < n; i++) {
 			struct tenet_pkt_info pi;
 			struct tenet_action act;
-			struct tenet_desc d = {.off = TENET_HEADROOM, .len = f[i].len,
-					       .port = (uint8_t)p->index};
+			struct tenet_desc d = {
+			        .off = TENET_HEADROOM, .len = f[i].len, .port = (uint8_t)p->index};
 			struct xring *fill;
 			struct mgr_pool *mp;
 			unsigned int k;
@@ -199,7 +200,7 @@ void *nic_thread(void *arg)
 			}
 			/* the DMA: the only write of the frame into host memory */
 			memcpy((uint8_t *)tenet_pool_buf(mp ? mp->pool : m->ingress_pool, d.buf) +
-				       d.off,
+			               d.off,
 			       f[i].data, f[i].len);
 			d.verdict = (uint8_t)k;
 			st.out[st.nb_out++] = d;
@@ -246,13 +247,14 @@ void *router_thread(void *arg)
 			/* keep the NIC stage's fill ring topped up from the ingress pool */
 			{
 				struct xring *r = &m->router_fill[pi];
-				uint32_t level = r->prod.head -
-						 __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
+				uint32_t level = r->prod.head - __atomic_load_n(&r->prod.shm->cons,
+				                                                __ATOMIC_ACQUIRE);
 				uint32_t bufs[MGR_BURST];
 
 				while (level + MGR_BURST <= MGR_FILL_TARGET) {
 					struct tenet_desc d[MGR_BURST];
-					unsigned int k = tenet_pool_alloc_burst(ip, bufs, MGR_BURST);
+					unsigned int k =
+					        tenet_pool_alloc_burst(ip, bufs, MGR_BURST);
 
 					if (!k)
 						break;
@@ -266,8 +268,8 @@ void *router_thread(void *arg)
 			n = tenet_ring_dequeue_burst(&m->router_in[pi].cons, in, MGR_BURST);
 			work += n;
 			for (unsigned int i = 0; i < n; i++) {
-				const uint8_t *frame = (uint8_t *)tenet_pool_buf(ip, in[i].buf) +
-						       in[i].off;
+				const uint8_t *frame =
+				        (uint8_t *)tenet_pool_buf(ip, in[i].buf) + in[i].off;
 				struct tenet_pkt_info info;
 				struct tenet_action act;
 				enum tenet_pkt_err e = tenet_pkt_parse(frame, in[i].len, &info);
@@ -278,22 +280,23 @@ void *router_thread(void *arg)
 				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
 					cnt_add(&m->router_parse_err[e], 1);
 					cnt_add(&m->router_drops[DROP_MALFORMED], 1);
-				} else if (!tenet_classifier_lookup(mgr_cls(m), &info, (int)p->index,
-								    &act)) {
+				} else if (!tenet_classifier_lookup(mgr_cls(m), &info,
+				                                    (int)p->index, &act)) {
 					cnt_add(&m->router_drops[DROP_NO_RULE], 1);
 				} else {
 					mp = m->tenants[m->chains[act.chain].tenant].mp;
 					if (!get_buf(m, &m->router_tfill[mp->index],
-						     &st.cache[mp->index], &d.buf)) {
+					             &st.cache[mp->index], &d.buf)) {
 						tenet_pool_free_bulk(ip, &in[i].buf, 1);
 						cnt_add(&m->router_drops[DROP_NO_BUFFER], 1);
 						continue;
 					}
 					/* the second copy that steer: nic avoids */
-					memcpy((uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off, frame,
-					       d.len);
+					memcpy((uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off,
+					       frame, d.len);
 					d.arg = (uint8_t)act.chain;
-					d.hop = 0; /* a router is no NIC: every hop runs on the host */
+					d.hop = 0; /* a router is no NIC: every hop runs on the host
+					            */
 					d.hash = tenet_flow_hash(&info);
 					d.verdict = (uint8_t)mp->index;
 					st.out[st.nb_out++] = d;

@@ -52,41 +52,41 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 		fprintf(out, "\n=== tenet: totals over %.1f s ===\n", -dt);
 	else
 		fprintf(out, "\n--- tenet  t=%.1fs  (%s) ---\n", mgr_now() - m->start_time,
-			m->poll ? "poll" : "adaptive");
+		        m->poll ? "poll" : "adaptive");
 	fprintf(out, "%-14s %-6s %-7s %10s %10s %8s %8s\n", "PORT", "driver", "steer",
-		totals ? "rx" : "rx pps", totals ? "tx" : "tx pps", "no-buf", "nic ms");
+	        totals ? "rx" : "rx pps", totals ? "tx" : "tx pps", "no-buf", "nic ms");
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
 		uint64_t rx = cnt_get(&p->rx_frames), tx = cnt_get(&p->tx_frames);
 
 		fprintf(out, "%-14s %-6s %-7s %10s %10s %8llu %8.1f\n", p->cfg->name,
-			cfg_driver_name(p->cfg->driver),
-			p->port.drv && p->port.drv->rx ? cfg_steer_name(p->cfg->steer) : "-",
-			rate(a, sizeof(a), (double)(rx - (totals ? 0 : prev.port_rx[i])) / div),
-			rate(b, sizeof(b), (double)(tx - (totals ? 0 : prev.port_tx[i])) / div),
-			(unsigned long long)cnt_get(&p->drops[DROP_NO_BUFFER]),
-			(double)cnt_get(&p->nic_ns) / 1e6);
+		        cfg_driver_name(p->cfg->driver),
+		        p->port.drv && p->port.drv->rx ? cfg_steer_name(p->cfg->steer) : "-",
+		        rate(a, sizeof(a), (double)(rx - (totals ? 0 : prev.port_rx[i])) / div),
+		        rate(b, sizeof(b), (double)(tx - (totals ? 0 : prev.port_tx[i])) / div),
+		        (unsigned long long)cnt_get(&p->drops[DROP_NO_BUFFER]),
+		        (double)cnt_get(&p->nic_ns) / 1e6);
 		prev.port_rx[i] = rx;
 		prev.port_tx[i] = tx;
 	}
 	fprintf(out, "%-14s %10s %10s %10s %10s\n", "TENANT", totals ? "in" : "in pps",
-		totals ? "delivered" : "deliv pps", totals ? "dropped" : "drop pps", "copies in");
+	        totals ? "delivered" : "deliv pps", totals ? "dropped" : "drop pps", "copies in");
 	for (unsigned int t = 0; t < c->nb_tenants; t++) {
 		struct tenant *tn = &m->tenants[t];
 		uint64_t in = cnt_get(&tn->in), del = cnt_get(&tn->delivered),
-			 dr = cnt_get(&tn->dropped);
+		         dr = cnt_get(&tn->dropped);
 
 		fprintf(out, "%-14s %10s %10s %10s %10llu\n", tn->cfg->name,
-			rate(a, sizeof(a), (double)(in - (totals ? 0 : prev.t_in[t])) / div),
-			rate(b, sizeof(b), (double)(del - (totals ? 0 : prev.t_del[t])) / div),
-			rate(d, sizeof(d), (double)(dr - (totals ? 0 : prev.t_drop[t])) / div),
-			(unsigned long long)cnt_get(&tn->copies_in));
+		        rate(a, sizeof(a), (double)(in - (totals ? 0 : prev.t_in[t])) / div),
+		        rate(b, sizeof(b), (double)(del - (totals ? 0 : prev.t_del[t])) / div),
+		        rate(d, sizeof(d), (double)(dr - (totals ? 0 : prev.t_drop[t])) / div),
+		        (unsigned long long)cnt_get(&tn->copies_in));
 		prev.t_in[t] = in;
 		prev.t_del[t] = del;
 		prev.t_drop[t] = dr;
 	}
 	fprintf(out, "%-22s %10s %10s %9s %8s %8s %8s\n", "NF", totals ? "rx" : "rx pps",
-		totals ? "tx" : "tx pps", "drop", "rx-full", "rejects", "kicks");
+	        totals ? "tx" : "tx pps", "drop", "rx-full", "rejects", "kicks");
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
 		struct nf *nf = &m->nfs[id];
 		char name[64];
@@ -97,14 +97,15 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 		rx = cnt_get(&nf->rx_pkts);
 		tx = cnt_get(&nf->tx_pkts);
 		snprintf(name, sizeof(name), "%s/%s#%u",
-			 c->tenants[m->services[nf->service].tenant].name,
-			 m->services[nf->service].cfg->name, nf->instance);
+		         c->tenants[m->services[nf->service].tenant].name,
+		         m->services[nf->service].cfg->name, nf->instance);
 		fprintf(out, "%-22s %10s %10s %9llu %8llu %8llu %8llu\n", name,
-			rate(a, sizeof(a), (double)(rx - (totals ? 0 : prev.nf_rx[id])) / div),
-			rate(b, sizeof(b), (double)(tx - (totals ? 0 : prev.nf_tx[id])) / div),
-			(unsigned long long)cnt_get(&nf->verdict_drop),
-			(unsigned long long)cnt_get(&nf->rx_full),
-			(unsigned long long)nf_rejects(nf), (unsigned long long)cnt_get(&nf->kicks));
+		        rate(a, sizeof(a), (double)(rx - (totals ? 0 : prev.nf_rx[id])) / div),
+		        rate(b, sizeof(b), (double)(tx - (totals ? 0 : prev.nf_tx[id])) / div),
+		        (unsigned long long)cnt_get(&nf->verdict_drop),
+		        (unsigned long long)cnt_get(&nf->rx_full),
+		        (unsigned long long)nf_rejects(nf),
+		        (unsigned long long)cnt_get(&nf->kicks));
 		prev.nf_rx[id] = rx;
 		prev.nf_tx[id] = tx;
 	}
@@ -117,13 +118,13 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 			fprintf(out, " %s=%llu", drop_reason_name(r), (unsigned long long)n);
 	}
 	fprintf(out, "%s   copies=%llu  dispatcher wakeups=%llu\n", dropped ? "" : " none",
-		(unsigned long long)cnt_get(&m->copies), (unsigned long long)cnt_get(&m->wakeups));
+	        (unsigned long long)cnt_get(&m->copies), (unsigned long long)cnt_get(&m->wakeups));
 	if (totals) {
 		uint64_t in = mgr_packets_in(m), del = mgr_delivered(m);
 
 		fprintf(out, "accounting: packets_in %llu = delivered %llu + dropped %llu: %s\n",
-			(unsigned long long)in, (unsigned long long)del, (unsigned long long)dropped,
-			in == del + dropped ? "exact" : "MISMATCH");
+		        (unsigned long long)in, (unsigned long long)del,
+		        (unsigned long long)dropped, in == del + dropped ? "exact" : "MISMATCH");
 		for (unsigned int i = 0; i < c->nb_ports; i++) {
 			struct sink_stats st;
 
@@ -131,18 +132,19 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 			    port_sink_stats(&m->ports[i].port, &st))
 				continue;
 			fprintf(out,
-				"sink %s: %llu frames, latency p50 %.1f us p99 %.1f us p99.9 %.1f "
-				"us max %.1f us; lost %llu reordered %llu\n",
-				c->ports[i].name, (unsigned long long)st.packets,
-				(double)st.lat.p50_ns / 1e3, (double)st.lat.p99_ns / 1e3,
-				(double)st.lat.p999_ns / 1e3, (double)st.lat.max_ns / 1e3,
-				(unsigned long long)st.lost, (unsigned long long)st.reordered);
+			        "sink %s: %llu frames, latency p50 %.1f us p99 %.1f us p99.9 %.1f "
+			        "us max %.1f us; lost %llu reordered %llu\n",
+			        c->ports[i].name, (unsigned long long)st.packets,
+			        (double)st.lat.p50_ns / 1e3, (double)st.lat.p99_ns / 1e3,
+			        (double)st.lat.p999_ns / 1e3, (double)st.lat.max_ns / 1e3,
+			        (unsigned long long)st.lost, (unsigned long long)st.reordered);
 		}
 	}
 	fflush(out);
 }
 
-static void json_counts(FILE *f, const uint64_t *v, unsigned int n, const char *(*name)(unsigned int))
+static void json_counts(FILE *f, const uint64_t *v, unsigned int n,
+                        const char *(*name)(unsigned int))
 {
 	bool first = true;
 
@@ -176,24 +178,24 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		return -1;
 	}
 	fprintf(f, "{\n  \"config\": \"%s\",\n  \"duration_s\": %.3f,\n  \"mode\": \"%s\",\n",
-		c->path, elapsed, m->poll ? "poll" : "adaptive");
+	        c->path, elapsed, m->poll ? "poll" : "adaptive");
 	fprintf(f, "  \"isolation\": %s,\n", m->shared ? "false" : "true");
 	fprintf(f, "  \"packets_in\": %llu,\n  \"delivered\": %llu,\n  \"dropped\": {",
-		(unsigned long long)in, (unsigned long long)del);
+	        (unsigned long long)in, (unsigned long long)del);
 	for (unsigned int r = 0; r < DROP_MAX; r++) {
 		uint64_t n = mgr_dropped(m, r);
 
 		dropped += n;
 		fprintf(f, "%s\"%s\": %llu", r ? ", " : "", drop_reason_name(r),
-			(unsigned long long)n);
+		        (unsigned long long)n);
 	}
 	fprintf(f, "},\n  \"dropped_total\": %llu,\n  \"conserved\": %s,\n",
-		(unsigned long long)dropped, in == del + dropped ? "true" : "false");
+	        (unsigned long long)dropped, in == del + dropped ? "true" : "false");
 	fprintf(f, "  \"copies\": %llu,\n  \"dispatcher_wakeups\": %llu,\n",
-		(unsigned long long)cnt_get(&m->copies), (unsigned long long)cnt_get(&m->wakeups));
+	        (unsigned long long)cnt_get(&m->copies), (unsigned long long)cnt_get(&m->wakeups));
 	fprintf(f, "  \"host_ns\": {\"dispatcher\": %llu, \"router\": %llu},\n",
-		(unsigned long long)cnt_get(&m->dispatch_ns),
-		(unsigned long long)cnt_get(&m->router_ns));
+	        (unsigned long long)cnt_get(&m->dispatch_ns),
+	        (unsigned long long)cnt_get(&m->router_ns));
 	for (unsigned int i = 0; i < c->nb_ports; i++)
 		for (unsigned int e = 0; e < TENET_PKT_ERR_MAX; e++)
 			parse[e] += cnt_get(&m->ports[i].parse_err[e]);
@@ -206,33 +208,34 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		struct tenant *tn = &m->tenants[t];
 
 		fprintf(f,
-			"%s\n    \"%s\": {\"in\": %llu, \"delivered\": %llu, \"dropped\": %llu, "
-			"\"copies_in\": %llu, \"pool_bufs\": %u, \"pool_free_at_stop\": %u}",
-			t ? "," : "", tn->cfg->name, (unsigned long long)cnt_get(&tn->in),
-			(unsigned long long)cnt_get(&tn->delivered),
-			(unsigned long long)cnt_get(&tn->dropped),
-			(unsigned long long)cnt_get(&tn->copies_in), tn->mp->pool->nb_bufs,
-			tn->mp->free_at_stop);
+		        "%s\n    \"%s\": {\"in\": %llu, \"delivered\": %llu, \"dropped\": %llu, "
+		        "\"copies_in\": %llu, \"pool_bufs\": %u, \"pool_free_at_stop\": %u}",
+		        t ? "," : "", tn->cfg->name, (unsigned long long)cnt_get(&tn->in),
+		        (unsigned long long)cnt_get(&tn->delivered),
+		        (unsigned long long)cnt_get(&tn->dropped),
+		        (unsigned long long)cnt_get(&tn->copies_in), tn->mp->pool->nb_bufs,
+		        tn->mp->free_at_stop);
 	}
 	fprintf(f, "\n  },\n  \"chains\": {");
 	for (unsigned int i = 0; i < c->nb_chains; i++)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", c->chains[i].name,
-			(unsigned long long)cnt_get(&m->chains[i].pkts));
+		        (unsigned long long)cnt_get(&m->chains[i].pkts));
 	fprintf(f, "},\n  \"ports\": {");
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
 
 		fprintf(f,
-			"%s\n    \"%s\": {\"driver\": \"%s\", \"steer\": \"%s\", \"rx\": %llu, "
-			"\"rx_bytes\": %llu, \"tx\": %llu, \"tx_bytes\": %llu, \"no_buffer\": %llu, "
-			"\"nic_ns\": %llu",
-			i ? "," : "", p->cfg->name, cfg_driver_name(p->cfg->driver),
-			cfg_steer_name(p->cfg->steer), (unsigned long long)cnt_get(&p->rx_frames),
-			(unsigned long long)cnt_get(&p->rx_bytes),
-			(unsigned long long)cnt_get(&p->tx_frames),
-			(unsigned long long)cnt_get(&p->tx_bytes),
-			(unsigned long long)cnt_get(&p->drops[DROP_NO_BUFFER]),
-			(unsigned long long)cnt_get(&p->nic_ns));
+		        "%s\n    \"%s\": {\"driver\": \"%s\", \"steer\": \"%s\", \"rx\": %llu, "
+		        "\"rx_bytes\": %llu, \"tx\": %llu, \"tx_bytes\": %llu, \"no_buffer\": "
+		        "%llu, "
+		        "\"nic_ns\": %llu",
+		        i ? "," : "", p->cfg->name, cfg_driver_name(p->cfg->driver),
+		        cfg_steer_name(p->cfg->steer), (unsigned long long)cnt_get(&p->rx_frames),
+		        (unsigned long long)cnt_get(&p->rx_bytes),
+		        (unsigned long long)cnt_get(&p->tx_frames),
+		        (unsigned long long)cnt_get(&p->tx_bytes),
+		        (unsigned long long)cnt_get(&p->drops[DROP_NO_BUFFER]),
+		        (unsigned long long)cnt_get(&p->nic_ns));
 		if (p->port.drv && p->port.drv->report_json) {
 			fprintf(f, ", \"driver_stats\": {");
 			p->port.drv->report_json(&p->port, f);
@@ -250,29 +253,32 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 			if (!nf->rx_pkts && !nf->tx_pkts && !nf->reclaimed && !nf_rejects(nf))
 				continue;
 			fprintf(f,
-				"%s\n    {\"id\": %u, \"service\": \"%s/%s\", \"rx\": %llu, \"tx\": "
-				"%llu, \"verdict_drop\": %llu, \"rx_full\": %llu, \"kicks\": %llu, "
-				"\"reclaimed\": %llu, \"rejects\": {\"buf_range\": %llu, "
-				"\"not_owner\": %llu, \"bad_len\": %llu, \"bad_verdict\": %llu, "
-				"\"bad_index\": %llu}}",
-				first ? "" : ",", id, c->tenants[m->services[nf->service].tenant].name,
-				m->services[nf->service].cfg->name,
-				(unsigned long long)nf->rx_pkts, (unsigned long long)nf->tx_pkts,
-				(unsigned long long)nf->verdict_drop, (unsigned long long)nf->rx_full,
-				(unsigned long long)nf->kicks, (unsigned long long)nf->reclaimed,
-				(unsigned long long)nf->rej.buf_range,
-				(unsigned long long)nf->rej.not_owner,
-				(unsigned long long)nf->rej.bad_len,
-				(unsigned long long)nf->rej.bad_verdict,
-				(unsigned long long)(nf->tx.bad_index + nf->rx.bad_index));
+			        "%s\n    {\"id\": %u, \"service\": \"%s/%s\", \"rx\": %llu, "
+			        "\"tx\": "
+			        "%llu, \"verdict_drop\": %llu, \"rx_full\": %llu, \"kicks\": %llu, "
+			        "\"reclaimed\": %llu, \"rejects\": {\"buf_range\": %llu, "
+			        "\"not_owner\": %llu, \"bad_len\": %llu, \"bad_verdict\": %llu, "
+			        "\"bad_index\": %llu}}",
+			        first ? "" : ",", id,
+			        c->tenants[m->services[nf->service].tenant].name,
+			        m->services[nf->service].cfg->name, (unsigned long long)nf->rx_pkts,
+			        (unsigned long long)nf->tx_pkts,
+			        (unsigned long long)nf->verdict_drop,
+			        (unsigned long long)nf->rx_full, (unsigned long long)nf->kicks,
+			        (unsigned long long)nf->reclaimed,
+			        (unsigned long long)nf->rej.buf_range,
+			        (unsigned long long)nf->rej.not_owner,
+			        (unsigned long long)nf->rej.bad_len,
+			        (unsigned long long)nf->rej.bad_verdict,
+			        (unsigned long long)(nf->tx.bad_index + nf->rx.bad_index));
 			first = false;
 		}
 	}
 	fprintf(f, "\n  ],\n  \"services\": {");
 	for (unsigned int i = 0; i < c->nb_services; i++)
 		fprintf(f, "%s\"%s/%s\": {\"restarts\": %u, \"cpu_ns\": %llu}", i ? ", " : "",
-			c->tenants[m->services[i].tenant].name, c->services[i].name,
-			m->services[i].restarts, (unsigned long long)m->services[i].cpu_ns);
+		        c->tenants[m->services[i].tenant].name, c->services[i].name,
+		        m->services[i].restarts, (unsigned long long)m->services[i].cpu_ns);
 	fprintf(f, "}\n}\n");
 	if (fclose(f)) {
 		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));

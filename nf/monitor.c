@@ -31,7 +31,8 @@ struct monitor {
 static bool same(const struct flow *f, const struct tenet_pkt_info *pi)
 {
 	return f->ver == pi->ip_version && f->proto == pi->proto && f->sport == pi->sport &&
-	       f->dport == pi->dport && !memcmp(f->src, pi->src, 16) && !memcmp(f->dst, pi->dst, 16);
+	       f->dport == pi->dport && !memcmp(f->src, pi->src, 16) &&
+	       !memcmp(f->dst, pi->dst, 16);
 }
 
 static void count(struct monitor *mon, const struct tenet_pkt_info *pi, uint32_t hash, uint16_t len)

@@ -475,7 +475,8 @@ static void sink_report_json(struct port *p, FILE *out)
 		if (!st.tenant_packets[i])
 			continue;
 		fprintf(out,
-		        "%s{\"tenant\": %u, \"packets\": %llu, \"bytes\": %llu, \"csum_bad\": %llu}",
+		        "%s{\"tenant\": %u, \"packets\": %llu, \"bytes\": %llu, \"csum_bad\": "
+		        "%llu}",
 		        first ? "" : ", ", i, (unsigned long long)st.tenant_packets[i],
 		        (unsigned long long)st.tenant_bytes[i],
 		        (unsigned long long)st.tenant_csum_bad[i]);

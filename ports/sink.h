@@ -57,16 +57,16 @@ struct sink_stats {
 	uint64_t packets, bytes;     /* every frame (bytes without FCS) */
 	uint64_t stamped, unstamped; /* with / without a valid generator stamp */
 	uint64_t csum_checked;       /* stamped frames whose IPv4/TCP/UDP checksums were verified */
-	uint64_t csum_bad;           /* of those, frames with a wrong checksum: altered in transit */
-	uint64_t flows;              /* distinct stamped flows tracked */
-	uint64_t untracked;          /* stamped frames of flows beyond the flow table */
-	uint64_t lost;               /* sequence numbers never seen (so far) */
-	uint64_t reordered;          /* arrived after a higher sequence number of their flow */
-	uint64_t duplicates;         /* sequence number seen before */
+	uint64_t csum_bad;   /* of those, frames with a wrong checksum: altered in transit */
+	uint64_t flows;      /* distinct stamped flows tracked */
+	uint64_t untracked;  /* stamped frames of flows beyond the flow table */
+	uint64_t lost;       /* sequence numbers never seen (so far) */
+	uint64_t reordered;  /* arrived after a higher sequence number of their flow */
+	uint64_t duplicates; /* sequence number seen before */
 	uint64_t tenant_packets[CFG_MAX_TENANTS], tenant_bytes[CFG_MAX_TENANTS];
-	uint64_t tenant_other;   /* frames whose tenant index is >= CFG_MAX_TENANTS */
+	uint64_t tenant_other; /* frames whose tenant index is >= CFG_MAX_TENANTS */
 	uint64_t tenant_csum_bad[CFG_MAX_TENANTS]; /* csum_bad per tenant */
-	struct sink_latency lat; /* over stamped frames */
+	struct sink_latency lat;                   /* over stamped frames */
 };
 
 struct sink_flow_stats {

@@ -20,10 +20,10 @@
 
 /* Verdicts an NF returns for a packet. */
 enum tenet_verdict {
-	TENET_V_NEXT = 0, /* continue to the next hop of the chain */
-	TENET_V_DROP = 1, /* drop the packet (counted as dropped by the NF) */
+	TENET_V_NEXT = 0,       /* continue to the next hop of the chain */
+	TENET_V_DROP = 1,       /* drop the packet (counted as dropped by the NF) */
 	TENET_V_TO_SERVICE = 2, /* send to service number 'arg' (same chain rules apply) */
-	TENET_V_OUT_PORT = 3, /* send out of port number 'arg' */
+	TENET_V_OUT_PORT = 3,   /* send out of port number 'arg' */
 	TENET_V_MAX
 };
 

@@ -23,6 +23,6 @@ tenet_log_fn tenet_set_log(tenet_log_fn fn);
 void tenet_set_log_level(enum tenet_log_level level);
 
 void tenet_log(enum tenet_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 
 #endif /* TENET_LOG_H */

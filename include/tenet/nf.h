@@ -40,12 +40,12 @@
 
 /* One packet as the NF sees it. */
 struct tenet_pkt {
-	uint8_t *data;           /* first byte of the frame, inside the tenant pool */
-	uint16_t len;            /* frame length */
-	uint16_t room;           /* bytes available from data to the end of the buffer */
+	uint8_t *data; /* first byte of the frame, inside the tenant pool */
+	uint16_t len;  /* frame length */
+	uint16_t room; /* bytes available from data to the end of the buffer */
 	enum tenet_verdict verdict;
-	uint8_t arg;             /* service or port number for TO_SERVICE / OUT_PORT */
-	struct tenet_desc desc;  /* the descriptor as received */
+	uint8_t arg;            /* service or port number for TO_SERVICE / OUT_PORT */
+	struct tenet_desc desc; /* the descriptor as received */
 };
 
 struct tenet_nf;
@@ -92,7 +92,7 @@ int tenet_nf_on_signal(struct tenet_nf *nf, int sig, void (*fn)(void *arg), void
 
 /* Parse the packet's headers (cached per packet is up to the caller). */
 static inline enum tenet_pkt_err tenet_pkt_info(const struct tenet_pkt *pkt,
-						struct tenet_pkt_info *info)
+                                                struct tenet_pkt_info *info)
 {
 	return tenet_pkt_parse(pkt->data, pkt->len, info);
 }

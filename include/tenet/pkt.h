@@ -15,14 +15,14 @@
 
 enum tenet_pkt_err {
 	TENET_PKT_OK = 0,
-	TENET_PKT_TRUNC_L2,   /* shorter than an Ethernet (+VLAN) header */
-	TENET_PKT_TRUNC_L3,   /* IP header cut short */
-	TENET_PKT_BAD_IHL,    /* IPv4 IHL < 5 or beyond the frame */
-	TENET_PKT_BAD_IPLEN,  /* IP total/payload length inconsistent with the frame */
-	TENET_PKT_BAD_VERSION,/* IP version field does not match the ethertype */
-	TENET_PKT_TRUNC_L4,   /* TCP/UDP header cut short */
-	TENET_PKT_BAD_EXTHDR, /* IPv6 extension header chain malformed or too long */
-	TENET_PKT_NON_IP,     /* not IPv4/IPv6 (parsed L2 only; not an error for NFs) */
+	TENET_PKT_TRUNC_L2,    /* shorter than an Ethernet (+VLAN) header */
+	TENET_PKT_TRUNC_L3,    /* IP header cut short */
+	TENET_PKT_BAD_IHL,     /* IPv4 IHL < 5 or beyond the frame */
+	TENET_PKT_BAD_IPLEN,   /* IP total/payload length inconsistent with the frame */
+	TENET_PKT_BAD_VERSION, /* IP version field does not match the ethertype */
+	TENET_PKT_TRUNC_L4,    /* TCP/UDP header cut short */
+	TENET_PKT_BAD_EXTHDR,  /* IPv6 extension header chain malformed or too long */
+	TENET_PKT_NON_IP,      /* not IPv4/IPv6 (parsed L2 only; not an error for NFs) */
 	TENET_PKT_ERR_MAX
 };
 
@@ -35,12 +35,12 @@ const char *tenet_pkt_err_name(enum tenet_pkt_err e);
 
 struct tenet_pkt_info {
 	uint16_t l2_off, l3_off, l4_off, payload_off; /* offsets from frame start */
-	uint16_t ethertype;   /* after VLAN tags */
-	uint16_t vlan;        /* outer VLAN id, 0 if untagged */
-	uint8_t nb_vlan;      /* 0, 1 or 2 (QinQ) */
-	uint8_t ip_version;   /* 4, 6 or 0 */
-	uint8_t proto;        /* L4 protocol (after IPv6 extension headers) */
-	uint8_t flags;        /* TENET_PKT_F_* */
+	uint16_t ethertype;                           /* after VLAN tags */
+	uint16_t vlan;                                /* outer VLAN id, 0 if untagged */
+	uint8_t nb_vlan;                              /* 0, 1 or 2 (QinQ) */
+	uint8_t ip_version;                           /* 4, 6 or 0 */
+	uint8_t proto;            /* L4 protocol (after IPv6 extension headers) */
+	uint8_t flags;            /* TENET_PKT_F_* */
 	uint8_t src[16], dst[16]; /* IPv4 addresses in the first 4 bytes */
 	uint16_t sport, dport;    /* host byte order; 0 if no L4 header */
 	uint16_t payload_len;     /* L4 payload bytes within the frame */

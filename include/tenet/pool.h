@@ -42,13 +42,13 @@
 
 /* First bytes of the memfd. (m): written by the manager only. */
 struct tenet_pool_hdr {
-	uint32_t magic;    /* (m) TENET_POOL_MAGIC */
-	uint32_t abi;      /* (m) TENET_POOL_ABI */
-	uint32_t buf_size; /* (m) bytes per buffer */
-	uint32_t nb_bufs;  /* (m) number of buffers */
-	uint64_t data_off; /* (m) offset of buffer 0, page aligned */
-	uint32_t headroom; /* (m) default frame offset inside a buffer */
-	uint32_t hugetlb;  /* (m) 1 if backed by huge pages */
+	uint32_t magic;                 /* (m) TENET_POOL_MAGIC */
+	uint32_t abi;                   /* (m) TENET_POOL_ABI */
+	uint32_t buf_size;              /* (m) bytes per buffer */
+	uint32_t nb_bufs;               /* (m) number of buffers */
+	uint64_t data_off;              /* (m) offset of buffer 0, page aligned */
+	uint32_t headroom;              /* (m) default frame offset inside a buffer */
+	uint32_t hugetlb;               /* (m) 1 if backed by huge pages */
 	char name[TENET_POOL_NAME_MAX]; /* (m) NUL-terminated */
 };
 
@@ -90,7 +90,7 @@ struct tenet_pool {
  * of memfd_create/ftruncate/mmap); logs whether huge pages were used.
  */
 struct tenet_pool *tenet_pool_create(const char *name, uint32_t nb_bufs, uint32_t buf_size,
-				     uint32_t flags);
+                                     uint32_t flags);
 
 /*
  * Map a pool created by another process from its fd (the fd is dup'ed;

@@ -127,7 +127,7 @@ static inline void ring_copy_out(struct tenet_ring *r, struct tenet_desc *d, uns
  * Trusts the consumer's index.
  */
 static inline unsigned int tenet_ring_enqueue_burst(struct tenet_ring *r,
-						    const struct tenet_desc *d, unsigned int n)
+                                                    const struct tenet_desc *d, unsigned int n)
 {
 	uint32_t free_slots = r->size - (r->head - r->cached);
 
@@ -154,7 +154,7 @@ static inline unsigned int tenet_ring_enqueue_burst(struct tenet_ring *r,
  * Trusts the producer's index.
  */
 static inline unsigned int tenet_ring_dequeue_burst(struct tenet_ring *r, struct tenet_desc *d,
-						    unsigned int n)
+                                                    unsigned int n)
 {
 	uint32_t avail = r->cached - r->head;
 
@@ -180,9 +180,8 @@ static inline unsigned int tenet_ring_dequeue_burst(struct tenet_ring *r, struct
  * index is read once; a value outside [head - size, head] is counted in
  * bad_index and treated as "ring full". A consumer can only starve itself.
  */
-static inline unsigned int tenet_ring_enqueue_burst_guarded(struct tenet_ring *r,
-							    const struct tenet_desc *d,
-							    unsigned int n)
+static inline unsigned int
+tenet_ring_enqueue_burst_guarded(struct tenet_ring *r, const struct tenet_desc *d, unsigned int n)
 {
 	uint32_t free_slots = r->size - (r->head - r->cached);
 
@@ -217,7 +216,7 @@ static inline unsigned int tenet_ring_enqueue_burst_guarded(struct tenet_ring *r
  * every descriptor (see tenet_ring_dequeue_checked).
  */
 static inline unsigned int tenet_ring_dequeue_burst_guarded(struct tenet_ring *r,
-							    struct tenet_desc *d, unsigned int n)
+                                                            struct tenet_desc *d, unsigned int n)
 {
 	uint32_t avail = r->cached - r->head;
 
@@ -267,9 +266,9 @@ struct tenet_pool;
 
 /* Why descriptors from an NF were rejected. */
 struct tenet_ring_rejects {
-	uint64_t buf_range; /* index >= pool size: forged */
-	uint64_t not_owner; /* buffer not held by this NF: stale, doubled, never received */
-	uint64_t bad_len;   /* off/len outside the buffer */
+	uint64_t buf_range;   /* index >= pool size: forged */
+	uint64_t not_owner;   /* buffer not held by this NF: stale, doubled, never received */
+	uint64_t bad_len;     /* off/len outside the buffer */
 	uint64_t bad_verdict; /* verdict not in enum tenet_verdict */
 	uint64_t freed;       /* of bad_len + bad_verdict: buffers taken back and freed */
 };
@@ -287,7 +286,7 @@ struct tenet_ring_rejects {
  * Returns the number of valid descriptors written to out (0..n).
  */
 unsigned int tenet_ring_dequeue_checked(struct tenet_ring *r, struct tenet_pool *pool,
-					uint16_t nf_id, struct tenet_desc *out, unsigned int n,
-					struct tenet_ring_rejects *rej);
+                                        uint16_t nf_id, struct tenet_desc *out, unsigned int n,
+                                        struct tenet_ring_rejects *rej);
 
 #endif /* TENET_RING_H */

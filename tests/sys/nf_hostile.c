@@ -96,9 +96,12 @@ int main(int argc, char **argv)
 					d[i].off = (uint16_t)(pool->buf_size - 10);
 				break;
 			case BADVERDICT:
-				d[i].verdict = (uint8_t)(i % 3 == 0 ? 200 : i % 3 == 1 ? TENET_V_TO_SERVICE
-										       : TENET_V_OUT_PORT);
-				d[i].arg = (uint8_t)(i % 3 == 1 ? 1 : 250); /* bob's service / no port */
+				d[i].verdict = (uint8_t)(i % 3 == 0   ? 200
+				                         : i % 3 == 1 ? TENET_V_TO_SERVICE
+				                                      : TENET_V_OUT_PORT);
+				d[i].arg =
+				        (uint8_t)(i % 3 == 1 ? 1
+				                             : 250); /* bob's service / no port */
 				break;
 			default:
 				break;

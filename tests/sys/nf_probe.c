@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 	}
 	if (f) {
 		fprintf(f, "seen %llu\norder_bad %llu\ninstance %u\n", (unsigned long long)p.seen,
-			(unsigned long long)p.order_bad, tenet_nf_instance(nf));
+		        (unsigned long long)p.order_bad, tenet_nf_instance(nf));
 		for (unsigned int i = 0; i < p.nb_flows; i++)
 			fprintf(f, "flow %u\n", p.flows[i]);
 		fclose(f);
