@@ -122,6 +122,31 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 	if (totals) {
 		uint64_t in = mgr_packets_in(m), del = mgr_delivered(m);
 
+		static const char *const why[DROP_MAX] = {
+		        [DROP_MALFORMED] = "frames that could not be parsed",
+		        [DROP_NO_RULE] = "no chain matched (default: drop)",
+		        [DROP_NIC_SCAN] =
+		                "dropped on the NIC by an offloaded scan: never reached host "
+		                "memory",
+		        [DROP_NO_BUFFER] =
+		                "the NIC found the tenant's pool empty (NFs slower than the "
+		                "wire)",
+		        [DROP_NF_VERDICT] =
+		                "an NF decided to drop (e.g. scan matched a drop pattern)",
+		        [DROP_NF_RX_FULL] =
+		                "an NF's receive ring was full: the generator runs faster "
+		                "than the chain",
+		        [DROP_NO_INSTANCE] = "the next hop's service had no NF running",
+		        [DROP_NF_GONE] = "held by an NF when it exited or crashed (reclaimed)",
+		        [DROP_NF_VIOLATION] =
+		                "an NF handed back a bad descriptor (counted, not followed)",
+		        [DROP_NO_OUTPUT] = "end of a chain without an output port",
+		        [DROP_SHUTDOWN] = "still in flight when the manager stopped",
+		};
+
+		for (unsigned int r = 0; r < DROP_MAX; r++)
+			if (mgr_dropped(m, r))
+				fprintf(out, "  %-13s %s\n", drop_reason_name(r), why[r]);
 		fprintf(out, "accounting: packets_in %llu = delivered %llu + dropped %llu: %s\n",
 		        (unsigned long long)in, (unsigned long long)del,
 		        (unsigned long long)dropped, in == del + dropped ? "exact" : "MISMATCH");
