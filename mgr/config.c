@@ -39,6 +39,8 @@ struct ctx {
 	/* per port: the steer node if given (NULL: defaulted), and the port node */
 	yaml_node_t *steer_node[CFG_MAX_PORTS];
 	yaml_node_t *port_node[CFG_MAX_PORTS];
+	/* afxdp tenant_ifs keys, resolved once the tenants are known */
+	yaml_node_t *tif_key[CFG_MAX_PORTS][CFG_MAX_TENANT_IFS];
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -505,7 +507,9 @@ static const char *const gen_keys[] = {"rate",  "count",   "duration", "size",
 static const char *const sink_keys[] = {NULL};
 static const char *const pcap_keys[] = {"in", "out", "loop", "rate", "count", "duration", NULL};
 static const char *const af_keys[] = {"ifname", "queue", "xdp_mode", NULL};
-static const char *const *const driver_keys[] = {gen_keys, sink_keys, pcap_keys, af_keys, af_keys};
+static const char *const afxdp_keys[] = {"ifname", "queue", "xdp_mode", "tenant_ifs", NULL};
+static const char *const *const driver_keys[] = {gen_keys, sink_keys, pcap_keys, af_keys,
+                                                 afxdp_keys};
 
 const char *cfg_driver_name(enum cfg_driver d)
 {
@@ -839,6 +843,53 @@ static int parse_af(struct ctx *c, yaml_node_t *n, struct cfg_port *p)
 	if ((v = get(c, n, "xdp_mode")) && get_enum(c, v, "xdp_mode", modes, &mode) < 0)
 		return -1;
 	snprintf(p->xdp_mode, sizeof(p->xdp_mode), "%s", modes[mode]);
+	if ((v = get(c, n, "tenant_ifs"))) {
+		unsigned int idx = (unsigned int)(p - c->cfg->ports);
+
+		if (want_map(c, v, "tenant_ifs", "a mapping {TENANT: INTERFACE, ...}") < 0 ||
+		    check_keys(c, v, "tenant_ifs", NULL) < 0)
+			return -1;
+		for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
+		     pr < v->data.mapping.pairs.top; pr++) {
+			struct cfg_tenant_if *ti = &p->tenant_ifs[p->nb_tenant_ifs];
+			yaml_node_t *iv = node(c, pr->value);
+
+			if (p->nb_tenant_ifs == CFG_MAX_TENANT_IFS)
+				return fail(c, v, "too many tenant_ifs; expected at most %d",
+				            CFG_MAX_TENANT_IFS);
+			if (get_name(c, iv, "tenant_ifs", ti->ifname) < 0)
+				return -1;
+			if (strlen(ti->ifname) >= IFNAME_MAX)
+				return fail(
+				        c, iv,
+				        "ifname '%s' is too long; expected at most %d characters",
+				        ti->ifname, IFNAME_MAX - 1);
+			c->tif_key[idx][p->nb_tenant_ifs++] = node(c, pr->key);
+		}
+	}
+	return 0;
+}
+
+/* afxdp tenant_ifs name tenants, which are parsed after the ports. */
+static int resolve_tenant_ifs(struct ctx *c)
+{
+	for (unsigned int i = 0; i < c->cfg->nb_ports; i++) {
+		struct cfg_port *p = &c->cfg->ports[i];
+
+		for (unsigned int k = 0; k < p->nb_tenant_ifs; k++) {
+			yaml_node_t *key = c->tif_key[i][k];
+
+			p->tenant_ifs[k].tenant = -1;
+			for (unsigned int t = 0; t < c->cfg->nb_tenants; t++)
+				if (!strcmp(c->cfg->tenants[t].name, text(key)))
+					p->tenant_ifs[k].tenant = (int)t;
+			if (p->tenant_ifs[k].tenant < 0)
+				return fail(
+				        c, key,
+				        "unknown tenant '%s' in tenant_ifs; expected a tenant name",
+				        text(key));
+		}
+	}
 	return 0;
 }
 
@@ -1514,6 +1565,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root)
 	if ((v = get(c, root, "ports")) && parse_ports(c, v) < 0)
 		return -1;
 	if ((v = get(c, root, "tenants")) && parse_tenants(c, v) < 0)
+		return -1;
+	if (resolve_tenant_ifs(c) < 0)
 		return -1;
 	if ((v = get(c, root, "services")) && parse_services(c, v) < 0)
 		return -1;

@@ -70,6 +70,14 @@ struct cfg_gen {
 	uint64_t seed;           /* PRNG seed (default 1): runs are reproducible */
 };
 
+#define CFG_MAX_TENANT_IFS 16
+
+/* afxdp, steer nic: the netdev (VF, or a veth for tests) that carries a tenant's traffic */
+struct cfg_tenant_if {
+	int tenant; /* index into tenants */
+	char ifname[CFG_NAME_MAX];
+};
+
 struct cfg_port {
 	char name[CFG_NAME_MAX];
 	enum cfg_driver driver;
@@ -81,7 +89,9 @@ struct cfg_port {
 	char ifname[CFG_NAME_MAX];   /* afpacket / afxdp */
 	int queue;                   /* afxdp queue id (default 0) */
 	char xdp_mode[16];           /* afxdp: native | generic | offload (default native) */
-	int line;                    /* where it was declared, for later messages */
+	struct cfg_tenant_if tenant_ifs[CFG_MAX_TENANT_IFS]; /* afxdp, steer nic */
+	unsigned int nb_tenant_ifs;
+	int line; /* where it was declared, for later messages */
 };
 
 struct cfg_tenant {

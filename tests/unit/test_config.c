@@ -416,6 +416,13 @@ static const struct bad_case bad_cases[] = {
          "t.yaml:12:47: ", "service alice/fwd has no patterns file"},
         {"bad on", "chains:\n  - {name: c, hops: [{service: alice/scan, on: fpga}]}\n", true,
          "t.yaml:12:48: ", "bad value for on: 'fpga'; expected one of: host, nic"},
+        {"tenant_ifs unknown tenant",
+         "ports:\n  - {name: x, driver: afxdp, ifname: eth0, tenant_ifs: {carol: v1}}\n"
+         "tenants: [{name: alice}]\n",
+         false, "t.yaml:2:57: ", "unknown tenant 'carol' in tenant_ifs"},
+        {"tenant_ifs on afpacket",
+         "ports:\n  - {name: x, driver: afpacket, ifname: eth0, tenant_ifs: {alice: v1}}\n", false,
+         "t.yaml:2:47: ", "key 'tenant_ifs' is for driver afxdp, not afpacket"},
         {"bad size", "ports:\n  - {name: g, driver: gen, size: 40}\n", false,
          "t.yaml:2:34: ", "bad size 40; expected an integer in 64..1518, a list of them, or imix"},
         {"bad size in list", "ports:\n  - {name: g, driver: gen, size: [64, 2000]}\n", false,
@@ -524,6 +531,26 @@ static void test_base_valid(void **state)
 	tenet_config_free(c);
 }
 
+/* afxdp tenant_ifs name tenants declared later in the file */
+static void test_tenant_ifs(void **state)
+{
+	char err[512];
+	struct tenet_config *c = parse("ports:\n  - {name: x, driver: afxdp, ifname: tnt0, "
+	                               "tenant_ifs: {bob: tb, alice: ta}}\n"
+	                               "tenants: [{name: alice}, {name: bob}]\n",
+	                               err, sizeof(err));
+
+	(void)state;
+	if (!c)
+		fail_msg("%s", err);
+	assert_int_equal(c->ports[0].nb_tenant_ifs, 2);
+	assert_int_equal(c->ports[0].tenant_ifs[0].tenant, 1);
+	assert_string_equal(c->ports[0].tenant_ifs[0].ifname, "tb");
+	assert_int_equal(c->ports[0].tenant_ifs[1].tenant, 0);
+	assert_string_equal(c->ports[0].tenant_ifs[1].ifname, "ta");
+	tenet_config_free(c);
+}
+
 static void test_small_err_buffer(void **state)
 {
 	char err[12];
@@ -608,7 +635,8 @@ int main(void)
 	        cmocka_unit_test(test_full),       cmocka_unit_test(test_defaults),
 	        cmocka_unit_test(test_shared),     cmocka_unit_test(test_socket_mode),
 	        cmocka_unit_test(test_base_valid), cmocka_unit_test(test_small_err_buffer),
-	        cmocka_unit_test(test_load),       cmocka_unit_test(test_demo),
+	        cmocka_unit_test(test_tenant_ifs), cmocka_unit_test(test_load),
+	        cmocka_unit_test(test_demo),
 	};
 	enum { NB_FIXED = sizeof(fixed) / sizeof(fixed[0]) };
 	enum { NB_BAD = sizeof(bad_cases) / sizeof(bad_cases[0]) };
