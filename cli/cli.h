@@ -8,5 +8,6 @@ int cli_bench(int argc, char **argv);
 int cli_bench_ring(int argc, char **argv);
 int cli_bench_chain(int argc, char **argv);
 int cli_bench_steer(int argc, char **argv);
+int cli_bench_scan(int argc, char **argv);
 
 #endif
