@@ -9,5 +9,7 @@ int cli_bench_ring(int argc, char **argv);
 int cli_bench_chain(int argc, char **argv);
 int cli_bench_steer(int argc, char **argv);
 int cli_bench_scan(int argc, char **argv);
+int cli_gen(int argc, char **argv);
+int cli_sink(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static void usage(FILE *f)
 		   "  run CONFIG   start the manager (tenet run --help)\n"
 		   "  ctl REQUEST  talk to a running manager (tenet ctl --help)\n"
 		   "  bench NAME   run a benchmark scenario (tenet bench --help)\n"
+		   "  gen          send generated traffic out of an interface (tenet gen --help)\n"
+		   "  sink         receive and measure traffic on an interface (tenet sink --help)\n"
 		   "\n"
 		   "tenet COMMAND --help shows the options of a command.\n");
 }
@@ -35,6 +37,10 @@ int main(int argc, char **argv)
 		return cli_ctl(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "bench"))
 		return cli_bench(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "gen"))
+		return cli_gen(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "sink"))
+		return cli_sink(argc - 1, argv + 1);
 	fprintf(stderr, "tenet: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

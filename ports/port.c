@@ -1,7 +1,6 @@
 /*
- * Port driver registry: config driver name -> driver. The drivers that
- * need kernel support (afpacket, afxdp) are not built yet and resolve to
- * NULL, which the manager reports as an unsupported driver.
+ * Port driver registry: config driver name -> driver. afxdp is not built
+ * yet and resolves to NULL, which the manager reports as an unsupported driver.
  */
 #include <stddef.h>
 
@@ -17,6 +16,7 @@ const struct port_driver *port_driver_find(enum cfg_driver d)
 	case CFG_DRV_PCAP:
 		return &port_pcap;
 	case CFG_DRV_AFPACKET:
+		return &port_afpacket;
 	case CFG_DRV_AFXDP:
 		return NULL;
 	}
