@@ -33,7 +33,9 @@
 #include "lib/fdpass.h"
 #include "lib/proto.h"
 #include "lib/wait.h"
+#include "mgr/afxdp.h"
 #include "mgr/mgr.h"
+#include "tenet/log.h"
 
 #define REQ_MAX 8192
 
@@ -118,6 +120,10 @@ static void publish(struct mgr *m, struct tenet_classifier *next)
 
 	/* release pairs with the acquire in mgr_cls(): readers see a whole table */
 	__atomic_store_n(&m->cls, next, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) /* and the NIC's copy */
+		if (afxdp_set_rules(&m->ports[i], next))
+			tenet_log(TENET_LOG_WARN, "port %s: XDP rules not updated",
+			          m->cfg->ports[i].name);
 	tenet_event_signal(m->dispatch_efd);
 	wait_quiescent(m);
 	tenet_classifier_destroy(old);

@@ -27,6 +27,7 @@
 #include "lib/fdpass.h"
 #include "lib/proto.h"
 #include "lib/wait.h"
+#include "mgr/afxdp.h"
 #include "mgr/mgr.h"
 #include "ports/sink.h"
 #include "tenet/log.h"
@@ -184,7 +185,8 @@ static int setup_ports(struct mgr *m)
 		p->index = i;
 		p->port.cfg = p->cfg;
 		p->port.index = i;
-		p->port.drv = port_driver_find(p->cfg->driver);
+		p->port.drv = p->cfg->driver == CFG_DRV_AFXDP ? &port_afxdp
+		                                              : port_driver_find(p->cfg->driver);
 		if (!p->port.drv) {
 			tenet_log(TENET_LOG_ERR,
 			          "port %s: driver %s is not available in this build", p->cfg->name,
@@ -221,6 +223,17 @@ static int setup_ports(struct mgr *m)
 		for (unsigned int k = 0; k < m->nb_pools; k++)
 			if (xring_create(&m->router_tfill[k], MGR_FILL_SIZE))
 				return -1;
+	}
+	for (unsigned int i = 0; i < c->nb_ports; i++) {
+		struct mport *p = &m->ports[i];
+
+		if (p->cfg->driver != CFG_DRV_AFXDP)
+			continue;
+		err[0] = '\0';
+		if (afxdp_open(m, p, err, sizeof(err))) {
+			tenet_log(TENET_LOG_ERR, "port %s: %s", p->cfg->name, err);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -653,8 +666,11 @@ uint64_t mgr_packets_in(struct mgr *m)
 {
 	uint64_t n = 0;
 
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 		n += cnt_get(&m->ports[i].rx_frames);
+		for (unsigned int r = 0; r < DROP_MAX; r++) /* seen by XDP, never reached a pool */
+			n += cnt_get(&m->ports[i].xdp_drops[r]);
+	}
 	return n;
 }
 
@@ -672,7 +688,7 @@ uint64_t mgr_dropped(struct mgr *m, enum drop_reason r)
 	uint64_t n = cnt_get(&m->drops[r]) + cnt_get(&m->router_drops[r]);
 
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		n += cnt_get(&m->ports[i].drops[r]);
+		n += cnt_get(&m->ports[i].drops[r]) + cnt_get(&m->ports[i].xdp_drops[r]);
 	return n;
 }
 
@@ -785,6 +801,8 @@ int mgr_main(const char *config_path, double duration, const char *summary_path,
 static void teardown(struct mgr *m)
 {
 	ctl_close(m);
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		afxdp_close(m, &m->ports[i]);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
 		if (m->nfs[id].state != NF_FREE)
 			nf_release(&m->nfs[id]);
@@ -936,7 +954,9 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		if (!p->port.drv->rx)
 			continue;
 		nargs[i] = (struct nic_arg){m, p};
-		if (pthread_create(&p->thread, NULL, nic_thread, &nargs[i]))
+		if (pthread_create(&p->thread, NULL,
+		                   p->cfg->driver == CFG_DRV_AFXDP ? afxdp_thread : nic_thread,
+		                   &nargs[i]))
 			goto out;
 		p->has_thread = true;
 	}
@@ -974,6 +994,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 			}
 		}
 		now = mgr_now();
+		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+			afxdp_account(m, &m->ports[i]);
 		if (next_stats && now >= next_stats && !quiet) {
 			stats_print_table(m, stdout, now - last_stats);
 			last_stats = now;
@@ -1005,6 +1027,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		pthread_join(m->router, NULL);
 		router_started = false;
 	}
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		afxdp_close(m, &m->ports[i]); /* no frame reaches a pool from here on */
 	for (double t0 = mgr_now(); !drained_stop && in_flight(m) && mgr_now() - t0 < 2;)
 		usleep(1000);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {

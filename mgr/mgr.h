@@ -166,8 +166,10 @@ struct mport {
 	uint64_t rx_frames, rx_bytes;
 	uint64_t drops[DROP_MAX];
 	uint64_t parse_err[TENET_PKT_ERR_MAX];
-	uint64_t nic_ns; /* thread CPU time */
-	uint64_t epoch;  /* (nic) bumped every loop: quiescent-state for cls swaps */
+	uint64_t nic_ns;              /* thread CPU time */
+	uint64_t epoch;               /* (nic) bumped every loop: quiescent-state for cls swaps */
+	struct afxdp *afxdp;          /* afxdp port state (mgr/afxdp.c) */
+	uint64_t xdp_drops[DROP_MAX]; /* (control) dropped by XDP or the kernel before a socket */
 	/* tx (dispatch) */
 	uint64_t tx_frames, tx_bytes;
 };

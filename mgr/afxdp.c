@@ -1,0 +1,581 @@
+/*
+ * The afxdp port: real interfaces, with the NIC doing the steering.
+ *
+ *   steer: nic     the XDP tenant classifier (bpf/classify.bpf.c) runs on the
+ *                  ingress netdev and redirects every frame to its tenant's
+ *                  own netdev (DEVMAP: a VF, or a veth in tests; tenant_ifs in
+ *                  the config). There an AF_XDP socket whose UMEM *is* the
+ *                  tenant's pool receives it: the kernel (copy mode) or the
+ *                  NIC (zero-copy) writes the frame straight into a tenant
+ *                  buffer, and no user-space copy follows. A leading scan
+ *                  hop with on: nic runs in the same XDP program.
+ *   steer: cpu     one AF_XDP socket on the ingress netdev, UMEM = the
+ *                  manager's ingress pool; the router thread classifies and
+ *                  copies, as with the software ports.
+ *   steer: shared  one AF_XDP socket, UMEM = the shared pool; the host
+ *                  classifies (the no-isolation baseline).
+ *
+ * The port thread keeps each socket's fill ring stocked from the fill ring
+ * of the pool's owner and turns received frames into descriptors for the
+ * dispatcher (or the router). What the XDP programs and the kernel drop
+ * before a frame reaches a socket is read back from their counters, so the
+ * manager's accounting covers every frame the NIC saw.
+ *
+ * Transmission (a chain whose output is an afxdp port) goes out through an
+ * AF_XDP socket of the tenant netdev the frame's pool belongs to (steer:
+ * nic) or of the ingress netdev, straight from the pool buffer.
+ */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/nicscan.h"
+#include "lib/wait.h"
+#include "lib/xsk.h"
+#include "lib/xsk_prog.h"
+#include "mgr/afxdp.h"
+#include "mgr/xdp.h"
+#include "tenet/log.h"
+
+#define UNCLASSIFIED 0xff
+#define MAX_SOCKS    (CFG_MAX_TENANTS + 1)
+
+struct xsock {
+	struct tenet_xsk *xsk;
+	struct tenet_xsk_prog *prog; /* xsk_redirect on the socket's netdev */
+	struct mgr_pool *mp;         /* UMEM owner (NULL: the ingress pool) */
+	int tenant;                  /* steer nic: the tenant; else -1 */
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	uint32_t kernel_bufs; /* buffers posted to the fill ring and not yet back */
+	/* tx: buffers in flight to the kernel, freed by the dispatcher on completion */
+};
+
+struct afxdp {
+	struct tenet_xdp *cls; /* steer nic: the classifier on the ingress netdev */
+	int ifindex;
+	struct xsock s[MAX_SOCKS];
+	unsigned int nb;
+	bool scan_on_nic;          /* the XDP program runs the chains' leading scan */
+	struct tenet_xdp_stats xs; /* last read (control thread) */
+	uint64_t kernel_drops;     /* frames the kernel dropped between redirect and socket */
+};
+
+static const char *bpf_dir(char *buf, size_t len)
+{
+	const char *env = getenv("TENET_BPF_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return "build/bpf";
+	exe[n] = '\0';
+	snprintf(buf, len, "%s/bpf", dirname(exe));
+	return buf;
+}
+
+/*
+ * Where the classifier must redirect a tenant's frames so that they arrive
+ * at the socket on 'ifindex': for a veth, its peer (a frame sent out of the
+ * peer is received here); for a VF or another netdev, itself.
+ */
+static int redirect_target(const char *ifname, int ifindex)
+{
+	char path[64 + IF_NAMESIZE];
+	FILE *f;
+	int peer = 0;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", ifname);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &peer) != 1)
+			peer = 0;
+		fclose(f);
+	}
+	return peer > 0 ? peer : ifindex;
+}
+
+static enum tenet_xdp_mode xdp_mode(const struct cfg_port *c)
+{
+	if (!strcmp(c->xdp_mode, "generic"))
+		return TENET_XDP_GENERIC;
+	if (!strcmp(c->xdp_mode, "offload"))
+		return TENET_XDP_OFFLOAD;
+	return TENET_XDP_NATIVE;
+}
+
+static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struct mgr_pool *mp,
+                      struct tenet_pool *pool, int tenant, const char *dir, bool generic, char *err,
+                      size_t errlen)
+{
+	/* dir comes from bpf_dir: shorter than PATH_MAX - 32 */
+	struct xsock *s = &a->s[a->nb];
+	struct tenet_xsk_opts o = {
+	        .ifname = ifname,
+	        .queue = queue,
+	        .umem_area = pool->data,
+	        .umem_len = (size_t)pool->nb_bufs * pool->buf_size,
+	        .frame_size = pool->buf_size,
+	        .mode = TENET_XSK_AUTO,
+	};
+	char path[PATH_MAX];
+	int rc;
+
+	s->ifindex = (int)if_nametoindex(ifname);
+	if (!s->ifindex) {
+		snprintf(err, errlen, "interface %s: %s", ifname, strerror(errno));
+		return -ENODEV;
+	}
+	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
+	s->mp = mp;
+	s->tenant = tenant;
+	tenet_xsk_prog_cleanup(s->ifindex); /* one left by a manager killed with -9 */
+	snprintf(path, sizeof(path), "%s/xsk_redirect.bpf.o", dir);
+	s->prog = tenet_xsk_prog_open(path, s->ifindex,
+	                              generic ? TENET_XSK_PROG_GENERIC : TENET_XSK_PROG_NATIVE);
+	if (!s->prog) {
+		rc = -errno;
+		snprintf(err, errlen, "XDP redirect program on %s: %s", ifname, strerror(errno));
+		return rc;
+	}
+	s->xsk = tenet_xsk_create(&o, err, errlen);
+	if (!s->xsk) {
+		rc = -errno;
+		tenet_xsk_prog_close(s->prog);
+		s->prog = NULL;
+		return rc;
+	}
+	rc = tenet_xsk_prog_set(s->prog, queue, s->xsk);
+	if (rc) {
+		snprintf(err, errlen, "XSKMAP entry on %s: %s", ifname, strerror(-rc));
+		tenet_xsk_destroy(s->xsk);
+		tenet_xsk_prog_close(s->prog);
+		return rc;
+	}
+	tenet_log(TENET_LOG_INFO, "afxdp: %s queue %u -> %s pool (%s mode)", ifname, queue,
+	          mp ? mp->pool->name : "ingress",
+	          tenet_xsk_zerocopy(s->xsk) ? "zero-copy" : "copy");
+	a->nb++;
+	return 0;
+}
+
+/* The nicscan program for chains whose leading hop runs on the NIC, and their tenants. */
+static const struct tenet_nicscan_prog *scan_setup(struct mgr *m, uint64_t *tenants, char *err,
+                                                   size_t errlen)
+{
+	const struct service *svc = NULL;
+
+	*tenants = 0;
+	for (unsigned int i = 0; i < m->cfg->nb_chains; i++) {
+		struct chain *c = &m->chains[i];
+		const struct service *s;
+
+		if (!c->first_host_hop)
+			continue;
+		if (c->first_host_hop > 1) {
+			snprintf(err, errlen,
+			         "chain %s: XDP runs one offloaded scan hop; expected at most one "
+			         "leading on: nic hop",
+			         c->cfg->name);
+			return NULL;
+		}
+		s = &m->services[c->cfg->hops[0].service];
+		if (svc && svc != s) {
+			snprintf(err, errlen,
+			         "chains offload scans of different services (%s, %s) on one "
+			         "port; expected one pattern set per XDP program",
+			         svc->cfg->name, s->cfg->name);
+			return NULL;
+		}
+		svc = s;
+		*tenants |= 1ull << c->tenant;
+	}
+	return svc ? tenet_nicscan_prog(svc->nicscan) : NULL;
+}
+
+int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
+{
+	const struct cfg_port *c = p->cfg;
+	struct afxdp *a = calloc(1, sizeof(*a));
+	char dirbuf[PATH_MAX - 32], path[PATH_MAX];
+	const char *dir = bpf_dir(dirbuf, sizeof(dirbuf));
+	bool generic = xdp_mode(c) == TENET_XDP_GENERIC;
+	int rc = 0;
+
+	if (!a)
+		return -ENOMEM;
+	p->afxdp = a;
+	a->ifindex = (int)if_nametoindex(c->ifname);
+	if (!a->ifindex) {
+		snprintf(err, errlen, "interface %s: %s", c->ifname, strerror(errno));
+		return -ENODEV;
+	}
+	if (c->steer != CFG_STEER_NIC) {
+		struct mgr_pool *mp = c->steer == CFG_STEER_SHARED ? &m->pools[0] : NULL;
+
+		return add_socket(a, c->ifname, (uint32_t)c->queue, mp,
+		                  mp ? mp->pool : m->ingress_pool, -1, dir, generic, err, errlen);
+	}
+	if (!c->nb_tenant_ifs) {
+		snprintf(
+		        err, errlen,
+		        "steer: nic needs tenant_ifs (tenant -> netdev) on an afxdp port; expected "
+		        "e.g. tenant_ifs: {alice: veth-a}");
+		return -EINVAL;
+	}
+	tenet_xdp_cleanup(a->ifindex);
+	snprintf(path, sizeof(path), "%s/classify.bpf.o", dir);
+	{
+		struct tenet_xdp_opts o = {.obj_path = path,
+		                           .ifindex = a->ifindex,
+		                           .mode = xdp_mode(c),
+		                           .steer = TENET_XDP_STEER_DEVMAP,
+		                           .in_port = (int)p->index};
+
+		a->cls = tenet_xdp_open(&o);
+	}
+	if (!a->cls) {
+		rc = -errno;
+		snprintf(err, errlen, "XDP classifier %s: %s", path, strerror(errno));
+		return rc;
+	}
+	rc = tenet_xdp_set_rules(a->cls, m->cls);
+	if (rc) {
+		snprintf(err, errlen, "XDP rules: %s", strerror(-rc));
+		return rc;
+	}
+	{
+		uint64_t tenants;
+		const struct tenet_nicscan_prog *sp = scan_setup(m, &tenants, err, errlen);
+
+		if (!sp && tenants)
+			return -EINVAL;
+		if (!sp && err[0])
+			return -EINVAL;
+		if (sp) {
+			rc = tenet_xdp_set_scan(a->cls, sp, TENET_XDP_SCAN_DROP, tenants);
+			if (rc) {
+				snprintf(err, errlen, "XDP scan: %s", strerror(-rc));
+				return rc;
+			}
+			a->scan_on_nic = true;
+		}
+	}
+	for (unsigned int k = 0; k < c->nb_tenant_ifs; k++) {
+		const struct cfg_tenant_if *ti = &c->tenant_ifs[k];
+		struct mgr_pool *mp = m->tenants[ti->tenant].mp;
+
+		rc = add_socket(a, ti->ifname, 0, mp, mp->pool, ti->tenant, dir, generic, err,
+		                errlen);
+		if (rc)
+			return rc;
+		rc = tenet_xdp_set_dev(a->cls, (unsigned int)ti->tenant,
+		                       redirect_target(ti->ifname, a->s[a->nb - 1].ifindex));
+		if (rc) {
+			snprintf(err, errlen, "DEVMAP %s: %s", ti->ifname, strerror(-rc));
+			return rc;
+		}
+	}
+	rc = tenet_xdp_attach(a->cls);
+	if (rc) {
+		snprintf(err, errlen, "attach XDP classifier to %s (%s mode): %s", c->ifname,
+		         c->xdp_mode, strerror(-rc));
+		return rc;
+	}
+	tenet_log(TENET_LOG_INFO, "afxdp: XDP classifier on %s (%s), %u tenant netdevs%s",
+	          c->ifname, c->xdp_mode, a->nb, a->scan_on_nic ? ", scan offloaded" : "");
+	return 0;
+}
+
+/* Read the counters of the XDP programs and sockets into the port's accounting. */
+void afxdp_account(struct mgr *m, struct mport *p)
+{
+	struct afxdp *a = p->afxdp;
+	uint64_t kdrops = 0;
+
+	(void)m;
+	if (!a)
+		return;
+	if (a->cls && !tenet_xdp_read_stats(a->cls, &a->xs)) {
+		uint64_t malformed = 0;
+
+		for (unsigned int e = 0; e < TENET_XDP_CNT_PARSE_MAX; e++) {
+			if (e == TENET_PKT_OK || e == TENET_PKT_NON_IP)
+				continue;
+			malformed += a->xs.cnt[e];
+			__atomic_store_n(&p->parse_err[e], a->xs.cnt[e], __ATOMIC_RELAXED);
+		}
+		__atomic_store_n(&p->xdp_drops[DROP_MALFORMED], malformed, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->xdp_drops[DROP_NO_RULE],
+		                 a->xs.cnt[TENET_XDP_CNT_NO_RULE] +
+		                         a->xs.cnt[TENET_XDP_CNT_MISS_PASS] +
+		                         a->xs.cnt[TENET_XDP_CNT_REDIRECT_ERR],
+		                 __ATOMIC_RELAXED);
+		__atomic_store_n(&p->xdp_drops[DROP_NIC_SCAN],
+		                 a->xs.cnt[TENET_XDP_CNT_SCAN_DROP] +
+		                         a->xs.cnt[TENET_XDP_CNT_SCAN_BOUNCE] +
+		                         a->xs.cnt[TENET_XDP_CNT_SCAN_PASS],
+		                 __ATOMIC_RELAXED);
+	}
+	for (unsigned int i = 0; i < a->nb; i++) {
+		struct tenet_xsk_stats st;
+
+		if (!tenet_xsk_read_stats(a->s[i].xsk, &st))
+			kdrops += st.rx_dropped + st.rx_ring_full + st.rx_fill_ring_empty +
+			          st.rx_invalid_descs;
+	}
+	__atomic_store_n(&p->xdp_drops[DROP_NO_BUFFER], kdrops, __ATOMIC_RELAXED);
+}
+
+int afxdp_set_rules(struct mport *p, const struct tenet_classifier *c)
+{
+	struct afxdp *a = p->afxdp;
+
+	return a && a->cls ? tenet_xdp_set_rules(a->cls, c) : 0;
+}
+
+void afxdp_close(struct mgr *m, struct mport *p)
+{
+	struct afxdp *a = p->afxdp;
+
+	if (!a)
+		return;
+	afxdp_account(m, p);
+	if (a->cls)
+		tenet_xdp_close(a->cls); /* detach first: no frame is redirected any more */
+	for (unsigned int i = 0; i < a->nb; i++) {
+		tenet_xsk_prog_close(a->s[i].prog);
+		tenet_xsk_destroy(a->s[i].xsk); /* the kernel lets go of every posted buffer */
+	}
+	free(a);
+	p->afxdp = NULL;
+}
+
+static uint64_t thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Move empty buffers from the owner's fill ring to the socket's fill ring. */
+static unsigned int stock(struct xsock *s, struct xring *fill, uint32_t frame_size)
+{
+	struct tenet_desc d[MGR_BURST];
+	uint64_t addr[MGR_BURST];
+	unsigned int n, posted;
+
+	if (s->kernel_bufs >= MGR_FILL_TARGET)
+		return 0;
+	n = tenet_ring_dequeue_burst(&fill->cons, d, MGR_BURST);
+	for (unsigned int i = 0; i < n; i++)
+		addr[i] = (uint64_t)d[i].buf * frame_size;
+	posted = tenet_xsk_fill(s->xsk, addr, n);
+	/* the fill ring has room for every buffer we hold back: ring_size >= target */
+	s->kernel_bufs += posted;
+	return posted;
+}
+
+void *afxdp_thread(void *arg)
+{
+	struct nic_arg *na = arg;
+	struct mgr *m = na->m;
+	struct mport *p = na->p;
+	struct afxdp *a = p->afxdp;
+	enum cfg_steer steer = p->cfg->steer;
+	struct tenet_ring *prod =
+	        steer == CFG_STEER_CPU ? &m->router_in[p->index].prod : &p->ingress.prod;
+	struct tenet_desc out[MGR_BURST];
+	unsigned int idle = 0, loops = 0;
+
+	while (!m->stop_nic) {
+		unsigned int work = 0;
+
+		for (unsigned int i = 0; i < a->nb; i++) {
+			struct xsock *s = &a->s[i];
+			struct tenet_pool *pool = s->mp ? s->mp->pool : m->ingress_pool;
+			struct xring *fill = steer == CFG_STEER_CPU ? &m->router_fill[p->index]
+			                                            : &p->fill[s->mp->index];
+			uint64_t addr[MGR_BURST];
+			uint32_t len[MGR_BURST];
+			unsigned int n, nb_out = 0;
+			uint64_t bytes = 0;
+
+			work += stock(s, fill, pool->buf_size);
+			n = tenet_xsk_rx(s->xsk, addr, len, MGR_BURST);
+			s->kernel_bufs -= n;
+			for (unsigned int k = 0; k < n; k++) {
+				struct tenet_desc d = {.buf = (uint32_t)(addr[k] / pool->buf_size),
+				                       .off = (uint16_t)(addr[k] % pool->buf_size),
+				                       .len = (uint16_t)len[k],
+				                       .port = (uint8_t)p->index};
+
+				bytes += len[k];
+				if (steer == CFG_STEER_NIC) {
+					/* the NIC chose the tenant; the chain within it is looked
+					 * up here (one lookup, no copy) */
+					const uint8_t *f =
+					        (uint8_t *)tenet_pool_buf(pool, d.buf) + d.off;
+					struct tenet_pkt_info pi;
+					struct tenet_action act;
+
+					tenet_pkt_parse(f, d.len, &pi);
+					if (!tenet_classifier_lookup(mgr_cls(m), &pi, (int)p->index,
+					                             &act) ||
+					    (int)m->chains[act.chain].tenant != s->tenant) {
+						/* the rules changed between NIC and host: let the
+						 * dispatcher classify it afresh */
+						d.arg = UNCLASSIFIED;
+						d.verdict = (uint8_t)s->mp->index;
+						out[nb_out++] = d;
+						continue;
+					}
+					d.arg = (uint8_t)act.chain;
+					d.hash = tenet_flow_hash(&pi);
+					d.hop = a->scan_on_nic && pi.payload_len <=
+					                                  TENET_NICSCAN_MAX_PAYLOAD
+					                ? (uint8_t)m->chains[act.chain]
+					                          .first_host_hop
+					                : 0;
+					d.verdict = (uint8_t)s->mp->index;
+				} else if (steer == CFG_STEER_SHARED) {
+					d.arg = UNCLASSIFIED;
+					d.verdict = 0;
+				}
+				out[nb_out++] = d;
+			}
+			if (nb_out) {
+				unsigned int done = 0;
+
+				while (done < nb_out) {
+					done += tenet_ring_enqueue_burst(prod, out + done,
+					                                 nb_out - done);
+					if (done < nb_out)
+						sched_yield();
+				}
+				if (!m->poll && tenet_ring_needs_kick(prod))
+					tenet_event_signal(m->dispatch_efd);
+			}
+			cnt_add(&p->rx_frames, n);
+			cnt_add(&p->rx_bytes, bytes);
+			work += n;
+		}
+		__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
+		if ((++loops & 1023) == 0)
+			__atomic_store_n(&p->nic_ns, thread_ns(), __ATOMIC_RELAXED);
+		if (work) {
+			idle = 0;
+		} else if (++idle > TENET_SPIN_POLLS && !m->poll) {
+			struct pollfd pfd[MAX_SOCKS];
+
+			for (unsigned int i = 0; i < a->nb; i++)
+				pfd[i] = (struct pollfd){.fd = tenet_xsk_fd(a->s[i].xsk),
+				                         .events = POLLIN};
+			poll(pfd, a->nb, 5); /* 5 ms: the fill rings are restocked meanwhile */
+			idle = 0;
+		}
+	}
+	__atomic_store_n(&p->nic_ns, thread_ns(), __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/*
+ * The port_driver face of an afxdp port. Frames are received by
+ * afxdp_thread, not through rx. Transmission copies the frame out through
+ * an AF_PACKET socket on the ingress netdev (zero-copy AF_XDP transmit,
+ * which would hold the pool buffer until its completion, is not wired into
+ * the dispatcher).
+ */
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <sys/socket.h>
+
+struct afxdp_tx {
+	int fd;
+	struct sockaddr_ll to;
+	uint64_t sent, errors;
+};
+
+static int drv_open(struct port *p, const struct cfg_port *cfg, char *err, size_t errlen)
+{
+	struct afxdp_tx *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	t->to.sll_family = AF_PACKET;
+	t->to.sll_ifindex = (int)if_nametoindex(cfg->ifname);
+	t->to.sll_halen = ETH_ALEN;
+	if (t->fd < 0 || !t->to.sll_ifindex) {
+		snprintf(err, errlen, "%s: %s (AF_XDP and AF_PACKET need CAP_NET_RAW)", cfg->ifname,
+		         strerror(errno));
+		if (t->fd >= 0)
+			close(t->fd);
+		free(t);
+		return -errno;
+	}
+	p->priv = t;
+	return 0;
+}
+
+static void drv_close(struct port *p)
+{
+	struct afxdp_tx *t = p->priv;
+
+	if (!t)
+		return;
+	close(t->fd);
+	free(t);
+	p->priv = NULL;
+}
+
+static int drv_rx(struct port *p, struct tenet_frame *f, unsigned int n)
+{
+	(void)p;
+	(void)f;
+	(void)n;
+	return 0; /* frames arrive through afxdp_thread */
+}
+
+static void drv_tx(struct port *p, const struct tenet_frame *f, unsigned int n)
+{
+	struct afxdp_tx *t = p->priv;
+
+	for (unsigned int i = 0; i < n; i++) {
+		memcpy(t->to.sll_addr, f[i].data, ETH_ALEN);
+		if (sendto(t->fd, f[i].data, f[i].len, MSG_DONTWAIT, (struct sockaddr *)&t->to,
+		           sizeof(t->to)) < 0)
+			t->errors++;
+		else
+			t->sent++;
+	}
+}
+
+static void drv_report(struct port *p, FILE *out)
+{
+	struct afxdp_tx *t = p->priv;
+
+	fprintf(out, "\"tx_sent\": %llu, \"tx_errors\": %llu", (unsigned long long)t->sent,
+	        (unsigned long long)t->errors);
+}
+
+const struct port_driver port_afxdp = {
+        .name = "afxdp",
+        .open = drv_open,
+        .close = drv_close,
+        .rx = drv_rx,
+        .tx = drv_tx,
+        .report_json = drv_report,
+};
