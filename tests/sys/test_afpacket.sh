@@ -1,0 +1,144 @@
+#!/bin/sh
+# afpacket port on a veth pair between two network namespaces:
+#
+#   tnp_gen: tnpg ---- tnpd :tnp_dut
+#
+# 1. tenet gen (in tnp_gen) -> tenet sink (in tnp_dut): 200,000 paced frames
+#    of mixed sizes over IPv4 and IPv6 flows. Every frame sent is received or
+#    reported dropped by the kernel (ring full); no reordering, duplicates or
+#    checksum errors; latency measured from the generator's stamp.
+# 2. tenet run in tnp_dut with the afpacket port as input (steer nic) feeding
+#    alice/fwd -> sink port, tenet gen from tnp_gen: the manager conserves
+#    every packet and the chain carried every frame the port received.
+# Also: a missing interface and a missing CAP_NET_RAW give clear errors.
+. "$(dirname "$0")/lib.sh"
+GNS=tnp_gen
+DNS=tnp_dut
+N=200000
+MN=100000
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (netns, veth, AF_PACKET)"
+command -v ip >/dev/null || skip "iproute2 (ip) not installed"
+[ -x "$TENET" ] && [ -x "$B/nf/fwd" ] || fail "build first: $TENET and $B/nf/fwd"
+
+cleanup() {
+	[ -n "${SINK_PID:-}" ] && kill "$SINK_PID" 2>/dev/null
+	[ -n "${MGR_PID:-}" ] && kill "$MGR_PID" 2>/dev/null
+	wait 2>/dev/null
+	ip netns del $GNS 2>/dev/null
+	ip netns del $DNS 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+ip netns del $GNS 2>/dev/null
+ip netns del $DNS 2>/dev/null
+
+ip netns add $GNS 2>/dev/null || skip "cannot create network namespaces"
+ip netns add $DNS || fail "netns $DNS"
+ip -n $GNS link add tnpg type veth peer name tnpd netns $DNS 2>/dev/null || skip "no veth support"
+for ns in $GNS $DNS; do
+	# no IPv6 autoconfiguration, no addresses: nothing but our frames on the wire
+	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1 || fail "sysctl in $ns"
+done
+ip -n $GNS link set tnpg mtu 2000 up || fail "link tnpg"
+ip -n $DNS link set tnpd mtu 2000 up || fail "link tnpd"
+
+# ---- errors ----------------------------------------------------------------------------------
+out=$(ip netns exec $DNS "$TENET" sink --ifname tnpnosuch --duration 0.1 2>&1) &&
+	fail "sink on a missing interface succeeded"
+echo "$out" | grep -q "tnpnosuch" || fail "missing interface not named: $out"
+echo "ok: missing interface: $out"
+if command -v setpriv >/dev/null; then
+	out=$(ip netns exec $DNS setpriv --reuid=65534 --regid=65534 --clear-groups \
+		"$TENET" sink --ifname tnpd --duration 0.1 2>&1) && fail "sink without CAP_NET_RAW succeeded"
+	echo "$out" | grep -q "tnpd" && echo "$out" | grep -q "CAP_NET_RAW" ||
+		fail "unprivileged error does not name the interface and CAP_NET_RAW: $out"
+	echo "ok: no privileges: $out"
+fi
+
+# ---- 1. tenet gen -> tenet sink ----------------------------------------------------------------
+wait_listening() { # LOG PID
+	for _ in $(seq 100); do
+		grep -q "listening on" "$1" 2>/dev/null && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+ip netns exec $DNS "$TENET" sink --ifname tnpd --count $N --idle 3 --duration 40 --json \
+	>"$T/sink.json" 2>"$T/sink.err" &
+SINK_PID=$!
+wait_listening "$T/sink.err" $SINK_PID || fail "tenet sink did not start: $(cat "$T/sink.err")"
+ip netns exec $GNS "$TENET" gen --ifname tnpg --count $N --rate 100000 \
+	--size 64,128,256,512,1024,1518 --flows 64 \
+	--src 10.1.0.0/16 --dst 10.2.0.0/16 --src 2001:db8:a::/48 --dst 2001:db8:b::/48 \
+	--json >"$T/gen.json" 2>"$T/gen.err" || fail "tenet gen exited $?: $(cat "$T/gen.err")"
+wait $SINK_PID || fail "tenet sink exited $?: $(cat "$T/sink.err")"
+SINK_PID=
+G="$T/gen.json"
+S="$T/sink.json"
+check "gen sent $N frames, no tx errors" "j['sent'] == $N and j['tx_errors'] == 0" "$G"
+sent=$(json "$G" "j['sent']")
+drops=$(json "$S" "j['kernel_drops']")
+echo "info: sink received $(json "$S" "j['packets']") of $sent, kernel drops $drops"
+check "sent == received + kernel drops" "j['packets'] + j['kernel_drops'] == $sent" "$S"
+check "the kernel saw exactly what was sent" "j['kernel_packets'] == $sent" "$S"
+check "only generator frames, all stamped" "j['unstamped'] == 0 and j['stamped'] == j['packets']" "$S"
+check "sequence gaps are within the kernel's drops" "j['lost'] <= j['kernel_drops']" "$S"
+check "no reordering, no duplicates" \
+	"j['reordered'] == 0 and j['duplicates'] == 0 and j['flows_with_reorder'] == 0" "$S"
+check "checksums verified on every frame, none bad" \
+	"j['csum_checked'] == j['packets'] and j['csum_bad'] == 0" "$S"
+check "128 flows (64 IPv4 + 64 IPv6)" "j['flows'] == 128" "$S"
+check "latency measured for every frame, > 0" \
+	"j['latency_ns']['count'] == j['packets'] and 0 < j['latency_ns']['p50'] <= j['latency_ns']['max']" "$S"
+check "the sink's port transmitted nothing and ignored nothing" \
+	"j['afpacket']['tx_packets'] == 0 and j['afpacket']['rx_outgoing'] == 0" "$S"
+echo "info: $(json "$S" "'%.0f pps; latency us p50 %.1f p99 %.1f p99.9 %.1f max %.1f' % (j['pps'], j['latency_ns']['p50']/1e3, j['latency_ns']['p99']/1e3, j['latency_ns']['p99_9']/1e3, j['latency_ns']['max']/1e3)")"
+
+# ---- 2. tenet gen -> manager (afpacket port, alice/fwd) -> sink port ----------------------------
+cat >"$T/m.yaml" <<YAML
+manager: {socket_dir: $T/sock, stats_interval: 0}
+ports:
+  - {name: wire, driver: afpacket, ifname: tnpd, steer: nic}
+  - {name: sink0, driver: sink}
+tenants: [{name: alice}]
+services:
+  - {name: fwd, tenant: alice, command: "$B/nf/fwd"}
+chains:
+  - {name: c, match: {port: wire}, hops: [alice/fwd], output: sink0}
+YAML
+ip netns exec $DNS "$TENET" run "$T/m.yaml" --quiet --duration 10 --summary "$T/m.json" \
+	>"$T/mgr.log" 2>&1 &
+MGR_PID=$!
+for _ in $(seq 100); do
+	"$TENET" ctl --socket "$T/sock/ctl.sock" nfs 2>/dev/null | grep -q 'alice/fwd#0' && break
+	kill -0 $MGR_PID 2>/dev/null || fail "tenet run exited early: $(cat "$T/mgr.log")"
+	sleep 0.05
+done
+"$TENET" ctl --socket "$T/sock/ctl.sock" nfs 2>/dev/null | grep -q 'alice/fwd#0' ||
+	fail "alice/fwd did not attach within 5 s: $(cat "$T/mgr.log")"
+ip netns exec $GNS "$TENET" gen --ifname tnpg --count $MN --rate 100000 --size 64,512,1518 \
+	--flows 32 --src 10.1.0.0/16 --dst 10.2.0.0/16 --json >"$T/mgen.json" 2>"$T/gen.err" ||
+	fail "tenet gen exited $?: $(cat "$T/gen.err")"
+wait $MGR_PID || fail "tenet run exited $?: $(cat "$T/mgr.log")"
+MGR_PID=
+G="$T/mgen.json"
+M="$T/m.json"
+check "gen sent $MN frames, no tx errors" "j['sent'] == $MN and j['tx_errors'] == 0" "$G"
+sent=$(json "$G" "j['sent']")
+W="j['ports']['wire']"
+echo "info: manager took $(json "$M" "j['packets_in']") of $sent, kernel drops $(json "$M" "$W['driver_stats']['kernel_drops']")"
+check "manager conserved every packet" "j['conserved']" "$M"
+check "sent == packets in + kernel drops" \
+	"j['packets_in'] + $W['driver_stats']['kernel_drops'] == $sent" "$M"
+check "the chain carried every packet that came in" "j['chains']['c'] == j['packets_in'] > 0" "$M"
+check "the sink port got every delivered packet" \
+	"j['ports']['sink0']['driver_stats']['packets'] == j['delivered'] > 0" "$M"
+check "through the manager: no reordering, no checksum errors" \
+	"j['ports']['sink0']['driver_stats']['reordered'] == 0 and j['ports']['sink0']['driver_stats']['csum_bad'] == 0" "$M"
+check "latency through the manager > 0" "j['ports']['sink0']['driver_stats']['latency_ns']['p50'] > 0" "$M"
+echo "info: through the manager: $(json "$M" "'dropped %d, latency us p50 %.1f p99 %.1f max %.1f' % (j['dropped_total'], j['ports']['sink0']['driver_stats']['latency_ns']['p50']/1e3, j['ports']['sink0']['driver_stats']['latency_ns']['p99']/1e3, j['ports']['sink0']['driver_stats']['latency_ns']['max']/1e3)")"
