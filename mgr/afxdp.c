@@ -264,7 +264,10 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 		if (!sp && err[0])
 			return -EINVAL;
 		if (sp) {
-			rc = tenet_xdp_set_scan(a->cls, sp, TENET_XDP_SCAN_DROP, tenants);
+			static const enum tenet_xdp_scan_action act[] = {
+			        TENET_XDP_SCAN_DROP, TENET_XDP_SCAN_PASS, TENET_XDP_SCAN_BOUNCE};
+
+			rc = tenet_xdp_set_scan(a->cls, sp, act[c->scan_action], tenants);
 			if (rc) {
 				snprintf(err, errlen, "XDP scan: %s", strerror(-rc));
 				return rc;

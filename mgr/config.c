@@ -507,7 +507,8 @@ static const char *const gen_keys[] = {"rate",  "count",   "duration", "size",
 static const char *const sink_keys[] = {NULL};
 static const char *const pcap_keys[] = {"in", "out", "loop", "rate", "count", "duration", NULL};
 static const char *const af_keys[] = {"ifname", "queue", "xdp_mode", NULL};
-static const char *const afxdp_keys[] = {"ifname", "queue", "xdp_mode", "tenant_ifs", NULL};
+static const char *const afxdp_keys[] = {"ifname",     "queue",       "xdp_mode",
+                                         "tenant_ifs", "scan_action", NULL};
 static const char *const *const driver_keys[] = {gen_keys, sink_keys, pcap_keys, af_keys,
                                                  afxdp_keys};
 
@@ -843,6 +844,14 @@ static int parse_af(struct ctx *c, yaml_node_t *n, struct cfg_port *p)
 	if ((v = get(c, n, "xdp_mode")) && get_enum(c, v, "xdp_mode", modes, &mode) < 0)
 		return -1;
 	snprintf(p->xdp_mode, sizeof(p->xdp_mode), "%s", modes[mode]);
+	if ((v = get(c, n, "scan_action"))) {
+		static const char *const actions[] = {"drop", "pass", "bounce", NULL};
+		int act;
+
+		if (get_enum(c, v, "scan_action", actions, &act) < 0)
+			return -1;
+		p->scan_action = act;
+	}
 	if ((v = get(c, n, "tenant_ifs"))) {
 		unsigned int idx = (unsigned int)(p - c->cfg->ports);
 

@@ -91,7 +91,9 @@ struct cfg_port {
 	char xdp_mode[16];           /* afxdp: native | generic | offload (default native) */
 	struct cfg_tenant_if tenant_ifs[CFG_MAX_TENANT_IFS]; /* afxdp, steer nic */
 	unsigned int nb_tenant_ifs;
-	int line; /* where it was declared, for later messages */
+	int scan_action; /* afxdp: a packet the NIC scan matches is 0 dropped, 1 passed
+	                  * to the host stack, 2 bounced out (XDP_TX) */
+	int line;        /* where it was declared, for later messages */
 };
 
 struct cfg_tenant {

@@ -63,7 +63,11 @@ def frame(src, seq, size=128):
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, size - 14, seq & 0xffff, 0, 64, 17, 0,
                      socket.inet_aton(src), socket.inet_aton("10.2.0.1"))
     ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-    udp = struct.pack("!HHHH", 1000 + seq % 1000, 80, udp_len, 0) + bytes(udp_len - 8)
+    body = bytearray(udp_len - 8)
+    if len(sys.argv) > 4:  # a pattern at an offset that moves with seq
+        off = seq % (len(body) - len(sys.argv[4]))
+        body[off:off + len(sys.argv[4])] = sys.argv[4].encode()
+    udp = struct.pack("!HHHH", 1000 + seq % 1000, 80, udp_len, 0) + bytes(body)
     return b"\x02\x00\x00\x00\x00\x02" + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + ip + udp
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 s.bind((sys.argv[1], 0))
@@ -76,7 +80,7 @@ for i in range(n):
     s.send(f)
     if i % 64 == 63: time.sleep(0.0005)
 PY
-snd() { ip netns exec $S python3 "$T/send.py" tnzs0 "$1" "$2" || fail "sender failed"; }
+snd() { ip netns exec $S python3 "$T/send.py" tnzs0 "$@" || fail "sender failed"; }
 snd 20000 10.1
 snd 15000 10.3
 snd 5000 10.9
@@ -118,3 +122,34 @@ check "restarted manager ran" 'j["conserved"]' "$T/s3.json"
 ip -n $D link show tnzi0 | grep -q "xdp" && fail "XDP program left after the restarted manager exited"
 ip -n $D link show tnzb1 | grep -q "xdp" && fail "XDP program left on bob's veth"
 echo "ok: after kill -9, the next manager cleaned up and left nothing behind"
+
+# steer: cpu and steer: shared on the same port: one socket over the ingress / shared pool
+for mode in cpu shared; do
+	sed -e "s/steer: nic, xdp_mode: native,/steer: $mode, xdp_mode: native}/" \
+		-e '/tenant_ifs: {alice: tnza1, bob: tnzb1}}/d' "$T/x.yaml" >"$T/$mode.yaml"
+	ip netns exec $D "$TENET" run "$T/$mode.yaml" --quiet --duration 6 --summary "$T/$mode.json" \
+		>"$T/$mode.log" 2>&1 &
+	mgr=$!
+	for i in $(seq 100); do [ -S "$T/sock/ctl.sock" ] && break; sleep 0.1; done
+	sleep 1.5
+	snd 4000 10.1
+	snd 3000 10.3
+	wait $mgr || fail "$mode: manager exited $? ($(tail -n 3 "$T/$mode.log"))"
+	check "steer: $mode over AF_XDP: accounted, each tenant's frames in its chain" \
+		'j["conserved"] and j["chains"]["a"] == 4000 and j["chains"]["b"] == 3000' "$T/$mode.json"
+done
+check "cpu: the router classified" 'j["host_ns"]["router"] > 0' "$T/cpu.json"
+check "shared: no isolation, and it says so" 'j["isolation"] == False' "$T/shared.json"
+# the scan hop in XDP: frames carrying a drop pattern never reach a pool
+printf 'drop literal attack\n' >"$T/pat.txt"
+sed -e "s|  - {name: fwd, tenant: alice|  - {name: scan, tenant: alice, patterns: $T/pat.txt}\n  - {name: fwd, tenant: alice|" \
+	-e 's|hops: \[alice/fwd\]|hops: [{service: alice/scan, on: nic}, alice/fwd]|' "$T/x.yaml" >"$T/scan.yaml"
+ip netns exec $D "$TENET" run "$T/scan.yaml" --quiet --duration 6 --summary "$T/scan.json" >"$T/scan.log" 2>&1 &
+mgr=$!
+for i in $(seq 100); do [ -S "$T/sock/ctl.sock" ] && break; sleep 0.1; done
+sleep 1.5
+snd 3000 10.1 attack
+snd 2000 10.1
+wait $mgr || fail "scan: manager exited $? ($(tail -n 3 "$T/scan.log"))"
+check "XDP scan dropped exactly the 3000 frames with the pattern, the rest reached the chain" \
+	'j["conserved"] and j["dropped"]["nic_scan"] == 3000 and j["chains"]["a"] == 2000 and j["delivered"] == 2000' "$T/scan.json"
