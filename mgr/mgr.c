@@ -36,6 +36,8 @@
 #define EV_NF        0x20000u /* NF control connection of id i */
 #define EV_SIGNAL    0x30000u
 #define EV_CTL       0x40000u /* tenet ctl listening socket */
+#define EV_PENDING   0x50000u /* a connection waiting for its hello */
+#define PENDING_WAIT 2.0      /* s a new connection may take to say hello */
 #define INGRESS_BUFS 4096u
 #define DRAIN_WAIT   3.0 /* s to wait for packets in flight once the sources are done */
 
@@ -374,24 +376,66 @@ static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome
 	return 0;
 }
 
-static void handle_attach(struct mgr *m, unsigned int t, int epfd)
+/*
+ * A new connection on a tenant's control socket waits, without blocking the
+ * control thread, until its hello arrives or PENDING_WAIT s pass: a client
+ * that connects and says nothing costs a slot for a moment, nothing more.
+ */
+static void accept_conn(struct mgr *m, unsigned int t, int epfd)
 {
+	int s = accept4(m->tenants[t].listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (s < 0)
+		return;
+	for (unsigned int i = 0; i < MGR_PENDING; i++) {
+		struct pending *pc = &m->pending[i];
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP,
+		                         .data.u32 = EV_PENDING | i};
+
+		if (pc->fd >= 0)
+			continue;
+		pc->fd = s;
+		pc->tenant = t;
+		pc->deadline = mgr_now() + PENDING_WAIT;
+		epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev);
+		return;
+	}
+	reply_error(s, EAGAIN, "too many attachments in progress; try again");
+	close(s);
+}
+
+static void expire_pending(struct mgr *m, int epfd, double now)
+{
+	for (unsigned int i = 0; i < MGR_PENDING; i++) {
+		struct pending *pc = &m->pending[i];
+
+		if (pc->fd < 0 || now < pc->deadline)
+			continue;
+		epoll_ctl(epfd, EPOLL_CTL_DEL, pc->fd, NULL);
+		tenet_log(TENET_LOG_WARN, "attach: no hello within %.0f s; connection closed",
+		          PENDING_WAIT);
+		close(pc->fd);
+		pc->fd = -1;
+	}
+}
+
+static void handle_attach(struct mgr *m, unsigned int slot, int epfd)
+{
+	struct pending *pc = &m->pending[slot];
+	unsigned int t = pc->tenant;
 	struct tenant *tn = &m->tenants[t];
 	struct tenet_hello h;
 	struct tenet_welcome w = {.magic = TENET_PROTO_MAGIC, .version = TENET_PROTO_VERSION};
-	struct timeval tv = {.tv_sec = 2};
 	unsigned int nfds = 0, inst_used = 0;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 	struct service *svc = NULL;
 	struct nf *nf = NULL;
 	ssize_t n;
-	int s, err;
+	int s = pc->fd, err;
 
-	s = accept4(tn->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	if (s < 0)
-		return;
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	epoll_ctl(epfd, EPOLL_CTL_DEL, s, NULL);
+	pc->fd = -1;
 	memset(&h, 0, sizeof(h));
 	n = tenet_fd_recv(s, &h, sizeof(h), NULL, &nfds);
 	if (n != (ssize_t)sizeof(h) || h.magic != TENET_PROTO_MAGIC) {
@@ -801,6 +845,9 @@ int mgr_main(const char *config_path, double duration, const char *summary_path,
 static void teardown(struct mgr *m)
 {
 	ctl_close(m);
+	for (unsigned int i = 0; i < MGR_PENDING; i++)
+		if (m->pending[i].fd >= 0)
+			close(m->pending[i].fd);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		afxdp_close(m, &m->ports[i]);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
@@ -861,6 +908,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	pthread_mutex_init(&m->cmd_lock, NULL);
 	m->dispatch_efd = -1;
 	m->ctl_fd = -1;
+	for (unsigned int i = 0; i < MGR_PENDING; i++)
+		m->pending[i].fd = -1;
 	m->cfg = tenet_config_load(config_path, err, sizeof(err));
 	if (!m->cfg) {
 		fprintf(stderr, "tenet: %s\n", err);
@@ -925,6 +974,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 			uint32_t tag = evs[i].data.u32;
 
 			if ((tag & 0xffff0000u) == EV_LISTEN)
+				accept_conn(m, tag & 0xffff, epfd);
+			else if ((tag & 0xffff0000u) == EV_PENDING)
 				handle_attach(m, tag & 0xffff, epfd);
 			else if ((tag & 0xffff0000u) == EV_NF)
 				handle_nf_event(m, &m->nfs[tag & 0xffff], epfd);
@@ -976,6 +1027,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 			uint32_t tag = evs[i].data.u32;
 
 			if ((tag & 0xffff0000u) == EV_LISTEN) {
+				accept_conn(m, tag & 0xffff, epfd);
+			} else if ((tag & 0xffff0000u) == EV_PENDING) {
 				handle_attach(m, tag & 0xffff, epfd);
 			} else if ((tag & 0xffff0000u) == EV_NF) {
 				struct nf *nf = &m->nfs[tag & 0xffff];
@@ -994,6 +1047,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 			}
 		}
 		now = mgr_now();
+		expire_pending(m, epfd, now);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 			afxdp_account(m, &m->ports[i]);
 		if (next_stats && now >= next_stats && !quiet) {

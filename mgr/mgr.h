@@ -174,6 +174,14 @@ struct mport {
 	uint64_t tx_frames, tx_bytes;
 };
 
+#define MGR_PENDING 32 /* attachments in progress */
+
+struct pending {
+	int fd;
+	unsigned int tenant;
+	double deadline;
+};
+
 struct mgr {
 	struct tenet_config *cfg;
 	bool poll;
@@ -219,6 +227,7 @@ struct mgr {
 	double start_time;
 	double stop_time;
 	int ctl_fd;
+	struct pending pending[MGR_PENDING];
 	char ctl_path[CFG_PATH_MAX + 16];
 	int epfd;
 };

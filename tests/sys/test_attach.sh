@@ -21,6 +21,15 @@ A="$T/sock/alice.sock"
 out=$("$C" "$A" fwd)
 [ "$out" = "ok alice/fwd#0" ] || fail "good attach: '$out'"
 echo "ok: good attach: $out"
+# a client that connects and says nothing must not hold up anyone else
+python3 -c "
+import socket, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET); s.connect('$A'); time.sleep(3)" &
+silent=$!
+sleep 0.3
+out=$(timeout 1 "$C" "$A" fwd)
+[ "$out" = "ok alice/fwd#0" ] || fail "attach while a silent client is connected: '$out'"
+echo "ok: a silent client does not block attachments"
 out=$("$C" "$A" nosuch)
 [ "$out" = "error ESRCH" ] || fail "unknown service: '$out'"
 out=$("$C" "$A" nosuch --raw 1)
@@ -46,5 +55,8 @@ if [ "$(id -u)" != 54321 ]; then
 	echo "$out" | grep -q "status -13 .*credentials uid $(id -u)" || fail "SO_PEERCRED: '$out'"
 	echo "ok: credentials checked: $out"
 fi
+wait $silent
 wait $mgr || fail "manager exited $? ($(tail -n 5 "$T/mgr.log"))"
+grep -q "no hello within" "$T/mgr.log" || fail "the silent connection was not timed out"
+echo "ok: the silent connection was closed after its deadline"
 check "manager finished cleanly" 'j["conserved"]' "$T/s.json"
