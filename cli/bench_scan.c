@@ -144,8 +144,8 @@ static void usage(FILE *f)
 	        "  --json            print a JSON array (one object per size and scenario)\n"
 	        "                    instead of the table\n"
 	        "  --csv FILE        also write the results as CSV to FILE\n"
-	        "  --plot DIR        also write DIR/scan-latency.png: p50 (solid) and p99\n"
-	        "                    (dashed) vs size per scenario (needs gnuplot)\n"
+	        "  --plot DIR        also write DIR/scan-latency.png: p50 and p99 vs size per\n"
+	        "                    scenario, side by side (needs gnuplot)\n"
 	        "  --real            real interfaces (veth in network namespaces): not\n"
 	        "                    available yet\n"
 	        "  --help            this text\n"
@@ -454,27 +454,33 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 	f = fopen(gp, "w");
 	if (!f)
 		goto err_write;
-	fprintf(f, "set terminal pngcairo size 960,600 font 'sans,11'\n"
-	           "set grid\nset key tmargin center horizontal box\n"
-	           "set logscale x 2\nset xrange [56:1750]\nset xtics (");
+	fprintf(f,
+	        "set terminal pngcairo size 1200,560 font 'sans,11'\n"
+	        "set output '%s/scan-latency.png'\n"
+	        "set multiplot layout 1,2 title \"tenet bench scan: latency NIC stage -> sink, "
+	        "%.0f pps, median of %u (%s)\"\n"
+	        "set grid\nset key top left box\n"
+	        "set logscale x 2\nset xrange [56:1750]\nset xtics (",
+	        outdir, rate, reps, poll ? "poll" : "adaptive");
 	for (unsigned int s = 0; s < nb_sizes; s++)
 		fprintf(f, "%s%u", s ? ", " : "", sizes[s]);
-	fprintf(f,
-	        ")\nset xlabel 'frame size on the wire (B)'\n"
-	        "set ylabel 'latency, NIC stage -> sink (us)'\n"
-	        "set offsets 0, 0, graph 0.08, 0\nset yrange [0:*]\n"
-	        "set output '%s/scan-latency.png'\n"
-	        "set title \"tenet bench scan: p50 (solid) and p99 (dashed), %.0f pps, "
-	        "median of %u (%s)\"\n"
-	        "plot ",
-	        outdir, rate, reps, poll ? "poll" : "adaptive");
+	fprintf(f, ")\nset xlabel 'frame size on the wire (B)'\n"
+	           "set title 'p50'\nset ylabel 'p50 latency (us)'\n"
+	           "set yrange [0:*]\nset offsets 0, 0, graph 0.25, 0\nplot ");
 	for (unsigned int k = 0; k < nb_scens; k++)
 		fprintf(f,
-		        "%s'%s' index %u using 1:2 with linespoints lw 2 pt 7 lc rgb '%s' "
-		        "title '%s p50', '' index %u using 1:3 with linespoints lw 2 dt 2 pt 6 "
-		        "lc rgb '%s' title 'p99'",
-		        k ? ", " : "", dat, k, color[scens[k]], scen_label[scens[k]], k,
-		        color[scens[k]]);
+		        "%s'%s' index %u using 1:2 with linespoints lw 2 pt 7 lc rgb '%s' title "
+		        "'%s'",
+		        k ? ", " : "", dat, k, color[scens[k]], scen_label[scens[k]]);
+	fprintf(f, "\nset title 'p99 (bars: min..max over the repetitions; log scale)'\n"
+	           "set ylabel 'p99 latency (us)'\nset logscale y\nset yrange [*:*]\n"
+	           "set offsets 0, 0, 0, 0\nplot ");
+	for (unsigned int k = 0; k < nb_scens; k++)
+		fprintf(f,
+		        "%s'%s' index %u using 1:3:4:5 with yerrorlines lw 2 pt 7 lc rgb '%s' "
+		        "title '%s'",
+		        k ? ", " : "", dat, k, color[scens[k]], scen_label[scens[k]]);
+	fprintf(f, "\nunset multiplot");
 	fprintf(f, "\n");
 	if (fclose(f))
 		goto err_write;
