@@ -13,6 +13,7 @@
  * must start at zero (the kernel's producer and consumer do too).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +36,9 @@
 
 _Static_assert(TENET_XSK_XDP_HEADROOM == 256, "XDP_PACKET_HEADROOM");
 
-/* copy mode: the kernel sends at most this many frames per sendto() */
-#define KICK_BATCH 32
+/* EBUSY at bind is retried this often (a just-closed socket's queue is freed late) */
+#define BUSY_TRIES   20
+#define BUSY_WAIT_US 25000
 
 struct tenet_xsk {
 	struct xsk_ring_prod fill; /* zeroed before xsk_umem__create: see the top */
@@ -254,13 +256,6 @@ struct tenet_xsk *tenet_xsk_create(const struct tenet_xsk_opts *o, char *err, si
 	uc.frame_headroom = o->headroom;
 	uc.flags = x->unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0;
 
-	old_print = libxdp_set_print(libxdp_print);
-	e = -xsk_umem__create(&x->umem, o->umem_area, o->umem_len, &x->fill, &x->comp, &uc);
-	if (e) {
-		explain_umem(o, e, err, errlen);
-		goto err_print;
-	}
-
 	memset(&sc, 0, sizeof(sc));
 	sc.rx_size = ring;
 	sc.tx_size = ring;
@@ -271,13 +266,48 @@ struct tenet_xsk *tenet_xsk_create(const struct tenet_xsk_opts *o, char *err, si
 	else if (o->mode == TENET_XSK_ZEROCOPY)
 		sc.bind_flags |= XDP_ZEROCOPY;
 	/* TENET_XSK_AUTO: no flag, the kernel tries zero-copy and falls back to copy */
-	e = -xsk_socket__create(&x->sock, o->ifname, o->queue, x->umem, &x->rx, &x->tx, &sc);
-	if (e) {
-		explain_bind(o, e, err, errlen);
-		goto err_umem;
+
+	old_print = libxdp_set_print(libxdp_print);
+	for (int attempt = 0;; attempt++) {
+		e = -xsk_umem__create(&x->umem, o->umem_area, o->umem_len, &x->fill, &x->comp, &uc);
+		if (e) {
+			explain_umem(o, e, err, errlen);
+			goto err_print;
+		}
+		e = -xsk_socket__create(&x->sock, o->ifname, o->queue, x->umem, &x->rx, &x->tx,
+		                        &sc);
+		if (!e) {
+			if (attempt)
+				tenet_log(TENET_LOG_INFO,
+				          "xsk: %s queue %u was busy, free after %d ms (a socket "
+				          "closed just before)",
+				          o->ifname, o->queue, attempt * BUSY_WAIT_US / 1000);
+			break;
+		}
+		xsk_umem__delete(x->umem);
+		x->umem = NULL;
+		if (e != EBUSY || attempt == BUSY_TRIES - 1) {
+			explain_bind(o, e, err, errlen);
+			goto err_print;
+		}
+		/*
+		 * The kernel lets go of a closed socket's queue asynchronously
+		 * (its pool is released from a workqueue after an RCU grace
+		 * period): a queue whose socket was just closed stays busy for
+		 * a moment. Start again from a clean slate.
+		 */
+		memset(&x->fill, 0, sizeof(x->fill));
+		memset(&x->comp, 0, sizeof(x->comp));
+		memset(&x->rx, 0, sizeof(x->rx));
+		memset(&x->tx, 0, sizeof(x->tx));
+		usleep(BUSY_WAIT_US);
 	}
 	libxdp_set_print(old_print);
 	x->fd = xsk_socket__fd(x->sock);
+	/* the manager forks NFs: none may inherit the socket (it maps the rings) */
+	if (fcntl(x->fd, F_SETFD, FD_CLOEXEC) < 0)
+		tenet_log(TENET_LOG_WARN, "xsk: %s queue %u: FD_CLOEXEC: %s", o->ifname, o->queue,
+		          strerror(errno));
 
 	memset(&xo, 0, sizeof(xo));
 	if (getsockopt(x->fd, SOL_XDP, XDP_OPTIONS, &xo, &xolen) == 0)
@@ -293,8 +323,6 @@ struct tenet_xsk *tenet_xsk_create(const struct tenet_xsk_opts *o, char *err, si
 	          o->frame_size, x->unaligned ? "unaligned" : "aligned", x->rx_off, ring);
 	return x;
 
-err_umem:
-	xsk_umem__delete(x->umem);
 err_print:
 	libxdp_set_print(old_print);
 	free(x);
@@ -376,7 +404,7 @@ static uint32_t tx_consumer(const struct tenet_xsk *x)
 
 /*
  * Wake the kernel for the tx ring while it makes progress. In copy mode a
- * sendto() transmits up to KICK_BATCH frames synchronously and says EAGAIN
+ * sendto() transmits up to 32 frames (the kernel's budget) synchronously and says EAGAIN
  * if more remain; no progress (completion ring full) or a driver that
  * sends asynchronously (zero-copy) ends the loop after one kick.
  */

@@ -36,6 +36,12 @@
  * the kernel: the caller must neither write nor reuse it.
  *
  * Rings. Fill, completion, rx and tx rings have ring_size entries each.
+ * The kernel reads the fill ring in batches and publishes how far it has
+ * read only when it has used up the batch it last took, so fill-ring room
+ * comes back in steps, not frame by frame. Keep at most ring_size / 2
+ * buffers posted: then a recycled buffer always finds room, and the kernel
+ * never runs dry while buffers wait outside the ring (which would drop
+ * frames, counted in rx_fill_ring_empty).
  * One thread at a time per object (the rings are single-producer and
  * single-consumer on the user side). The verbs are bursts: each moves
  * 0..n entries and returns how many.
@@ -106,13 +112,20 @@ struct tenet_xsk;
  *               frame_size, ring size not a power of two, no such queue)
  *   ENODEV      no such interface
  *   EBUSY       the queue already has an AF_XDP socket with another UMEM
+ *               (retried for 0.5 s first: the kernel frees the queue of a
+ *               socket closed just before asynchronously)
  *   EOPNOTSUPP  TENET_XSK_ZEROCOPY on a driver without zero-copy
  *   EPERM       no CAP_NET_RAW (socket) or no CAP_IPC_LOCK beyond
  *   ENOBUFS     RLIMIT_MEMLOCK (UMEM pinning)
  */
 struct tenet_xsk *tenet_xsk_create(const struct tenet_xsk_opts *o, char *err, size_t errlen);
 
-/* Close the socket and unregister the UMEM (the area is not touched). NULL: no-op. */
+/*
+ * Close the socket and unregister the UMEM; the area is not touched and may
+ * be unmapped right after (the kernel writes no frame into it once the
+ * socket is closed, and drops its page pins and the queue binding a moment
+ * later, asynchronously). NULL: no-op.
+ */
 void tenet_xsk_destroy(struct tenet_xsk *x);
 
 /* The socket fd: for poll() and for XSKMAP entries. */

@@ -15,10 +15,14 @@
  * socket, at an address of a buffer that was on that socket's fill ring,
  * at the documented frame offset, and the bytes in the pool (read through
  * a second, NF-side mapping of the pool's memfd) must be exactly the frame
- * sent. Every buffer goes back with tenet_xsk_fill, so a pool of 4096
- * buffers carries the whole run. The sender is paced by a window on what
- * has arrived (not by time), so no ring can overflow and nothing may be
- * lost.
+ * sent. Every buffer goes back with tenet_xsk_fill (1024 buffers in
+ * circulation, half the fill ring), so a few buffers carry the whole run.
+ * The sender is paced by a window on what has arrived (not by time), so no
+ * ring can overflow and nothing may be lost.
+ *
+ * Two rounds: pools of 2048 B buffers (aligned chunks), then 2560 B
+ * (unaligned chunks) with a fifth of the frames; tenant 1 asks for 64 B of
+ * extra headroom, so rx data sits at offset 320 instead of 256.
  *
  * tx: TX_FRAMES frames per tenant are written into free pool buffers (at
  * several offsets), sent with tenet_xsk_tx and received by AF_PACKET on
@@ -26,8 +30,9 @@
  * sent, with the address it was sent at.
  *
  * Also: the copy mode on veth is reported (log and getter), zero-copy is
- * refused with EOPNOTSUPP, a second UMEM on a bound queue with EBUSY, and
- * a program left by a process killed with -9 is removed by cleanup.
+ * refused with EOPNOTSUPP, a second UMEM on a bound queue with EBUSY, a
+ * queue the device lacks with EINVAL, and a program left by a process
+ * killed with -9 is removed by cleanup.
  * Exit 0 pass, 1 fail, 77 skip (with a reason).
  */
 #include <errno.h>
@@ -65,23 +70,26 @@
 #define IF_SND "tnqs"
 #define IF_IN  "tnqi"
 
-#define NB_BUFS  4096u
-#define BUF_SIZE 2048u
-#define RING     2048u
-#define RX_MAGIC 0x4b515854u /* "TXQK" */
-#define TX_MAGIC 0x54515854u /* "TXQT" */
-#define W        128         /* frames in flight: far below every ring (veth 256, xsk 2048) */
-#define BURST    64
-#define STALL_NS (5ull * 1000000000ull)
-#define HDR_LEN  42 /* Ethernet + IPv4 + UDP */
-#define TAG_LEN  12 /* magic, tenant, 3 pad, seq */
-#define MIN_LEN  60
-#define MAX_LEN  1514
+#define NB_BUFS    4096u
+#define BUF_SIZE   2048u /* round 1: aligned chunks; round 2: BUF_SIZE_2, unaligned */
+#define BUF_SIZE_2 2560u
+#define RING       2048u
+#define POSTED     (RING / 2)  /* rx buffers in circulation: see lib/xsk.h, Rings */
+#define RX_MAGIC   0x4b515854u /* "TXQK" */
+#define TX_MAGIC   0x54515854u /* "TXQT" */
+#define W          128         /* frames in flight: far below every ring (veth 256, xsk 2048) */
+#define BURST      64
+#define STALL_NS   (5ull * 1000000000ull)
+#define HDR_LEN    42 /* Ethernet + IPv4 + UDP */
+#define TAG_LEN    12 /* magic, tenant, 3 pad, seq */
+#define MIN_LEN    60
+#define MAX_LEN    1514
 
 enum buf_state {
 	S_OURS = 0, /* held by the test */
 	S_FILL,     /* on the fill ring (the kernel's) */
 	S_TX,       /* on the tx ring until completed (the kernel's) */
+	S_BACKLOG,  /* received, waiting for room on the fill ring */
 };
 
 struct tenant {
@@ -101,6 +109,8 @@ struct tenant {
 	uint64_t rx_ok, refilled, leak, strays, dups, bad_addr, bad_off, bad_len, bad_bytes;
 	uint64_t not_posted, bad_seq;
 	uint32_t seen_bufs;
+	uint64_t backlog[NB_BUFS]; /* recycled, not yet back on the fill ring */
+	uint32_t nb_backlog, max_backlog;
 	uint8_t seen[NB_BUFS];
 	uint64_t sent; /* frames the sender addressed to this tenant */
 	/* tx phase */
@@ -115,6 +125,8 @@ static struct tenant ten[2] = {
 };
 
 static uint32_t nframes = 1000000, tx_frames = 100000;
+static uint32_t bsz = BUF_SIZE; /* this round's buffer size */
+static uint32_t rx_magic = RX_MAGIC, tx_magic = TX_MAGIC;
 static uint8_t *got; /* per seq: received once */
 static atomic_uint_fast64_t received, tx_received;
 static atomic_int stop_rx;
@@ -303,8 +315,7 @@ static uint32_t attached_id(const char *ifname)
 
 /* ---- rx phase ---- */
 
-static void rx_one(struct tenant *T, uint64_t addr, uint32_t len, uint64_t *refill,
-                   unsigned int *nr)
+static void rx_one(struct tenant *T, uint64_t addr, uint32_t len)
 {
 	static uint8_t want[2][MAX_LEN];
 	uint64_t umem_len = (uint64_t)T->pool->nb_bufs * T->pool->buf_size;
@@ -318,8 +329,8 @@ static void rx_one(struct tenant *T, uint64_t addr, uint32_t len, uint64_t *refi
 			       (unsigned long long)addr, len);
 		return;
 	}
-	buf = (uint32_t)(addr / BUF_SIZE);
-	off = (uint32_t)(addr % BUF_SIZE);
+	buf = (uint32_t)(addr / bsz);
+	off = (uint32_t)(addr % bsz);
 	if (off != tenet_xsk_rx_offset(T->xsk) && T->bad_off++ < 3)
 		printf("  tenant %d: frame at offset %u of buffer %u, documented %u\n", T->t, off,
 		       buf, tenet_xsk_rx_offset(T->xsk));
@@ -334,7 +345,7 @@ static void rx_one(struct tenant *T, uint64_t addr, uint32_t len, uint64_t *refi
 	f = T->nf->data + addr;
 	memcpy(&magic, f + HDR_LEN, 4);
 	memcpy(&seq, f + HDR_LEN + 8, 4);
-	if (magic != RX_MAGIC) {
+	if (magic != rx_magic) {
 		T->strays++;
 	} else if (f[HDR_LEN + 4] != T->t || f[26] != 10 || f[27] != 1 + T->t) {
 		T->leak++;
@@ -342,23 +353,37 @@ static void rx_one(struct tenant *T, uint64_t addr, uint32_t len, uint64_t *refi
 		T->bad_seq++;
 	} else if (got[seq]++) {
 		T->dups++;
-	} else if (len != len_of(RX_MAGIC, seq)) {
+	} else if (len != len_of(rx_magic, seq)) {
 		T->bad_len++;
 	} else {
-		build(want[T->t], RX_MAGIC, T->t, seq);
+		build(want[T->t], rx_magic, T->t, seq);
 		if (memcmp(f, want[T->t], len))
 			T->bad_bytes++;
 		else
 			T->rx_ok++;
 	}
-	/* recycle: post the buffer again (any address inside the frame names it) */
-	refill[(*nr)++] = (uint64_t)buf * BUF_SIZE;
-	T->state[buf] = S_FILL;
+	/* recycle: back to the fill ring (any address inside the frame names the buffer) */
+	T->backlog[T->nb_backlog++] = (uint64_t)buf * bsz;
+	T->state[buf] = S_BACKLOG;
+}
+
+/* Post the recycled buffers the fill ring has room for. */
+static void refill(struct tenant *T)
+{
+	unsigned int n = tenet_xsk_fill(T->xsk, T->backlog, T->nb_backlog);
+
+	for (unsigned int i = 0; i < n; i++)
+		T->state[T->backlog[i] / bsz] = S_FILL;
+	memmove(T->backlog, T->backlog + n, (T->nb_backlog - n) * sizeof(T->backlog[0]));
+	T->nb_backlog -= n;
+	T->refilled += n;
+	if (T->nb_backlog > T->max_backlog)
+		T->max_backlog = T->nb_backlog;
 }
 
 static void *rx_main(void *arg)
 {
-	uint64_t addr[BURST], refill[BURST];
+	uint64_t addr[BURST];
 	uint32_t len[BURST];
 	struct pollfd pfd[2];
 
@@ -372,14 +397,12 @@ static void *rx_main(void *arg)
 
 		for (int t = 0; t < 2; t++) {
 			struct tenant *T = &ten[t];
-			unsigned int n = tenet_xsk_rx(T->xsk, addr, len, BURST), nr = 0;
+			unsigned int n = tenet_xsk_rx(T->xsk, addr, len, BURST);
 
 			for (unsigned int i = 0; i < n; i++)
-				rx_one(T, addr[i], len[i], refill, &nr);
-			if (nr && tenet_xsk_fill(T->xsk, refill, nr) != nr)
-				fail("tenant %d: the fill ring had no room for %u recycled buffers",
-				     t, nr);
-			T->refilled += nr;
+				rx_one(T, addr[i], len[i]);
+			if (T->nb_backlog)
+				refill(T);
 			total += n;
 		}
 		if (!total) {
@@ -417,7 +440,7 @@ static void *send_main(void *arg)
 	(void)arg;
 	for (uint32_t seq = 0; seq < nframes; seq++) {
 		int t = tenant_of(seq);
-		uint32_t len = build(f, RX_MAGIC, t, seq);
+		uint32_t len = build(f, rx_magic, t, seq);
 		uint64_t t0 = 0;
 
 		while (seq - atomic_load(&received) >= W) {
@@ -445,6 +468,9 @@ static void rx_phase(struct tenet_xdp *xdp)
 			fail("prog stats");
 	if (tenet_xdp_read_stats(xdp, &xs0))
 		fail("xdp stats");
+	atomic_store(&received, 0);
+	atomic_store(&stop_rx, 0);
+	free(got);
 	got = calloc(nframes, 1);
 	if (!got)
 		fail("out of memory");
@@ -501,13 +527,19 @@ static void rx_phase(struct tenet_xdp *xdp)
 			     (unsigned long long)s.rx_invalid_descs);
 		/* recycling: every received buffer went back; the pool is far smaller than the run
 		 */
-		if (T->refilled != T->rx_ok || s.filled != RING + T->refilled || s.rx != T->rx_ok)
+		if (T->refilled + T->nb_backlog != T->rx_ok || s.filled != POSTED + T->refilled ||
+		    s.rx != T->rx_ok)
 			fail("tenant %d: refilled %llu, filled %llu, rx %llu for %llu frames", t,
 			     (unsigned long long)T->refilled, (unsigned long long)s.filled,
 			     (unsigned long long)s.rx, (unsigned long long)T->rx_ok);
-		if (T->rx_ok > RING && T->seen_bufs > RING)
+		if (T->max_backlog)
+			fail("tenant %d: with %u of %u fill-ring entries in use, %u recycled "
+			     "buffers "
+			     "found no room (lib/xsk.h: at most ring_size / 2 posted always fits)",
+			     t, POSTED, RING, T->max_backlog);
+		if (T->seen_bufs > POSTED)
 			fail("tenant %d: %u distinct buffers used, only %u were ever posted", t,
-			     T->seen_bufs, RING);
+			     T->seen_bufs, POSTED);
 		if (c1[t][TENET_XSK_CNT_REDIRECTED] - c0[t][TENET_XSK_CNT_REDIRECTED] != T->sent ||
 		    c1[t][TENET_XSK_CNT_PASS] != c0[t][TENET_XSK_CNT_PASS])
 			fail("tenant %d: %s counted %llu redirected, %llu passed; %llu sent", t,
@@ -520,8 +552,8 @@ static void rx_phase(struct tenet_xdp *xdp)
 			     (unsigned long long)T->sent);
 		printf("ok: tenant %d: %llu frames, each once, in its own pool at buffer*%u+%u, "
 		       "bytes identical; %u buffers recycled through the fill ring %llu times "
-		       "(%.0f uses each), no kernel drops\n",
-		       t, (unsigned long long)T->rx_ok, BUF_SIZE, tenet_xsk_rx_offset(T->xsk),
+		       "(%.0f uses each; the fill ring always had room), no kernel drops\n",
+		       t, (unsigned long long)T->rx_ok, bsz, tenet_xsk_rx_offset(T->xsk),
 		       T->seen_bufs, (unsigned long long)T->refilled,
 		       (double)T->rx_ok / T->seen_bufs);
 	}
@@ -542,11 +574,11 @@ static void rx_phase(struct tenet_xdp *xdp)
 
 		for (uint32_t b = 0; b < NB_BUFS; b++) {
 			const uint8_t *p =
-			        T->nf->data + (size_t)b * BUF_SIZE + tenet_xsk_rx_offset(T->xsk);
+			        T->nf->data + (size_t)b * bsz + tenet_xsk_rx_offset(T->xsk);
 			uint32_t m;
 
 			memcpy(&m, p + HDR_LEN, 4);
-			if (m != RX_MAGIC)
+			if (m != rx_magic)
 				continue;
 			tagged++;
 			if (p[HDR_LEN + 4] != t)
@@ -586,7 +618,7 @@ static void *tx_rx_main(void *arg)
 				}
 				memcpy(&magic, b + HDR_LEN, 4);
 				memcpy(&seq, b + HDR_LEN + 8, 4);
-				if (magic != TX_MAGIC) {
+				if (magic != tx_magic) {
 					T->tx_strays++;
 					continue;
 				}
@@ -597,7 +629,7 @@ static void *tx_rx_main(void *arg)
 					T->tx_bad++;
 				} else if (T->tx_got[seq]++) {
 					T->tx_dups++;
-				} else if ((uint32_t)n != build(want, TX_MAGIC, t, seq) ||
+				} else if ((uint32_t)n != build(want, tx_magic, t, seq) ||
 				           memcmp(b, want, (size_t)n)) {
 					T->tx_bad++;
 				} else {
@@ -615,9 +647,9 @@ static void complete(struct tenant *T)
 	unsigned int n = tenet_xsk_complete(T->xsk, a, BURST);
 
 	for (unsigned int i = 0; i < n; i++) {
-		uint32_t buf = (uint32_t)(a[i] / BUF_SIZE);
+		uint32_t buf = (uint32_t)(a[i] / bsz);
 
-		if (a[i] >= (uint64_t)NB_BUFS * BUF_SIZE || T->state[buf] != S_TX ||
+		if (a[i] >= (uint64_t)NB_BUFS * bsz || T->state[buf] != S_TX ||
 		    T->tx_addr[buf] != a[i]) {
 			if (T->bad_comp++ < 3)
 				printf("  tenant %d: completion of %llu, not a sent address\n",
@@ -639,13 +671,16 @@ static void tx_phase(void)
 	double secs;
 
 	atomic_store(&stop_rx, 0);
+	atomic_store(&tx_received, 0);
 	for (int t = 0; t < 2; t++) {
 		struct tenant *T = &ten[t];
 		struct tenet_xsk_stats s;
 		uint64_t bad[2];
 		uint32_t blen[2] = {100, 100};
 
-		T->pkt_fd = packet_socket(T->peer, ETH_P_ALL, NULL);
+		if (T->pkt_fd <= 0)
+			T->pkt_fd = packet_socket(T->peer, ETH_P_ALL, NULL);
+		free(T->tx_got);
 		T->tx_got = calloc(tx_frames, 1);
 		if (!T->tx_got)
 			fail("out of memory");
@@ -654,12 +689,13 @@ static void tx_phase(void)
 		for (uint32_t b = 0; b < NB_BUFS; b++)
 			if (T->state[b] == S_OURS)
 				T->free_bufs[T->nb_free++] = b;
-		if (T->nb_free != NB_BUFS - RING)
-			fail("tenant %d: %u buffers held, want %u", t, T->nb_free, NB_BUFS - RING);
+		if (T->nb_free != NB_BUFS - POSTED)
+			fail("tenant %d: %u buffers held, want %u", t, T->nb_free,
+			     NB_BUFS - POSTED);
 		/* descriptors the kernel would refuse (never completed) are refused up front */
-		bad[0] = (uint64_t)T->free_bufs[0] * BUF_SIZE + BUF_SIZE - 50; /* crosses the end */
-		bad[1] = (uint64_t)NB_BUFS * BUF_SIZE;                         /* beyond the UMEM */
-		if (tenet_xsk_tx(T->xsk, &bad[0], &blen[0], 1) ||
+		bad[0] = (uint64_t)T->free_bufs[0] * bsz + bsz - 50; /* crosses the end */
+		bad[1] = (uint64_t)NB_BUFS * bsz;                    /* beyond the UMEM */
+		if ((bsz == BUF_SIZE && tenet_xsk_tx(T->xsk, &bad[0], &blen[0], 1)) ||
 		    tenet_xsk_tx(T->xsk, &bad[1], &blen[1], 1))
 			fail("tenant %d: tx accepted a descriptor outside its frame or the UMEM",
 			     t);
@@ -688,8 +724,8 @@ static void tx_phase(void)
 				uint32_t seq = next[t] + n, buf = T->free_bufs[T->nb_free - 1 - n];
 				uint32_t off = offs[seq % (sizeof(offs) / sizeof(offs[0]))];
 
-				addr[n] = (uint64_t)buf * BUF_SIZE + off;
-				len[n] = build(T->pool->data + addr[n], TX_MAGIC, t, seq);
+				addr[n] = (uint64_t)buf * bsz + off;
+				len[n] = build(T->pool->data + addr[n], tx_magic, t, seq);
 				n++;
 			}
 			if (!n)
@@ -698,8 +734,7 @@ static void tx_phase(void)
 			for (unsigned int i = 0; i < sent; i++) {
 				uint32_t buf = T->free_bufs[--T->nb_free];
 
-				if ((uint64_t)buf * BUF_SIZE !=
-				    (addr[i] & ~(uint64_t)(BUF_SIZE - 1)))
+				if ((uint64_t)buf * bsz != addr[i] - addr[i] % bsz)
 					fail("free list order");
 				T->state[buf] = S_TX;
 				T->tx_addr[buf] = addr[i];
@@ -761,9 +796,9 @@ static void tx_phase(void)
 			fail("tenant %d: %llu completions (%llu bad) for %u frames sent", t,
 			     (unsigned long long)T->tx_done, (unsigned long long)T->bad_comp,
 			     tx_frames);
-		if (T->nb_free != NB_BUFS - RING)
+		if (T->nb_free != NB_BUFS - POSTED)
 			fail("tenant %d: %u buffers back after tx, want %u", t, T->nb_free,
-			     NB_BUFS - RING);
+			     NB_BUFS - POSTED);
 		if (s.tx_invalid_descs || s.kick_err)
 			fail("tenant %d: tx_invalid_descs %llu, failed kicks %llu", t,
 			     (unsigned long long)s.tx_invalid_descs,
@@ -857,7 +892,7 @@ static void negative_checks(void)
 
 	o = opts_for(&ten[1], TENET_XSK_AUTO);
 	o.umem_area = ten[1].pool->data + 64;
-	o.umem_len -= BUF_SIZE;
+	o.umem_len -= bsz;
 	x = tenet_xsk_create(&o, err, sizeof(err));
 	if (x || errno != EINVAL)
 		fail("unaligned UMEM area accepted");
@@ -905,6 +940,85 @@ static void kill9_cleanup(const char *xsk_obj, const char *ifname)
 	printf("ok: a %s left by kill -9 removed by tenet_xsk_prog_cleanup\n", TENET_XSK_PROG_NAME);
 }
 
+/*
+ * One round: per tenant a pool of NB_BUFS buffers of bsz bytes, an AF_XDP
+ * socket whose UMEM is its buffer area, half the pool on the fill ring.
+ */
+static void setup_round(const char *xsk_obj)
+{
+	char path[64], err[512];
+	int e;
+
+	for (int t = 0; t < 2; t++) {
+		struct tenant *T = &ten[t];
+		struct tenet_xsk_opts o;
+		uint32_t bufs[NB_BUFS];
+		uint64_t addr[POSTED];
+
+		snprintf(path, sizeof(path), "tnq-t%d-%u", t, bsz);
+		T->pool = tenet_pool_create(path, NB_BUFS, bsz, 0);
+		if (!T->pool)
+			fail("pool: %s", strerror(errno));
+		T->nf = tenet_pool_attach(tenet_pool_fd(T->pool));
+		if (!T->nf)
+			fail("pool attach: %s", strerror(errno));
+		if (tenet_pool_alloc_bulk(T->pool, bufs, NB_BUFS))
+			fail("pool alloc");
+		saw_copy_log = false;
+		o = opts_for(T, TENET_XSK_AUTO);
+		T->xsk = tenet_xsk_create(&o, err, sizeof(err));
+		if (!T->xsk)
+			fail("tenant %d: tenet_xsk_create: %s", t, err);
+		if (tenet_xsk_zerocopy(T->xsk) || !saw_copy_log)
+			fail("tenant %d: veth must run in copy mode, reported %s (log said copy: "
+			     "%d)",
+			     t, tenet_xsk_zerocopy(T->xsk) ? "zero-copy" : "copy", saw_copy_log);
+		if (tenet_xsk_rx_offset(T->xsk) != 256 + T->headroom ||
+		    tenet_xsk_frame_max(T->xsk) != bsz - 256 - T->headroom)
+			fail("rx offset %u / frame max %u", tenet_xsk_rx_offset(T->xsk),
+			     tenet_xsk_frame_max(T->xsk));
+		printf("ok: tenant %d: AF_XDP on %s queue 0 over pool %s (%u x %u B, %s chunks), "
+		       "copy "
+		       "mode reported, rx data at frame offset %u\n",
+		       t, T->ifname, path, NB_BUFS, bsz, bsz == BUF_SIZE ? "aligned" : "unaligned",
+		       tenet_xsk_rx_offset(T->xsk));
+		/* a quarter of the pool (half the fill ring) circulates on the rx side */
+		for (uint32_t i = 0; i < POSTED; i++) {
+			addr[i] = (uint64_t)bufs[i] * bsz;
+			T->state[bufs[i]] = S_FILL;
+		}
+		if (tenet_xsk_fill(T->xsk, addr, POSTED) != POSTED)
+			fail("initial fill");
+		if (!T->prog)
+			T->prog = tenet_xsk_prog_open(xsk_obj, (int)if_nametoindex(T->ifname),
+			                              TENET_XSK_PROG_NATIVE);
+		if (!T->prog)
+			fail("tenant %d: xsk prog: %s", t, strerror(errno));
+		if ((e = tenet_xsk_prog_set(T->prog, 0, T->xsk)))
+			fail("xskmap: %s", strerror(-e));
+	}
+}
+
+/* Close the sockets (the program stays) and the pools; forget the round's counts. */
+static void teardown_round(void)
+{
+	for (int t = 0; t < 2; t++) {
+		struct tenant *T = &ten[t], keep = {.t = T->t,
+		                                    .ifname = T->ifname,
+		                                    .peer = T->peer,
+		                                    .headroom = T->headroom,
+		                                    .prog = T->prog,
+		                                    .pkt_fd = T->pkt_fd};
+
+		tenet_xsk_prog_set(T->prog, 0, NULL);
+		tenet_xsk_destroy(T->xsk);
+		tenet_pool_destroy(T->nf);
+		tenet_pool_destroy(T->pool);
+		free(T->tx_got);
+		*T = keep;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct tenet_classifier *cls;
@@ -943,52 +1057,7 @@ int main(int argc, char **argv)
 	tx_fd = packet_socket(IF_SND, 0, &tx_ifindex);
 	enter_ns(dut_ns_fd);
 
-	/* one pool per tenant; its buffer area is the UMEM */
-	for (int t = 0; t < 2; t++) {
-		struct tenant *T = &ten[t];
-		struct tenet_xsk_opts o;
-		uint32_t bufs[NB_BUFS];
-		uint64_t addr[RING];
-
-		snprintf(path, sizeof(path), "tnq-t%d", t);
-		T->pool = tenet_pool_create(path, NB_BUFS, BUF_SIZE, 0);
-		if (!T->pool)
-			fail("pool: %s", strerror(errno));
-		T->nf = tenet_pool_attach(tenet_pool_fd(T->pool));
-		if (!T->nf)
-			fail("pool attach: %s", strerror(errno));
-		if (tenet_pool_alloc_bulk(T->pool, bufs, NB_BUFS))
-			fail("pool alloc");
-		saw_copy_log = false;
-		o = opts_for(T, TENET_XSK_AUTO);
-		T->xsk = tenet_xsk_create(&o, err, sizeof(err));
-		if (!T->xsk)
-			fail("tenant %d: tenet_xsk_create: %s", t, err);
-		if (tenet_xsk_zerocopy(T->xsk) || !saw_copy_log)
-			fail("tenant %d: veth must run in copy mode, reported %s (log said copy: "
-			     "%d)",
-			     t, tenet_xsk_zerocopy(T->xsk) ? "zero-copy" : "copy", saw_copy_log);
-		if (tenet_xsk_rx_offset(T->xsk) != 256 + T->headroom ||
-		    tenet_xsk_frame_max(T->xsk) != BUF_SIZE - 256 - T->headroom)
-			fail("rx offset %u / frame max %u", tenet_xsk_rx_offset(T->xsk),
-			     tenet_xsk_frame_max(T->xsk));
-		printf("ok: tenant %d: AF_XDP on %s queue 0 over pool %s (%u x %u B), copy mode "
-		       "reported, rx data at frame offset %u\n",
-		       t, T->ifname, path, NB_BUFS, BUF_SIZE, tenet_xsk_rx_offset(T->xsk));
-		/* the first half of the pool goes on the fill ring, the rest stays ours */
-		for (uint32_t i = 0; i < RING; i++) {
-			addr[i] = (uint64_t)bufs[i] * BUF_SIZE;
-			T->state[bufs[i]] = S_FILL;
-		}
-		if (tenet_xsk_fill(T->xsk, addr, RING) != RING)
-			fail("initial fill");
-		T->prog = tenet_xsk_prog_open(xsk_obj, (int)if_nametoindex(T->ifname),
-		                              TENET_XSK_PROG_NATIVE);
-		if (!T->prog)
-			fail("tenant %d: xsk prog: %s", t, strerror(errno));
-		if ((e = tenet_xsk_prog_set(T->prog, 0, T->xsk)))
-			fail("xskmap: %s", strerror(-e));
-	}
+	setup_round(xsk_obj);
 	negative_checks();
 
 	cls = table();
@@ -1014,18 +1083,26 @@ int main(int argc, char **argv)
 
 	rx_phase(xdp);
 	tx_phase();
+	teardown_round();
+
+	/* round 2: buffers of 2560 B (not a power of two): unaligned chunks, new tags */
+	bsz = BUF_SIZE_2;
+	rx_magic = RX_MAGIC + 0x01000000u;
+	tx_magic = TX_MAGIC + 0x01000000u;
+	nframes = nframes / 5 > 1000 ? nframes / 5 : 1000;
+	tx_frames = tx_frames / 5 > 1000 ? tx_frames / 5 : 1000;
+	setup_round(xsk_obj);
+	rx_phase(xdp);
+	tx_phase();
+	teardown_round();
 
 	tenet_xdp_close(xdp);
 	tenet_classifier_destroy(cls);
 	for (int t = 0; t < 2; t++) {
-		tenet_xsk_destroy(ten[t].xsk);
 		tenet_xsk_prog_close(ten[t].prog);
 		if (attached_id(ten[t].ifname))
 			fail("a program is still on %s after close", ten[t].ifname);
 		close(ten[t].pkt_fd);
-		tenet_pool_destroy(ten[t].nf);
-		tenet_pool_destroy(ten[t].pool);
-		free(ten[t].tx_got);
 	}
 	printf("ok: close left no XDP program on %s / %s\n", ten[0].ifname, ten[1].ifname);
 	kill9_cleanup(xsk_obj, ten[1].ifname);
