@@ -373,20 +373,29 @@ static uint64_t thread_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* Move empty buffers from the owner's fill ring to the socket's fill ring. */
+/*
+ * Move empty buffers from the owner's fill ring to the socket's fill ring.
+ * At most MGR_FILL_TARGET are posted (a quarter of the socket's ring: the
+ * kernel reports consumption in batches, see lib/xsk.h); buffers the ring
+ * did not take wait in the socket's stash, never lost.
+ */
 static unsigned int stock(struct xsock *s, struct xring *fill, uint32_t frame_size)
 {
-	struct tenet_desc d[MGR_BURST];
-	uint64_t addr[MGR_BURST];
-	unsigned int n, posted;
+	unsigned int posted;
 
 	if (s->kernel_bufs >= MGR_FILL_TARGET)
 		return 0;
-	n = tenet_ring_dequeue_burst(&fill->cons, d, MGR_BURST);
-	for (unsigned int i = 0; i < n; i++)
-		addr[i] = (uint64_t)d[i].buf * frame_size;
-	posted = tenet_xsk_fill(s->xsk, addr, n);
-	/* the fill ring has room for every buffer we hold back: ring_size >= target */
+	if (!s->nb_stash) {
+		struct tenet_desc d[MGR_BURST];
+		unsigned int n = tenet_ring_dequeue_burst(&fill->cons, d, MGR_BURST);
+
+		for (unsigned int i = 0; i < n; i++)
+			s->stash[i] = (uint64_t)d[i].buf * frame_size;
+		s->nb_stash = n;
+	}
+	posted = tenet_xsk_fill(s->xsk, s->stash, s->nb_stash);
+	memmove(s->stash, s->stash + posted, (s->nb_stash - posted) * sizeof(s->stash[0]));
+	s->nb_stash -= posted;
 	s->kernel_bufs += posted;
 	return posted;
 }
