@@ -55,7 +55,9 @@ struct xsock {
 	int tenant;                  /* steer nic: the tenant; else -1 */
 	int ifindex;
 	char ifname[IF_NAMESIZE];
-	uint32_t kernel_bufs; /* buffers posted to the fill ring and not yet back */
+	uint32_t kernel_bufs;      /* buffers posted to the fill ring and not yet back */
+	uint64_t stash[MGR_BURST]; /* taken from the owner, not yet posted */
+	unsigned int nb_stash;
 	/* tx: buffers in flight to the kernel, freed by the dispatcher on completion */
 };
 
