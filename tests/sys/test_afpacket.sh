@@ -1,7 +1,7 @@
 #!/bin/sh
 # afpacket port on a veth pair between two network namespaces:
 #
-#   tnp_gen: tnpg ---- tnpd :tnp_dut
+#   tnp_genID: tnpgID ---- tnpdID :tnp_dutID   (ID: this shell's pid)
 #
 # 1. tenet gen (in tnp_gen) -> tenet sink (in tnp_dut): 200,000 paced frames
 #    of mixed sizes over IPv4 and IPv6 flows. Every frame sent is received or
@@ -16,8 +16,12 @@
 #    no port receives what its own side sends.
 # Also: a missing interface and a missing CAP_NET_RAW give clear errors.
 . "$(dirname "$0")/lib.sh"
-GNS=tnp_gen
-DNS=tnp_dut
+# names unique per run: two runs of this test at once must not tear down each other's links
+ID=$(($$ % 100000))
+GNS=tnp_gen$ID
+DNS=tnp_dut$ID
+GIF=tnpg$ID
+DIF=tnpd$ID
 N=200000
 MN=100000
 
@@ -35,19 +39,17 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-ip netns del $GNS 2>/dev/null
-ip netns del $DNS 2>/dev/null
 
 ip netns add $GNS 2>/dev/null || skip "cannot create network namespaces"
 ip netns add $DNS || fail "netns $DNS"
-ip -n $GNS link add tnpg type veth peer name tnpd netns $DNS 2>/dev/null || skip "no veth support"
+ip -n $GNS link add $GIF type veth peer name $DIF netns $DNS 2>/dev/null || skip "no veth support"
 for ns in $GNS $DNS; do
 	# no IPv6 autoconfiguration, no addresses: nothing but our frames on the wire
 	ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1 || fail "sysctl in $ns"
 done
-ip -n $GNS link set tnpg mtu 2000 up || fail "link tnpg"
-ip -n $DNS link set tnpd mtu 2000 up || fail "link tnpd"
+ip -n $GNS link set $GIF mtu 2000 up || fail "link $GIF"
+ip -n $DNS link set $DIF mtu 2000 up || fail "link $DIF"
 
 # ---- errors ----------------------------------------------------------------------------------
 out=$(ip netns exec $DNS "$TENET" sink --ifname tnpnosuch --duration 0.1 2>&1) &&
@@ -56,8 +58,8 @@ echo "$out" | grep -q "tnpnosuch" || fail "missing interface not named: $out"
 echo "ok: missing interface: $out"
 if command -v setpriv >/dev/null; then
 	out=$(ip netns exec $DNS setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$TENET" sink --ifname tnpd --duration 0.1 2>&1) && fail "sink without CAP_NET_RAW succeeded"
-	echo "$out" | grep -q "tnpd" && echo "$out" | grep -q "CAP_NET_RAW" ||
+		"$TENET" sink --ifname $DIF --duration 0.1 2>&1) && fail "sink without CAP_NET_RAW succeeded"
+	echo "$out" | grep -q "$DIF" && echo "$out" | grep -q "CAP_NET_RAW" ||
 		fail "unprivileged error does not name the interface and CAP_NET_RAW: $out"
 	echo "ok: no privileges: $out"
 fi
@@ -72,11 +74,11 @@ wait_listening() { # LOG PID
 	return 1
 }
 
-ip netns exec $DNS "$TENET" sink --ifname tnpd --count $N --idle 3 --duration 40 --json \
+ip netns exec $DNS "$TENET" sink --ifname $DIF --count $N --idle 3 --duration 40 --json \
 	>"$T/sink.json" 2>"$T/sink.err" &
 SINK_PID=$!
 wait_listening "$T/sink.err" $SINK_PID || fail "tenet sink did not start: $(cat "$T/sink.err")"
-ip netns exec $GNS "$TENET" gen --ifname tnpg --count $N --rate 100000 \
+ip netns exec $GNS "$TENET" gen --ifname $GIF --count $N --rate 100000 \
 	--size 64,128,256,512,1024,1518 --flows 64 \
 	--src 10.1.0.0/16 --dst 10.2.0.0/16 --src 2001:db8:a::/48 --dst 2001:db8:b::/48 \
 	--json >"$T/gen.json" 2>"$T/gen.err" || fail "tenet gen exited $?: $(cat "$T/gen.err")"
@@ -105,12 +107,12 @@ echo "info: $(json "$S" "'%.0f pps; latency us p50 %.1f p99 %.1f p99.9 %.1f max 
 
 # ---- 1b. honest loss: the sink stalls, its ring overflows ---------------------------------------
 # 2048 blocks of 16 KiB hold about 20,000 frames of 1518 B; send 50,000 while the sink is stopped
-ip netns exec $DNS "$TENET" sink --ifname tnpd --idle 1 --duration 40 --json \
+ip netns exec $DNS "$TENET" sink --ifname $DIF --idle 1 --duration 40 --json \
 	>"$T/sink2.json" 2>"$T/sink.err" &
 SINK_PID=$!
 wait_listening "$T/sink.err" $SINK_PID || fail "tenet sink did not start: $(cat "$T/sink.err")"
 kill -STOP $SINK_PID
-ip netns exec $GNS "$TENET" gen --ifname tnpg --count 50000 --size 1518 --flows 8 \
+ip netns exec $GNS "$TENET" gen --ifname $GIF --count 50000 --size 1518 --flows 8 \
 	--src 10.1.0.0/16 --dst 10.2.0.0/16 --json >"$T/gen2.json" 2>"$T/gen.err" ||
 	fail "tenet gen exited $?: $(cat "$T/gen.err")"
 kill -CONT $SINK_PID
@@ -131,7 +133,7 @@ check "sequence gaps are within the kernel's drops" "j['lost'] <= j['kernel_drop
 cat >"$T/m.yaml" <<YAML
 manager: {socket_dir: $T/sock, stats_interval: 0}
 ports:
-  - {name: wire, driver: afpacket, ifname: tnpd, steer: nic}
+  - {name: wire, driver: afpacket, ifname: $DIF, steer: nic}
   - {name: sink0, driver: sink}
 tenants: [{name: alice}]
 services:
@@ -150,11 +152,11 @@ for _ in $(seq 100); do
 done
 "$TENET" ctl --socket "$T/sock/ctl.sock" nfs 2>/dev/null | grep -q 'alice/fwd#0' ||
 	fail "alice/fwd did not attach within 5 s: $(cat "$T/mgr.log")"
-ip netns exec $GNS "$TENET" sink --ifname tnpg --idle 2 --duration 30 --json \
+ip netns exec $GNS "$TENET" sink --ifname $GIF --idle 2 --duration 30 --json \
 	>"$T/back.json" 2>"$T/sink.err" &
 SINK_PID=$!
 wait_listening "$T/sink.err" $SINK_PID || fail "tenet sink did not start: $(cat "$T/sink.err")"
-ip netns exec $GNS "$TENET" gen --ifname tnpg --count $MN --rate 100000 --size 64,512,1518 \
+ip netns exec $GNS "$TENET" gen --ifname $GIF --count $MN --rate 100000 --size 64,512,1518 \
 	--flows 32 --src 10.1.0.0/16 --dst 10.2.0.0/16 --src 10.3.0.0/16 --dst 10.4.0.0/16 \
 	--json >"$T/mgen.json" 2>"$T/gen.err" || fail "tenet gen exited $?: $(cat "$T/gen.err")"
 wait $MGR_PID || fail "tenet run exited $?: $(cat "$T/mgr.log")"
@@ -173,12 +175,16 @@ kd=$(json "$M" "$W['driver_stats']['kernel_drops']")
 echo "info: manager took $(json "$M" "j['packets_in']") of $sent ($ga for chain a, $gb for chain b), kernel drops $kd"
 check "manager conserved every packet" "j['conserved']" "$M"
 check "sent == packets in + kernel drops" "j['packets_in'] + $kd == $sent" "$M"
-if [ "$kd" -eq 0 ]; then
+echo "info: dropped in the manager: $(json "$M" "{k: v for k, v in j['dropped'].items() if v}")"
+# frames the NIC stage dropped (no_buffer: a starved dispatcher on a loaded machine)
+# never reach a chain; without such drops each chain got exactly its generator group
+pre="sum(j['dropped'][r] for r in ('no_buffer', 'malformed', 'no_rule'))"
+if [ "$kd" -eq 0 ] && [ "$(json "$M" "$pre")" -eq 0 ]; then
 	check "each chain carried exactly what was sent for it" \
 		"j['chains']['a'] == $ga and j['chains']['b'] == $gb" "$M"
 else
-	check "the chains carried every packet that came in" \
-		"j['chains']['a'] + j['chains']['b'] == j['packets_in']" "$M"
+	check "the chains carried every packet that came in and was not dropped before them" \
+		"j['chains']['a'] + j['chains']['b'] + $pre == j['packets_in'] and j['chains']['a'] <= $ga and j['chains']['b'] <= $gb" "$M"
 fi
 # a loaded machine may drop some in the manager (NF ring full): counted, not lost
 check "the two outputs got every delivered packet" \
@@ -195,6 +201,5 @@ check "chain b came back to the generator's side, and nothing else" \
 	"j['packets'] + j['kernel_drops'] == $tx and j['unstamped'] == 0" "$B2"
 check "chain b: no reordering, no duplicates, no checksum errors" \
 	"j['reordered'] == 0 and j['duplicates'] == 0 and j['csum_bad'] == 0 and j['csum_checked'] == j['packets']" "$B2"
-echo "info: dropped in the manager: $(json "$M" "{k: v for k, v in j['dropped'].items() if v}")"
 echo "info: through the manager to sink0: latency us p50 $(json "$M" "'%.1f p99 %.1f max %.1f' % ($K['latency_ns']['p50']/1e3, $K['latency_ns']['p99']/1e3, $K['latency_ns']['max']/1e3)")"
 echo "info: round trip back to tnp_gen: latency us p50 $(json "$B2" "'%.1f p99 %.1f max %.1f' % (j['latency_ns']['p50']/1e3, j['latency_ns']['p99']/1e3, j['latency_ns']['max']/1e3)")"
