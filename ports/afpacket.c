@@ -24,11 +24,14 @@
  * caller's frames (the kernel copies them: nothing to manage, nothing held
  * after return). A TX ring would save the per-message overhead but needs
  * its own frame management and a kick; at the rates veth and AF_PACKET
- * reach, the syscall batch is not what limits. PACKET_QDISC_BYPASS is set
- * where the kernel has it (a full driver queue then shows up as ENOBUFS,
- * which tx retries a bounded number of times). A frame the kernel refuses
- * otherwise (too long for the MTU, interface down) is counted in tx_errors
- * with its errno and skipped.
+ * reach, the syscall batch is not what limits. Sends block while the
+ * socket's buffer is full (backpressure from the device, as a NIC's tx
+ * ring gives), but at most AFP_TX_TIMEOUT_MS, so a wedged interface cannot
+ * hold the caller. PACKET_QDISC_BYPASS is set where the kernel has it (a
+ * full driver queue then shows up as ENOBUFS, which tx retries a bounded
+ * number of times). A frame the kernel refuses otherwise (too long for the
+ * MTU, interface down, timed out) is counted in tx_errors with its errno
+ * and skipped.
  *
  * The socket ignores outgoing frames (PACKET_IGNORE_OUTGOING, Linux 4.20+;
  * on older kernels rx skips them by packet type), so the port never
@@ -50,6 +53,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "ports/afpacket.h"
@@ -63,15 +67,16 @@
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-#define AFP_BLOCK_SIZE (1u << 14) /* 16 KiB: ~140 minimum-size frames, or a 9 KB jumbo */
-#define AFP_BLOCKS     2048       /* 32 MiB; >= 2 s of traffic when blocks retire by time */
-#define AFP_FRAME_SIZE 2048       /* only for the ring geometry check; V3 frames are variable */
-#define AFP_RETIRE_MS  1          /* a partly filled block is handed over after this */
-#define AFP_POLL_MS    10         /* rx waits at most this long for a block */
-#define AFP_RESERVE    16         /* room before each frame to re-insert a VLAN tag */
-#define AFP_TX_BATCH   64
-#define AFP_TX_RETRIES 1000 /* ENOBUFS/EAGAIN retries before a frame counts as an error */
-#define AFP_MAGIC      0xaf9ac3e7u
+#define AFP_BLOCK_SIZE    (1u << 14) /* 16 KiB: ~140 minimum-size frames, or a 9 KB jumbo */
+#define AFP_BLOCKS        2048       /* 32 MiB; >= 2 s of traffic when blocks retire by time */
+#define AFP_FRAME_SIZE    2048       /* only for the ring geometry check; V3 frames are variable */
+#define AFP_RETIRE_MS     1          /* a partly filled block is handed over after this */
+#define AFP_POLL_MS       10         /* rx waits at most this long for a block */
+#define AFP_RESERVE       16         /* room before each frame to re-insert a VLAN tag */
+#define AFP_TX_BATCH      64
+#define AFP_TX_RETRIES    1000 /* ENOBUFS retries before a frame counts as an error */
+#define AFP_TX_TIMEOUT_MS 100  /* a send blocked this long (socket buffer full) gives up */
+#define AFP_MAGIC         0xaf9ac3e7u
 
 struct afp {
 	uint32_t magic;
@@ -143,6 +148,7 @@ static int afp_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	        .tp_retire_blk_tov = AFP_RETIRE_MS,
 	};
 	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+	const struct timeval sndtimeo = {.tv_sec = 0, .tv_usec = AFP_TX_TIMEOUT_MS * 1000};
 	const char *ifn = cfg->ifname;
 	struct ifreq ifr;
 	struct afp *a;
@@ -201,6 +207,12 @@ static int afp_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	}
 	a->ignore_outgoing = set_opt(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1) == 0;
 	a->qdisc_bypass = set_opt(a->fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1) == 0;
+	if (setsockopt(a->fd, SOL_SOCKET, SO_SNDTIMEO, &sndtimeo, sizeof(sndtimeo)) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "afpacket: interface '%s': SO_SNDTIMEO: %s", ifn,
+		         strerror(-ret));
+		goto err_close;
+	}
 	if (setsockopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "afpacket: interface '%s': rx ring of %u x %u bytes: %s", ifn,
@@ -377,7 +389,7 @@ static void afp_tx(struct port *p, const struct tenet_frame *f, unsigned int n)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0 && (errno == ENOBUFS || errno == EAGAIN) && retries < AFP_TX_RETRIES) {
+		if (r < 0 && errno == ENOBUFS && retries < AFP_TX_RETRIES) {
 			retries++;
 			ctr_add(&a->tx_retries, 1);
 			sched_yield();
