@@ -45,22 +45,63 @@ struct ctx {
 
 /* ---------------------------------------------------------------- errors */
 
+/* Copy src into dst of size bytes, cut short if need be. */
+static void copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/*
+ * Write "NAME:LINE:COL: message" into c->err as one line, whatever the
+ * config echoes back: control characters in quoted user text become '?',
+ * and a message too long for the buffer loses the middle of its first part
+ * ("...") so that the "; expected ..." tail always survives.
+ */
 __attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const yaml_node_t *n,
                                                       const char *fmt, ...)
 {
+	char full[2048];
+	const char *tail;
+	size_t len;
 	va_list ap;
 	int off;
 
 	if (!c->err || !c->errlen)
 		return -1;
-	off = snprintf(c->err, c->errlen, "%s:%zu:%zu: ", c->name,
+	off = snprintf(full, sizeof(full), "%s:%zu:%zu: ", c->name,
 	               n ? n->start_mark.line + 1 : (size_t)1,
 	               n ? n->start_mark.column + 1 : (size_t)1);
-	if (off < 0 || (size_t)off >= c->errlen)
-		return -1;
+	if (off < 0 || (size_t)off >= sizeof(full))
+		off = 0;
 	va_start(ap, fmt);
-	vsnprintf(c->err + off, c->errlen - (size_t)off, fmt, ap);
+	vsnprintf(full + off, sizeof(full) - (size_t)off, fmt, ap);
 	va_end(ap);
+	for (char *p = full + off; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	len = strlen(full);
+	tail = strstr(full + off, "; expected");
+	if (len < c->errlen || !tail || (size_t)(tail - full) < 3) {
+		copy_cut(c->err, c->errlen, full);
+	} else {
+		size_t tlen = strlen(tail), keep;
+
+		if (tlen + 3 + (size_t)off >= c->errlen) { /* a tiny buffer: plain truncation */
+			copy_cut(c->err, c->errlen, full);
+			return -1;
+		}
+		keep = c->errlen - 1 - tlen - 3;
+		if (keep > (size_t)(tail - full))
+			keep = (size_t)(tail - full);
+		memcpy(c->err, full, keep);
+		memcpy(c->err + keep, "...", 3);
+		memcpy(c->err + keep + 3, tail, tlen + 1);
+	}
 	return -1;
 }
 

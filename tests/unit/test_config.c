@@ -531,6 +531,27 @@ static void test_base_valid(void **state)
 	tenet_config_free(c);
 }
 
+/* Echoed user text never breaks the one-line message, nor pushes out "expected". */
+static void test_err_one_line(void **state)
+{
+	char err[512], text[700];
+	struct tenet_config *c;
+
+	(void)state;
+	c = parse("\"a\\nb\": 1\n", err, sizeof(err)); /* a key holding a newline */
+	assert_null(c);
+	assert_null(strchr(err, '\n'));
+	assert_non_null(strstr(err, "unknown key 'a?b'"));
+	memset(text, 'k', sizeof(text));
+	memcpy(text, "{", 1);
+	memcpy(text + 600, ": 1}\n", 6);
+	c = parse(text, err, sizeof(err)); /* a 599-byte key */
+	assert_null(c);
+	assert_true(strlen(err) < sizeof(err));
+	assert_int_equal(strncmp(err, "t.yaml:1:2: ", 12), 0);
+	assert_non_null(strstr(err, "...; expected one of: manager"));
+}
+
 /* afxdp tenant_ifs name tenants declared later in the file */
 static void test_tenant_ifs(void **state)
 {
@@ -635,8 +656,8 @@ int main(void)
 	        cmocka_unit_test(test_full),       cmocka_unit_test(test_defaults),
 	        cmocka_unit_test(test_shared),     cmocka_unit_test(test_socket_mode),
 	        cmocka_unit_test(test_base_valid), cmocka_unit_test(test_small_err_buffer),
-	        cmocka_unit_test(test_tenant_ifs), cmocka_unit_test(test_load),
-	        cmocka_unit_test(test_demo),
+	        cmocka_unit_test(test_tenant_ifs), cmocka_unit_test(test_err_one_line),
+	        cmocka_unit_test(test_load),       cmocka_unit_test(test_demo),
 	};
 	enum { NB_FIXED = sizeof(fixed) / sizeof(fixed[0]) };
 	enum { NB_BAD = sizeof(bad_cases) / sizeof(bad_cases[0]) };
