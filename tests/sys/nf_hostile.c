@@ -6,7 +6,7 @@
  * flow: forged indices, buffers returned twice, buffers it never received,
  * lengths and offsets past the buffer, bad verdicts and verdict targets,
  * garbage ring indices, a tx ring flooded with garbage. After --bursts N
- * bursts it exits in the middle of a burst, holding buffers.
+ * bursts or 1.5 s it exits in the middle of a burst, holding buffers.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/fdpass.h"
@@ -26,6 +27,14 @@
 enum phase { FORGE, DOUBLE, STALE, BADLEN, BADVERDICT, CORRUPT, FLOOD, HONEST, NB_PHASES };
 
 static uint64_t rng = 88172645463325252ull;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static uint32_t rnd(void)
 {
@@ -47,6 +56,7 @@ int main(int argc, char **argv)
 	uint8_t *rings;
 	long bursts = argc == 3 && !strcmp(argv[1], "--bursts") ? atol(argv[2]) : 4000;
 	const char *path = getenv("TENET_SOCKET"), *svc = getenv("TENET_SERVICE");
+	double deadline;
 	int s;
 
 	if (!path || !svc)
@@ -66,6 +76,7 @@ int main(int argc, char **argv)
 	    tenet_ring_bind_producer(&tx, rings + w.tx_off, w.rings_len - w.tx_off, 0))
 		return 1;
 	fprintf(stderr, "nf_hostile: attached as id %u, abusing for %ld bursts\n", w.nf_id, bursts);
+	deadline = now_s() + 1.5;
 
 	for (long b = 0;;) {
 		struct tenet_desc d[TENET_BURST];
@@ -73,10 +84,16 @@ int main(int argc, char **argv)
 		enum phase ph = (enum phase)((b / 40) % NB_PHASES);
 
 		if (!n) {
+			/* its own abuse may have starved it (a wrecked tx ring keeps
+			 * its pool's buffers): die anyway, holding what it kept */
+			if (now_s() > deadline + 0.5) {
+				fprintf(stderr, "nf_hostile: exiting with no burst in hand\n");
+				_exit(3);
+			}
 			usleep(50);
 			continue;
 		}
-		if (++b >= bursts) {
+		if (++b >= bursts || now_s() > deadline) {
 			fprintf(stderr, "nf_hostile: exiting mid-burst holding %u buffers\n", n);
 			_exit(3);
 		}
