@@ -336,9 +336,10 @@ void afxdp_account(struct mgr *m, struct mport *p)
 	for (unsigned int i = 0; i < a->nb; i++) {
 		struct tenet_xsk_stats st;
 
+		/* not rx_fill_ring_empty: it counts failed buffer allocations, and in
+		 * copy mode each one is also the rx_dropped of that frame */
 		if (!tenet_xsk_read_stats(a->s[i].xsk, &st))
-			kdrops += st.rx_dropped + st.rx_ring_full + st.rx_fill_ring_empty +
-			          st.rx_invalid_descs;
+			kdrops += st.rx_dropped + st.rx_ring_full + st.rx_invalid_descs;
 	}
 	__atomic_store_n(&p->xdp_drops[DROP_NO_BUFFER], kdrops, __ATOMIC_RELAXED);
 }
