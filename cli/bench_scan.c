@@ -40,6 +40,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/bench_real.h"
 #include "cli/bench_util.h"
 #include "cli/cli.h"
 #include "mgr/mgr.h"
@@ -146,8 +147,9 @@ static void usage(FILE *f)
 	        "  --csv FILE        also write the results as CSV to FILE\n"
 	        "  --plot DIR        also write DIR/scan-latency.png: p50 and p99 vs size per\n"
 	        "                    scenario, side by side (needs gnuplot)\n"
-	        "  --real            real interfaces (veth in network namespaces): not\n"
-	        "                    available yet\n"
+	        "  --real            real interfaces: veth pairs in network namespaces, the\n"
+	        "                    afxdp port and its XDP scan (root); its own options:\n"
+	        "                    tenet bench scan --real --help\n"
 	        "  --help            this text\n"
 	        "\n"
 	        "Columns: latency percentiles in us from the generator's stamp (taken in the\n"
@@ -578,17 +580,15 @@ int cli_bench_scan(int argc, char **argv)
 	int rc = 0;
 	FILE *err;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--real"))
+			return bench_scan_real(argc, argv);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(a, "--real")) {
-			fprintf(stderr,
-			        "tenet bench scan: --real (veth pairs in network namespaces) "
-			        "is not available yet\n");
-			return 2;
 		} else if (!strcmp(a, "--json")) {
 			json = true;
 		} else if (!strcmp(a, "--poll")) {

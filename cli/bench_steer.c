@@ -39,6 +39,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cli/bench_real.h"
 #include "cli/bench_util.h"
 #include "cli/cli.h"
 #include "mgr/mgr.h"
@@ -81,6 +82,8 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: tenet bench steer [--sizes LIST] [--steer LIST] [--count N] [--reps N]\n"
 	        "                         [--poll] [--json] [--csv FILE] [--plot DIR]\n"
+	        "       tenet bench steer --real [OPTIONS]   (veth + XDP + AF_XDP, root;\n"
+	        "                                           see tenet bench steer --real --help)\n"
 	        "\n"
 	        "Ingress steering, the paper's Fig. 5: throughput and host CPU per packet vs\n"
 	        "frame size for steer nic (the NIC classifies and DMAs into the tenant pool),\n"
@@ -475,6 +478,9 @@ int cli_bench_steer(int argc, char **argv)
 	int rc = 0;
 	FILE *err;
 
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--real"))
+			return bench_steer_real(argc, argv);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
