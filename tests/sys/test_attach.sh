@@ -4,10 +4,13 @@
 # and wrong credentials each get a clear refusal; the manager survives all.
 . "$(dirname "$0")/lib.sh"
 C="$B/tests/attach_client"
+# the socket of a tenant with a uid is chown'ed to it: only root can do that
+BOB_UID=""
+[ "$(id -u)" = 0 ] && BOB_UID=", uid: 54321"
 cat >"$T/a.yaml" <<YAML
 manager: {socket_dir: $T/sock, stats_interval: 0}
 ports: [{name: sink0, driver: sink}]
-tenants: [{name: alice}, {name: bob, uid: 54321}]
+tenants: [{name: alice}, {name: bob$BOB_UID}]
 services:
   - {name: fwd, tenant: alice}
   - {name: mon, tenant: bob}
@@ -50,10 +53,12 @@ out=$("$C" "$A" fwd)
 echo "ok: instance limit: $out"
 wait $held
 grep -q "ok alice/fwd#0" "$T/first" || fail "held attach failed: $(cat "$T/first")"
-if [ "$(id -u)" != 54321 ]; then
+if [ -n "$BOB_UID" ]; then
 	out=$("$C" "$T/sock/bob.sock" mon --raw 1)
 	echo "$out" | grep -q "status -13 .*credentials uid $(id -u)" || fail "SO_PEERCRED: '$out'"
 	echo "ok: credentials checked: $out"
+else
+	echo "note: not root: the SO_PEERCRED refusal is not exercised (needs a chown)"
 fi
 wait $silent
 wait $mgr || fail "manager exited $? ($(tail -n 5 "$T/mgr.log"))"
