@@ -148,7 +148,8 @@ void *nic_thread(void *arg)
 		}
 		if (n <= 0) {
 			__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
-			usleep(50);
+			if (!m->poll)
+				usleep(50); /* a paced or idle source: poll mode spins instead */
 			continue;
 		}
 		cls = mgr_cls(m);
