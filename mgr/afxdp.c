@@ -21,9 +21,13 @@
  * before a frame reaches a socket is read back from their counters, so the
  * manager's accounting covers every frame the NIC saw.
  *
- * Transmission (a chain whose output is an afxdp port) goes out through an
- * AF_XDP socket of the tenant netdev the frame's pool belongs to (steer:
- * nic) or of the ingress netdev, straight from the pool buffer.
+ * Transmission (a chain whose output is an afxdp port) is zero-copy: the
+ * dispatcher hands the buffer over on txq, this thread queues it on the
+ * AF_XDP socket whose UMEM is its pool (the tenant's own netdev with steer:
+ * nic, the ingress netdev with steer: shared), and returns it on compq when
+ * the kernel has sent it; only then is it delivered. With steer: cpu the
+ * tenant pools are in no UMEM and the port_driver below copies the frame
+ * out through AF_PACKET.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -58,11 +62,15 @@ struct xsock {
 	uint32_t kernel_bufs;      /* buffers posted to the fill ring and not yet back */
 	uint64_t stash[MGR_BURST]; /* taken from the owner, not yet posted */
 	unsigned int nb_stash;
+	uint64_t tx_addr[2 * MGR_BURST]; /* taken from txq, not yet accepted by the kernel */
+	uint32_t tx_len[2 * MGR_BURST];
+	unsigned int nb_tx;
 	/* tx: buffers in flight to the kernel, freed by the dispatcher on completion */
 };
 
 struct afxdp {
 	struct tenet_xdp *cls; /* steer nic: the classifier on the ingress netdev */
+	struct xsock *by_pool[CFG_MAX_TENANTS]; /* the socket whose UMEM is pool k */
 	int ifindex;
 	struct xsock s[MAX_SOCKS];
 	unsigned int nb;
@@ -165,6 +173,8 @@ static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struc
 		tenet_xsk_prog_close(s->prog);
 		return rc;
 	}
+	if (mp)
+		a->by_pool[mp->index] = s;
 	tenet_log(TENET_LOG_INFO, "afxdp: %s queue %u -> %s pool (%s mode)", ifname, queue,
 	          mp ? mp->pool->name : "ingress",
 	          tenet_xsk_zerocopy(s->xsk) ? "zero-copy" : "copy");
@@ -206,6 +216,21 @@ static const struct tenet_nicscan_prog *scan_setup(struct mgr *m, uint64_t *tena
 	return svc ? tenet_nicscan_prog(svc->nicscan) : NULL;
 }
 
+/*
+ * Zero-copy transmit: a frame leaves through the socket whose UMEM is its
+ * pool (steer: nic, the tenant's own netdev; steer: shared, the ingress
+ * netdev). Every pool a chain can output from must have such a socket.
+ */
+static int tx_setup(struct mport *p, char *err, size_t errlen)
+{
+	if (xring_create(&p->txq, MGR_FILL_SIZE) || xring_create(&p->compq, MGR_FILL_SIZE)) {
+		snprintf(err, errlen, "out of memory for the transmit rings");
+		return -ENOMEM;
+	}
+	p->xsk_tx = true;
+	return 0;
+}
+
 int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 {
 	const struct cfg_port *c = p->cfg;
@@ -226,8 +251,10 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 	if (c->steer != CFG_STEER_NIC) {
 		struct mgr_pool *mp = c->steer == CFG_STEER_SHARED ? &m->pools[0] : NULL;
 
-		return add_socket(a, c->ifname, (uint32_t)c->queue, mp,
-		                  mp ? mp->pool : m->ingress_pool, -1, dir, generic, err, errlen);
+		rc = add_socket(a, c->ifname, (uint32_t)c->queue, mp,
+		                mp ? mp->pool : m->ingress_pool, -1, dir, generic, err, errlen);
+		/* steer: cpu leaves the tenant pools outside every UMEM: tx copies */
+		return rc ? rc : mp ? tx_setup(p, err, errlen) : 0;
 	}
 	if (!c->nb_tenant_ifs) {
 		snprintf(
@@ -298,6 +325,9 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 		         c->xdp_mode, strerror(-rc));
 		return rc;
 	}
+	rc = tx_setup(p, err, errlen);
+	if (rc)
+		return rc;
 	tenet_log(TENET_LOG_INFO, "afxdp: XDP classifier on %s (%s), %u tenant netdevs%s",
 	          c->ifname, c->xdp_mode, a->nb, a->scan_on_nic ? ", scan offloaded" : "");
 	return 0;
@@ -364,8 +394,79 @@ void afxdp_close(struct mgr *m, struct mport *p)
 		tenet_xsk_prog_close(a->s[i].prog);
 		tenet_xsk_destroy(a->s[i].xsk); /* the kernel lets go of every posted buffer */
 	}
+	xring_destroy(&p->txq);
+	xring_destroy(&p->compq);
+	p->xsk_tx = false;
 	free(a);
 	p->afxdp = NULL;
+}
+
+void afxdp_stop_rx(struct mport *p)
+{
+	struct afxdp *a = p->afxdp;
+
+	if (!a)
+		return;
+	if (a->cls) {
+		tenet_xdp_detach(a->cls); /* the NIC steers nothing more to the pools */
+		return;
+	}
+	for (unsigned int i = 0; i < a->nb; i++) {
+		tenet_xsk_prog_close(a->s[i].prog);
+		a->s[i].prog = NULL;
+	}
+}
+
+/*
+ * Transmit side of the port thread: take frames from txq, queue them on
+ * the socket of their pool, and hand completed buffers back on compq.
+ */
+static unsigned int do_tx(struct mgr *m, struct mport *p, struct afxdp *a)
+{
+	struct tenet_desc d[MGR_BURST];
+	unsigned int n, work = 0, room = 2 * MGR_BURST;
+
+	for (unsigned int i = 0; i < a->nb; i++)
+		if (2 * MGR_BURST - a->s[i].nb_tx < room)
+			room = 2 * MGR_BURST - a->s[i].nb_tx;
+	n = tenet_ring_dequeue_burst(&p->txq.cons, d, room < MGR_BURST ? room : MGR_BURST);
+	for (unsigned int i = 0; i < n; i++) {
+		struct xsock *s = a->by_pool[d[i].verdict];
+		uint32_t fs = s->mp->pool->buf_size;
+
+		s->tx_addr[s->nb_tx] = (uint64_t)d[i].buf * fs + d[i].off;
+		s->tx_len[s->nb_tx++] = d[i].len;
+	}
+	for (unsigned int i = 0; i < a->nb; i++) {
+		struct xsock *s = &a->s[i];
+		uint64_t addr[MGR_BURST];
+		unsigned int sent, done;
+
+		if (s->nb_tx) {
+			sent = tenet_xsk_tx(s->xsk, s->tx_addr, s->tx_len, s->nb_tx);
+			memmove(s->tx_addr, s->tx_addr + sent,
+			        (s->nb_tx - sent) * sizeof(uint64_t));
+			memmove(s->tx_len, s->tx_len + sent, (s->nb_tx - sent) * sizeof(uint32_t));
+			s->nb_tx -= sent;
+			work += sent;
+		}
+		if (!s->mp)
+			continue;
+		done = tenet_xsk_complete(s->xsk, addr, MGR_BURST);
+		for (unsigned int k = 0; k < done; k++)
+			d[k] = (struct tenet_desc){
+			        .buf = (uint32_t)(addr[k] / s->mp->pool->buf_size),
+			        .verdict = (uint8_t)s->mp->index};
+		for (unsigned int k = 0; k < done;) {
+			k += tenet_ring_enqueue_burst(&p->compq.prod, d + k, done - k);
+			if (k < done)
+				sched_yield(); /* the dispatcher always drains */
+		}
+		if (done && !m->poll && tenet_ring_needs_kick(&p->compq.prod))
+			tenet_event_signal(m->dispatch_efd);
+		work += done;
+	}
+	return work;
 }
 
 static uint64_t thread_ns(void)
@@ -415,10 +516,10 @@ void *afxdp_thread(void *arg)
 	struct tenet_desc out[MGR_BURST];
 	unsigned int idle = 0, loops = 0;
 
-	while (!m->stop_nic) {
-		unsigned int work = 0;
+	while (!m->stop_tx) {
+		unsigned int work = p->xsk_tx ? do_tx(m, p, a) : 0;
 
-		for (unsigned int i = 0; i < a->nb; i++) {
+		for (unsigned int i = 0; i < a->nb && !m->stop_nic; i++) {
 			struct xsock *s = &a->s[i];
 			struct tenet_pool *pool = s->mp ? s->mp->pool : m->ingress_pool;
 			struct xring *fill = steer == CFG_STEER_CPU ? &m->router_fill[p->index]
@@ -508,10 +609,8 @@ void *afxdp_thread(void *arg)
 
 /*
  * The port_driver face of an afxdp port. Frames are received by
- * afxdp_thread, not through rx. Transmission copies the frame out through
- * an AF_PACKET socket on the ingress netdev (zero-copy AF_XDP transmit,
- * which would hold the pool buffer until its completion, is not wired into
- * the dispatcher).
+ * afxdp_thread, not through rx. tx is the copying fallback for steer: cpu
+ * (zero-copy transmit goes through txq/compq, see the top of this file).
  */
 #include <linux/if_packet.h>
 #include <net/ethernet.h>

@@ -16,6 +16,8 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen);
 void afxdp_close(struct mgr *m, struct mport *p);
 /* The port thread (instead of nic_thread). */
 void *afxdp_thread(void *arg);
+/* Stop steering frames to the pools (detach the XDP programs); transmit goes on. */
+void afxdp_stop_rx(struct mport *p);
 /* Publish a new rule table to the XDP classifier. */
 int afxdp_set_rules(struct mport *p, const struct tenet_classifier *c);
 extern const struct port_driver port_afxdp;

@@ -57,6 +57,7 @@ static uint64_t thread_ns(void)
 struct txq {
 	struct tenet_frame f[MGR_BURST];
 	uint32_t buf[MGR_BURST];
+	uint16_t off[MGR_BURST];
 	struct mgr_pool *mp[MGR_BURST];
 	uint16_t tenant[MGR_BURST];
 	unsigned int n;
@@ -81,6 +82,51 @@ static void drop(struct mgr *m, struct mgr_pool *mp, uint32_t buf, unsigned int 
 	cnt_add(&m->tenants[tenant].dropped, 1);
 }
 
+/*
+ * Zero-copy transmit (afxdp): hand the buffers to the port thread, which
+ * sends them from the pool through its AF_XDP socket; they come back on
+ * compq once the kernel is done, and only then count as delivered.
+ */
+static void flush_xsk(struct dctx *x, struct mport *p, struct txq *q)
+{
+	struct mgr *m = x->m;
+	struct tenet_desc d[MGR_BURST];
+	unsigned int n;
+
+	for (unsigned int i = 0; i < q->n; i++) {
+		q->mp[i]->meta[q->buf[i]].txlen = q->f[i].len;
+		d[i] = (struct tenet_desc){.buf = q->buf[i],
+		                           .off = q->off[i],
+		                           .len = q->f[i].len,
+		                           .verdict = (uint8_t)q->mp[i]->index};
+	}
+	n = tenet_ring_enqueue_burst(&p->txq.prod, d, q->n);
+	for (unsigned int i = n; i < q->n; i++)
+		drop(m, q->mp[i], q->buf[i], q->tenant[i], DROP_TX_FULL);
+	q->n = 0;
+}
+
+/* Frames an afxdp port finished sending: delivered now. */
+static unsigned int poll_tx_done(struct dctx *x, struct mport *p)
+{
+	struct mgr *m = x->m;
+	struct tenet_desc d[MGR_BURST];
+	unsigned int n = tenet_ring_dequeue_burst(&p->compq.cons, d, MGR_BURST);
+	uint64_t bytes = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct mgr_pool *mp = &m->pools[d[i].verdict];
+		struct bufmeta *bm = &mp->meta[d[i].buf];
+
+		bytes += bm->txlen;
+		cnt_add(&m->tenants[m->chains[bm->chain].tenant].delivered, 1);
+		free_buf(mp, d[i].buf);
+	}
+	cnt_add(&p->tx_frames, n);
+	cnt_add(&p->tx_bytes, bytes);
+	return n;
+}
+
 static void flush_tx(struct dctx *x, unsigned int port)
 {
 	struct mgr *m = x->m;
@@ -90,6 +136,10 @@ static void flush_tx(struct dctx *x, unsigned int port)
 
 	if (!q->n)
 		return;
+	if (p->xsk_tx) {
+		flush_xsk(x, p, q);
+		return;
+	}
 	p->port.drv->tx(&p->port, q->f, q->n);
 	for (unsigned int i = 0; i < q->n; i++) {
 		bytes += q->f[i].len;
@@ -111,6 +161,7 @@ static void send_out(struct dctx *x, unsigned int port, struct mgr_pool *mp,
 	q->f[i].len = d->len;
 	q->f[i].tenant = (uint16_t)tenant;
 	q->buf[i] = d->buf;
+	q->off[i] = d->off;
 	q->mp[i] = mp;
 	q->tenant[i] = (uint16_t)tenant;
 	if (q->n == MGR_BURST)
@@ -422,6 +473,9 @@ static void set_sleeping(struct mgr *m, uint32_t v)
 			tenet_ring_set_sleeping(&m->ports[i].ingress.cons, v);
 	if (m->have_router)
 		tenet_ring_set_sleeping(&m->router_out.cons, v);
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		if (m->ports[i].xsk_tx)
+			tenet_ring_set_sleeping(&m->ports[i].compq.cons, v);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
 		if (m->nfs[id].in_dispatch)
 			tenet_ring_set_sleeping(&m->nfs[id].tx, v);
@@ -434,6 +488,9 @@ static bool anything_pending(struct mgr *m)
 			return true;
 	if (m->have_router && tenet_ring_count(&m->router_out.cons))
 		return true;
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		if (m->ports[i].xsk_tx && tenet_ring_count(&m->ports[i].compq.cons))
+			return true;
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
 		struct nf *nf = &m->nfs[id];
 
@@ -514,8 +571,11 @@ void *dispatch_thread(void *arg)
 		for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
 			if (m->nfs[id].nb_out)
 				flush_nf(m, &m->nfs[id]);
-		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 			flush_tx(x, i);
+			if (m->ports[i].xsk_tx)
+				work += poll_tx_done(x, &m->ports[i]);
+		}
 		work += refill_all(m);
 
 		/* quiescent point for classifier swaps (steer: shared looks up here) */
@@ -531,6 +591,10 @@ void *dispatch_thread(void *arg)
 		empty = 0;
 		idle_sleep(x);
 	}
+	/* sent frames whose completions are still queued are delivered */
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		while (m->ports[i].xsk_tx && poll_tx_done(x, &m->ports[i]))
+			;
 	__atomic_store_n(&m->dispatch_ns, thread_ns(), __ATOMIC_RELAXED);
 	close(x->epfd);
 	free(x);

@@ -47,7 +47,7 @@ static const char *const drop_names[DROP_MAX] = {
         [DROP_NF_VERDICT] = "nf_verdict",     [DROP_NF_RX_FULL] = "nf_rx_full",
         [DROP_NO_INSTANCE] = "no_instance",   [DROP_NF_GONE] = "nf_gone",
         [DROP_NF_VIOLATION] = "nf_violation", [DROP_NO_OUTPUT] = "no_output",
-        [DROP_SHUTDOWN] = "shutdown",
+        [DROP_SHUTDOWN] = "shutdown",         [DROP_TX_FULL] = "tx_full",
 };
 
 const char *drop_reason_name(enum drop_reason r)
@@ -1072,17 +1072,17 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 
 	/* 1. close the wire, 2. let what is in flight finish, 3. stop NFs */
 	m->stop_nic = 1;
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		if (m->ports[i].has_thread) {
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		afxdp_stop_rx(&m->ports[i]); /* no frame reaches a pool from here on */
+		if (m->ports[i].has_thread && m->cfg->ports[i].driver != CFG_DRV_AFXDP) {
 			pthread_join(m->ports[i].thread, NULL);
 			m->ports[i].has_thread = false;
 		}
+	}
 	if (router_started) {
 		pthread_join(m->router, NULL);
 		router_started = false;
 	}
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		afxdp_close(m, &m->ports[i]); /* no frame reaches a pool from here on */
 	for (double t0 = mgr_now(); !drained_stop && in_flight(m) && mgr_now() - t0 < 2;)
 		usleep(1000);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
@@ -1124,10 +1124,18 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		usleep(1000);
 		reap(m, true);
 	}
+	m->stop_tx = 1; /* afxdp threads transmitted what the drain delivered; now stop */
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		if (m->ports[i].has_thread) {
+			pthread_join(m->ports[i].thread, NULL);
+			m->ports[i].has_thread = false;
+		}
 	m->stop_dispatch = 1;
 	tenet_event_signal(m->dispatch_efd);
 	pthread_join(m->dispatch, NULL);
 	dispatch_started = false;
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		afxdp_close(m, &m->ports[i]); /* the kernel lets go of every buffer */
 	final_drain(m);
 
 	{
@@ -1151,6 +1159,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 out:
 	if (dispatch_started || router_started) {
 		m->stop_nic = 1;
+		m->stop_tx = 1;
 		m->stop_dispatch = 1;
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 			if (m->ports[i].has_thread)

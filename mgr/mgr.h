@@ -49,6 +49,7 @@ enum drop_reason {
 	DROP_NF_VIOLATION, /* an NF returned a bad length/verdict/target */
 	DROP_NO_OUTPUT,    /* end of a chain that has no output port */
 	DROP_SHUTDOWN,     /* still in flight when the manager stopped */
+	DROP_TX_FULL,      /* the output port's transmit queue was full */
 	DROP_MAX
 };
 const char *drop_reason_name(enum drop_reason r);
@@ -67,11 +68,11 @@ static inline uint64_t cnt_get(const uint64_t *c)
 /* Manager-private state per buffer of a pool. */
 #define BUF_EMPTY 0xff /* bufmeta.chain of a buffer that holds no packet (fill rings) */
 struct bufmeta {
-	uint8_t chain;  /* chain index, or BUF_EMPTY */
-	uint8_t hop;    /* index into the chain's hops of the current hop */
-	uint8_t port;   /* ingress port */
-	uint8_t detour; /* 1: at service 'svc' by a TO_SERVICE verdict */
-	uint16_t svc;   /* service that holds it (for detours) */
+	uint8_t chain; /* chain index, or BUF_EMPTY */
+	uint8_t hop;   /* index into the chain's hops of the current hop */
+	uint8_t port;  /* ingress port */
+	uint8_t spare;
+	uint16_t txlen; /* bytes handed to an AF_XDP transmit, for the completion */
 	uint16_t pad;
 };
 
@@ -169,6 +170,9 @@ struct mport {
 	uint64_t nic_ns;              /* thread CPU time */
 	uint64_t epoch;               /* (nic) bumped every loop: quiescent-state for cls swaps */
 	struct afxdp *afxdp;          /* afxdp port state (mgr/afxdp.c) */
+	bool xsk_tx;                  /* transmit zero-copy through the port's AF_XDP sockets */
+	struct xring txq;             /* dispatch -> port thread: frames to send */
+	struct xring compq;           /* port thread -> dispatch: frames sent, buffers back */
 	uint64_t xdp_drops[DROP_MAX]; /* (control) dropped by XDP or the kernel before a socket */
 	/* tx (dispatch) */
 	uint64_t tx_frames, tx_bytes;
@@ -223,6 +227,7 @@ struct mgr {
 	uint32_t cmd_done; /* dispatch: bumps after applying commands */
 
 	volatile int stop_nic; /* control -> nic/router threads */
+	volatile int stop_tx;  /* control -> afxdp threads: stop transmitting too */
 	volatile int stop_dispatch;
 	double start_time;
 	double stop_time;

@@ -142,6 +142,7 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 		                "an NF handed back a bad descriptor (counted, not followed)",
 		        [DROP_NO_OUTPUT] = "end of a chain without an output port",
 		        [DROP_SHUTDOWN] = "still in flight when the manager stopped",
+		        [DROP_TX_FULL] = "the output port's transmit queue was full",
 		};
 
 		for (unsigned int r = 0; r < DROP_MAX; r++)
