@@ -9,16 +9,17 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: tenet COMMAND [ARGS]\n"
-		   "\n"
-		   "commands:\n"
-		   "  run CONFIG   start the manager (tenet run --help)\n"
-		   "  ctl REQUEST  talk to a running manager (tenet ctl --help)\n"
-		   "  bench NAME   run a benchmark scenario (tenet bench --help)\n"
-		   "  gen          send generated traffic out of an interface (tenet gen --help)\n"
-		   "  sink         receive and measure traffic on an interface (tenet sink --help)\n"
-		   "\n"
-		   "tenet COMMAND --help shows the options of a command.\n");
+	fprintf(f,
+	        "usage: tenet COMMAND [ARGS]\n"
+	        "\n"
+	        "commands:\n"
+	        "  run CONFIG   start the manager (tenet run --help)\n"
+	        "  ctl REQUEST  talk to a running manager (tenet ctl --help)\n"
+	        "  bench NAME   run a benchmark scenario (tenet bench --help)\n"
+	        "  gen          send generated traffic out of an interface (tenet gen --help)\n"
+	        "  sink         receive and measure traffic on an interface (tenet sink --help)\n"
+	        "\n"
+	        "tenet COMMAND --help shows the options of a command.\n");
 }
 
 int main(int argc, char **argv)
