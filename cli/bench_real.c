@@ -387,7 +387,9 @@ static void topo_destroy(struct ctx *c)
  * no IPv6 (nothing but our frames on the wires), everything up. xdp_pass:
  * an XDP program that passes every frame on the sender's end, which veth
  * needs before it accepts frames an XDP program sends back (XDP_TX) from
- * the other end (the bounce of scenario nic-only).
+ * the other end (the bounce of scenario nic-only), and a tc redirect that
+ * sends what alice's AF_XDP socket transmits (it arrives at ta) out of the
+ * wire veth, back to the sender.
  */
 static int topo_create(struct ctx *c, bool xdp_pass)
 {
@@ -421,8 +423,17 @@ static int topo_create(struct ctx *c, bool xdp_pass)
 	    IP(c, "ip", "-n", c->dns, "link", "set", c->ta, "up") ||
 	    IP(c, "ip", "-n", c->dns, "link", "set", c->tb, "up"))
 		return -1;
-	if (xdp_pass && IP(c, "ip", "-n", c->sns, "link", "set", "dev", c->gif, "xdpdrv", "obj",
-	                   obj, "sec", "xdp"))
+	if (!xdp_pass)
+		return 0;
+	if (IP(c, "ip", "-n", c->sns, "link", "set", "dev", c->gif, "xdpdrv", "obj", obj, "sec",
+	       "xdp"))
+		return -1;
+	/* alice's output leaves through her AF_XDP socket on tb and arrives at ta: send it on
+	 * out of the wire veth, back to the sender (on hardware the VF's tx goes to the wire) */
+	if (IP(c, "ip", "netns", "exec", c->dns, "tc", "qdisc", "add", "dev", c->ta, "clsact") ||
+	    IP(c, "ip", "netns", "exec", c->dns, "tc", "filter", "add", "dev", c->ta, "ingress",
+	       "protocol", "all", "u32", "match", "u32", "0", "0", "action", "mirred", "egress",
+	       "redirect", "dev", c->iif))
 		return -1;
 	return 0;
 }
@@ -1095,7 +1106,7 @@ static int st_plot(struct ctx *c, const char *outdir, const struct st_grid *g, d
 	f = fopen(gp, "w");
 	if (!f)
 		return -1;
-	fprintf(f, "set terminal pngcairo size 960,600 font 'sans,11'\nset grid\n"
+	fprintf(f, "set terminal pngcairo size 960,600 font 'sans,11' noenhanced\nset grid\n"
 	           "set key tmargin center horizontal box\nset logscale x 2\n"
 	           "set xrange [56:1750]\nset xtics (");
 	for (unsigned int s = 0; s < g->nb_sizes; s++)
@@ -1377,8 +1388,10 @@ static void sc_usage(FILE *f)
 	        "             afxdp port matches it and bounces it (scan_action: bounce,\n"
 	        "             XDP_TX) back to the sender's sink: no host memory, no NF\n"
 	        "  nic-scan   (b) chain [{alice/scan, on: nic}, alice/fwd], output: the afxdp\n"
-	        "             port (AF_PACKET copy) back to the sender's sink; drop patterns\n"
-	        "             in --fraction of the frames, dropped in XDP\n"
+	        "             port: out through alice's AF_XDP socket on her veth, whose peer\n"
+	        "             a tc mirred redirect sends out of the wire veth back to the\n"
+	        "             sender's sink; drop patterns in --fraction of the frames,\n"
+	        "             dropped in XDP\n"
 	        "  host-scan  (c) chain [alice/scan, alice/fwd] (build/nf/scan, Hyperscan) on\n"
 	        "             the host, same output\n"
 	        "\n"
@@ -1811,7 +1824,7 @@ static int sc_plot(struct ctx *c, const char *outdir, const struct sc_grid *g, d
 	if (!f)
 		return -1;
 	fprintf(f,
-	        "set terminal pngcairo size 1500,560 font 'sans,11'\n"
+	        "set terminal pngcairo size 1500,560 font 'sans,11' noenhanced\n"
 	        "set output '%s/scan-real-latency.png'\n"
 	        "set multiplot layout 1,3 title \"tenet bench scan --real: latency gen -> "
 	        "tenet sink over veth, %.0f pps, median of %u\"\n"
