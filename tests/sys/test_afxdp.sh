@@ -111,10 +111,10 @@ ip netns exec $D "$TENET" run "$T/x.yaml" --quiet --duration 30 >"$T/mgr2.log" 2
 mgr=$!
 for i in $(seq 100); do ip -n $D link show tnzi0 | grep -q xdp && break; sleep 0.1; done
 sleep 0.5
+nfs=$(pgrep -P $mgr) # its NFs: kill -9 of the manager leaves them running
 kill -9 $mgr
 wait $mgr 2>/dev/null
-pkill -9 -f "$B/nf/fwd" 2>/dev/null
-pkill -9 -f "$B/nf/monitor" 2>/dev/null
+[ -n "$nfs" ] && kill -9 $nfs 2>/dev/null
 ip -n $D link show tnzi0 | grep -q "xdp" || fail "expected the killed manager's XDP program to remain"
 ip netns exec $D "$TENET" run "$T/x.yaml" --quiet --duration 2 --summary "$T/s3.json" >"$T/mgr3.log" 2>&1 ||
 	fail "restart after kill -9 failed: $(tail -n 3 "$T/mgr3.log")"
