@@ -18,6 +18,7 @@
 #include <linux/if_link.h>
 
 #include "lib/xsk.h"
+#include "lib/xdp_util.h"
 #include "lib/xsk_prog.h"
 #include "tenet/log.h"
 
@@ -207,55 +208,7 @@ int tenet_xsk_prog_read_stats(const struct tenet_xsk_prog *p, uint64_t cnt[TENET
 
 /* ---- cleanup after a killed process ---- */
 
-static int detach_if_ours(int ifindex, uint32_t id, uint32_t flag)
-{
-	LIBBPF_OPTS(bpf_xdp_attach_opts, ao);
-	struct bpf_prog_info info;
-	uint32_t len = sizeof(info);
-	int fd, err = 0;
-
-	if (!id)
-		return 0;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno; /* gone meanwhile */
-	memset(&info, 0, sizeof(info));
-	if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
-		err = -errno;
-		goto out;
-	}
-	if (strncmp(info.name, TENET_XSK_PROG_NAME, sizeof(info.name)) != 0)
-		goto out;
-	ao.old_prog_fd = fd;
-	if (bpf_xdp_detach(ifindex, flag, &ao)) {
-		err = -errno;
-		tenet_log(TENET_LOG_ERR, "xsk prog: cannot remove program %u from ifindex %d: %s",
-		          id, ifindex, strerror(-err));
-		goto out;
-	}
-	tenet_log(TENET_LOG_INFO, "xsk prog: removed a stale %s (id %u) from ifindex %d",
-	          TENET_XSK_PROG_NAME, id, ifindex);
-	err = 1;
-out:
-	close(fd);
-	return err;
-}
-
 int tenet_xsk_prog_cleanup(int ifindex)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	int removed = 0, r;
-
-	if (ifindex <= 0)
-		return -EINVAL;
-	if (bpf_xdp_query(ifindex, 0, &q))
-		return -errno;
-	r = detach_if_ours(ifindex, q.drv_prog_id, XDP_FLAGS_DRV_MODE);
-	if (r < 0)
-		return r;
-	removed += r;
-	r = detach_if_ours(ifindex, q.skb_prog_id, XDP_FLAGS_SKB_MODE);
-	if (r < 0)
-		return r;
-	return removed + r;
+	return tenet_xdp_remove_by_name(ifindex, TENET_XSK_PROG_NAME);
 }
