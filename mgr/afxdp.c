@@ -49,8 +49,7 @@
 #include "mgr/xdp.h"
 #include "tenet/log.h"
 
-#define UNCLASSIFIED 0xff
-#define MAX_SOCKS    (CFG_MAX_TENANTS + 1)
+#define MAX_SOCKS (CFG_MAX_TENANTS + 1)
 
 struct xsock {
 	struct tenet_xsk *xsk;
@@ -469,14 +468,6 @@ static unsigned int do_tx(struct mgr *m, struct mport *p, struct afxdp *a)
 	return work;
 }
 
-static uint64_t thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Move empty buffers from the owner's fill ring to the socket's fill ring.
  * At most MGR_FILL_TARGET are posted (a quarter of the socket's ring: the
@@ -553,7 +544,7 @@ void *afxdp_thread(void *arg)
 					    (int)m->chains[act.chain].tenant != s->tenant) {
 						/* the rules changed between NIC and host: let the
 						 * dispatcher classify it afresh */
-						d.arg = UNCLASSIFIED;
+						d.arg = CHAIN_UNCLASSIFIED;
 						d.verdict = (uint8_t)s->mp->index;
 						out[nb_out++] = d;
 						continue;
@@ -567,7 +558,7 @@ void *afxdp_thread(void *arg)
 					                : 0;
 					d.verdict = (uint8_t)s->mp->index;
 				} else if (steer == CFG_STEER_SHARED) {
-					d.arg = UNCLASSIFIED;
+					d.arg = CHAIN_UNCLASSIFIED;
 					d.verdict = 0;
 				}
 				out[nb_out++] = d;
@@ -590,7 +581,7 @@ void *afxdp_thread(void *arg)
 		}
 		__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 1023) == 0)
-			__atomic_store_n(&p->nic_ns, thread_ns(), __ATOMIC_RELAXED);
+			__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 		if (work) {
 			idle = 0;
 		} else if (++idle > TENET_SPIN_POLLS && !m->poll) {
@@ -603,7 +594,7 @@ void *afxdp_thread(void *arg)
 			idle = 0;
 		}
 	}
-	__atomic_store_n(&p->nic_ns, thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	return NULL;
 }
 

@@ -19,8 +19,6 @@
 #include "lib/wait.h"
 #include "mgr/mgr.h"
 
-#define UNCLASSIFIED 0xff
-
 int xring_create(struct xring *x, uint32_t size)
 {
 	size_t len = tenet_ring_memsize(size);
@@ -43,14 +41,6 @@ void xring_destroy(struct xring *x)
 {
 	free(x->mem);
 	x->mem = NULL;
-}
-
-static uint64_t thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 /* Tx staging per port. */
@@ -297,7 +287,7 @@ static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc 
 	unsigned int chain = d.arg;
 	struct bufmeta *bm = &mp->meta[d.buf];
 
-	if (chain == UNCLASSIFIED) {
+	if (chain == CHAIN_UNCLASSIFIED) {
 		/* steer: shared - the OpenNetVM baseline classifies on the host */
 		struct tenet_pkt_info pi;
 		struct tenet_action act;
@@ -581,7 +571,7 @@ void *dispatch_thread(void *arg)
 		/* quiescent point for classifier swaps (steer: shared looks up here) */
 		__atomic_store_n(&m->dispatch_epoch, m->dispatch_epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 1023) == 0)
-			__atomic_store_n(&m->dispatch_ns, thread_ns(), __ATOMIC_RELAXED);
+			__atomic_store_n(&m->dispatch_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 		if (work) {
 			empty = 0;
 			continue;
@@ -595,7 +585,7 @@ void *dispatch_thread(void *arg)
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		while (m->ports[i].xsk_tx && poll_tx_done(x, &m->ports[i]))
 			;
-	__atomic_store_n(&m->dispatch_ns, thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&m->dispatch_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	close(x->epfd);
 	free(x);
 	return NULL;

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "lib/classify.h"
 #include "lib/nicscan.h"
@@ -53,6 +54,22 @@ enum drop_reason {
 	DROP_MAX
 };
 const char *drop_reason_name(enum drop_reason r);
+
+/*
+ * Descriptors between manager threads carry the pool index in 'verdict'
+ * and the chain in 'arg'; this chain value asks the dispatcher to classify
+ * (steer: shared, or rules that changed between NIC and host).
+ */
+#define CHAIN_UNCLASSIFIED 0xff
+
+/* CPU time of the calling thread, ns (NIC-stage and host CPU accounting). */
+static inline uint64_t mgr_thread_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
 
 /* Plain counters written by one thread, read by the stats code. */
 static inline void cnt_add(uint64_t *c, uint64_t v)

@@ -26,16 +26,6 @@
 #include "lib/wait.h"
 #include "mgr/mgr.h"
 
-#define UNCLASSIFIED 0xff
-
-static uint64_t thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Local cache of empty buffers taken from one fill ring. */
 struct bufcache {
 	uint32_t buf[MGR_BURST];
@@ -187,7 +177,7 @@ void *nic_thread(void *arg)
 				fill = &p->fill[k];
 			} else if (steer == CFG_STEER_SHARED) {
 				mp = &m->pools[0];
-				d.arg = UNCLASSIFIED;
+				d.arg = CHAIN_UNCLASSIFIED;
 				k = 0;
 				fill = &p->fill[0];
 			} else {
@@ -212,10 +202,10 @@ void *nic_thread(void *arg)
 		/* quiescent point: no classifier pointer is held past here */
 		__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 255) == 0)
-			__atomic_store_n(&p->nic_ns, thread_ns(), __ATOMIC_RELAXED);
+			__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	}
 	push(m, prod, st.out, &st.nb_out);
-	__atomic_store_n(&p->nic_ns, thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	/* buffers left in the local caches stay with the manager, marked empty:
 	 * the final drain frees them */
 	return NULL;
@@ -308,7 +298,7 @@ void *router_thread(void *arg)
 		}
 		__atomic_store_n(&m->router_epoch, m->router_epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 1023) == 0)
-			__atomic_store_n(&m->router_ns, thread_ns(), __ATOMIC_RELAXED);
+			__atomic_store_n(&m->router_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 		if (work) {
 			idle = 0;
 		} else if (++idle > TENET_SPIN_POLLS && !m->poll) {
@@ -316,6 +306,6 @@ void *router_thread(void *arg)
 			idle = 0;
 		}
 	}
-	__atomic_store_n(&m->router_ns, thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&m->router_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	return NULL;
 }
