@@ -11,10 +11,10 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *help;
 } scenarios[] = {
-	{"ring", cli_bench_ring, "ring burst throughput vs DPDK rte_ring, pool alloc/free rate"},
-	{"chain", cli_bench_chain, "1..4-hop fwd chains, 1 or 2 tenants: Mpps, host CPU ns/hop"},
-	{"steer", cli_bench_steer, "Fig. 5: Mpps, host CPU/pkt vs size, steer nic/cpu/shared"},
-	{"scan", cli_bench_scan, "Fig. 6: payload scan latency p50/p99, NIC vs host scan"},
+        {"ring", cli_bench_ring, "ring burst throughput vs DPDK rte_ring, pool alloc/free rate"},
+        {"chain", cli_bench_chain, "1..4-hop fwd chains, 1 or 2 tenants: Mpps, host CPU ns/hop"},
+        {"steer", cli_bench_steer, "Fig. 5: Mpps, host CPU/pkt vs size, steer nic/cpu/shared"},
+        {"scan", cli_bench_scan, "Fig. 6: payload scan latency p50/p99, NIC vs host scan"},
 };
 
 static void usage(FILE *f)

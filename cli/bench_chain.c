@@ -31,10 +31,7 @@
  * that does not is reported with a warning and makes the exit status 1.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +39,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/bench_util.h"
 #include "cli/cli.h"
 #include "mgr/mgr.h"
 #include "tenet/log.h"
@@ -99,61 +97,12 @@ static void usage(FILE *f)
 	        DEFAULT_COUNT, MAX_HOPS, MAX_REPS);
 }
 
-/* Parse "a,b,c" into v (each in lo..hi). Returns the count, or 0 on error. */
-static unsigned int parse_list(const char *s, unsigned int *v, unsigned int lo, unsigned int hi)
-{
-	unsigned int n = 0;
-
-	while (*s) {
-		char *end;
-		unsigned long x;
-
-		if (*s < '0' || *s > '9' || n == MAX_LIST)
-			return 0;
-		errno = 0;
-		x = strtoul(s, &end, 10);
-		if (errno || x < lo || x > hi || (*end && *end != ','))
-			return 0;
-		v[n++] = (unsigned int)x;
-		s = *end ? end + 1 : end;
-		if (*end && !*s)
-			return 0;
-	}
-	return n;
-}
-
 static bool in_list(const unsigned int *v, unsigned int n, unsigned int x)
 {
 	for (unsigned int i = 0; i < n; i++)
 		if (v[i] == x)
 			return true;
 	return false;
-}
-
-/* build/nf/fwd next to this executable (build/tenet). */
-static int fwd_path(char *out, size_t len)
-{
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	if ((size_t)snprintf(out, len, "%s/nf/fwd", dirname(exe)) >= len)
-		return -ENAMETOOLONG;
-	return access(out, X_OK) ? -errno : 0;
-}
-
-/* A YAML single-quoted scalar: quotes doubled. */
-static void put_quoted(FILE *f, const char *s)
-{
-	fputc('\'', f);
-	for (; *s; s++) {
-		if (*s == '\'')
-			fputc('\'', f);
-		fputc(*s, f);
-	}
-	fputc('\'', f);
 }
 
 static int write_config(const char *path, const char *dir, const char *fwd,
@@ -164,7 +113,7 @@ static int write_config(const char *path, const char *dir, const char *fwd,
 	if (!f)
 		return -errno;
 	fprintf(f, "manager:\n  socket_dir: ");
-	put_quoted(f, dir);
+	bench_yaml_quoted(f, dir);
 	fprintf(f, "\n  stats_interval: 0\n");
 	fprintf(f,
 	        "ports:\n"
@@ -180,7 +129,7 @@ static int write_config(const char *path, const char *dir, const char *fwd,
 			fprintf(f, "  - {name: fwd, tenant: %s, command: [", h ? "bob" : "alice");
 		else
 			fprintf(f, "  - {name: fwd%u, tenant: alice, command: [", h + 1);
-		put_quoted(f, fwd);
+		bench_yaml_quoted(f, fwd);
 		fprintf(f, "]}\n");
 	}
 	fprintf(f, "chains:\n  - name: bench\n    hops: [");
@@ -196,31 +145,15 @@ static int write_config(const char *path, const char *dir, const char *fwd,
 	return 0;
 }
 
-/* Echo the warning and error lines of a run's log (all of it if 'all'). */
-static void echo_log(FILE *err, const char *path, bool all)
-{
-	char line[1024];
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (all || strstr(line, "warning") || strstr(line, "error"))
-			fprintf(err, "  | %s", line);
-	fclose(f);
-}
-
 /*
- * One run: config, mgr_run with stdout and stderr sent to a log file (the
- * NFs inherit them), results. Returns mgr_run's exit code, or -1.
+ * One run: write the config, run the manager on it with its output (and the
+ * NFs') sent to a log, fill o. Returns mgr_run's exit code, or -1.
  */
 static int run_one(FILE *err, const char *dir, const char *fwd, const struct scenario *sc,
                    uint64_t count, struct outcome *o)
 {
 	char cfg[PATH_MAX], log[PATH_MAX];
-	struct mgr_opts opts = {.config = cfg, .poll = sc->mode == MODE_POLL, .quiet = 1};
-	sigset_t mask;
-	int fd, saved_out, saved_err, rc;
+	int rc;
 
 	snprintf(cfg, sizeof(cfg), "%s/chain.yaml", dir);
 	snprintf(log, sizeof(log), "%s/run.log", dir);
@@ -229,33 +162,7 @@ static int run_one(FILE *err, const char *dir, const char *fwd, const struct sce
 		fprintf(err, "tenet bench chain: cannot write %s: %s\n", cfg, strerror(-rc));
 		return -1;
 	}
-	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fprintf(err, "tenet bench chain: cannot create %s: %s\n", log, strerror(errno));
-		return -1;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	saved_out = dup(STDOUT_FILENO);
-	saved_err = dup(STDERR_FILENO);
-	dup2(fd, STDOUT_FILENO);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-
-	/* mgr_run blocks SIGINT/SIGTERM/SIGCHLD for its signalfd; undo that */
-	pthread_sigmask(SIG_SETMASK, NULL, &mask);
-	memset(&o->r, 0, sizeof(o->r));
-	rc = mgr_run(&opts, &o->r);
-	pthread_sigmask(SIG_SETMASK, &mask, NULL);
-
-	fflush(stdout);
-	fflush(stderr);
-	dup2(saved_out, STDOUT_FILENO);
-	dup2(saved_err, STDERR_FILENO);
-	close(saved_out);
-	close(saved_err);
-
-	echo_log(err, log, rc != 0 && rc != 3);
+	rc = bench_run_mgr(cfg, log, sc->mode == MODE_POLL, err, &o->r);
 	o->sc = *sc;
 	if (rc != 0 && rc != 3)
 		return rc;
@@ -352,7 +259,7 @@ int cli_bench_chain(int argc, char **argv)
 	char dir[] = "/tmp/tenet-bench-chain-XXXXXX", fwd[PATH_MAX];
 	bool json = false, stop = false, tty = isatty(STDERR_FILENO);
 	unsigned int reps = 1;
-	int rc = 0, err_fd;
+	int rc = 0;
 	FILE *err;
 
 	for (int i = 1; i < argc; i++) {
@@ -378,7 +285,7 @@ int cli_bench_chain(int argc, char **argv)
 			}
 			i++;
 		} else if (!strcmp(a, "--sizes") && v) {
-			nb_sizes = parse_list(v, sizes, 60, 1518);
+			nb_sizes = bench_parse_list(v, sizes, MAX_LIST, 60, 1518);
 			if (!nb_sizes) {
 				fprintf(stderr,
 				        "tenet bench chain: --sizes wants up to %d of 60..1518, "
@@ -388,7 +295,7 @@ int cli_bench_chain(int argc, char **argv)
 			}
 			i++;
 		} else if (!strcmp(a, "--hops") && v) {
-			nb_hops = parse_list(v, hops, 1, MAX_HOPS);
+			nb_hops = bench_parse_list(v, hops, MAX_LIST, 1, MAX_HOPS);
 			if (!nb_hops) {
 				fprintf(stderr,
 				        "tenet bench chain: --hops wants 1..%d, comma-separated\n",
@@ -440,7 +347,7 @@ int cli_bench_chain(int argc, char **argv)
 		}
 	}
 
-	rc = fwd_path(fwd, sizeof(fwd));
+	rc = bench_nf_path("fwd", fwd, sizeof(fwd));
 	if (rc) {
 		fprintf(stderr, "tenet bench chain: no NF at %s: %s (run make first)\n", fwd,
 		        strerror(-rc));
@@ -453,15 +360,13 @@ int cli_bench_chain(int argc, char **argv)
 		return 1;
 	}
 	/* progress and warnings go to the real stderr while runs redirect fd 2 */
-	err_fd = dup(STDERR_FILENO);
-	err = err_fd >= 0 ? fdopen(err_fd, "w") : NULL;
+	err = bench_err_open();
 	if (!err) {
 		fprintf(stderr, "tenet bench chain: %s\n", strerror(errno));
 		free(res);
 		rmdir(dir);
 		return 1;
 	}
-	setvbuf(err, NULL, _IONBF, 0);
 	tenet_set_log_level(TENET_LOG_WARN);
 
 	if (!json) {

@@ -476,7 +476,7 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 		        k ? ", " : "", dat, k, color[scens[k]], scen_label[scens[k]]);
 	fprintf(f, "\nset title 'p99 (bars: min..max over the repetitions; log scale)'\n"
 	           "set ylabel 'p99 latency (us)'\nset logscale y\nset yrange [*:*]\n"
-	           "set offsets 0, 0, 0, 0\nplot ");
+	           "set offsets 0, 0, graph 0.25, 0\nplot "); /* room for the key */
 	for (unsigned int k = 0; k < nb_scens; k++)
 		fprintf(f,
 		        "%s'%s' index %u using 1:3:4:5 with yerrorlines lw 2 pt 7 lc rgb '%s' "
