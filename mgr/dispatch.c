@@ -573,6 +573,9 @@ void *dispatch_thread(void *arg)
 		if ((++loops & 1023) == 0)
 			__atomic_store_n(&m->dispatch_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 		if (work) {
+			/* when the last packet moved: a drained run's true end */
+			__atomic_store_n(&m->last_work_ns, (uint64_t)(mgr_now() * 1e9),
+			                 __ATOMIC_RELAXED);
 			empty = 0;
 			continue;
 		}

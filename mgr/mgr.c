@@ -1139,7 +1139,10 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	final_drain(m);
 
 	{
-		double elapsed = m->stop_time - start;
+		/* a run that ended because its sources did and everything drained
+		 * ends at the last packet moved, not at the next look of this loop */
+		double last = (double)__atomic_load_n(&m->last_work_ns, __ATOMIC_RELAXED) / 1e9;
+		double elapsed = (drained_stop && last > start ? last : m->stop_time) - start;
 
 		if (!quiet)
 			stats_print_table(m, stdout, -elapsed);

@@ -248,6 +248,7 @@ struct mgr {
 	volatile int stop_dispatch;
 	double start_time;
 	double stop_time;
+	uint64_t last_work_ns; /* (dispatch) mgr_now() in ns of the last loop that moved a packet */
 	int ctl_fd;
 	struct pending pending[MGR_PENDING];
 	char ctl_path[CFG_PATH_MAX + 16];

@@ -62,7 +62,7 @@ static void push(struct mgr *m, struct tenet_ring *prod, struct tenet_desc *d, u
  * tenants, so the frame is dropped (no_buffer), as a NIC drops when a
  * queue has no descriptors posted.
  */
-static bool get_buf(struct mgr *m, struct xring *r, struct bufcache *c, uint32_t *buf)
+static bool get_buf(struct xring *r, struct bufcache *c, uint32_t *buf)
 {
 	if (!c->n) {
 		struct tenet_desc d[MGR_BURST];
@@ -70,10 +70,8 @@ static bool get_buf(struct mgr *m, struct xring *r, struct bufcache *c, uint32_t
 
 		for (unsigned int i = 0; i < n; i++)
 			c->buf[c->n++] = d[i].buf;
-		if (!n) {
-			tenet_event_signal(m->dispatch_efd); /* ask for a refill */
-			return false;
-		}
+		if (!n)
+			return false; /* the caller asks the owner for a refill, once a burst */
 	}
 	*buf = c->buf[--c->n];
 	return true;
@@ -126,6 +124,7 @@ void *nic_thread(void *arg)
 	        steer == CFG_STEER_CPU ? &m->router_in[p->index].prod : &p->ingress.prod;
 	const struct tenet_classifier *cls;
 	unsigned int loops = 0;
+	bool starved;
 
 	memset(&st, 0, sizeof(st));
 	while (!m->stop_nic) {
@@ -143,6 +142,7 @@ void *nic_thread(void *arg)
 			continue;
 		}
 		cls = mgr_cls(m);
+		starved = false;
 		for (int i = 0; i < n; i++) {
 			struct tenet_pkt_info pi;
 			struct tenet_action act;
@@ -185,8 +185,9 @@ void *nic_thread(void *arg)
 				k = 0;
 				fill = &m->router_fill[p->index];
 			}
-			if (!get_buf(m, fill, &st.cache[k], &d.buf)) {
+			if (!get_buf(fill, &st.cache[k], &d.buf)) {
 				cnt_add(&p->drops[DROP_NO_BUFFER], 1);
+				starved = true;
 				continue;
 			}
 			/* the DMA: the only write of the frame into host memory */
@@ -197,6 +198,10 @@ void *nic_thread(void *arg)
 			st.out[st.nb_out++] = d;
 		}
 		push(m, prod, st.out, &st.nb_out);
+		/* a fill ring ran dry: wake its owner once per burst (the router
+		 * polls its own; the dispatcher may sleep) */
+		if (starved && steer != CFG_STEER_CPU && !m->poll)
+			tenet_event_signal(m->dispatch_efd);
 		cnt_add(&p->rx_frames, (uint64_t)n);
 		cnt_add(&p->rx_bytes, bytes);
 		/* quiescent point: no classifier pointer is held past here */
@@ -276,7 +281,7 @@ void *router_thread(void *arg)
 					cnt_add(&m->router_drops[DROP_NO_RULE], 1);
 				} else {
 					mp = m->tenants[m->chains[act.chain].tenant].mp;
-					if (!get_buf(m, &m->router_tfill[mp->index],
+					if (!get_buf(&m->router_tfill[mp->index],
 					             &st.cache[mp->index], &d.buf)) {
 						tenet_pool_free_bulk(ip, &in[i].buf, 1);
 						cnt_add(&m->router_drops[DROP_NO_BUFFER], 1);
