@@ -39,6 +39,14 @@ run nic nic alice/scan
 run cpu cpu alice/scan
 run shared shared alice/scan
 for m in nic cpu shared; do
+	check "$m: every packet entered a chain or was dropped at ingress with a reason" \
+		'sum(j["chains"].values()) + j["dropped"]["no_rule"] + j["dropped"]["no_buffer"] == j["packets_in"]' "$T/$m.json"
+	if [ "$(json "$T/$m.json" 'j["dropped"]["no_buffer"]')" != 0 ] ||
+		[ "$(json "$T/nic.json" 'j["dropped"]["no_buffer"]')" != 0 ]; then
+		# a starved ingress pool drops before classification: the split differs
+		echo "note: $m: $(json "$T/$m.json" 'j["dropped"]["no_buffer"]') frames found no buffer (loaded machine); exact comparison skipped"
+		continue
+	fi
 	check "$m: unmatched traffic dropped as no_rule, same count in every mode" \
 		"j['dropped']['no_rule'] == $(json "$T/nic.json" 'j["dropped"]["no_rule"]') > 0" "$T/$m.json"
 	check "$m: chains got the same packets in every mode" \
@@ -54,7 +62,8 @@ echo "ok: shared mode warns about isolation"
 run nicscan nic "{service: alice/scan, on: nic}"
 host_drop=$(json "$T/nic.json" 'j["dropped"]["nf_verdict"]')
 nic_drop=$(json "$T/nicscan.json" 'j["dropped"]["nic_scan"]')
-[ "$(json "$T/nic.json" 'sum(n["rx_full"] for n in j["nfs"] if n["service"] == "alice/scan")')" = 0 ] ||
+[ "$(json "$T/nic.json" 'sum(n["rx_full"] for n in j["nfs"] if n["service"] == "alice/scan") + j["dropped"]["no_buffer"]')" = 0 ] &&
+	[ "$(json "$T/nicscan.json" 'j["dropped"]["no_buffer"]')" = 0 ] ||
 	skip "the host scan NF's ring overflowed on this loaded machine; verdicts not comparable"
 [ "$host_drop" -gt 0 ] || fail "host scan dropped nothing"
 [ "$host_drop" = "$nic_drop" ] || fail "host scan NF dropped $host_drop, NIC scan dropped $nic_drop"
