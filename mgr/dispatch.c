@@ -246,6 +246,9 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 		hop++; /* on_failure: skip */
 	}
 	dmp = m->tenants[s->tenant].mp;
+	/* the flow hash from ingress, never the NF's copy: an NF must not pick
+	 * which instance of the next (maybe another tenant's) service it loads */
+	d.hash = bm->hash;
 	nf = s->inst[d.hash % s->nb_inst];
 	if (!rx_room(nf)) {
 		/* full: drop now rather than after a copy that would be wasted */
@@ -313,6 +316,7 @@ static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc 
 	bm->chain = (uint8_t)chain;
 	bm->port = d.port;
 	bm->hop = 0;
+	bm->hash = d.hash;
 	cnt_add(&m->tenants[m->chains[chain].tenant].in, 1);
 	cnt_add(&m->chains[chain].pkts, 1);
 	to_hop(x, mp, d, d.hop, -1);

@@ -91,6 +91,7 @@ struct bufmeta {
 	uint8_t spare;
 	uint16_t txlen; /* bytes handed to an AF_XDP transmit, for the completion */
 	uint16_t pad;
+	uint32_t hash; /* flow hash from ingress (the NF's copy is not trusted) */
 };
 
 struct mgr_pool {
