@@ -1929,9 +1929,7 @@ int bench_scan_real(int argc, char **argv)
 			}
 			i++;
 		} else if (!strcmp(a, "--count") && v) {
-			errno = 0;
-			count = strtoull(v, &end, 10);
-			if (errno || *end || *v < '0' || *v > '9' || !count) {
+			if (!bench_parse_count(v, &count)) {
 				fprintf(stderr,
 				        "tenet bench scan: --count wants a positive integer\n");
 				return 2;

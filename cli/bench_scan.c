@@ -600,11 +600,7 @@ int cli_bench_scan(int argc, char **argv)
 			plot_dir = v;
 			i++;
 		} else if (!strcmp(a, "--count") && v) {
-			char *end;
-
-			errno = 0;
-			count = strtoull(v, &end, 10);
-			if (errno || *end || *v < '0' || *v > '9' || count == 0) {
+			if (!bench_parse_count(v, &count)) {
 				fprintf(stderr,
 				        "tenet bench scan: --count wants a positive integer\n");
 				return 2;

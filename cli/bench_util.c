@@ -155,3 +155,18 @@ FILE *bench_err_open(void)
 	setvbuf(f, NULL, _IONBF, 0);
 	return f;
 }
+
+bool bench_parse_count(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v == 0)
+		return false;
+	*out = v;
+	return true;
+}

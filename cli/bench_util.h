@@ -8,6 +8,8 @@
 #define TENET_CLI_BENCH_UTIL_H
 
 #include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mgr/mgr.h"
@@ -28,6 +30,9 @@ void bench_yaml_quoted(FILE *f, const char *s);
  */
 unsigned int bench_parse_list(const char *s, unsigned int *v, unsigned int max, unsigned int lo,
                               unsigned int hi);
+
+/* Parse a positive decimal frame count; false on junk, overflow or zero. */
+bool bench_parse_count(const char *s, uint64_t *out);
 
 /*
  * Run the manager on config 'cfg' with quiet output, writing everything it
