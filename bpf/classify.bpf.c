@@ -151,9 +151,17 @@ static __always_inline const __u8 *at(const struct xdp_md *ctx, __u32 off, __u32
 	const __u8 *data = (const __u8 *)(long)ctx->data;
 	const __u8 *end = (const __u8 *)(long)ctx->data_end;
 
-	if (off > PKT_MAX_OFF)
+	__u64 o = off;
+
+	if (o > PKT_MAX_OFF)
 		return 0;
-	data += off;
+	/*
+	 * A no-op after the test, but on the register that is added: the
+	 * compiler may otherwise add a fresh, unbounded copy of off (the
+	 * parser's offsets are unknown scalars in its global subprograms).
+	 */
+	asm volatile("%0 &= %1" : "+r"(o) : "i"(PKT_MAX_OFF));
+	data += o;
 	if (data + n > end)
 		return 0;
 	return data;
@@ -164,13 +172,26 @@ static __always_inline __u16 rd16(const __u8 *p)
 	return (__u16)(p[0] << 8 | p[1]);
 }
 
+/*
+ * The parser is a set of global (non-inlined) subprograms. The verifier
+ * checks each once, on its own, with unknown arguments, and a caller goes
+ * on from a single state in which the callee's return value and *pi are
+ * unknown. Inlined, every parse outcome (VLAN depth x IP version x
+ * extension-header count x fragment flags x L4 protocol) carried its own
+ * copy of the rest of the program through the verifier, which ran out of
+ * its 1M-instruction budget (kernel 6.18). A global function's pointer
+ * argument may be NULL for the verifier, hence the checks of pi.
+ */
+
 /* L4 header at off; the IP packet ends at end (<= frame length). */
-static __always_inline int parse_l4(const struct xdp_md *ctx, __u32 off, __u32 end,
-                                    struct pinfo *pi)
+__attribute__((noinline)) int tenet_parse_l4(struct xdp_md *ctx, struct pinfo *pi, __u32 off,
+                                             __u32 end)
 {
 	__u32 room = end - off, hl;
 	const __u8 *h;
 
+	if (!pi)
+		return R_TRUNC_L4;
 	pi->payload_off = off;
 	pi->payload_len = room;
 	if ((pi->flags & (F_FRAG | F_FRAG_FIRST)) == F_FRAG)
@@ -203,14 +224,16 @@ static __always_inline int parse_l4(const struct xdp_md *ctx, __u32 off, __u32 e
 	return R_OK;
 }
 
-static __always_inline int parse_ipv4(const struct xdp_md *ctx, __u32 off, __u32 len,
-                                      struct pinfo *pi)
+__attribute__((noinline)) int tenet_parse_ipv4(struct xdp_md *ctx, struct pinfo *pi, __u32 off,
+                                               __u32 len)
 {
 	__u32 room = len - off, ihl, tot;
 	const __u8 *ip;
 	__u16 frag;
 
-	if (room < IPV4_HLEN)
+	if (!pi)
+		return R_TRUNC_L3;
+	if (off > len || room < IPV4_HLEN)
 		return R_TRUNC_L3;
 	ip = at(ctx, off, IPV4_HLEN);
 	if (!ip)
@@ -233,18 +256,86 @@ static __always_inline int parse_ipv4(const struct xdp_md *ctx, __u32 off, __u32
 	tot = rd16(ip + 2);
 	if (tot < ihl || tot > room)
 		return R_BAD_IPLEN;
-	return parse_l4(ctx, off + ihl, off + tot, pi);
+	return tenet_parse_l4(ctx, pi, off + ihl, off + tot);
 }
 
-static __always_inline int parse_ipv6(const struct xdp_md *ctx, __u32 off, __u32 len,
-                                      struct pinfo *pi)
+/* Where an IPv6 extension-header walk stands (lib/pkt.c's loop state). */
+struct ext_walk {
+	__u32 p;   /* offset of the header nh names */
+	__u32 end; /* end of the IPv6 payload */
+	__u32 n;   /* extension headers passed so far */
+	__u8 nh;   /* next-header value */
+	__u8 flags;
+	__u8 pad[2];
+};
+
+#define EXT_NEXT (-1) /* passed one extension header: call again */
+#define EXT_L4   (-2) /* w->nh is the upper-layer protocol, at w->p */
+
+/*
+ * One step of the extension-header walk: EXT_L4 when w->nh is not an
+ * extension header (or a non-first fragment header was just passed),
+ * EXT_NEXT after passing one, R_BAD_EXTHDR when the chain is malformed or
+ * longer than MAX_EXTHDR. A global subprogram so that the verifier walks
+ * one step once instead of MAX_EXTHDR + 1 unrolled copies.
+ */
+__attribute__((noinline)) int tenet_parse_ext(struct xdp_md *ctx, struct ext_walk *w)
 {
-	__u32 room = len - off, end, p, hl, n;
-	const __u8 *ip, *h;
+	__u32 hl, p, end;
+	const __u8 *h;
 	__u16 frag;
 	__u8 nh;
 
-	if (room < IPV6_HLEN)
+	if (!w)
+		return R_BAD_EXTHDR;
+	p = w->p;
+	end = w->end;
+	nh = w->nh;
+	if (nh == P_HOPOPTS) {
+		if (w->n != 0)
+			return R_BAD_EXTHDR;
+	} else if (nh != P_ROUTING && nh != P_DSTOPTS && nh != P_AH && nh != P_FRAGMENT) {
+		return EXT_L4;
+	}
+	if (w->n >= MAX_EXTHDR || p > end || end - p < EXT_MIN)
+		return R_BAD_EXTHDR;
+	h = at(ctx, p, EXT_MIN);
+	if (!h)
+		return R_BAD_EXTHDR;
+	if (nh == P_FRAGMENT) {
+		hl = EXT_MIN;
+		frag = rd16(h + 2);
+		if (frag & 0xfff9) {
+			w->flags |= F_FRAG;
+			if (!(frag & 0xfff8))
+				w->flags |= F_FRAG_FIRST;
+		}
+	} else if (nh == P_AH) {
+		hl = ((__u32)h[1] + 2) * 4u;
+	} else {
+		hl = ((__u32)h[1] + 1) * 8u;
+	}
+	if (hl > end - p)
+		return R_BAD_EXTHDR;
+	w->nh = h[0];
+	w->p = p + hl;
+	w->n++;
+	if ((w->flags & (F_FRAG | F_FRAG_FIRST)) == F_FRAG)
+		return EXT_L4;
+	return EXT_NEXT;
+}
+
+__attribute__((noinline)) int tenet_parse_ipv6(struct xdp_md *ctx, struct pinfo *pi, __u32 off,
+                                               __u32 len)
+{
+	struct ext_walk w = {};
+	__u32 room = len - off, i;
+	const __u8 *ip;
+	int r;
+
+	if (!pi)
+		return R_TRUNC_L3;
+	if (off > len || room < IPV6_HLEN)
 		return R_TRUNC_L3;
 	ip = at(ctx, off, IPV6_HLEN);
 	if (!ip)
@@ -253,59 +344,37 @@ static __always_inline int parse_ipv6(const struct xdp_md *ctx, __u32 off, __u32
 		return R_BAD_VERSION;
 	pi->ipv = 6;
 	__builtin_memcpy(pi->src, ip + 8, 16);
-	__builtin_memcpy(pi->dst, ip + 24, 16);
-	nh = ip[6];
-	pi->proto = nh;
-	p = off + IPV6_HLEN;
+	__builtin_memcpy(pi->dst, ip + 16 + 8, 16);
+	pi->proto = ip[6];
 	if (rd16(ip + 4) > room - IPV6_HLEN)
 		return R_BAD_IPLEN;
-	end = p + rd16(ip + 4);
-
-	for (n = 0; n <= MAX_EXTHDR; n++) {
-		if (nh == P_HOPOPTS) {
-			if (n != 0)
-				return R_BAD_EXTHDR;
-		} else if (nh != P_ROUTING && nh != P_DSTOPTS && nh != P_AH && nh != P_FRAGMENT) {
-			pi->proto = nh;
-			return parse_l4(ctx, p, end, pi);
-		}
-		if (n == MAX_EXTHDR || end - p < EXT_MIN)
-			return R_BAD_EXTHDR;
-		h = at(ctx, p, EXT_MIN);
-		if (!h)
-			return R_BAD_EXTHDR;
-		if (nh == P_FRAGMENT) {
-			hl = EXT_MIN;
-			frag = rd16(h + 2);
-			if (frag & 0xfff9) {
-				pi->flags |= F_FRAG;
-				if (!(frag & 0xfff8))
-					pi->flags |= F_FRAG_FIRST;
-			}
-		} else if (nh == P_AH) {
-			hl = ((__u32)h[1] + 2) * 4u;
-		} else {
-			hl = ((__u32)h[1] + 1) * 8u;
-		}
-		if (hl > end - p)
-			return R_BAD_EXTHDR;
-		nh = h[0];
-		p += hl;
-		if ((pi->flags & (F_FRAG | F_FRAG_FIRST)) == F_FRAG) {
-			pi->proto = nh;
-			return parse_l4(ctx, p, end, pi);
-		}
+	w.p = off + IPV6_HLEN;
+	w.end = w.p + rd16(ip + 4);
+	w.nh = ip[6];
+	/* tenet_parse_ext ends the walk by MAX_EXTHDR + 1 steps; the bound is for the verifier */
+	for (i = 0; i <= MAX_EXTHDR; i++) {
+		r = tenet_parse_ext(ctx, &w);
+		if (r == EXT_NEXT)
+			continue;
+		if (r != EXT_L4)
+			return r;
+		pi->proto = w.nh;
+		pi->flags |= w.flags;
+		return tenet_parse_l4(ctx, pi, w.p, w.end);
 	}
 	return R_BAD_EXTHDR;
 }
 
-static __always_inline int parse(const struct xdp_md *ctx, struct pinfo *pi)
+__attribute__((noinline)) int tenet_parse(struct xdp_md *ctx, struct pinfo *pi)
 {
-	__u32 len = (__u32)(ctx->data_end - ctx->data);
+	__u32 len;
 	__u32 off = ETH_HLEN;
 	const __u8 *eth;
 	__u16 et;
 
+	if (!pi)
+		return R_TRUNC_L2;
+	len = (__u32)(ctx->data_end - ctx->data);
 	eth = at(ctx, 0, ETH_HLEN);
 	if (!eth)
 		return R_TRUNC_L2;
@@ -327,9 +396,9 @@ static __always_inline int parse(const struct xdp_md *ctx, struct pinfo *pi)
 		}
 	}
 	if (et == ETH_P_IP)
-		return parse_ipv4(ctx, off, len, pi);
+		return tenet_parse_ipv4(ctx, pi, off, len);
 	if (et == ETH_P_IPV6)
-		return parse_ipv6(ctx, off, len, pi);
+		return tenet_parse_ipv6(ctx, pi, off, len);
 	return R_NON_IP;
 }
 
@@ -400,7 +469,8 @@ struct scan_loop {
 static long scan_fn(__u32 off, void *arg)
 {
 	struct scan_loop *l = arg;
-	__u32 len = l->len;
+	__u64 w[TENET_NICSCAN_WORDS];
+	__u32 len = l->len, avail;
 
 	if (off >= len || off >= TENET_NICSCAN_MAX_PAYLOAD || len > TENET_NICSCAN_MAX_PAYLOAD)
 		return 1;
@@ -410,7 +480,18 @@ static long scan_fn(__u32 off, void *arg)
 	 * the scratch value (TENET_XDP_SCRATCH).
 	 */
 	asm volatile("%0 &= 0x7ff" : "+r"(off));
-	l->hits |= tenet_nicscan_at(l->prog, l->buf + off, l->buf + len);
+	/*
+	 * The scratch value holds 32 bytes past any payload offset, so the
+	 * window is four plain loads; its bytes past the payload are stale and
+	 * never decide a hit (tenet_nicscan_hits). The byte-wise tail of
+	 * tenet_nicscan_window would give the verifier 33 window lengths to
+	 * walk the pattern loop with.
+	 */
+	__builtin_memcpy(w, l->buf + off, sizeof(w));
+	avail = len - off;
+	if (avail > TENET_NICSCAN_MAX_LEN)
+		avail = TENET_NICSCAN_MAX_LEN;
+	l->hits |= tenet_nicscan_hits(l->prog, w, avail);
 	return (l->hits & l->first_drop) ? 1 : 0;
 }
 
@@ -418,14 +499,19 @@ static long scan_fn(__u32 off, void *arg)
  * Scan the payload; returns the verdict, or -1 when the NIC cannot decide
  * (payload longer than TENET_NICSCAN_MAX_PAYLOAD, scratch unavailable).
  */
-static __always_inline int scan_payload(struct xdp_md *ctx, const struct tenet_nicscan_prog *prog,
-                                        const struct pinfo *pi)
+__attribute__((noinline)) int tenet_scan(struct xdp_md *ctx, __u32 half, __u32 payload_off,
+                                         __u32 payload_len)
 {
+	const struct tenet_nicscan_prog *prog;
 	struct tenet_scan_result res;
 	struct scan_loop l = {};
 	__u32 zero = 0;
-	__u64 n = pi->payload_len;
+	__u64 n = payload_len;
 	struct scratch *s;
+
+	prog = bpf_map_lookup_elem(&tnt_scan, &half);
+	if (!prog)
+		return -1;
 
 	if (n > TENET_NICSCAN_MAX_PAYLOAD)
 		return -1;
@@ -438,7 +524,7 @@ static __always_inline int scan_payload(struct xdp_md *ctx, const struct tenet_n
 	asm volatile("%0 &= 0x7ff" : "+r"(n));
 	if (n == 0 || n > TENET_NICSCAN_MAX_PAYLOAD)
 		return -1;
-	if (bpf_xdp_load_bytes(ctx, pi->payload_off, s->b, n) < 0)
+	if (bpf_xdp_load_bytes(ctx, payload_off, s->b, n) < 0)
 		return -1;
 	l.prog = prog;
 	l.buf = s->b;
@@ -471,7 +557,7 @@ int tenet_classify(struct xdp_md *ctx)
 	__u32 zero = 0, half, *act, tenant;
 	int r;
 
-	r = parse(ctx, &pi);
+	r = tenet_parse(ctx, &pi);
 	count((__u32)r);
 	if (r != R_OK && r != R_NON_IP)
 		return XDP_DROP;
@@ -522,8 +608,7 @@ int tenet_classify(struct xdp_md *ctx)
 
 	if (r == R_OK && hdr->scan_action != TENET_XDP_SCAN_OFF &&
 	    ((hdr->scan_tenants >> tenant) & 1)) {
-		const struct tenet_nicscan_prog *prog = bpf_map_lookup_elem(&tnt_scan, &half);
-		int v = prog ? scan_payload(ctx, prog, &pi) : -1;
+		int v = tenet_scan(ctx, half, pi.payload_off, pi.payload_len);
 
 		if (v < 0) {
 			count(TENET_XDP_CNT_SCAN_HOST);

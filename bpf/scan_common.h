@@ -110,16 +110,16 @@ static __tenet_always_inline __u32 tenet_nicscan_window(const __u8 *p, const __u
 }
 
 /*
- * Bit set of the patterns that occur at p (data ends at end): mask the
- * first word of the window and compare it with each pattern's first word;
- * on a hit, check the length and the remaining words. The pointer is dead
- * once the window is loaded, which keeps the verifier's walk short.
+ * Bit set of the patterns that occur at the start of the window w, of
+ * which the first avail bytes (0..32) are payload: mask the first word and
+ * compare it with each pattern's first word; on a hit, check the length and
+ * the remaining words. Bytes of w past avail never decide a hit (a pattern
+ * longer than avail does not match), so a caller may leave them stale.
  */
-static __tenet_always_inline __u32 tenet_nicscan_at(const struct tenet_nicscan_prog *prog,
-                                                    const __u8 *p, const __u8 *end)
+static __tenet_always_inline __u32 tenet_nicscan_hits(const struct tenet_nicscan_prog *prog,
+                                                      const __u64 w[TENET_NICSCAN_WORDS],
+                                                      __u32 avail)
 {
-	__u64 w[TENET_NICSCAN_WORDS];
-	__u32 avail = tenet_nicscan_window(p, end, w);
 	__u32 hits = 0;
 	__u32 i;
 
@@ -140,6 +140,16 @@ static __tenet_always_inline __u32 tenet_nicscan_at(const struct tenet_nicscan_p
 		hits |= (__u32)(1 ^ ((rest | (0 - rest)) >> 63)) << i;
 	}
 	return hits;
+}
+
+/* Bit set of the patterns that occur at p (data ends at end). */
+static __tenet_always_inline __u32 tenet_nicscan_at(const struct tenet_nicscan_prog *prog,
+                                                    const __u8 *p, const __u8 *end)
+{
+	__u64 w[TENET_NICSCAN_WORDS];
+	__u32 avail = tenet_nicscan_window(p, end, w);
+
+	return tenet_nicscan_hits(prog, w, avail);
 }
 
 /* Apply the decision rule to a bit set of matching patterns. */
@@ -193,55 +203,5 @@ static __tenet_always_inline int tenet_nicscan_match(const struct tenet_nicscan_
 	}
 	return tenet_nicscan_decide(prog, hits, res);
 }
-
-#if defined(__bpf__) && defined(__BPF_HELPERS__)
-/* BPF driver: bpf_loop() over offsets, same early stop and decision as above. */
-struct tenet_nicscan_loop {
-	const struct xdp_md *xdp;
-	const struct tenet_nicscan_prog *prog;
-	__u32 payload_off; /* payload offset from the frame start */
-	__u32 hits;
-	__u32 first_drop;
-};
-
-static __attribute__((unused)) long tenet_nicscan_loop_fn(__u32 off, void *arg)
-{
-	struct tenet_nicscan_loop *l = arg;
-	const __u8 *data = (const __u8 *)(long)l->xdp->data;
-	const __u8 *end = (const __u8 *)(long)l->xdp->data_end;
-	const __u8 *p;
-	__u64 at = (__u64)l->payload_off + off;
-
-	if (at > 0x3fff) /* bounds the offset well below the verifier's packet limit */
-		return 1;
-	p = data + at;
-	if (p + 1 > end)
-		return 1;
-	l->hits |= tenet_nicscan_at(l->prog, p, end);
-	return (l->hits & l->first_drop) ? 1 : 0;
-}
-
-/*
- * Scan the payload of the frame in xdp from payload_off to its end. Returns
- * the verdict, or -1 when the payload is longer than
- * TENET_NICSCAN_MAX_PAYLOAD (hand the packet to the host scan).
- */
-static __tenet_always_inline int tenet_nicscan_xdp(const struct tenet_nicscan_prog *prog,
-                                                   const struct xdp_md *xdp, __u32 payload_off,
-                                                   struct tenet_scan_result *res)
-{
-	struct tenet_nicscan_loop l = {
-	        .xdp = xdp,
-	        .prog = prog,
-	        .payload_off = payload_off,
-	        .first_drop = prog->drop_mask & (~prog->drop_mask + 1),
-	};
-
-	if (xdp->data_end - xdp->data > payload_off + TENET_NICSCAN_MAX_PAYLOAD)
-		return -1;
-	bpf_loop(TENET_NICSCAN_MAX_PAYLOAD, tenet_nicscan_loop_fn, &l, 0);
-	return tenet_nicscan_decide(prog, l.hits, res);
-}
-#endif /* __bpf__ && __BPF_HELPERS__ */
 
 #endif /* TENET_BPF_SCAN_COMMON_H */
