@@ -51,6 +51,7 @@ enum drop_reason {
 	DROP_NO_OUTPUT,    /* end of a chain that has no output port */
 	DROP_SHUTDOWN,     /* still in flight when the manager stopped */
 	DROP_TX_FULL,      /* the output port's transmit queue was full */
+	DROP_OVERSIZE,     /* longer than the destination buffer holds (frame or copy) */
 	DROP_MAX
 };
 const char *drop_reason_name(enum drop_reason r);
