@@ -143,6 +143,8 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 		        [DROP_NO_OUTPUT] = "end of a chain without an output port",
 		        [DROP_SHUTDOWN] = "still in flight when the manager stopped",
 		        [DROP_TX_FULL] = "the output port's transmit queue was full",
+		        [DROP_OVERSIZE] =
+		                "longer than the destination buffer (frame or cross-tenant copy)",
 		};
 
 		for (unsigned int r = 0; r < DROP_MAX; r++)
