@@ -11,5 +11,6 @@ int cli_bench_steer(int argc, char **argv);
 int cli_bench_scan(int argc, char **argv);
 int cli_gen(int argc, char **argv);
 int cli_sink(int argc, char **argv);
+int cli_doctor(int argc, char **argv);
 
 #endif

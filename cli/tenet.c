@@ -1,6 +1,7 @@
 /*
  * The tenet command: run (the manager), ctl (talk to a running manager),
- * bench (benchmark scenarios). Each subcommand lives in its own file.
+ * bench (benchmark scenarios), doctor (check a host). Each subcommand
+ * lives in its own file.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@ static void usage(FILE *f)
 	        "  bench NAME   run a benchmark scenario (tenet bench --help)\n"
 	        "  gen          send generated traffic out of an interface (tenet gen --help)\n"
 	        "  sink         receive and measure traffic on an interface (tenet sink --help)\n"
+	        "  doctor       check this host before deploying (tenet doctor --help)\n"
 	        "\n"
 	        "tenet COMMAND --help shows the options of a command.\n");
 }
@@ -42,6 +44,8 @@ int main(int argc, char **argv)
 		return cli_gen(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "sink"))
 		return cli_sink(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "doctor"))
+		return cli_doctor(argc - 1, argv + 1);
 	fprintf(stderr, "tenet: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;
