@@ -2,12 +2,13 @@
  * NF runtime: attach to the manager, run the packet loop, detach.
  *
  * Everything an NF gets comes over its tenant's control socket: the fd of
- * its tenant's pool, the fd of its own two rings and two eventfds. The
- * loop takes bursts from rx, calls the handler, and returns every packet
- * on tx with its verdict (the manager frees dropped packets: an NF never
- * owns the free list). When idle it sleeps on the rx eventfd, together
- * with the control socket (manager gone or STOP) and a wake eventfd that
- * signal handlers write to.
+ * its tenant's pool, the fd of its own two rings and its ends of two kick
+ * sockets, and - in the welcome message, never from shared memory - the
+ * geometry of both. The loop takes bursts from rx, calls the handler, and
+ * returns every packet on tx with its verdict (the manager frees dropped
+ * packets: an NF never owns the free list). When idle it sleeps on the rx
+ * kick socket, together with the control socket (manager gone or STOP) and
+ * a wake eventfd that signal handlers write to.
  */
 #include <errno.h>
 #include <poll.h>
@@ -39,8 +40,8 @@ struct sig_hook {
 
 struct tenet_nf {
 	int sock;
-	int rx_efd, tx_efd;
-	int wake_efd; /* written by signal handlers and tenet_nf_stop */
+	int rx_kick, tx_kick; /* this NF's ends of the kick sockets (lib/proto.h) */
+	int wake_efd;         /* written by signal handlers and tenet_nf_stop */
 	struct tenet_pool *pool;
 	void *rings;
 	size_t rings_len;
@@ -118,6 +119,7 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 {
 	struct tenet_hello hello = {.magic = TENET_PROTO_MAGIC, .version = TENET_PROTO_VERSION};
 	struct tenet_welcome w;
+	struct tenet_pool_geom geom;
 	int fds[TENET_FDPASS_MAX];
 	unsigned int nfds = TENET_FDPASS_MAX;
 	struct tenet_nf *nf;
@@ -142,7 +144,7 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 	nf = calloc(1, sizeof(*nf));
 	if (!nf)
 		return NULL;
-	nf->rx_efd = nf->tx_efd = nf->wake_efd = -1;
+	nf->rx_kick = nf->tx_kick = nf->wake_efd = -1;
 	nf->sock = connect_to(socket_path);
 	if (nf->sock < 0) {
 		err = errno;
@@ -179,9 +181,19 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 		err = EPROTO;
 		goto err_sock;
 	}
-	nf->rx_efd = fds[TENET_FD_RX_EVENT];
-	nf->tx_efd = fds[TENET_FD_TX_EVENT];
-	nf->pool = tenet_pool_attach(fds[TENET_FD_POOL]);
+	nf->rx_kick = fds[TENET_FD_RX_EVENT];
+	nf->tx_kick = fds[TENET_FD_TX_EVENT];
+	/* the geometry the manager sent, not the pool header: any NF of this
+	 * tenant can write the header, and must not lock the others out */
+	geom = (struct tenet_pool_geom){.len = w.pool_len,
+	                                .data_off = w.pool_data_off,
+	                                .nb_bufs = w.pool_bufs,
+	                                .buf_size = w.pool_buf_size,
+	                                .headroom = w.pool_headroom,
+	                                .hugetlb = w.pool_hugetlb != 0};
+	memcpy(geom.name, w.pool_name, sizeof(geom.name));
+	geom.name[sizeof(geom.name) - 1] = '\0';
+	nf->pool = tenet_pool_attach_geom(fds[TENET_FD_POOL], &geom);
 	err = errno;
 	close(fds[TENET_FD_POOL]);
 	if (!nf->pool) {
@@ -190,7 +202,7 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 		goto err_sock;
 	}
 	if (fstat(fds[TENET_FD_RINGS], &st) < 0 || (uint64_t)st.st_size < w.rings_len ||
-	    w.tx_off >= w.rings_len) {
+	    w.tx_off >= w.rings_len || w.ring_size == 0 || w.ring_size > TENET_RING_MAX) {
 		close(fds[TENET_FD_RINGS]);
 		err = EPROTO;
 		goto err_pool;
@@ -202,10 +214,10 @@ struct tenet_nf *tenet_nf_attach(const char *socket_path, const char *service)
 	close(fds[TENET_FD_RINGS]);
 	if (nf->rings == MAP_FAILED)
 		goto err_pool;
-	err = -tenet_ring_bind_consumer(&nf->rx, nf->rings, w.tx_off, 0);
+	err = -tenet_ring_bind_consumer(&nf->rx, nf->rings, w.tx_off, w.ring_size);
 	if (!err)
 		err = -tenet_ring_bind_producer(&nf->tx, (uint8_t *)nf->rings + w.tx_off,
-		                                nf->rings_len - w.tx_off, 0);
+		                                nf->rings_len - w.tx_off, w.ring_size);
 	if (err)
 		goto err_unmap;
 	nf->wake_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -232,10 +244,10 @@ err_unmap:
 err_pool:
 	tenet_pool_destroy(nf->pool);
 err_sock:
-	if (nf->rx_efd >= 0)
-		close(nf->rx_efd);
-	if (nf->tx_efd >= 0)
-		close(nf->tx_efd);
+	if (nf->rx_kick >= 0)
+		close(nf->rx_kick);
+	if (nf->tx_kick >= 0)
+		close(nf->tx_kick);
 	close(nf->sock);
 err_free:
 	free(nf);
@@ -254,8 +266,8 @@ void tenet_nf_detach(struct tenet_nf *nf)
 		sig_nf = NULL;
 	munmap(nf->rings, nf->rings_len);
 	tenet_pool_destroy(nf->pool);
-	close(nf->rx_efd);
-	close(nf->tx_efd);
+	close(nf->rx_kick);
+	close(nf->tx_kick);
 	close(nf->wake_efd);
 	close(nf->sock);
 	free(nf);
@@ -320,7 +332,7 @@ static int check_control(struct tenet_nf *nf)
 static int idle_wait(struct tenet_nf *nf)
 {
 	struct pollfd pfd[3] = {
-	        {.fd = nf->rx_efd, .events = POLLIN},
+	        {.fd = nf->rx_kick, .events = POLLIN},
 	        {.fd = nf->sock, .events = POLLIN},
 	        {.fd = nf->wake_efd, .events = POLLIN},
 	};
@@ -329,12 +341,12 @@ static int idle_wait(struct tenet_nf *nf)
 	if (tenet_ring_count(&nf->rx) == 0 && !nf->stop)
 		poll(pfd, 3, 1000);
 	tenet_ring_set_sleeping(&nf->rx, 0);
-	if (pfd[0].revents & POLLIN)
-		tenet_event_drain(nf->rx_efd);
 	if (pfd[2].revents & POLLIN)
 		tenet_event_drain(nf->wake_efd);
 	if (pfd[1].revents)
 		return check_control(nf);
+	if (pfd[0].revents && tenet_kick_drain(nf->rx_kick) < 0)
+		return -EPIPE; /* the manager's end is gone: so is the manager */
 	return 0;
 }
 
@@ -353,7 +365,7 @@ static void tx_all(struct tenet_nf *nf, struct tenet_desc *d, unsigned int n)
 	}
 	if (tenet_ring_needs_kick(&nf->tx)) {
 		nf->tx_kicks++;
-		tenet_event_signal(nf->tx_efd);
+		tenet_kick_send(nf->tx_kick);
 	}
 }
 

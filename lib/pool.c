@@ -165,32 +165,45 @@ err_free:
 	return NULL;
 }
 
-struct tenet_pool *tenet_pool_attach(int fd)
+void tenet_pool_geom(const struct tenet_pool *pool, struct tenet_pool_geom *g)
 {
-	struct tenet_pool_hdr hdr;
-	struct tenet_pool *p;
-	struct stat st;
-	int seals, err;
+	memset(g, 0, sizeof(*g));
+	g->len = pool->map_len;
+	g->data_off = (uint64_t)(pool->data - pool->base);
+	g->nb_bufs = pool->nb_bufs;
+	g->buf_size = pool->buf_size;
+	g->headroom = pool->headroom;
+	g->hugetlb = pool->hugetlb;
+	memcpy(g->name, pool->name, sizeof(g->name));
+}
 
-	if (fstat(fd, &st) < 0)
-		return NULL;
+/* A memfd that cannot change size under a mapping (else: SIGBUS). 0 or -1 with errno. */
+static int sealed_file(int fd, struct stat *st)
+{
+	int seals;
+
+	if (fstat(fd, st) < 0)
+		return -1;
 	seals = fcntl(fd, F_GET_SEALS);
 	if (seals < 0 || (seals & (F_SEAL_GROW | F_SEAL_SHRINK)) != (F_SEAL_GROW | F_SEAL_SHRINK)) {
-		errno = EINVAL; /* an unsealed pool could shrink under us: SIGBUS */
-		return NULL;
+		errno = EINVAL;
+		return -1;
 	}
-	if ((size_t)st.st_size < HDR_SIZE || pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr)) {
-		errno = EPROTO;
+	return 0;
+}
+
+struct tenet_pool *tenet_pool_attach_geom(int fd, const struct tenet_pool_geom *g)
+{
+	struct tenet_pool *p;
+	struct stat st;
+	int err;
+
+	if (sealed_file(fd, &st) < 0)
 		return NULL;
-	}
-	if (hdr.magic != TENET_POOL_MAGIC || hdr.abi != TENET_POOL_ABI) {
-		errno = EPROTO;
-		return NULL;
-	}
-	if (hdr.buf_size < 512 || hdr.buf_size > 65536 || hdr.nb_bufs == 0 ||
-	    hdr.data_off < sizeof(hdr) || hdr.headroom >= hdr.buf_size ||
-	    hdr.data_off > (uint64_t)st.st_size || /* else the sum below can wrap */
-	    (uint64_t)hdr.nb_bufs * hdr.buf_size > (uint64_t)st.st_size - hdr.data_off) {
+	if (g->buf_size < 512 || g->buf_size > 65536 || g->buf_size % 64 || g->nb_bufs == 0 ||
+	    g->nb_bufs > (1u << 24) || g->headroom >= g->buf_size || g->data_off < HDR_SIZE ||
+	    g->data_off % HDR_SIZE || g->len > (uint64_t)st.st_size || g->data_off > g->len ||
+	    (uint64_t)g->nb_bufs * g->buf_size > g->len - g->data_off) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -202,15 +215,15 @@ struct tenet_pool *tenet_pool_attach(int fd)
 		err = errno;
 		goto err_free;
 	}
-	err = -map_pool(p, (size_t)st.st_size);
+	err = -map_pool(p, (size_t)g->len);
 	if (err)
 		goto err_close;
-	p->data = p->base + hdr.data_off;
-	p->buf_size = hdr.buf_size;
-	p->nb_bufs = hdr.nb_bufs;
-	p->headroom = hdr.headroom;
-	p->hugetlb = hdr.hugetlb != 0;
-	memcpy(p->name, hdr.name, sizeof(p->name));
+	p->data = p->base + g->data_off;
+	p->buf_size = g->buf_size;
+	p->nb_bufs = g->nb_bufs;
+	p->headroom = g->headroom;
+	p->hugetlb = g->hugetlb;
+	memcpy(p->name, g->name, sizeof(p->name));
 	p->name[sizeof(p->name) - 1] = '\0';
 	return p;
 
@@ -220,6 +233,29 @@ err_free:
 	free(p);
 	errno = err;
 	return NULL;
+}
+
+struct tenet_pool *tenet_pool_attach(int fd)
+{
+	struct tenet_pool_hdr hdr;
+	struct tenet_pool_geom g;
+	struct stat st;
+
+	if (sealed_file(fd, &st) < 0)
+		return NULL;
+	if ((size_t)st.st_size < HDR_SIZE || pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr) ||
+	    hdr.magic != TENET_POOL_MAGIC || hdr.abi != TENET_POOL_ABI) {
+		errno = EPROTO;
+		return NULL;
+	}
+	g = (struct tenet_pool_geom){.len = (uint64_t)st.st_size,
+	                             .data_off = hdr.data_off,
+	                             .nb_bufs = hdr.nb_bufs,
+	                             .buf_size = hdr.buf_size,
+	                             .headroom = hdr.headroom,
+	                             .hugetlb = hdr.hugetlb != 0};
+	memcpy(g.name, hdr.name, sizeof(g.name));
+	return tenet_pool_attach_geom(fd, &g);
 }
 
 void tenet_pool_destroy(struct tenet_pool *pool)

@@ -15,11 +15,20 @@
  * (acquire/release), so the published prod is visible to the consumer's
  * re-check; if the consumer's comes first, the producer reads 1 and
  * kicks. Either way a wakeup cannot be lost.
+ *
+ * Between manager threads the kick is an eventfd (tenet_event_*). Between
+ * the manager and an NF it is a byte on a kick socket (tenet_kick_*, see
+ * lib/proto.h): each side has its own open file, and every call is
+ * MSG_DONTWAIT | MSG_NOSIGNAL, so the flags the other side sets on its end,
+ * a full buffer, garbage bytes or a closed end cannot block the caller or
+ * raise SIGPIPE in it.
  */
 #ifndef TENET_WAIT_H
 #define TENET_WAIT_H
 
+#include <errno.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tenet/ring.h"
@@ -54,6 +63,54 @@ static inline void tenet_event_drain(int efd)
 	ssize_t rc = read(efd, &v, sizeof(v));
 
 	(void)rc;
+}
+
+/* Bytes a drain reads at most per call: a peer that writes without pause
+ * cannot keep the caller in the drain. */
+#define TENET_KICK_DRAIN 1024
+
+/*
+ * Kick the peer of a kick socket. Returns 0 when the byte was queued or the
+ * peer's buffer is full (it has kicks pending: nothing is lost), -errno
+ * (EPIPE, ECONNRESET...) when the peer's end is closed or shut down.
+ */
+static inline int tenet_kick_send(int fd)
+{
+	static const char one = 1;
+
+	if (send(fd, &one, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+		return 0;
+	return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ENOBUFS
+	               ? 0
+	               : -errno;
+}
+
+/*
+ * Consume the kicks pending on a kick socket, whatever their bytes, at most
+ * TENET_KICK_DRAIN bytes. Returns the bytes read (0: none pending), or
+ * -EPIPE when the peer's end is closed or shut down (no kick will come
+ * again), or another -errno.
+ */
+static inline ssize_t tenet_kick_drain(int fd)
+{
+	char b[256];
+	ssize_t total = 0;
+
+	while (total < TENET_KICK_DRAIN) {
+		ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+
+		if (n == 0)
+			return -EPIPE;
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? total : -errno;
+		}
+		total += n;
+		if ((size_t)n < sizeof(b))
+			break;
+	}
+	return total;
 }
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "lib/wait.h"
 #include "mgr/mgr.h"
+#include "tenet/log.h"
 
 int xring_create(struct xring *x, uint32_t size)
 {
@@ -189,7 +190,9 @@ static void flush_nf(struct mgr *m, struct nf *nf)
 			nf->kick_cons = cons;
 			nf->kick_armed = cons != nf->rx.head;
 			cnt_add(&nf->kicks, 1);
-			tenet_event_signal(nf->rx_efd);
+			/* never blocks (lib/wait.h); a closed end only hurts the NF */
+			if (tenet_kick_send(nf->rx_kick) < 0)
+				cnt_add(&nf->kick_errors, 1);
 		}
 	}
 }
@@ -379,11 +382,11 @@ static void apply_commands(struct dctx *x)
 	for (unsigned int i = 0; i < m->nb_add; i++) {
 		struct nf *nf = &m->nfs[m->cmd_add[i]];
 		struct service *s = &m->services[nf->service];
-		struct epoll_event ev = {.events = EPOLLIN, .data.u32 = nf->id};
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = nf->id};
 
 		s->inst[s->nb_inst++] = nf;
 		nf->in_dispatch = true;
-		epoll_ctl(x->epfd, EPOLL_CTL_ADD, nf->tx_efd, &ev);
+		nf->tx_kick_off = epoll_ctl(x->epfd, EPOLL_CTL_ADD, nf->tx_kick, &ev) < 0;
 	}
 	for (unsigned int i = 0; i < m->nb_del; i++) {
 		struct nf *nf = &m->nfs[m->cmd_del[i]];
@@ -397,7 +400,9 @@ static void apply_commands(struct dctx *x)
 				s->inst[k++] = s->inst[j];
 		s->nb_inst = k;
 		nf->in_dispatch = false;
-		epoll_ctl(x->epfd, EPOLL_CTL_DEL, nf->tx_efd, NULL);
+		if (!nf->tx_kick_off)
+			epoll_ctl(x->epfd, EPOLL_CTL_DEL, nf->tx_kick, NULL);
+		nf->tx_kick_off = true;
 		reclaim_nf(m, nf);
 	}
 	m->nb_add = m->nb_del = 0;
@@ -496,6 +501,26 @@ static bool anything_pending(struct mgr *m)
 	return __atomic_load_n(&m->cmd_pending, __ATOMIC_ACQUIRE) != 0;
 }
 
+/*
+ * An NF kicked us (or wrote garbage to its kick socket: any byte is a
+ * kick, and the drain is bounded). An end it closed or shut down would
+ * stay readable for ever and turn every idle sleep into a busy loop: it
+ * leaves the epoll set, is counted, and the NF is from then on served by
+ * the sleep's timeout only - slower for it, no one else.
+ */
+static void nf_kicked(struct dctx *x, struct nf *nf, uint32_t events)
+{
+	ssize_t n = tenet_kick_drain(nf->tx_kick);
+
+	if (n >= 0 && !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+		return;
+	epoll_ctl(x->epfd, EPOLL_CTL_DEL, nf->tx_kick, NULL);
+	nf->tx_kick_off = true;
+	cnt_add(&nf->kick_errors, 1);
+	tenet_log(TENET_LOG_WARN, "NF id %u: its tx kick socket hung up (%s); polled from now on",
+	          nf->id, n < 0 ? strerror((int)-n) : "closed or shut down");
+}
+
 static void idle_sleep(struct dctx *x)
 {
 	struct mgr *m = x->m;
@@ -506,9 +531,13 @@ static void idle_sleep(struct dctx *x)
 	if (!anything_pending(m) && !m->stop_dispatch) {
 		n = epoll_wait(x->epfd, ev, 16, 50);
 		for (int i = 0; i < n; i++) {
-			int fd = ev[i].data.u32 ? m->nfs[ev[i].data.u32].tx_efd : m->dispatch_efd;
+			uint32_t id = ev[i].data.u32;
 
-			tenet_event_drain(fd);
+			if (id == 0)
+				tenet_event_drain(m->dispatch_efd);
+			else if (id <= MGR_MAX_NF && m->nfs[id].in_dispatch &&
+			         !m->nfs[id].tx_kick_off)
+				nf_kicked(x, &m->nfs[id], ev[i].events);
 		}
 		cnt_add(&m->wakeups, 1);
 	}

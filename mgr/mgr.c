@@ -329,21 +329,29 @@ static void nf_release(struct nf *nf)
 		munmap(nf->rings, nf->rings_len);
 	if (nf->rings_fd >= 0)
 		close(nf->rings_fd);
-	if (nf->rx_efd >= 0)
-		close(nf->rx_efd);
-	if (nf->tx_efd >= 0)
-		close(nf->tx_efd);
+	if (nf->rx_kick >= 0)
+		close(nf->rx_kick);
+	if (nf->tx_kick >= 0)
+		close(nf->tx_kick);
 	if (nf->sock >= 0)
 		close(nf->sock);
 	nf->rings = NULL;
-	nf->rings_fd = nf->rx_efd = nf->tx_efd = nf->sock = -1;
+	nf->rings_fd = nf->rx_kick = nf->tx_kick = nf->sock = -1;
 	nf->state = NF_FREE;
 }
 
-static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome *w)
+/*
+ * Rings, kick sockets and the welcome for a new NF. The NF's ends of the
+ * kick sockets go to nf_ends[] (the caller sends them, then closes them:
+ * the manager keeps only its own ends). The welcome carries the pool's
+ * geometry from the manager's private copy, never from the pool header.
+ */
+static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome *w, int nf_ends[2])
 {
 	size_t ring_len = tenet_ring_memsize(MGR_RING_SIZE);
 	size_t tx_off = (ring_len + 4095) & ~(size_t)4095;
+	struct tenet_pool_geom g;
+	int sp[2];
 
 	nf->rings_len = tx_off * 2;
 	nf->rings_fd = memfd_create("tenet-rings", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -361,19 +369,37 @@ static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome
 	    tenet_ring_bind_consumer(&nf->tx, (uint8_t *)nf->rings + tx_off, ring_len,
 	                             MGR_RING_SIZE))
 		return -EINVAL;
-	nf->rx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	nf->tx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (nf->rx_efd < 0 || nf->tx_efd < 0)
+	/* two open files per kick socket: the NF can change the flags and the
+	 * state of its end only; the manager's end never leaves the manager */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sp) < 0)
 		return -errno;
+	nf->rx_kick = sp[0];
+	nf_ends[0] = sp[1];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sp) < 0)
+		return -errno;
+	nf->tx_kick = sp[0];
+	nf_ends[1] = sp[1];
+	/* one-way each: the manager only sends on rx and only reads tx */
+	shutdown(nf->rx_kick, SHUT_RD);
+	shutdown(nf->tx_kick, SHUT_WR);
 	memset(&nf->rej, 0, sizeof(nf->rej));
 	nf->rx_pkts = nf->tx_pkts = nf->rx_full = nf->verdict_drop = nf->kicks = 0;
-	nf->reclaimed = 0;
+	nf->reclaimed = nf->kick_errors = 0;
+	nf->tx_kick_off = false;
 	nf->nb_out = 0;
 	nf->kick_armed = false;
 	w->ring_size = MGR_RING_SIZE;
 	w->rings_len = nf->rings_len;
 	w->tx_off = tx_off;
 	snprintf(w->tenant, sizeof(w->tenant), "%s", tn->cfg->name);
+	tenet_pool_geom(tn->mp->pool, &g);
+	w->pool_len = g.len;
+	w->pool_data_off = g.data_off;
+	w->pool_bufs = g.nb_bufs;
+	w->pool_buf_size = g.buf_size;
+	w->pool_headroom = g.headroom;
+	w->pool_hugetlb = g.hugetlb;
+	memcpy(w->pool_name, g.name, sizeof(w->pool_name));
 	return 0;
 }
 
@@ -381,6 +407,8 @@ static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome
  * A new connection on a tenant's control socket waits, without blocking the
  * control thread, until its hello arrives or PENDING_WAIT s pass: a client
  * that connects and says nothing costs a slot for a moment, nothing more.
+ * The slots are per tenant (MGR_PENDING_PER_TENANT each): a tenant that
+ * floods its own socket with silent connections exhausts only its own.
  */
 static void accept_conn(struct mgr *m, unsigned int t, int epfd)
 {
@@ -388,7 +416,8 @@ static void accept_conn(struct mgr *m, unsigned int t, int epfd)
 
 	if (s < 0)
 		return;
-	for (unsigned int i = 0; i < MGR_PENDING; i++) {
+	for (unsigned int i = t * MGR_PENDING_PER_TENANT; i < (t + 1) * MGR_PENDING_PER_TENANT;
+	     i++) {
 		struct pending *pc = &m->pending[i];
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP,
 		                         .data.u32 = EV_PENDING | i};
@@ -401,7 +430,22 @@ static void accept_conn(struct mgr *m, unsigned int t, int epfd)
 		epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev);
 		return;
 	}
-	reply_error(s, EAGAIN, "too many attachments in progress; try again");
+	/* logged at the first refusal and every 1000th: the flood is the tenant's own */
+	if (m->pending_refused[t]++ % 1000 == 0)
+		tenet_log(TENET_LOG_WARN,
+		          "attach refused: tenant %s has %u attachments in progress (%llu refused)",
+		          m->tenants[t].cfg->name, MGR_PENDING_PER_TENANT,
+		          (unsigned long long)m->pending_refused[t]);
+	{
+		struct tenet_welcome w = {.magic = TENET_PROTO_MAGIC,
+		                          .version = TENET_PROTO_VERSION,
+		                          .status = -EAGAIN};
+
+		snprintf(w.msg, sizeof(w.msg),
+		         "tenant %s: too many attachments in progress; try again",
+		         m->tenants[t].cfg->name);
+		tenet_fd_send(s, &w, sizeof(w), NULL, 0);
+	}
 	close(s);
 }
 
@@ -427,25 +471,37 @@ static void handle_attach(struct mgr *m, unsigned int slot, int epfd)
 	struct tenant *tn = &m->tenants[t];
 	struct tenet_hello h;
 	struct tenet_welcome w = {.magic = TENET_PROTO_MAGIC, .version = TENET_PROTO_VERSION};
-	unsigned int nfds = 0, inst_used = 0;
+	unsigned int inst_used = 0;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
 	struct service *svc = NULL;
 	struct nf *nf = NULL;
+	char buf[sizeof(h) + 1], why[160];
+	int nf_ends[2] = {-1, -1};
 	ssize_t n;
 	int s = pc->fd, err;
 
 	epoll_ctl(epfd, EPOLL_CTL_DEL, s, NULL);
 	pc->fd = -1;
-	memset(&h, 0, sizeof(h));
-	n = tenet_fd_recv(s, &h, sizeof(h), NULL, &nfds);
-	if (n != (ssize_t)sizeof(h) || h.magic != TENET_PROTO_MAGIC) {
-		reply_error(s, EPROTO, "malformed hello (%zd bytes)", n);
+	/* MSG_TRUNC: the record's real length, so a longer record is refused,
+	 * not silently cut to a hello; no control buffer: fds sent with it
+	 * are closed by the kernel, never installed here */
+	do {
+		n = recv(s, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		err = errno;
+		tenet_log(TENET_LOG_WARN, "attach: tenant %s: cannot read the hello: %s",
+		          tn->cfg->name, strerror(err));
 		goto out_close;
 	}
-	if (h.version != TENET_PROTO_VERSION) {
-		reply_error(s, EPROTO, "protocol version %u, the manager speaks version %u",
-		            h.version, TENET_PROTO_VERSION);
+	if (n == 0) {
+		tenet_log(TENET_LOG_WARN, "attach: tenant %s: connection closed before its hello",
+		          tn->cfg->name);
+		goto out_close;
+	}
+	if (tenet_hello_parse(buf, (size_t)n, &h, why, sizeof(why))) {
+		reply_error(s, EPROTO, "tenant %s: %s", tn->cfg->name, why);
 		goto out_close;
 	}
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) < 0) {
@@ -459,7 +515,6 @@ static void handle_attach(struct mgr *m, unsigned int slot, int epfd)
 		            tn->cfg->name, (unsigned)cred.uid, (unsigned)cred.gid);
 		goto out_close;
 	}
-	h.service[sizeof(h.service) - 1] = '\0';
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
 		if (m->services[i].tenant == t && !strcmp(m->cfg->services[i].name, h.service))
 			svc = &m->services[i];
@@ -484,7 +539,7 @@ static void handle_attach(struct mgr *m, unsigned int slot, int epfd)
 	nf->instance = (unsigned int)__builtin_ctz(~inst_used);
 	nf->pid = cred.pid; /* from the kernel, not from the hello */
 	nf->sock = s;
-	err = nf_setup(nf, tn, &w);
+	err = nf_setup(nf, tn, &w, nf_ends);
 	if (err) {
 		reply_error(s, -err, "cannot set up rings: %s", strerror(-err));
 		nf->sock = -1;
@@ -498,10 +553,17 @@ static void handle_attach(struct mgr *m, unsigned int slot, int epfd)
 	{
 		int fds[TENET_FD_COUNT] = {[TENET_FD_POOL] = tenet_pool_fd(tn->mp->pool),
 		                           [TENET_FD_RINGS] = nf->rings_fd,
-		                           [TENET_FD_RX_EVENT] = nf->rx_efd,
-		                           [TENET_FD_TX_EVENT] = nf->tx_efd};
+		                           [TENET_FD_RX_EVENT] = nf_ends[0],
+		                           [TENET_FD_TX_EVENT] = nf_ends[1]};
 
-		if (tenet_fd_send(s, &w, sizeof(w), fds, TENET_FD_COUNT)) {
+		err = tenet_fd_send(s, &w, sizeof(w), fds, TENET_FD_COUNT);
+		/* the NF's ends are its own from here on (or nobody's) */
+		close(nf_ends[0]);
+		close(nf_ends[1]);
+		nf_ends[0] = nf_ends[1] = -1;
+		if (err) {
+			tenet_log(TENET_LOG_WARN, "attach: tenant %s: cannot send the welcome: %s",
+			          tn->cfg->name, strerror(-err));
 			nf_release(nf);
 			return;
 		}
@@ -523,6 +585,10 @@ static void handle_attach(struct mgr *m, unsigned int slot, int epfd)
 	return;
 
 out_close:
+	if (nf_ends[0] >= 0)
+		close(nf_ends[0]);
+	if (nf_ends[1] >= 0)
+		close(nf_ends[1]);
 	close(s);
 }
 
@@ -932,7 +998,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	}
 	for (unsigned int id = 0; id <= MGR_MAX_NF; id++) {
 		m->nfs[id].id = (uint16_t)id;
-		m->nfs[id].sock = m->nfs[id].rings_fd = m->nfs[id].rx_efd = m->nfs[id].tx_efd = -1;
+		m->nfs[id].sock = m->nfs[id].rings_fd = m->nfs[id].rx_kick = m->nfs[id].tx_kick =
+		        -1;
 	}
 	if (m->shared)
 		tenet_log(TENET_LOG_WARN, "steer: shared - one pool mapped by every NF of every "

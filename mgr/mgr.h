@@ -126,7 +126,12 @@ struct nf {
 	unsigned int instance;
 	pid_t pid; /* SO_PEERCRED pid at attach */
 	int sock;
-	int rings_fd, rx_efd, tx_efd;
+	int rings_fd;
+	/* kick sockets (see lib/proto.h): the manager's own ends, never passed
+	 * on; it only sends and receives on them with MSG_DONTWAIT */
+	int rx_kick;      /* manager -> NF: data on rx while the NF sleeps */
+	int tx_kick;      /* NF -> manager: read by the dispatcher's epoll */
+	bool tx_kick_off; /* (dispatch) dropped from epoll: the NF's end hung up */
 	void *rings;
 	size_t rings_len;
 	struct tenet_ring rx; /* manager produces (guarded) */
@@ -137,6 +142,7 @@ struct nf {
 	unsigned int nb_out;
 	/* counters (dispatch) */
 	uint64_t rx_pkts, tx_pkts, rx_full, verdict_drop, kicks, reclaimed;
+	uint64_t kick_errors; /* kicks that failed: its end of a kick socket closed or shut down */
 	struct tenet_ring_rejects rej;
 };
 
@@ -197,7 +203,13 @@ struct mport {
 	uint64_t tx_frames, tx_bytes;
 };
 
-#define MGR_PENDING 32 /* attachments in progress */
+/*
+ * Attachments in progress (connected, no hello yet), per tenant: each
+ * tenant's control socket has its own budget, so one tenant's silent
+ * connections cannot keep another tenant's NFs from attaching.
+ */
+#define MGR_PENDING_PER_TENANT 8
+#define MGR_PENDING            (CFG_MAX_TENANTS * MGR_PENDING_PER_TENANT)
 
 struct pending {
 	int fd;
@@ -252,7 +264,8 @@ struct mgr {
 	double stop_time;
 	uint64_t last_work_ns; /* (dispatch) mgr_now() in ns of the last loop that moved a packet */
 	int ctl_fd;
-	struct pending pending[MGR_PENDING];
+	struct pending pending[MGR_PENDING]; /* tenant t: [t * PER_TENANT, (t + 1) * PER_TENANT) */
+	uint64_t pending_refused[CFG_MAX_TENANTS]; /* (control) connections over the budget */
 	char ctl_path[CFG_PATH_MAX + 16];
 	int epfd;
 };

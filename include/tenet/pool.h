@@ -14,8 +14,11 @@
  *   | tenet_pool_hdr (m) | buf 0   | buf 1   | ... | buf N-1 |
  *   +--------------------+---------+---------+-----+---------+
  *
- * The header is written by the manager and only read by NFs; the manager
- * never reads it back (it keeps its own private copy of every field).
+ * The header is written by the manager for tools and debuggers. Every NF of
+ * the tenant can write it (or punch a hole in its page), so neither side
+ * reads geometry from it: the manager keeps its own private copy of every
+ * field, and an NF maps the pool by the geometry the manager sends in its
+ * welcome message (tenet_pool_attach_geom).
  *
  * The free list and the ownership table (which holder has buffer i now)
  * live in manager-private memory: an NF can neither see nor corrupt them.
@@ -92,11 +95,34 @@ struct tenet_pool {
 struct tenet_pool *tenet_pool_create(const char *name, uint32_t nb_bufs, uint32_t buf_size,
                                      uint32_t flags);
 
+/* Where a pool's buffers are in its memfd: what an attaching process must know. */
+struct tenet_pool_geom {
+	uint64_t len;      /* bytes of the memfd to map */
+	uint64_t data_off; /* offset of buffer 0 */
+	uint32_t nb_bufs;
+	uint32_t buf_size;
+	uint32_t headroom;
+	bool hugetlb;
+	char name[TENET_POOL_NAME_MAX];
+};
+
+/* The geometry of a pool, from the handle's private copy (never from the memfd). */
+void tenet_pool_geom(const struct tenet_pool *pool, struct tenet_pool_geom *g);
+
 /*
  * Map a pool created by another process from its fd (the fd is dup'ed;
- * the caller keeps its own). Checks the magic, ABI, seals and that the
- * buffers fit in the file. Returns NULL with errno set (EPROTO for a bad
- * header or ABI, EINVAL for a size mismatch or a missing seal).
+ * the caller keeps its own), laid out as 'g' says: the geometry comes from
+ * a trusted source (the manager's welcome), never from the file's header,
+ * which the pool's other users can write. Checks the geometry's ranges,
+ * the seals, and that the buffers fit in the file. Returns NULL with errno
+ * set (EINVAL for bad geometry, a size mismatch or a missing seal).
+ */
+struct tenet_pool *tenet_pool_attach_geom(int fd, const struct tenet_pool_geom *g);
+
+/*
+ * As tenet_pool_attach_geom, with the geometry read from the header in the
+ * file (magic and ABI checked: EPROTO). For tools that trust whoever can
+ * write the pool; an NF uses the geometry from its welcome instead.
  */
 struct tenet_pool *tenet_pool_attach(int fd);
 

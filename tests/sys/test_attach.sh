@@ -35,11 +35,11 @@ out=$(timeout 1 "$C" "$A" fwd)
 echo "ok: a silent client does not block attachments"
 out=$("$C" "$A" nosuch)
 [ "$out" = "error ESRCH" ] || fail "unknown service: '$out'"
-out=$("$C" "$A" nosuch --raw 1)
+out=$("$C" "$A" nosuch --raw 2)
 echo "$out" | grep -q "tenant alice has no service 'nosuch'" || fail "unknown service msg: '$out'"
 echo "ok: unknown service: $out"
 out=$("$C" "$A" fwd --raw 99)
-echo "$out" | grep -q "protocol version 99, the manager speaks version 1" || fail "version: '$out'"
+echo "$out" | grep -q "protocol version 99, the manager speaks version 2" || fail "version: '$out'"
 echo "$out" | grep -q "fds 0" || fail "refusal carried fds: '$out'"
 echo "ok: wrong version: $out"
 out=$("$C" "$A" fwd --garbage)
@@ -54,7 +54,7 @@ echo "ok: instance limit: $out"
 wait $held
 grep -q "ok alice/fwd#0" "$T/first" || fail "held attach failed: $(cat "$T/first")"
 if [ -n "$BOB_UID" ]; then
-	out=$("$C" "$T/sock/bob.sock" mon --raw 1)
+	out=$("$C" "$T/sock/bob.sock" mon --raw 2)
 	echo "$out" | grep -q "status -13 .*credentials uid $(id -u)" || fail "SO_PEERCRED: '$out'"
 	echo "ok: credentials checked: $out"
 else
