@@ -21,14 +21,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysinfo.h>
 #include <unistd.h>
 #include <yaml.h>
 
+#include "lib/file.h"
 #include "mgr/config.h"
+#include "tenet/pool.h"
 
-#define CFG_FILE_MAX (16u << 20) /* a config larger than this is a mistake */
-#define LIST_MAX     320         /* room for "one of: a, b, c" in a message */
-#define IFNAME_MAX   16          /* IFNAMSIZ */
+#define CFG_FILE_MAX  (16u << 20) /* a config larger than this is a mistake */
+#define CFG_DEPTH_MAX 32          /* nesting of lists and mappings; a config needs 5 */
+#define LIST_MAX      320         /* room for "one of: a, b, c" in a message */
+#define IFNAME_MAX    16          /* IFNAMSIZ */
 
 struct ctx {
 	yaml_document_t *doc;
@@ -41,6 +45,11 @@ struct ctx {
 	yaml_node_t *port_node[CFG_MAX_PORTS];
 	/* afxdp tenant_ifs keys, resolved once the tenants are known */
 	yaml_node_t *tif_key[CFG_MAX_PORTS][CFG_MAX_TENANT_IFS];
+	yaml_node_t *size_node[CFG_MAX_PORTS]; /* gen size, if given */
+	yaml_node_t *tenant_node[CFG_MAX_TENANTS], *buf_size_node[CFG_MAX_TENANTS];
+	/* tenet_config_load: files the config names are checked now (regular,
+	 * bounded), so that a bad one is reported at its line */
+	bool check_files;
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -504,6 +513,26 @@ static int get_vlan(struct ctx *c, yaml_node_t *n, int32_t *out)
 	return 0;
 }
 
+/*
+ * A file the config names and the manager or an NF will read: with
+ * tenet_config_load, check now (lib/file.h: a regular file, at most max
+ * bytes, 0: any size) so that a FIFO, a device or a directory is reported
+ * at its line instead of blocking or exhausting a reader later.
+ */
+static int check_file(struct ctx *c, yaml_node_t *n, const char *key, const char *path, size_t max)
+{
+	char ferr[CFG_PATH_MAX + 128];
+	int fd;
+
+	if (!c->check_files)
+		return 0;
+	fd = tenet_file_open(path, max, ferr, sizeof(ferr));
+	if (fd < 0)
+		return fail(c, n, "%s file %s", key, ferr);
+	close(fd);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- manager */
 
 static int parse_manager(struct ctx *c, yaml_node_t *n)
@@ -813,6 +842,7 @@ static int parse_gen(struct ctx *c, yaml_node_t *n, struct cfg_port *p)
 	g->seed = 1;
 	if ((v = get(c, n, "size")) && parse_size(c, v, g) < 0)
 		return -1;
+	c->size_node[p - c->cfg->ports] = v;
 	if ((v = get(c, n, "flows"))) {
 		if (want_list(c, v, "flows", "a list of flows {src, dst, ...}", &items, &nb) < 0)
 			return -1;
@@ -986,7 +1016,8 @@ static int parse_port(struct ctx *c, yaml_node_t *n, unsigned int idx)
 	case CFG_DRV_SINK:
 		return 0;
 	case CFG_DRV_PCAP:
-		if ((v = get(c, n, "in")) && get_str(c, v, "in", p->pcap_in, CFG_PATH_MAX) < 0)
+		if ((v = get(c, n, "in")) && (get_str(c, v, "in", p->pcap_in, CFG_PATH_MAX) < 0 ||
+		                              check_file(c, v, "in", p->pcap_in, 0) < 0))
 			return -1;
 		if ((v = get(c, n, "out")) && get_str(c, v, "out", p->pcap_out, CFG_PATH_MAX) < 0)
 			return -1;
@@ -1100,6 +1131,7 @@ static int parse_tenant(struct ctx *c, yaml_node_t *n, unsigned int idx)
 	    check_keys(c, n, "tenant", keys) < 0)
 		return -1;
 	t->line = (int)n->start_mark.line + 1;
+	c->tenant_node[idx] = n;
 	if (!(v = get(c, n, "name")))
 		return fail(c, n, "missing required key 'name' in tenant; expected name: NAME");
 	if (get_name(c, v, "name", t->name) < 0)
@@ -1131,6 +1163,7 @@ static int parse_tenant(struct ctx *c, yaml_node_t *n, unsigned int idx)
 	}
 	t->buf_size = 2048;
 	if ((v = get(c, n, "buf_size"))) {
+		c->buf_size_node[idx] = v;
 		if (get_int(c, v, "buf_size", 512, 65536, &i64) < 0)
 			return -1;
 		if (i64 % 64)
@@ -1192,6 +1225,168 @@ static void tenant_list(struct ctx *c, char *list, size_t size)
 		append(list, size, "%s%s", i ? ", " : "", c->cfg->tenants[i].name);
 	if (!c->cfg->nb_tenants)
 		append(list, size, "(no tenants declared)");
+}
+
+/* ---------------------------------------------------------------- pools */
+
+/*
+ * Memory this machine can give the pools now, in bytes, and where that
+ * figure came from. MemAvailable: the pools are mapped MAP_POPULATE (every
+ * byte is allocated at start, lib/pool.c), so what counts is what can be
+ * allocated now without swapping, not the installed total; MemTotal and
+ * then sysinfo() only when the kernel does not report MemAvailable (before
+ * Linux 3.14). 0: unknown (no check).
+ */
+static uint64_t mem_available(const char **src)
+{
+	uint64_t avail = 0, total = 0;
+	struct sysinfo si;
+	char line[128];
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long kb;
+
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+				avail = (uint64_t)kb << 10;
+			else if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
+				total = (uint64_t)kb << 10;
+		}
+		fclose(f);
+	}
+	if (avail) {
+		*src = "MemAvailable in /proc/meminfo";
+		return avail;
+	}
+	if (total) {
+		*src = "MemTotal in /proc/meminfo";
+		return total;
+	}
+	if (sysinfo(&si) == 0 && si.totalram) {
+		*src = "sysinfo() total RAM";
+		return (uint64_t)si.totalram * (si.mem_unit ? si.mem_unit : 1);
+	}
+	return 0;
+}
+
+static double gib(uint64_t b)
+{
+	return (double)b / (double)(1ull << 30);
+}
+
+/*
+ * All the tenants' pools together against the machine's memory: a config
+ * asking for more than there is would end in the OOM killer, not in an
+ * error. With steer shared, the one pool holds every tenant's buffers at
+ * the largest buf_size.
+ */
+static int check_pool_memory(struct ctx *c)
+{
+	const struct tenet_config *cfg = c->cfg;
+	bool shared = cfg->nb_ports && cfg->ports[0].steer == CFG_STEER_SHARED;
+	uint64_t total = 0, bufs = 0, avail;
+	uint32_t size = 0;
+	const char *src = "";
+	int over = -1;
+
+	if (!cfg->nb_tenants)
+		return 0;
+	for (unsigned int t = 0; t < cfg->nb_tenants; t++) {
+		bufs += cfg->tenants[t].pool_bufs;
+		if (cfg->tenants[t].buf_size > size)
+			size = cfg->tenants[t].buf_size;
+	}
+	if (shared && bufs > (1u << 24))
+		return fail(c, c->tenant_node[cfg->nb_tenants - 1],
+		            "steer shared puts every tenant's buffers in one pool: %llu buffers in "
+		            "all; expected at most %u (pool_bufs summed over tenants)",
+		            (unsigned long long)bufs, 1u << 24);
+	avail = mem_available(&src);
+	for (unsigned int t = 0; t < cfg->nb_tenants; t++) {
+		total += (uint64_t)cfg->tenants[t].pool_bufs *
+		         (shared ? size : cfg->tenants[t].buf_size);
+		if (over < 0 && avail && total > avail)
+			over = (int)t;
+	}
+	if (over < 0)
+		return 0;
+	{
+		const struct cfg_tenant *t = &cfg->tenants[over];
+		uint32_t tsize = shared ? size : t->buf_size;
+
+		return fail(c, c->tenant_node[over],
+		            "the pools need %.2f GiB (%llu bytes) in all, more than the %.2f GiB "
+		            "this machine has (%s); the sum passes it at tenant '%s' (%u x %u B = "
+		            "%.1f GiB); expected pools (pool_bufs x buf_size, summed over tenants) "
+		            "that fit in memory",
+		            gib(total), (unsigned long long)total, gib(avail), src, t->name,
+		            t->pool_bufs, tsize, gib((uint64_t)t->pool_bufs * tsize));
+	}
+}
+
+/*
+ * The largest frame a gen port sends (its sizes are on the wire, with the
+ * 4-byte FCS that a software port does not carry; a frame too small for
+ * its headers and stamp is made longer, at most GEN_FRAME_FLOOR bytes).
+ */
+#define GEN_FRAME_FLOOR 94 /* IPv6 + TCP + VLAN headers (78) + the 16-byte stamp */
+
+static unsigned int gen_max_frame(const struct cfg_gen *g)
+{
+	unsigned int max = GEN_FRAME_FLOOR;
+
+	for (unsigned int i = 0; i < g->nb_sizes; i++)
+		if (g->sizes[i] >= 4 && g->sizes[i] - 4u > max)
+			max = g->sizes[i] - 4u;
+	return max;
+}
+
+/*
+ * Every pool must hold the largest frame every receiving port whose
+ * largest frame the config fixes (gen: its sizes) can deliver: rules can
+ * send any port's traffic to any tenant (also at run time, tenet ctl).
+ * Ports whose frames the config does not bound (pcap records, afpacket and
+ * afxdp frames: the file, the MTU, GRO) are checked frame by frame on
+ * receive instead, and what does not fit is dropped as oversize.
+ */
+static int check_pool_frames(struct ctx *c)
+{
+	const struct tenet_config *cfg = c->cfg;
+	bool shared = cfg->nb_ports && cfg->ports[0].steer == CFG_STEER_SHARED;
+	uint32_t shared_size = 0;
+
+	for (unsigned int t = 0; t < cfg->nb_tenants; t++)
+		if (cfg->tenants[t].buf_size > shared_size)
+			shared_size = cfg->tenants[t].buf_size;
+	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
+		const struct cfg_port *p = &cfg->ports[i];
+		unsigned int max;
+
+		if (p->driver != CFG_DRV_GEN)
+			continue;
+		max = gen_max_frame(&p->gen);
+		for (unsigned int t = 0; t < cfg->nb_tenants; t++) {
+			const struct cfg_tenant *tn = &cfg->tenants[t];
+			uint32_t size = shared ? shared_size : tn->buf_size;
+			unsigned int need = (max + TENET_HEADROOM + 63) / 64 * 64;
+			yaml_node_t *at =
+			        c->buf_size_node[t] ? c->buf_size_node[t] : c->tenant_node[t];
+
+			if (max + TENET_HEADROOM <= size)
+				continue;
+			return fail(c, at,
+			            "tenant '%s' %spool cannot hold the frames of port '%s' (gen, "
+			            "line %d): its buffers take frames of up to %u bytes (buf_size "
+			            "%u less %u of headroom), the port sends frames of up to %u "
+			            "bytes (size %u less the 4-byte FCS); expected buf_size >= %u "
+			            "or smaller gen sizes",
+			            tn->name, shared ? "(shared) " : "", p->name, p->line,
+			            size - TENET_HEADROOM, size, TENET_HEADROOM, max, max + 4,
+			            need < 512 ? 512 : need);
+		}
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------- services */
@@ -1300,7 +1495,8 @@ static int parse_service(struct ctx *c, yaml_node_t *n, unsigned int idx)
 	if ((v = get(c, n, "restart")) && get_bool(c, v, "restart", &s->restart) < 0)
 		return -1;
 	if ((v = get(c, n, "patterns")) &&
-	    get_str(c, v, "patterns", s->patterns, sizeof(s->patterns)) < 0)
+	    (get_str(c, v, "patterns", s->patterns, sizeof(s->patterns)) < 0 ||
+	     check_file(c, v, "patterns", s->patterns, TENET_FILE_MAX) < 0))
 		return -1;
 	return 0;
 }
@@ -1616,6 +1812,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root)
 		return -1;
 	if ((v = get(c, root, "tenants")) && parse_tenants(c, v) < 0)
 		return -1;
+	if (check_pool_memory(c) < 0 || check_pool_frames(c) < 0)
+		return -1;
 	if (resolve_tenant_ifs(c) < 0)
 		return -1;
 	if ((v = get(c, root, "services")) && parse_services(c, v) < 0)
@@ -1642,10 +1840,60 @@ static void yaml_fail(struct ctx *c, const yaml_parser_t *p)
 	}
 }
 
-struct tenet_config *tenet_config_parse(const char *text, size_t len, const char *name, char *err,
-                                        size_t errlen)
+/*
+ * Walk the text's events once before building a document and refuse
+ * nesting deeper than CFG_DEPTH_MAX: libyaml's work per token grows with
+ * the depth (200,000 '[' take minutes), and no config needs more than a
+ * few levels. Stops at the first level too deep, so the walk is short.
+ */
+static int check_depth(struct ctx *c, const char *text, size_t len)
 {
-	struct ctx c = {.name = name ? name : "<config>", .err = err, .errlen = errlen};
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	unsigned int depth = 0;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return fail(c, NULL, "out of memory; expected room for the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	for (;;) {
+		yaml_event_type_t type;
+		yaml_node_t at;
+
+		if (!yaml_parser_parse(&parser, &ev)) {
+			yaml_fail(c, &parser);
+			rc = -1;
+			break;
+		}
+		type = ev.type;
+		at.start_mark = ev.start_mark;
+		yaml_event_delete(&ev);
+		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+			if (++depth > CFG_DEPTH_MAX) {
+				rc = fail(
+				        c, &at,
+				        "lists and mappings nested more than %d deep; expected at "
+				        "most %d levels",
+				        CFG_DEPTH_MAX, CFG_DEPTH_MAX);
+				break;
+			}
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		} else if (type == YAML_STREAM_END_EVENT) {
+			break;
+		}
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+static struct tenet_config *config_parse(const char *text, size_t len, const char *name,
+                                         bool check_files, char *err, size_t errlen)
+{
+	struct ctx c = {.name = name ? name : "<config>",
+	                .err = err,
+	                .errlen = errlen,
+	                .check_files = check_files};
 	yaml_document_t doc, extra;
 	yaml_parser_t parser;
 	yaml_node_t *root, *more;
@@ -1659,6 +1907,10 @@ struct tenet_config *tenet_config_parse(const char *text, size_t len, const char
 		return NULL;
 	}
 	snprintf(c.cfg->path, sizeof(c.cfg->path), "%s", c.name);
+	if (check_depth(&c, text, len) < 0) {
+		free(c.cfg);
+		return NULL;
+	}
 	if (!yaml_parser_initialize(&parser)) {
 		fail(&c, NULL, "out of memory; expected room for the YAML parser");
 		free(c.cfg);
@@ -1698,42 +1950,28 @@ err_parser:
 	return c.cfg;
 }
 
+struct tenet_config *tenet_config_parse(const char *text, size_t len, const char *name, char *err,
+                                        size_t errlen)
+{
+	return config_parse(text, len, name, false, err, errlen);
+}
+
 struct tenet_config *tenet_config_load(const char *path, char *err, size_t errlen)
 {
 	struct tenet_config *cfg;
+	char ferr[CFG_PATH_MAX + 128], *buf;
 	size_t len;
-	char *buf;
-	FILE *f;
-	int e;
 
-	f = fopen(path, "r");
-	if (!f) {
-		e = errno;
-		goto err;
+	/* a regular file only (a FIFO would block the open, /dev/zero never
+	 * end), opened without blocking, close-on-exec, at most CFG_FILE_MAX */
+	if (tenet_file_read(path, CFG_FILE_MAX, &buf, &len, ferr, sizeof(ferr)) < 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s (the YAML config)", ferr);
+		return NULL;
 	}
-	buf = malloc(CFG_FILE_MAX + 1);
-	if (!buf) {
-		e = ENOMEM;
-		goto err_close;
-	}
-	len = fread(buf, 1, CFG_FILE_MAX + 1, f);
-	e = ferror(f) ? (errno ? errno : EIO) : len > CFG_FILE_MAX ? EFBIG : 0;
-	fclose(f);
-	if (e) {
-		free(buf);
-		goto err;
-	}
-	cfg = tenet_config_parse(buf, len, path, err, errlen);
+	cfg = config_parse(buf, len, path, true, err, errlen);
 	free(buf);
 	return cfg;
-
-err_close:
-	fclose(f);
-err:
-	if (err && errlen)
-		snprintf(err, errlen, "%s: cannot read config: %s; expected a readable YAML file",
-		         path, e == EFBIG ? "larger than 16 MiB" : strerror(e));
-	return NULL;
 }
 
 void tenet_config_free(struct tenet_config *cfg)
@@ -1761,6 +1999,8 @@ static int parse_fragment(struct tenet_config *cfg, const char *text, size_t len
 
 	if (err && errlen)
 		err[0] = '\0';
+	if (check_depth(&c, text, len) < 0)
+		return -1;
 	if (!yaml_parser_initialize(&parser))
 		return fail(&c, NULL, "out of memory; expected room for the YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

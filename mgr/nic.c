@@ -16,6 +16,13 @@
  * Empty buffers come from fill rings that their pool's owner keeps topped
  * up; a NIC stage that finds none drops the frame (no_buffer), as a NIC
  * does: waiting would let one tenant's full pool stall every tenant.
+ *
+ * Every write into a buffer (the DMA here, the router's copy) is checked
+ * against the destination pool's buf_size: a frame longer than the room
+ * after the headroom is dropped (oversize), never cut and never written
+ * past its buffer, as a NIC drops a frame longer than its posted buffer.
+ * Frames a driver could not hold at all (ports/port.h, rx_oversize) are
+ * counted the same way, so packets_in covers every frame the wire gave.
  */
 #include <errno.h>
 #include <sched.h>
@@ -106,6 +113,30 @@ static unsigned int nic_hops(struct chain *c, struct mgr *m, const uint8_t *fram
 	return c->first_host_hop;
 }
 
+/* Does a frame of len bytes fit at offset off of one of pool's buffers? */
+static inline bool fits(const struct tenet_pool *pool, uint32_t off, uint32_t len)
+{
+	return off <= pool->buf_size && len <= pool->buf_size - off;
+}
+
+/*
+ * Account the frames the driver dropped itself since the last call (too
+ * long for it to hold): in packets_in, dropped as oversize.
+ */
+static void driver_oversize(struct mport *p, uint64_t *seen)
+{
+	uint64_t now;
+
+	if (!p->port.drv->rx_oversize)
+		return;
+	now = p->port.drv->rx_oversize(&p->port);
+	if (now == *seen)
+		return;
+	cnt_add(&p->rx_frames, now - *seen);
+	cnt_add(&p->drops[DROP_OVERSIZE], now - *seen);
+	*seen = now;
+}
+
 struct nic_state {
 	struct bufcache cache[CFG_MAX_TENANTS];
 	struct tenet_desc out[MGR_BURST];
@@ -124,6 +155,7 @@ void *nic_thread(void *arg)
 	        steer == CFG_STEER_CPU ? &m->router_in[p->index].prod : &p->ingress.prod;
 	const struct tenet_classifier *cls;
 	unsigned int loops = 0;
+	uint64_t oversize_seen = 0;
 	bool starved;
 
 	memset(&st, 0, sizeof(st));
@@ -131,6 +163,7 @@ void *nic_thread(void *arg)
 		int n = p->port.drv->rx(&p->port, f, MGR_BURST);
 		uint64_t bytes = 0;
 
+		driver_oversize(p, &oversize_seen);
 		if (n == -ENODATA) {
 			__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
 			break;
@@ -149,6 +182,7 @@ void *nic_thread(void *arg)
 			struct tenet_desc d = {
 			        .off = TENET_HEADROOM, .len = f[i].len, .port = (uint8_t)p->index};
 			struct xring *fill;
+			struct tenet_pool *dst;
 			struct mgr_pool *mp;
 			unsigned int k;
 
@@ -185,15 +219,18 @@ void *nic_thread(void *arg)
 				k = 0;
 				fill = &m->router_fill[p->index];
 			}
+			dst = mp ? mp->pool : m->ingress_pool;
+			if (!fits(dst, d.off, f[i].len)) {
+				cnt_add(&p->drops[DROP_OVERSIZE], 1);
+				continue;
+			}
 			if (!get_buf(fill, &st.cache[k], &d.buf)) {
 				cnt_add(&p->drops[DROP_NO_BUFFER], 1);
 				starved = true;
 				continue;
 			}
 			/* the DMA: the only write of the frame into host memory */
-			memcpy((uint8_t *)tenet_pool_buf(mp ? mp->pool : m->ingress_pool, d.buf) +
-			               d.off,
-			       f[i].data, f[i].len);
+			memcpy((uint8_t *)tenet_pool_buf(dst, d.buf) + d.off, f[i].data, f[i].len);
 			d.verdict = (uint8_t)k;
 			st.out[st.nb_out++] = d;
 		}
@@ -210,6 +247,7 @@ void *nic_thread(void *arg)
 			__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	}
 	push(m, prod, st.out, &st.nb_out);
+	driver_oversize(p, &oversize_seen);
 	__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	/* buffers left in the local caches stay with the manager, marked empty:
 	 * the final drain frees them */
@@ -279,6 +317,10 @@ void *router_thread(void *arg)
 				} else if (!tenet_classifier_lookup(mgr_cls(m), &info,
 				                                    (int)p->index, &act)) {
 					cnt_add(&m->router_drops[DROP_NO_RULE], 1);
+				} else if (!fits(m->tenants[m->chains[act.chain].tenant].mp->pool,
+				                 d.off, d.len)) {
+					/* fits the ingress pool, not the tenant's */
+					cnt_add(&m->router_drops[DROP_OVERSIZE], 1);
 				} else {
 					mp = m->tenants[m->chains[act.chain].tenant].mp;
 					if (!get_buf(&m->router_tfill[mp->index],

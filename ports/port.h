@@ -35,6 +35,14 @@ struct port_driver {
 	 * NULL for tx-only drivers.
 	 */
 	int (*rx)(struct port *p, struct tenet_frame *f, unsigned int n);
+	/*
+	 * Frames the driver received but did not hand out because it cannot
+	 * hold them whole (a record above its staging size, a frame the
+	 * kernel cut short): a running total, read by the rx thread after
+	 * each rx call. The NIC stage counts each in packets_in and drops it
+	 * as oversize: no frame is ever passed on cut. NULL: none possible.
+	 */
+	uint64_t (*rx_oversize)(struct port *p);
 	/* Transmit n frames (copied out before returning). NULL for rx-only. */
 	void (*tx)(struct port *p, const struct tenet_frame *f, unsigned int n);
 	/* Driver-specific counters as JSON members ("\"k\": v, ..."), may be NULL. */

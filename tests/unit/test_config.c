@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -499,6 +500,57 @@ static const struct bad_case bad_cases[] = {
          " {name: p12, driver: sink}, {name: p13, driver: sink}, {name: p14, driver: sink},\n"
          " {name: p15, driver: sink}, {name: p16, driver: sink}]\n",
          false, "t.yaml:6:29: ", "too many ports; expected at most 16"},
+        /* a pool that cannot hold the largest frame a port sends: at the pool, naming both */
+        {"gen frames longer than a pool's buffers",
+         "ports:\n  - {name: g, driver: gen, size: 1518}\n"
+         "tenants:\n  - {name: a}\n  - {name: b, buf_size: 512}\n",
+         false, "t.yaml:5:25: ",
+         "tenant 'b' pool cannot hold the frames of port 'g' (gen, line 2): its buffers take "
+         "frames of up to 384 bytes (buf_size 512 less 128 of headroom), the port sends frames "
+         "of up to 1514 bytes (size 1518 less the 4-byte FCS); expected buf_size >= 1664"},
+        {"gen frames one byte too long (default buf_size)",
+         "ports:\n  - {name: g, driver: gen, size: [64, 1518]}\n"
+         "tenants:\n  - {name: a, buf_size: 1600}\n",
+         false, "t.yaml:4:25: ", "frames of up to 1472 bytes (buf_size 1600"},
+        {"imix into small buffers",
+         "ports: [{name: g, driver: gen, size: imix}]\n"
+         "tenants: [{name: a, buf_size: 1024}]\n",
+         false, "t.yaml:2:31: ", "the port sends frames of up to 1514 bytes"},
+        {"shared pool takes the largest buf_size, still too small",
+         "ports: [{name: g, driver: gen, steer: shared, size: 1518}]\n"
+         "tenants: [{name: a, buf_size: 1024}, {name: b, buf_size: 512}]\n",
+         false, "t.yaml:2:31: ", "tenant 'a' (shared) pool cannot hold"},
+        {"steer shared: one pool of every tenant's buffers",
+         "ports: [{name: g, driver: gen, steer: shared}]\ntenants:\n"
+         "  - {name: a, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: b, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: c, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: d, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: e, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: f, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: g, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: h, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: i, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: j, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: k, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: l, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: m, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: n, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: o, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: p, pool_bufs: 1048576, buf_size: 512}\n"
+         "  - {name: q, pool_bufs: 64, buf_size: 512}\n",
+         false, "t.yaml:19:5: ", "16777280 buffers in all; expected at most 16777216"},
+        /* nesting: refused at the first level too deep */
+        {"nesting deeper than 32",
+         "ports: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]"
+         "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
+         false,
+         "t.yaml:1:39: ", "lists and mappings nested more than 32 deep; expected at most 32"},
+        {"deep mappings",
+         "a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: "
+         "{a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: {a: 1}}}}}}}}}}}}}}}}}}}}}}}"
+         "}}}}}}}}}}\n",
+         false, "t.yaml:1:", "nested more than 32 deep"},
 };
 
 /* One cmocka test per case: the state is the case. */
@@ -590,13 +642,150 @@ static void test_load(void **state)
 	(void)state;
 	c = tenet_config_load("examples/no-such-config.yaml", err, sizeof(err));
 	assert_null(c);
-	assert_non_null(strstr(err, "examples/no-such-config.yaml: cannot read config: No such "
-	                            "file or directory"));
+	assert_non_null(strstr(err, "examples/no-such-config.yaml: No such file or directory; "
+	                            "expected a readable regular file (the YAML config)"));
 
 	/* positions in a file name the file */
 	c = tenet_config_load("examples/patterns.txt", err, sizeof(err));
 	assert_null(c);
 	assert_non_null(strstr(err, "examples/patterns.txt:"));
+}
+
+/* Write text to dir/name; returns the path (static buffer). */
+static const char *put(const char *dir, const char *name, const char *text)
+{
+	static char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void load_fails(const char *path, const char *want)
+{
+	char err[512] = "";
+	struct tenet_config *c = tenet_config_load(path, err, sizeof(err));
+
+	if (c) {
+		tenet_config_free(c);
+		fail_msg("%s accepted; wanted %s", path, want);
+	}
+	if (!strstr(err, want) || !strstr(err, "expected") || strchr(err, '\n'))
+		fail_msg("got:    %s\n  wanted: %s", err, want);
+}
+
+/*
+ * Hostile config paths and files a config names: no open blocks (a FIFO,
+ * with nobody writing: the alarm turns a hang into a failure), no read is
+ * unbounded (/dev/zero), each is refused with one line naming the file.
+ */
+static void test_load_hostile(void **state)
+{
+	char dir[] = "/tmp/tenet-cfg.XXXXXX", fifo[600], want[700], text[1400];
+	const char *p;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	alarm(20);
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	snprintf(want, sizeof(want), "%s: is a FIFO; expected a regular file", fifo);
+	load_fails(fifo, want);
+	snprintf(want, sizeof(want), "%s: is a directory; expected a regular file", dir);
+	load_fails(dir, want);
+	load_fails("/dev/zero", "/dev/zero: is a character device; expected a regular file");
+
+	/* files the config names: at the line that names them */
+	p = put(dir, "zero.yaml",
+	        "tenants: [{name: a}]\nservices:\n  - {name: s, tenant: a, patterns: /dev/zero}\n");
+	snprintf(want, sizeof(want), "%s:3:36: patterns file /dev/zero: is a character device", p);
+	load_fails(p, want);
+	snprintf(text, sizeof(text),
+	         "tenants: [{name: a}]\nservices:\n  - {name: s, tenant: a, patterns: %s}\n", fifo);
+	p = put(dir, "fifo-pat.yaml", text);
+	snprintf(want, sizeof(want), "%s:3:36: patterns file %s: is a FIFO", p, fifo);
+	load_fails(p, want);
+	snprintf(text, sizeof(text), "ports:\n  - {name: p, driver: pcap, in: %s}\n", fifo);
+	p = put(dir, "fifo-pcap.yaml", text);
+	snprintf(want, sizeof(want), "%s:2:33: in file %s: is a FIFO", p, fifo);
+	load_fails(p, want);
+	snprintf(text, sizeof(text), "ports:\n  - {name: p, driver: pcap, in: %s}\n", dir);
+	p = put(dir, "dir-pcap.yaml", text);
+	snprintf(want, sizeof(want), "%s:2:33: in file %s: is a directory", p, dir);
+	load_fails(p, want);
+	alarm(0);
+
+	snprintf(text, sizeof(text), "rm -rf '%s'", dir);
+	assert_int_equal(system(text), 0);
+}
+
+/*
+ * Pools are checked against the machine's memory, the sum named: 16
+ * tenants of 64 GiB (1 TiB) exceed any machine this runs on; one of 64 GiB
+ * exceeds this one unless it has that much available (then: skipped).
+ */
+static void test_pool_memory(void **state)
+{
+	char text[2048], err[512];
+	struct tenet_config *c;
+	size_t n = 0;
+	unsigned long long kb = 0;
+	char line[128];
+	FILE *f;
+
+	(void)state;
+	n += (size_t)snprintf(text, sizeof(text), "tenants:\n");
+	for (char t = 'a'; t < 'a' + 16; t++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		                      "  - {name: %c, pool_bufs: 1048576, buf_size: 65536}\n", t);
+	c = parse(text, err, sizeof(err));
+	assert_null(c);
+	if (strstr(err, "t.yaml:2:5: the pools need 1024.00 GiB (1099511627776 bytes) in all, "
+	                "more than the ") != err ||
+	    !strstr(err, "GiB this machine has (MemAvailable in /proc/meminfo); the sum passes it "
+	                 "at tenant 'a' (1048576 x 65536 B = 64.0 GiB); expected pools") ||
+	    strchr(err, '\n'))
+		fail_msg("got: %s", err);
+
+	f = fopen("/proc/meminfo", "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "MemAvailable: %llu kB", &kb);
+	fclose(f);
+	if (kb >= (64ull << 20))
+		skip();
+	c = parse("tenants:\n  - {name: a}\n  - {name: b, pool_bufs: 1048576, buf_size: 65536}\n",
+	          err, sizeof(err));
+	assert_null(c);
+	if (!strstr(err, "t.yaml:3:5: the pools need 64.02 GiB (68736253952 bytes) in all") ||
+	    !strstr(err, "the sum passes it at tenant 'b' (1048576 x 65536 B = 64.0 GiB)"))
+		fail_msg("got: %s", err);
+}
+
+/* run-time requests (tenet ctl) have the same nesting bound */
+static void test_fragment_depth(void **state)
+{
+	char err[256] = "", text[4096];
+	struct tenet_config *c = parse(base, err, sizeof(err));
+	struct cfg_rule r;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(c);
+	n += (size_t)snprintf(text, sizeof(text), "{match: ");
+	for (unsigned int i = 0; i < 1000; i++)
+		text[n++] = '[';
+	text[n] = '\0';
+	assert_int_equal(tenet_config_parse_rule(c, text, n, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "request:1:"));
+	assert_non_null(strstr(err, "nested more than 32 deep"));
+	assert_int_equal(tenet_config_parse_chain(c, text, n, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "nested more than 32 deep"));
+	tenet_config_free(c);
 }
 
 static void test_demo(void **state)
@@ -653,11 +842,13 @@ static void test_demo(void **state)
 int main(void)
 {
 	static const struct CMUnitTest fixed[] = {
-	        cmocka_unit_test(test_full),       cmocka_unit_test(test_defaults),
-	        cmocka_unit_test(test_shared),     cmocka_unit_test(test_socket_mode),
-	        cmocka_unit_test(test_base_valid), cmocka_unit_test(test_small_err_buffer),
-	        cmocka_unit_test(test_tenant_ifs), cmocka_unit_test(test_err_one_line),
-	        cmocka_unit_test(test_load),       cmocka_unit_test(test_demo),
+	        cmocka_unit_test(test_full),         cmocka_unit_test(test_defaults),
+	        cmocka_unit_test(test_shared),       cmocka_unit_test(test_socket_mode),
+	        cmocka_unit_test(test_base_valid),   cmocka_unit_test(test_small_err_buffer),
+	        cmocka_unit_test(test_tenant_ifs),   cmocka_unit_test(test_err_one_line),
+	        cmocka_unit_test(test_load),         cmocka_unit_test(test_demo),
+	        cmocka_unit_test(test_load_hostile), cmocka_unit_test(test_fragment_depth),
+	        cmocka_unit_test(test_pool_memory),
 	};
 	enum { NB_FIXED = sizeof(fixed) / sizeof(fixed[0]) };
 	enum { NB_BAD = sizeof(bad_cases) / sizeof(bad_cases[0]) };
