@@ -1,5 +1,7 @@
 /*
- * tenet ctl: talk to a running manager over its control socket.
+ * tenet ctl: talk to a running manager over its control socket. One
+ * request line out, the reply in until EOF; a manager that does not
+ * answer within --timeout seconds is an error, never a hang.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -7,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,7 +19,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tenet ctl [--socket PATH | --config CONFIG.yaml] REQUEST...\n"
+	        "usage: tenet ctl [--socket PATH | --config CONFIG.yaml] [--timeout S] "
+	        "REQUEST...\n"
 	        "\n"
 	        "requests:\n"
 	        "  tenants | nfs | chains | rules | stats      show the running platform\n"
@@ -31,6 +35,9 @@ static void usage(FILE *f)
 	        "from there); by default $XDG_RUNTIME_DIR/tenet/ctl.sock or "
 	        "/tmp/tenet-UID/ctl.sock.\n"
 	        "Rule and chain changes are atomic: no packet sees a half-updated table.\n"
+	        "--timeout S: give up when the manager has not answered within S seconds\n"
+	        "(default 10). The manager closes a connection that has not sent its request\n"
+	        "and taken its reply within 2 s.\n"
 	        "Exit status 0 when the manager answered ok, 1 on an error reply, 2 on usage.\n");
 }
 
@@ -39,17 +46,31 @@ int cli_ctl(int argc, char **argv)
 	static const struct option opts[] = {
 	        {"socket", required_argument, NULL, 's'},
 	        {"config", required_argument, NULL, 'c'},
+	        {"timeout", required_argument, NULL, 't'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char path[512] = "", req[8192] = "", buf[4096], line[256], last[256] = "";
 	size_t used = 0, ll = 0;
+	double timeout = 10;
+	struct timeval tv;
+	char *end;
 	ssize_t n;
 	int c, s;
 
-	while ((c = getopt_long(argc, argv, "+s:c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:c:t:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 't':
+			timeout = strtod(optarg, &end);
+			if (*end || !(timeout > 0 && timeout <= 3600)) {
+				fprintf(stderr,
+				        "tenet ctl: --timeout wants seconds in (0, 3600], got "
+				        "'%s'\n",
+				        optarg);
+				return 2;
+			}
+			break;
 		case 's':
 			snprintf(path, sizeof(path), "%s", optarg);
 			break;
@@ -101,7 +122,15 @@ int cli_ctl(int argc, char **argv)
 		return 2;
 	}
 	strcpy(sa.sun_path, path);
+	tv.tv_sec = (time_t)timeout;
+	tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s >= 0 && (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	               setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)) {
+		fprintf(stderr, "tenet ctl: setsockopt: %s\n", strerror(errno));
+		close(s);
+		return 1;
+	}
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "tenet ctl: cannot reach the manager at %s: %s\n", path,
 		        strerror(errno));
@@ -112,7 +141,9 @@ int cli_ctl(int argc, char **argv)
 		close(s);
 		return 1;
 	}
-	while ((n = recv(s, buf, sizeof(buf), 0)) > 0) {
+	while ((n = recv(s, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
 		fwrite(buf, 1, (size_t)n, stdout);
 		/* keep the last complete line: the manager's "ok" or "error: ..." */
 		for (ssize_t i = 0; i < n; i++) {
@@ -124,6 +155,12 @@ int cli_ctl(int argc, char **argv)
 				line[ll++] = buf[i];
 			}
 		}
+	}
+	if (n < 0) {
+		fprintf(stderr, "tenet ctl: no complete answer from the manager at %s: %s\n", path,
+		        errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno));
+		close(s);
+		return 1;
 	}
 	close(s);
 	return strcmp(last, "ok") ? 1 : 0;

@@ -12,6 +12,16 @@
  *   chain del NAME
  *   nf stop ID
  *
+ * Connections are served from the control thread's event loop and never
+ * block it: each has a slot (at most MGR_CTL_CONNS at once), its socket is
+ * non-blocking, the request is gathered as it arrives, the reply is sent
+ * as the client takes it, and the whole exchange must end within
+ * CTL_DEADLINE s or the connection is closed and counted. When every slot
+ * is taken, a new connection evicts the oldest one (counted): however many
+ * clients hold connections open, however slowly they write, another
+ * client's request, an NF's attach and a restart wait at most one turn of
+ * the loop. The request parser is mgr/ctl_req.c.
+ *
  * Rule and chain changes are atomic for the data path: the control thread
  * builds a complete new classifier (a clone plus the change), publishes it
  * with one release store, waits until every reader thread has passed a
@@ -34,10 +44,23 @@
 #include "lib/proto.h"
 #include "lib/wait.h"
 #include "mgr/afxdp.h"
+#include "mgr/ctl_req.h"
 #include "mgr/mgr.h"
 #include "tenet/log.h"
 
-#define REQ_MAX 8192
+#define CTL_DEADLINE    2.0 /* s from accept to the last byte of the reply */
+#define CTL_LISTEN      0xffffu
+#define CTL_ACCEPT_TURN 64 /* connections accepted per turn of the loop */
+#define CTL_BACKLOG     64
+
+struct ctl_conn {
+	int fd; /* -1: free */
+	double opened, deadline;
+	size_t got; /* request bytes so far */
+	char *req;  /* CTL_REQ_MAX + 1 bytes */
+	char *out;  /* the reply, once the request is complete */
+	size_t outlen, sent;
+};
 
 const struct tenet_classifier *mgr_cls(struct mgr *m)
 {
@@ -48,9 +71,15 @@ const struct tenet_classifier *mgr_cls(struct mgr *m)
 int ctl_open(struct mgr *m, int epfd, uint32_t tag)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag | CTL_LISTEN};
 	int s;
 
+	m->ctl_tag = tag;
+	m->ctl_conns = calloc(MGR_CTL_CONNS, sizeof(*m->ctl_conns));
+	if (!m->ctl_conns)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < MGR_CTL_CONNS; i++)
+		m->ctl_conns[i].fd = -1;
 	snprintf(m->ctl_path, sizeof(m->ctl_path), "%s/ctl.sock", m->cfg->mgr.socket_dir);
 	if (strlen(m->ctl_path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
@@ -60,7 +89,7 @@ int ctl_open(struct mgr *m, int epfd, uint32_t tag)
 	if (s < 0)
 		return -errno;
 	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(m->ctl_path, 0600) < 0 ||
-	    listen(s, 8) < 0) {
+	    listen(s, CTL_BACKLOG) < 0) {
 		int err = errno;
 
 		close(s);
@@ -68,12 +97,33 @@ int ctl_open(struct mgr *m, int epfd, uint32_t tag)
 	}
 	m->ctl_fd = s;
 	m->epfd = epfd;
-	epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev);
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
+		int err = errno;
+
+		ctl_close(m);
+		return -err;
+	}
 	return 0;
+}
+
+static void conn_close(struct mgr *m, struct ctl_conn *c)
+{
+	epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	free(c->req);
+	free(c->out);
+	*c = (struct ctl_conn){.fd = -1};
 }
 
 void ctl_close(struct mgr *m)
 {
+	if (m->ctl_conns) {
+		for (unsigned int i = 0; i < MGR_CTL_CONNS; i++)
+			if (m->ctl_conns[i].fd >= 0)
+				conn_close(m, &m->ctl_conns[i]);
+		free(m->ctl_conns);
+		m->ctl_conns = NULL;
+	}
 	if (m->ctl_fd < 0)
 		return;
 	close(m->ctl_fd);
@@ -136,27 +186,59 @@ struct reply {
 	int err;
 };
 
+/*
+ * Write text into the reply with every byte but printable ASCII (and the
+ * newlines of the reply's own lines) written as \xNN: names and values
+ * that reached the manager from a request or a config can hold anything,
+ * and the client's terminal must never see a raw control byte. (Request
+ * bytes quoted by ctl_req.c come escaped already, backslashes included.)
+ */
+static void put_escaped(struct reply *r, const char *s, size_t n, bool keep_newlines)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 0x20 && c < 0x7f) || (c == '\n' && keep_newlines))
+			fputc(c, r->f);
+		else
+			fprintf(r->f, "\\x%02x", c);
+	}
+}
+
 static void say(struct reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void say(struct reply *r, const char *fmt, ...)
 {
+	char *text = NULL;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vfprintf(r->f, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
+	if (n > 0)
+		put_escaped(r, text, (size_t)n, true);
+	if (n >= 0)
+		free(text);
 }
 
+/* One line "error: ...": everything in it escaped, newlines too. */
 static void error(struct reply *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void error(struct reply *r, const char *fmt, ...)
 {
+	char *text = NULL;
 	va_list ap;
+	int n;
 
 	fputs("error: ", r->f);
 	va_start(ap, fmt);
-	vfprintf(r->f, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
 	va_end(ap);
+	if (n > 0)
+		put_escaped(r, text, (size_t)n, false);
+	if (n >= 0)
+		free(text);
 	fputc('\n', r->f);
 	r->err = 1;
 }
@@ -305,30 +387,24 @@ static void cmd_rule_add(struct mgr *m, struct reply *r, const char *arg)
 	}
 }
 
-static void cmd_rule_del(struct mgr *m, struct reply *r, const char *arg)
+static void cmd_rule_del(struct mgr *m, struct reply *r, uint32_t id)
 {
 	struct tenet_classifier *next;
-	char *end;
-	unsigned long id = strtoul(arg, &end, 10);
 	int err;
 
-	if (!*arg || *end) {
-		error(r, "bad rule id '%s'; expected a number from 'tenet ctl rules'", arg);
-		return;
-	}
 	next = tenet_classifier_clone(m->cls);
 	if (!next) {
 		error(r, "out of memory");
 		return;
 	}
-	err = tenet_classifier_del(next, (uint32_t)id);
+	err = tenet_classifier_del(next, id);
 	if (err) {
 		tenet_classifier_destroy(next);
-		error(r, "no rule %lu; expected an id from 'tenet ctl rules'", id);
+		error(r, "no rule %u; expected an id from 'tenet ctl rules'", id);
 		return;
 	}
 	publish(m, next);
-	say(r, "rule %lu removed\n", id);
+	say(r, "rule %u removed\n", id);
 }
 
 static void cmd_chain_add(struct mgr *m, struct reply *r, const char *arg)
@@ -403,16 +479,14 @@ static void cmd_chain_del(struct mgr *m, struct reply *r, const char *name)
 	say(r, "chain %s removed with %u rule(s)\n", name, n);
 }
 
-static void cmd_nf_stop(struct mgr *m, struct reply *r, const char *arg)
+static void cmd_nf_stop(struct mgr *m, struct reply *r, unsigned int id)
 {
 	struct tenet_msg msg = {.magic = TENET_PROTO_MAGIC, .type = TENET_MSG_STOP};
-	char *end;
-	unsigned long id = strtoul(arg, &end, 10);
 	struct nf *nf;
 	struct service *svc;
 
-	if (!*arg || *end || id < 1 || id > MGR_MAX_NF || m->nfs[id].state != NF_LIVE) {
-		error(r, "no NF '%s'; expected an id from 'tenet ctl nfs'", arg);
+	if (id < 1 || id > MGR_MAX_NF || m->nfs[id].state != NF_LIVE) {
+		error(r, "no NF %u; expected an id from 'tenet ctl nfs'", id);
 		return;
 	}
 	nf = &m->nfs[id];
@@ -421,96 +495,236 @@ static void cmd_nf_stop(struct mgr *m, struct reply *r, const char *arg)
 		if (svc->child[k] > 0 && svc->child[k] == nf->pid)
 			svc->no_restart[k] = true;
 	if (tenet_fd_send(nf->sock, &msg, sizeof(msg), NULL, 0)) {
-		error(r, "NF %lu did not take the stop message", id);
+		error(r, "NF %u did not take the stop message", id);
 		return;
 	}
-	say(r, "NF %lu (%s/%s#%u) asked to stop\n", id, m->cfg->tenants[svc->tenant].name,
+	say(r, "NF %u (%s/%s#%u) asked to stop\n", id, m->cfg->tenants[svc->tenant].name,
 	    svc->cfg->name, nf->instance);
 }
 
-static void execute(struct mgr *m, struct reply *r, char *req)
+/*
+ * Parse and carry out one request of len bytes (newline included). The
+ * reply goes to r; the caller adds "ok" when r->err stays 0.
+ */
+static void execute(struct mgr *m, struct reply *r, char *buf, size_t len)
 {
-	char *arg;
+	struct ctl_req req;
+	char err[512];
 
-	req[strcspn(req, "\r\n")] = '\0';
-	while (*req == ' ')
-		req++;
-	if (!strcmp(req, "tenants") || !strcmp(req, "nfs") || !strcmp(req, "chains") ||
-	    !strcmp(req, "rules")) {
-		cmd_list(m, r, req);
-	} else if (!strcmp(req, "stats")) {
+	if (ctl_req_parse(buf, len, MGR_MAX_NF, &req, err, sizeof(err))) {
+		error(r, "%s", err);
+		return;
+	}
+	switch (req.cmd) {
+	case CTL_TENANTS:
+		cmd_list(m, r, "tenants");
+		break;
+	case CTL_NFS:
+		cmd_list(m, r, "nfs");
+		break;
+	case CTL_CHAINS:
+		cmd_list(m, r, "chains");
+		break;
+	case CTL_RULES:
+		cmd_list(m, r, "rules");
+		break;
+	case CTL_STATS:
 		stats_print_table(m, r->f, -(mgr_now() - m->start_time));
-	} else if (!strncmp(req, "rule add ", 9)) {
-		cmd_rule_add(m, r, req + 9);
-	} else if (!strncmp(req, "rule del ", 9)) {
-		cmd_rule_del(m, r, req + 9);
-	} else if (!strncmp(req, "chain add ", 10)) {
-		cmd_chain_add(m, r, req + 10);
-	} else if (!strncmp(req, "chain del ", 10)) {
-		arg = req + 10;
-		cmd_chain_del(m, r, arg);
-	} else if (!strncmp(req, "nf stop ", 8)) {
-		cmd_nf_stop(m, r, req + 8);
-	} else {
-		error(r,
-		      "unknown request '%.40s'; expected tenants, nfs, chains, rules, stats, "
-		      "rule add|del, chain add|del, nf stop",
-		      req);
+		break;
+	case CTL_RULE_ADD:
+		cmd_rule_add(m, r, req.arg);
+		break;
+	case CTL_RULE_DEL:
+		cmd_rule_del(m, r, (uint32_t)req.num);
+		break;
+	case CTL_CHAIN_ADD:
+		cmd_chain_add(m, r, req.arg);
+		break;
+	case CTL_CHAIN_DEL:
+		cmd_chain_del(m, r, req.arg);
+		break;
+	case CTL_NF_STOP:
+		cmd_nf_stop(m, r, (unsigned int)req.num);
+		break;
 	}
 }
 
-/*
- * Serve one client (called when the listening socket is readable). The
- * request must arrive within a second; a client that sends nothing, too
- * much or garbage gets an error and the manager goes on.
- */
-void ctl_serve(struct mgr *m)
-{
-	struct timeval tv = {.tv_sec = 1};
-	char *req = calloc(1, REQ_MAX + 1);
-	char *out = NULL;
-	size_t outlen = 0, got = 0;
-	struct reply r = {0};
-	int s = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+/* ---- connections -------------------------------------------------------- */
 
-	if (s < 0 || !req) {
-		if (s >= 0)
-			close(s);
-		free(req);
+/* Log at most a few lines a second about misbehaving clients, then a count. */
+static void note(struct mgr *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void note(struct mgr *m, const char *fmt, ...)
+{
+	double now = mgr_now();
+	char msg[256];
+	va_list ap;
+
+	if (now - m->ctl_note_t >= 1.0) {
+		if (m->ctl_note_quiet)
+			tenet_log(TENET_LOG_WARN, "ctl: %u more such message(s) not shown",
+			          m->ctl_note_quiet);
+		m->ctl_note_t = now;
+		m->ctl_note_n = 0;
+		m->ctl_note_quiet = 0;
+	}
+	if (m->ctl_note_n++ >= 5) {
+		m->ctl_note_quiet++;
 		return;
 	}
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	while (got < REQ_MAX && !memchr(req, '\n', got)) {
-		ssize_t n = recv(s, req + got, REQ_MAX - got, 0);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	tenet_log(TENET_LOG_WARN, "ctl: %s", msg);
+}
 
+/* Send what the client takes now; 1 when the whole reply is out. */
+static int flush_reply(struct ctl_conn *c)
+{
+	while (c->sent < c->outlen) {
+		ssize_t n = send(c->fd, c->out + c->sent, c->outlen - c->sent,
+		                 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
 		if (n <= 0)
+			return 1; /* the client went away: nothing more to do */
+		c->sent += (size_t)n;
+	}
+	return 1;
+}
+
+/* The request is complete (or will never be): answer it. */
+static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
+{
+	struct reply r = {0};
+	struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = m->ctl_tag | slot};
+
+	r.f = open_memstream(&c->out, &c->outlen);
+	if (!r.f) {
+		conn_close(m, c);
+		return;
+	}
+	execute(m, &r, c->req, c->got);
+	if (!r.err)
+		fputs("ok\n", r.f);
+	if (fclose(r.f)) {
+		conn_close(m, c);
+		return;
+	}
+	m->ctl_stats.requests++;
+	m->ctl_stats.errors += (uint64_t)r.err;
+	free(c->req);
+	c->req = NULL;
+	shutdown(c->fd, SHUT_RD);
+	if (flush_reply(c))
+		conn_close(m, c);
+	else
+		epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
+/* Take what the client sent so far; answer once a line (or EOF, or too much) is in. */
+static void conn_read(struct mgr *m, struct ctl_conn *c, unsigned int slot)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, c->req + c->got, CTL_REQ_MAX - c->got, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0)
+			break; /* EOF or error: answer what there is */
+		if (memchr(c->req + c->got, '\n', (size_t)n)) {
+			c->got += (size_t)n;
 			break;
-		got += (size_t)n;
-	}
-	r.f = open_memstream(&out, &outlen);
-	if (r.f) {
-		char *nl = memchr(req, '\n', got);
-
-		if (!nl)
-			error(&r, "request too long, incomplete or empty; expected one line "
-			          "ending in a newline");
-		else if (strlen(req) < (size_t)(nl - req))
-			error(&r, "request contains NUL bytes; expected text");
-		else
-			execute(m, &r, req);
-		if (!r.err)
-			fputs("ok\n", r.f);
-		fclose(r.f);
-		for (size_t off = 0; off < outlen;) {
-			ssize_t n = send(s, out + off, outlen - off, MSG_NOSIGNAL);
-
-			if (n <= 0)
-				break;
-			off += (size_t)n;
 		}
+		c->got += (size_t)n;
+		if (c->got >= CTL_REQ_MAX)
+			break;
 	}
-	free(out);
-	free(req);
-	close(s);
+	answer(m, c, slot);
+}
+
+static void conn_accept(struct mgr *m)
+{
+	for (unsigned int k = 0; k < CTL_ACCEPT_TURN; k++) {
+		int s = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		struct ctl_conn *c = NULL;
+		unsigned int slot = 0;
+		struct epoll_event ev;
+
+		if (s < 0)
+			return;
+		for (unsigned int i = 0; i < MGR_CTL_CONNS; i++) {
+			struct ctl_conn *o = &m->ctl_conns[i];
+
+			if (o->fd < 0) {
+				c = o;
+				slot = i;
+				break;
+			}
+			if (!c || o->opened < c->opened) {
+				c = o;
+				slot = i;
+			}
+		}
+		if (c->fd >= 0) {
+			/* every slot taken: the oldest goes, so a new request is never refused */
+			m->ctl_stats.evicted++;
+			note(m,
+			     "%d connections open; the oldest (%.1f s) closed to serve a new one",
+			     MGR_CTL_CONNS, mgr_now() - c->opened);
+			conn_close(m, c);
+		}
+		c->req = malloc(CTL_REQ_MAX + 1);
+		if (!c->req) {
+			close(s);
+			return;
+		}
+		c->fd = s;
+		c->opened = mgr_now();
+		c->deadline = c->opened + CTL_DEADLINE;
+		ev = (struct epoll_event){.events = EPOLLIN | EPOLLRDHUP,
+		                          .data.u32 = m->ctl_tag | slot};
+		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, s, &ev) < 0)
+			conn_close(m, c);
+	}
+}
+
+void ctl_event(struct mgr *m, unsigned int idx)
+{
+	struct ctl_conn *c;
+
+	if (idx == CTL_LISTEN) {
+		conn_accept(m);
+		return;
+	}
+	if (idx >= MGR_CTL_CONNS || m->ctl_conns[idx].fd < 0)
+		return;
+	c = &m->ctl_conns[idx];
+	if (c->req)
+		conn_read(m, c, idx);
+	else if (flush_reply(c))
+		conn_close(m, c);
+}
+
+void ctl_expire(struct mgr *m, double now)
+{
+	if (!m->ctl_conns)
+		return;
+	for (unsigned int i = 0; i < MGR_CTL_CONNS; i++) {
+		struct ctl_conn *c = &m->ctl_conns[i];
+
+		if (c->fd < 0 || now < c->deadline)
+			continue;
+		m->ctl_stats.timeouts++;
+		note(m,
+		     "a client took longer than %.0f s (%zu request bytes, %zu of %zu reply "
+		     "bytes taken); connection closed",
+		     CTL_DEADLINE, c->got, c->sent, c->outlen);
+		conn_close(m, c);
+	}
 }

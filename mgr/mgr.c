@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,7 +36,7 @@
 #define EV_LISTEN    0x10000u /* epoll tags: listen socket of tenant i */
 #define EV_NF        0x20000u /* NF control connection of id i */
 #define EV_SIGNAL    0x30000u
-#define EV_CTL       0x40000u /* tenet ctl listening socket */
+#define EV_CTL       0x40000u /* tenet ctl sockets (listener and connections, ctl.c) */
 #define EV_PENDING   0x50000u /* a connection waiting for its hello */
 #define PENDING_WAIT 2.0      /* s a new connection may take to say hello */
 #define INGRESS_BUFS 4096u
@@ -599,6 +600,7 @@ static void nf_gone(struct mgr *m, struct nf *nf, int epfd, const char *why)
 	epoll_ctl(epfd, EPOLL_CTL_DEL, nf->sock, NULL);
 	post_command(m, nf->id, false);
 	wait_commands(m);
+	stats_nf_life_end(m, nf);
 	tenet_log(TENET_LOG_INFO, "NF %s/%s#%u %s; %llu buffers reclaimed",
 	          m->cfg->tenants[svc->tenant].name, svc->cfg->name, nf->instance, why,
 	          (unsigned long long)cnt_get(&nf->reclaimed));
@@ -623,11 +625,162 @@ static void handle_nf_event(struct mgr *m, struct nf *nf, int epfd)
 
 /* ---- supervisor ---------------------------------------------------------- */
 
+/*
+ * An NF child inherits nothing but stdin, stdout and stderr. Everything the
+ * manager opens is close-on-exec already; this closes the class for what
+ * it does not control (a library's files, an fd the manager was started
+ * with): every fd from 3 up is closed before exec. close_range() where the
+ * kernel has it, else every fd /proc/self/fd lists (read with getdents64:
+ * no allocation in a forked child), else every number up to RLIMIT_NOFILE.
+ */
+struct dirent64_raw {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+static void close_fds_from_3(void)
+{
+	struct rlimit rl;
+	char buf[4096];
+	int d;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0)
+		return;
+#endif
+	d = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d >= 0) {
+		for (bool again = true; again;) {
+			long n;
+
+			again = false;
+			lseek(d, 0, SEEK_SET);
+			while ((n = syscall(SYS_getdents64, d, buf, sizeof(buf))) > 0) {
+				for (long off = 0; off < n;) {
+					const struct dirent64_raw *e =
+					        (const struct dirent64_raw *)(buf + off);
+					int fd = 0;
+
+					off += e->reclen;
+					if (e->name[0] < '0' || e->name[0] > '9')
+						continue;
+					for (const char *c = e->name; *c >= '0' && *c <= '9'; c++)
+						fd = fd * 10 + (*c - '0');
+					if (fd >= 3 && fd != d) {
+						close(fd);
+						again = true;
+					}
+				}
+			}
+		}
+		close(d);
+		return;
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur > 1u << 20)
+		rl.rlim_cur = 1u << 20;
+	for (int fd = 3; fd < (int)rl.rlim_cur; fd++)
+		close(fd);
+}
+
+/* Give fds 0-2 something harmless if the manager was started without them,
+ * so that no file it opens later takes their number and reaches an NF. */
+static void std_fds_open(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (open("/dev/null", O_RDWR) < 0)
+			return;
+	}
+}
+
+/* Who an NF of a tenant runs as: from the config, the uid's primary group
+ * when only uid is set. 0, 1 (no change: no uid or gid configured), -1. */
+static int nf_identity(const struct tenant *tn, uid_t *uid, gid_t *gid)
+{
+	const struct cfg_tenant *t = tn->cfg;
+
+	if (!t->has_uid && !t->has_gid)
+		return 1;
+	*uid = t->has_uid ? t->uid : geteuid();
+	*gid = t->has_gid ? t->gid : getegid();
+	if (t->has_uid && !t->has_gid) {
+		struct passwd pw, *res = NULL;
+		char buf[1024];
+
+		if (getpwuid_r(t->uid, &pw, buf, sizeof(buf), &res) || !res) {
+			tenet_log(TENET_LOG_ERR,
+			          "tenant %s: uid %u has no passwd entry to take a group from; "
+			          "expected a gid in the tenant's config",
+			          t->name, (unsigned)t->uid);
+			return -1;
+		}
+		*gid = res->pw_gid;
+	}
+	return 0;
+}
+
+static void __attribute__((noreturn)) child_fail(const struct service *svc, const char *what)
+{
+	dprintf(2, "tenet: NF %s: %s; not started\n", svc->cfg->name, what);
+	_exit(126);
+}
+
+/*
+ * In the child: drop to uid/gid with no supplementary groups, then check
+ * that every id is what it must be and that root cannot be regained. A
+ * manager without the privilege to change groups may start NFs as its own
+ * user and group only (they keep its groups: they are that user anyway).
+ */
+static void child_drop(const struct service *svc, uid_t uid, gid_t gid)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+	bool groups = true;
+	char msg[160];
+
+	if (setgroups(0, NULL) < 0) {
+		if (errno != EPERM || uid != geteuid() || uid != getuid() || gid != getegid() ||
+		    gid != getgid()) {
+			snprintf(msg, sizeof(msg), "cannot drop supplementary groups: %s",
+			         strerror(errno));
+			child_fail(svc, msg);
+		}
+		groups = false; /* already that user and group, unprivileged */
+	}
+	if (setgid(gid) < 0 || setuid(uid) < 0) {
+		snprintf(msg, sizeof(msg), "cannot switch to uid %u gid %u: %s", (unsigned)uid,
+		         (unsigned)gid, strerror(errno));
+		child_fail(svc, msg);
+	}
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0 || ru != uid ||
+	    eu != uid || su != uid || rg != gid || eg != gid || sg != gid ||
+	    (groups && getgroups(0, NULL) != 0)) {
+		snprintf(msg, sizeof(msg),
+		         "privileges not dropped as asked (uid %u/%u/%u gid %u/%u/%u, %d "
+		         "supplementary groups; expected uid %u gid %u, none)",
+		         (unsigned)ru, (unsigned)eu, (unsigned)su, (unsigned)rg, (unsigned)eg,
+		         (unsigned)sg, getgroups(0, NULL), (unsigned)uid, (unsigned)gid);
+		child_fail(svc, msg);
+	}
+	if (uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		child_fail(svc, "root could be regained after dropping privileges");
+}
+
 static pid_t spawn(struct mgr *m, struct service *svc)
 {
 	const struct tenant *tn = &m->tenants[svc->tenant];
-	pid_t pid = fork();
+	uid_t uid = 0;
+	gid_t gid = 0;
+	int ident = nf_identity(tn, &uid, &gid);
+	pid_t pid;
 
+	if (ident < 0)
+		return -1;
+	pid = fork();
 	if (pid < 0) {
 		tenet_log(TENET_LOG_ERR, "fork: %s", strerror(errno));
 		return -1;
@@ -637,15 +790,14 @@ static pid_t spawn(struct mgr *m, struct service *svc)
 
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
+		close_fds_from_3();
 		setenv("TENET_SOCKET", tn->sock_path, 1);
 		setenv("TENET_SERVICE", svc->cfg->name, 1);
 		setenv("TENET_TENANT", tn->cfg->name, 1);
-		if (tn->cfg->has_gid && setgid(tn->cfg->gid) < 0)
-			_exit(126);
-		if (tn->cfg->has_uid && setuid(tn->cfg->uid) < 0)
-			_exit(126);
+		if (ident == 0)
+			child_drop(svc, uid, gid);
 		execvp(svc->cfg->argv[0], svc->cfg->argv);
-		fprintf(stderr, "tenet: cannot start %s: %s\n", svc->cfg->argv[0], strerror(errno));
+		dprintf(2, "tenet: cannot start %s: %s\n", svc->cfg->argv[0], strerror(errno));
 		_exit(127);
 	}
 	return pid;
@@ -653,13 +805,100 @@ static pid_t spawn(struct mgr *m, struct service *svc)
 
 static void start_services(struct mgr *m)
 {
+	double now = mgr_now();
+
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
 		struct service *svc = &m->services[i];
 
 		if (!svc->cfg->argv[0])
 			continue;
-		for (unsigned int k = 0; k < svc->cfg->instances; k++)
+		for (unsigned int k = 0; k < svc->cfg->instances; k++) {
+			svc->backoff_ms[k] = MGR_BACKOFF_MIN_MS;
+			svc->started[k] = now;
 			svc->child[k] = spawn(m, svc);
+			if (svc->child[k] < 0) {
+				svc->child[k] = 0;
+				svc->restart_at[k] = now + MGR_BACKOFF_MIN_MS / 1e3;
+			}
+		}
+	}
+}
+
+/* Decide what happens to instance k of svc, which just ended (or failed to start). */
+static void schedule_restart(struct mgr *m, struct service *svc, unsigned int k, const char *cause,
+                             double now)
+{
+	const char *tname = m->cfg->tenants[svc->tenant].name;
+	double up = now - svc->started[k];
+	unsigned int delay;
+
+	if (svc->no_restart[k]) {
+		svc->no_restart[k] = false;
+		tenet_log(TENET_LOG_INFO, "NF %s/%s#%u %s; stopped by tenet ctl: not restarting",
+		          tname, svc->cfg->name, k, cause);
+		return;
+	}
+	if (!svc->cfg->restart) {
+		tenet_log(TENET_LOG_WARN, "NF %s/%s#%u %s; restart: false: not restarting", tname,
+		          svc->cfg->name, k, cause);
+		return;
+	}
+	if (svc->restarts >= MGR_RESTART_MAX) {
+		tenet_log(TENET_LOG_ERR,
+		          "NF %s/%s#%u %s; restart limit (%d per service) reached: not restarting",
+		          tname, svc->cfg->name, k, cause, MGR_RESTART_MAX);
+		return;
+	}
+	if (svc->attached[k] && up >= MGR_UP_OK)
+		svc->backoff_ms[k] = MGR_BACKOFF_MIN_MS; /* it ran fine: start the ladder again */
+	delay = svc->backoff_ms[k] ? svc->backoff_ms[k] : MGR_BACKOFF_MIN_MS;
+	svc->backoff_ms[k] = delay * 2 < MGR_BACKOFF_MAX_MS ? delay * 2 : MGR_BACKOFF_MAX_MS;
+	if (delay > svc->max_backoff_ms)
+		svc->max_backoff_ms = delay;
+	svc->restart_at[k] = now + delay / 1e3;
+	tenet_log(TENET_LOG_WARN, "NF %s/%s#%u %s after %.1f s%s; next attempt in %u ms", tname,
+	          svc->cfg->name, k, cause, up, svc->attached[k] ? "" : " (never attached)", delay);
+}
+
+/* Start the instances whose restart is due. */
+static void supervise(struct mgr *m, double now)
+{
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
+		struct service *svc = &m->services[i];
+
+		for (unsigned int k = 0; k < svc->cfg->instances; k++) {
+			pid_t pid;
+
+			if (svc->restart_at[k] <= 0 || now < svc->restart_at[k])
+				continue;
+			svc->restart_at[k] = 0;
+			svc->restarts++;
+			svc->attached[k] = false;
+			svc->started[k] = now;
+			pid = spawn(m, svc);
+			if (pid < 0) {
+				schedule_restart(m, svc, k, "could not be started", now);
+				continue;
+			}
+			svc->child[k] = pid;
+			tenet_log(TENET_LOG_INFO, "NF %s/%s#%u restarted as pid %d (restart %u)",
+			          m->cfg->tenants[svc->tenant].name, svc->cfg->name, k, pid,
+			          svc->restarts);
+		}
+	}
+}
+
+static const char *exit_note(int code)
+{
+	switch (code) {
+	case 127:
+		return " (could not exec)";
+	case 126:
+		return " (could not drop privileges)";
+	case 2:
+		return " (usage error)";
+	default:
+		return "";
 	}
 }
 
@@ -674,6 +913,8 @@ static void reap(struct mgr *m, bool stopping)
 			struct service *svc = &m->services[i];
 
 			for (unsigned int k = 0; k < svc->cfg->instances; k++) {
+				char cause[96];
+
 				if (svc->child[k] != pid)
 					continue;
 				svc->child[k] = 0;
@@ -684,49 +925,16 @@ static void reap(struct mgr *m, bool stopping)
 				                1000ull;
 				if (stopping)
 					continue;
+				svc->deaths++;
 				if (WIFSIGNALED(status))
-					tenet_log(TENET_LOG_WARN,
-					          "NF %s/%s (pid %d) killed by signal %d",
-					          m->cfg->tenants[svc->tenant].name, svc->cfg->name,
-					          pid, WTERMSIG(status));
+					snprintf(cause, sizeof(cause),
+					         "(pid %d) killed by signal %d (%s)", pid,
+					         WTERMSIG(status), strsignal(WTERMSIG(status)));
 				else
-					tenet_log(TENET_LOG_WARN,
-					          "NF %s/%s (pid %d) exited with %d",
-					          m->cfg->tenants[svc->tenant].name, svc->cfg->name,
-					          pid, WEXITSTATUS(status));
-				if (svc->no_restart[k]) {
-					svc->no_restart[k] = false;
-					continue;
-				}
-				if (!svc->attached[k]) {
-					svc->early_fails++;
-				} else {
-					svc->early_fails = 0;
-				}
-				if (WIFEXITED(status) &&
-				    (WEXITSTATUS(status) == 2 || WEXITSTATUS(status) >= 126)) {
-					tenet_log(TENET_LOG_ERR,
-					          "NF %s/%s cannot start (exit %d: usage or exec "
-					          "error); not restarting it",
-					          m->cfg->tenants[svc->tenant].name, svc->cfg->name,
-					          WEXITSTATUS(status));
-					continue;
-				}
-				if (svc->early_fails >= 5) {
-					tenet_log(TENET_LOG_ERR,
-					          "NF %s/%s died 5 times before attaching; not "
-					          "restarting it",
-					          m->cfg->tenants[svc->tenant].name,
-					          svc->cfg->name);
-					continue;
-				}
-				if (svc->cfg->restart && svc->restarts < 1000) {
-					svc->restarts++;
-					svc->child[k] = spawn(m, svc);
-					svc->attached[k] = false;
-					tenet_log(TENET_LOG_INFO, "restarted as pid %d",
-					          svc->child[k]);
-				}
+					snprintf(cause, sizeof(cause), "(pid %d) exited with %d%s",
+					         pid, WEXITSTATUS(status),
+					         exit_note(WEXITSTATUS(status)));
+				schedule_restart(m, svc, k, cause, mgr_now());
 			}
 		}
 	}
@@ -972,6 +1180,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 
 	if (!m)
 		return 1;
+	std_fds_open();
 	pthread_mutex_init(&m->cmd_lock, NULL);
 	m->dispatch_efd = -1;
 	m->ctl_fd = -1;
@@ -1054,8 +1263,12 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
 						stopping = true;
 				reap(m, false);
+			} else if ((tag & 0xffff0000u) == EV_CTL) {
+				ctl_event(m, tag & 0xffff);
 			}
 		}
+		ctl_expire(m, mgr_now());
+		supervise(m, mgr_now());
 	}
 	if (services_waiting(m))
 		tenet_log(TENET_LOG_WARN, "%u service(s) not fully attached; starting anyway",
@@ -1110,12 +1323,14 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
 						stopping = true;
 				reap(m, false);
-			} else if (tag == EV_CTL) {
-				ctl_serve(m);
+			} else if ((tag & 0xffff0000u) == EV_CTL) {
+				ctl_event(m, tag & 0xffff);
 			}
 		}
 		now = mgr_now();
 		expire_pending(m, epfd, now);
+		ctl_expire(m, now);
+		supervise(m, now);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 			afxdp_account(m, &m->ports[i]);
 		if (next_stats && now >= next_stats && !quiet) {

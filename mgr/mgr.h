@@ -146,18 +146,45 @@ struct nf {
 	struct tenet_ring_rejects rej;
 };
 
+/*
+ * Counters of NF lives that ended, summed (stats_nf_life_end): the nfs[]
+ * slots are reused, the totals count every life.
+ */
+struct nf_totals {
+	uint64_t lives;
+	uint64_t rx, tx, verdict_drop, rx_full, kicks, reclaimed;
+	uint64_t buf_range, not_owner, bad_len, bad_verdict, bad_index;
+};
+
+#define MGR_RESTART_MAX    1000 /* restarts per service over the manager's life */
+#define MGR_BACKOFF_MIN_MS 100  /* first delay after a quick death, doubling... */
+#define MGR_BACKOFF_MAX_MS 5000 /* ...up to this */
+#define MGR_UP_OK          5.0  /* s up (and attached) after which a death is not quick */
+
 struct service {
 	const struct cfg_service *cfg;
 	unsigned int index;
 	unsigned int tenant;
 	struct nf *inst[MGR_MAX_NF]; /* dispatch: live instances */
 	unsigned int nb_inst;
-	/* supervisor (control) */
+	/*
+	 * Supervisor (control). Instance k is a running child (child[k] > 0),
+	 * a restart due at restart_at[k] (> 0), or stopped for good (nf stop,
+	 * restart: false, MGR_RESTART_MAX reached). An instance that dies
+	 * within MGR_UP_OK s of its start (or before it attached) is restarted
+	 * after backoff_ms[k], which doubles from MGR_BACKOFF_MIN_MS up to
+	 * MGR_BACKOFF_MAX_MS; one that stayed up longer starts the ladder again.
+	 */
 	pid_t child[16];
-	bool no_restart[16];      /* stopped by tenet ctl: leave it stopped */
-	bool attached[16];        /* the instance's process attached since it started */
-	unsigned int early_fails; /* consecutive deaths before attaching */
-	unsigned int restarts;
+	bool no_restart[16];           /* stopped by tenet ctl: leave it stopped */
+	bool attached[16];             /* the instance's process attached since it started */
+	double started[16];            /* mgr_now() when it was last started */
+	double restart_at[16];         /* > 0: start it again at this mgr_now() */
+	unsigned int backoff_ms[16];   /* delay before the next restart after a quick death */
+	unsigned int restarts;         /* all instances, over the run */
+	unsigned int deaths;           /* exits and crashes while running */
+	unsigned int max_backoff_ms;   /* longest delay it waited */
+	struct nf_totals lives;        /* every NF life of this service that ended */
 	struct tenet_nicscan *nicscan; /* for hops of it that run on the NIC */
 	uint64_t cpu_ns;               /* CPU time of exited instances (wait4) */
 };
@@ -170,6 +197,15 @@ struct chain {
 	uint64_t pkts; /* (dispatch) entered the chain */
 	/* (nic) offloaded scan hops */
 	uint64_t nic_scanned, nic_tagged, nic_to_host;
+};
+
+#define MGR_CTL_CONNS 16 /* tenet ctl connections open at once */
+
+struct ctl_stats {
+	uint64_t requests; /* answered (ok or error) */
+	uint64_t errors;   /* answered with an error */
+	uint64_t timeouts; /* closed: not done within the deadline */
+	uint64_t evicted;  /* closed: the oldest, to make room for a new one */
 };
 
 /* One-way ring between two manager threads, in private memory. */
@@ -268,6 +304,12 @@ struct mgr {
 	uint64_t pending_refused[CFG_MAX_TENANTS]; /* (control) connections over the budget */
 	char ctl_path[CFG_PATH_MAX + 16];
 	int epfd;
+	/* tenet ctl connections (control; see ctl.c) */
+	struct ctl_conn *ctl_conns; /* MGR_CTL_CONNS slots */
+	uint32_t ctl_tag;           /* epoll tag base of the ctl sockets */
+	struct ctl_stats ctl_stats;
+	double ctl_note_t; /* rate limit of ctl warnings */
+	unsigned int ctl_note_n, ctl_note_quiet;
 };
 
 /* mgr.c */
@@ -313,13 +355,19 @@ struct nic_arg {
 };
 
 /* ctl.c */
+/* Listen on $socket_dir/ctl.sock; epoll tags are tag | slot (0xffff: the listener). */
 int ctl_open(struct mgr *m, int epfd, uint32_t tag);
-void ctl_serve(struct mgr *m);
+/* Serve what the ctl socket of slot idx (tag & 0xffff) has; never blocks. */
+void ctl_event(struct mgr *m, unsigned int idx);
+/* Close (and count) connections past their deadline. */
+void ctl_expire(struct mgr *m, double now);
 void ctl_close(struct mgr *m);
 const struct tenet_classifier *mgr_cls(struct mgr *m);
 
 /* stats.c */
 void stats_print_table(struct mgr *m, FILE *out, double dt);
+/* Add the counters of an NF whose life ended (after the dispatcher let go of it). */
+void stats_nf_life_end(struct mgr *m, const struct nf *nf);
 int stats_write_summary(struct mgr *m, const char *path, double elapsed);
 
 #endif

@@ -171,6 +171,83 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 	fflush(out);
 }
 
+void stats_nf_life_end(struct mgr *m, const struct nf *nf)
+{
+	struct nf_totals *t = &m->services[nf->service].lives;
+
+	t->lives++;
+	t->rx += cnt_get(&nf->rx_pkts);
+	t->tx += cnt_get(&nf->tx_pkts);
+	t->verdict_drop += cnt_get(&nf->verdict_drop);
+	t->rx_full += cnt_get(&nf->rx_full);
+	t->kicks += cnt_get(&nf->kicks);
+	t->reclaimed += cnt_get(&nf->reclaimed);
+	t->buf_range += nf->rej.buf_range;
+	t->not_owner += nf->rej.not_owner;
+	t->bad_len += nf->rej.bad_len;
+	t->bad_verdict += nf->rej.bad_verdict;
+	t->bad_index += nf->tx.bad_index + nf->rx.bad_index;
+}
+
+/* Every life of service i (or of every service, i < 0): ended ones and live ones. */
+static struct nf_totals nf_totals(struct mgr *m, int svc)
+{
+	struct nf_totals t = {0};
+
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
+		const struct nf_totals *l = &m->services[i].lives;
+
+		if (svc >= 0 && (unsigned int)svc != i)
+			continue;
+		t.lives += l->lives;
+		t.rx += l->rx;
+		t.tx += l->tx;
+		t.verdict_drop += l->verdict_drop;
+		t.rx_full += l->rx_full;
+		t.kicks += l->kicks;
+		t.reclaimed += l->reclaimed;
+		t.buf_range += l->buf_range;
+		t.not_owner += l->not_owner;
+		t.bad_len += l->bad_len;
+		t.bad_verdict += l->bad_verdict;
+		t.bad_index += l->bad_index;
+	}
+	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
+		const struct nf *nf = &m->nfs[id];
+
+		if (nf->state != NF_LIVE || (svc >= 0 && nf->service != (unsigned int)svc))
+			continue;
+		t.lives++;
+		t.rx += cnt_get(&nf->rx_pkts);
+		t.tx += cnt_get(&nf->tx_pkts);
+		t.verdict_drop += cnt_get(&nf->verdict_drop);
+		t.rx_full += cnt_get(&nf->rx_full);
+		t.kicks += cnt_get(&nf->kicks);
+		t.reclaimed += cnt_get(&nf->reclaimed);
+		t.buf_range += nf->rej.buf_range;
+		t.not_owner += nf->rej.not_owner;
+		t.bad_len += nf->rej.bad_len;
+		t.bad_verdict += nf->rej.bad_verdict;
+		t.bad_index += nf->tx.bad_index + nf->rx.bad_index;
+	}
+	return t;
+}
+
+static void json_totals(FILE *f, const struct nf_totals *t)
+{
+	fprintf(f,
+	        "{\"lives\": %llu, \"rx\": %llu, \"tx\": %llu, \"verdict_drop\": %llu, "
+	        "\"rx_full\": %llu, \"kicks\": %llu, \"reclaimed\": %llu, \"rejects\": "
+	        "{\"buf_range\": %llu, \"not_owner\": %llu, \"bad_len\": %llu, "
+	        "\"bad_verdict\": %llu, \"bad_index\": %llu}}",
+	        (unsigned long long)t->lives, (unsigned long long)t->rx, (unsigned long long)t->tx,
+	        (unsigned long long)t->verdict_drop, (unsigned long long)t->rx_full,
+	        (unsigned long long)t->kicks, (unsigned long long)t->reclaimed,
+	        (unsigned long long)t->buf_range, (unsigned long long)t->not_owner,
+	        (unsigned long long)t->bad_len, (unsigned long long)t->bad_verdict,
+	        (unsigned long long)t->bad_index);
+}
+
 static void json_counts(FILE *f, const uint64_t *v, unsigned int n,
                         const char *(*name)(unsigned int))
 {
@@ -302,12 +379,33 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 			first = false;
 		}
 	}
-	fprintf(f, "\n  ],\n  \"services\": {");
-	for (unsigned int i = 0; i < c->nb_services; i++)
-		fprintf(f, "%s\"%s/%s\": {\"restarts\": %u, \"cpu_ns\": %llu}", i ? ", " : "",
-		        c->tenants[m->services[i].tenant].name, c->services[i].name,
-		        m->services[i].restarts, (unsigned long long)m->services[i].cpu_ns);
-	fprintf(f, "}\n}\n");
+	{
+		/* nfs[] lists the last life of each NF slot; the totals count every life */
+		struct nf_totals t = nf_totals(m, -1);
+
+		fprintf(f, "\n  ],\n  \"nf_totals\": ");
+		json_totals(f, &t);
+	}
+	fprintf(f, ",\n  \"services\": {");
+	for (unsigned int i = 0; i < c->nb_services; i++) {
+		const struct service *svc = &m->services[i];
+		struct nf_totals t = nf_totals(m, (int)i);
+
+		fprintf(f,
+		        "%s\n    \"%s/%s\": {\"restarts\": %u, \"deaths\": %u, "
+		        "\"max_backoff_ms\": %u, \"cpu_ns\": %llu, \"lives\": ",
+		        i ? "," : "", c->tenants[svc->tenant].name, c->services[i].name,
+		        svc->restarts, svc->deaths, svc->max_backoff_ms,
+		        (unsigned long long)svc->cpu_ns);
+		json_totals(f, &t);
+		fputc('}', f);
+	}
+	fprintf(f,
+	        "\n  },\n  \"ctl\": {\"requests\": %llu, \"errors\": %llu, \"timeouts\": "
+	        "%llu, \"evicted\": %llu}\n}\n",
+	        (unsigned long long)m->ctl_stats.requests, (unsigned long long)m->ctl_stats.errors,
+	        (unsigned long long)m->ctl_stats.timeouts,
+	        (unsigned long long)m->ctl_stats.evicted);
 	if (fclose(f)) {
 		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));
 		return -1;
