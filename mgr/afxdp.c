@@ -21,6 +21,15 @@
  * before a frame reaches a socket is read back from their counters, so the
  * manager's accounting covers every frame the NIC saw.
  *
+ * Frame length: the kernel (or the NIC) writes a frame into a UMEM chunk,
+ * which is one pool buffer, only when it fits after the headroom; in copy
+ * mode a longer one is dropped and counted in the socket's rx_dropped,
+ * which afxdp_account reports as oversize (rx_dropped less the drops for
+ * want of a fill buffer, which the kernel counts in both). A descriptor
+ * the kernel hands back is checked all the same (offset + length within
+ * its buffer) before it becomes a packet; one that is not goes back to
+ * the fill ring and counts as oversize.
+ *
  * Transmission (a chain whose output is an afxdp port) is zero-copy: the
  * dispatcher hands the buffer over on txq, this thread queues it on the
  * AF_XDP socket whose UMEM is its pool (the tenant's own netdev with steer:
@@ -336,7 +345,7 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 void afxdp_account(struct mgr *m, struct mport *p)
 {
 	struct afxdp *a = p->afxdp;
-	uint64_t kdrops = 0;
+	uint64_t kdrops = 0, oversize = 0;
 
 	(void)m;
 	if (!a)
@@ -366,11 +375,18 @@ void afxdp_account(struct mgr *m, struct mport *p)
 		struct tenet_xsk_stats st;
 
 		/* not rx_fill_ring_empty: it counts failed buffer allocations, and in
-		 * copy mode each one is also the rx_dropped of that frame */
-		if (!tenet_xsk_read_stats(a->s[i].xsk, &st))
-			kdrops += st.rx_dropped + st.rx_ring_full + st.rx_invalid_descs;
+		 * copy mode each one is also the rx_dropped of that frame. The rest
+		 * of rx_dropped in copy mode are frames longer than a chunk. */
+		if (tenet_xsk_read_stats(a->s[i].xsk, &st))
+			continue;
+		if (!tenet_xsk_zerocopy(a->s[i].xsk) && st.rx_dropped > st.rx_fill_ring_empty) {
+			oversize += st.rx_dropped - st.rx_fill_ring_empty;
+			st.rx_dropped = st.rx_fill_ring_empty;
+		}
+		kdrops += st.rx_dropped + st.rx_ring_full + st.rx_invalid_descs;
 	}
 	__atomic_store_n(&p->xdp_drops[DROP_NO_BUFFER], kdrops, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->xdp_drops[DROP_OVERSIZE], oversize, __ATOMIC_RELAXED);
 }
 
 int afxdp_set_rules(struct mport *p, const struct tenet_classifier *c)
@@ -495,6 +511,21 @@ static unsigned int stock(struct xsock *s, struct xring *fill, uint32_t frame_si
 	return posted;
 }
 
+/*
+ * Give a received buffer straight back to the kernel (a frame that is
+ * dropped before it becomes a packet): the fill ring, else the stash.
+ */
+static void recycle(struct xsock *s, uint64_t addr)
+{
+	if (tenet_xsk_fill(s->xsk, &addr, 1) == 1) {
+		s->kernel_bufs++;
+		return;
+	}
+	if (s->nb_stash < MGR_BURST)
+		s->stash[s->nb_stash++] = addr;
+	/* else impossible: the fill ring has room for every buffer just received */
+}
+
 void *afxdp_thread(void *arg)
 {
 	struct nic_arg *na = arg;
@@ -524,12 +555,20 @@ void *afxdp_thread(void *arg)
 			n = tenet_xsk_rx(s->xsk, addr, len, MGR_BURST);
 			s->kernel_bufs -= n;
 			for (unsigned int k = 0; k < n; k++) {
+				uint32_t off = (uint32_t)(addr[k] % pool->buf_size);
 				struct tenet_desc d = {.buf = (uint32_t)(addr[k] / pool->buf_size),
-				                       .off = (uint16_t)(addr[k] % pool->buf_size),
+				                       .off = (uint16_t)off,
 				                       .len = (uint16_t)len[k],
 				                       .port = (uint8_t)p->index};
 
 				bytes += len[k];
+				if (d.buf >= pool->nb_bufs || !len[k] ||
+				    len[k] > pool->buf_size - off) {
+					/* not a frame within one buffer: never passed on */
+					recycle(s, addr[k] - off);
+					cnt_add(&p->drops[DROP_OVERSIZE], 1);
+					continue;
+				}
 				if (steer == CFG_STEER_NIC) {
 					/* the NIC chose the tenant; the chain within it is looked
 					 * up here (one lookup, no copy) */

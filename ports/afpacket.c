@@ -16,6 +16,13 @@
  * counted by the kernel; PACKET_STATISTICS (folded into our totals, since
  * reading it resets it) reports it as kernel_drops.
  *
+ * A frame is handed out whole or not at all: one the ring cut short (a
+ * frame larger than a block, e.g. a GRO aggregate or a jumbo frame on an
+ * interface with a large MTU: tp_snaplen < tp_len) or one longer than a
+ * frame length can say (65535 B) is skipped and counted (rx_truncated,
+ * rx_oversize); rx_oversize() reports both to the NIC stage, which counts
+ * them in packets_in and as oversize drops.
+ *
  * The kernel strips a VLAN tag into the frame's metadata on most devices
  * (rx VLAN offload). rx puts it back into the frame, so the platform sees
  * what was on the wire; PACKET_RESERVE keeps room for it before the frame.
@@ -338,12 +345,14 @@ static int afp_rx(struct port *p, struct tenet_frame *f, unsigned int n)
 		len = h->tp_snaplen;
 		if (h->tp_status & TP_STATUS_VLAN_VALID)
 			data = vlan_insert(data, h, &len);
+		if (h->tp_snaplen < h->tp_len) { /* cut by the ring: never pass on a part */
+			trunc++;
+			continue;
+		}
 		if (len > UINT16_MAX) {
 			oversize++;
 			continue;
 		}
-		if (h->tp_snaplen < h->tp_len)
-			trunc++;
 		f[k].data = data;
 		f[k].len = (uint16_t)len;
 		f[k].tenant = 0;
@@ -359,6 +368,13 @@ static int afp_rx(struct port *p, struct tenet_frame *f, unsigned int n)
 	if (outgoing)
 		ctr_add(&a->rx_outgoing, outgoing);
 	return (int)k;
+}
+
+static uint64_t afp_rx_oversize(struct port *p)
+{
+	struct afp *a = p->priv;
+
+	return ctr_get(&a->rx_truncated) + ctr_get(&a->rx_oversize);
 }
 
 static void afp_tx(struct port *p, const struct tenet_frame *f, unsigned int n)
@@ -508,6 +524,7 @@ const struct port_driver port_afpacket = {
         .open = afp_open,
         .close = afp_close,
         .rx = afp_rx,
+        .rx_oversize = afp_rx_oversize,
         .tx = afp_tx,
         .report_json = afp_report_json,
 };

@@ -14,8 +14,8 @@
 struct afpacket_stats {
 	uint64_t rx_packets, rx_bytes; /* frames handed out by rx */
 	uint64_t rx_blocks;            /* ring blocks consumed */
-	uint64_t rx_truncated;         /* frames cut short by the ring (tp_snaplen < tp_len) */
-	uint64_t rx_oversize;          /* frames above 65535 bytes, skipped */
+	uint64_t rx_truncated;   /* frames cut short by the ring (tp_snaplen < tp_len), skipped */
+	uint64_t rx_oversize;    /* frames above 65535 bytes, skipped */
 	uint64_t rx_outgoing;    /* own/outgoing frames skipped (kernels without IGNORE_OUTGOING) */
 	uint64_t kernel_packets; /* PACKET_STATISTICS tp_packets: frames the socket saw, incl. drops
 	                          */

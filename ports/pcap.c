@@ -8,21 +8,32 @@
  * pcap_loop the file is re-opened at its end until gen.count packets or
  * gen.duration seconds; without, its end finishes the source (-ENODATA).
  * Only Ethernet (DLT_EN10MB) files are accepted. A record cut short by the
- * capture's snaplen is passed on as captured and counted as 'truncated';
- * a record above PCAP_FRAME_MAX is skipped and counted as 'oversize'.
+ * capture's snaplen is passed on as captured and counted as 'truncated'
+ * (the file holds no more of it); a record above PCAP_FRAME_MAX is skipped
+ * and counted as 'oversize', which the NIC stage counts in packets_in and
+ * as an oversize drop (rx_oversize).
+ *
+ * Files are opened by this driver, not by libpcap (whose opens are not
+ * close-on-exec): the input through lib/file.h (a regular file, opened
+ * without blocking), the output O_CLOEXEC and never a FIFO or a device
+ * (the transmit path must not block on a reader), each handed to libpcap
+ * as a FILE.
  *
  * tx writes Ethernet records with CLOCK_REALTIME microsecond stamps,
  * flushed at least once a second and at close.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "ports/pace.h"
 #include "ports/port.h"
 #include "ports/stamp.h"
@@ -58,18 +69,27 @@ static inline uint64_t ctr_get(const uint64_t *c)
 /* Open path for reading; on error a message in err and -errno. */
 static int open_input(const char *path, pcap_t **out, char *err, size_t errlen)
 {
-	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	char ebuf[PCAP_ERRBUF_SIZE] = "", ferr[512];
 	pcap_t *pc;
-	int dlt;
+	FILE *f;
+	int dlt, fd;
 
-	if (access(path, R_OK) < 0) {
+	fd = tenet_file_open(path, 0, ferr, sizeof(ferr));
+	if (fd < 0) {
+		snprintf(err, errlen, "pcap: input file %s", ferr);
+		return fd;
+	}
+	f = fdopen(fd, "rb");
+	if (!f) {
 		int e = errno;
 
+		close(fd);
 		snprintf(err, errlen, "pcap: input file '%s': %s", path, strerror(e));
 		return -e;
 	}
-	pc = pcap_open_offline(path, ebuf);
+	pc = pcap_fopen_offline(f, ebuf); /* owns f once it succeeds */
 	if (!pc) {
+		fclose(f); /* libpcap leaves the FILE to the caller when it fails */
 		snprintf(err, errlen, "pcap: input file '%s': %s", path, ebuf);
 		return -EINVAL;
 	}
@@ -84,6 +104,47 @@ static int open_input(const char *path, pcap_t **out, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	*out = pc;
+	return 0;
+}
+
+/*
+ * Create (or truncate) the output file: close-on-exec, and a regular file
+ * only (O_NONBLOCK: the open of a FIFO nobody reads fails instead of
+ * waiting; one somebody reads is refused as well).
+ */
+static int open_output(struct pcap_port *pp, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f;
+	int fd, e;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "pcap: output file '%s': %s; expected a writable file path",
+		         path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "pcap: output file '%s': is %s; expected a regular file",
+		         path, tenet_file_type(st.st_mode));
+		close(fd);
+		return -EINVAL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f = fdopen(fd, "wb");
+	if (!f) {
+		e = errno;
+		close(fd);
+		snprintf(err, errlen, "pcap: output file '%s': %s", path, strerror(e));
+		return -e;
+	}
+	pp->dump = pcap_dump_fopen(pp->dead, f);
+	if (!pp->dump) {
+		snprintf(err, errlen, "pcap: output file '%s': %s", path, pcap_geterr(pp->dead));
+		fclose(f);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -142,14 +203,9 @@ static int pcap_port_open(struct port *p, const struct cfg_port *cfg, char *err,
 			ret = -ENOMEM;
 			goto err_close;
 		}
-		errno = 0;
-		pp->dump = pcap_dump_open(pp->dead, cfg->pcap_out);
-		if (!pp->dump) {
-			ret = errno ? -errno : -EIO;
-			snprintf(err, errlen, "pcap: output file '%s': %s", cfg->pcap_out,
-			         pcap_geterr(pp->dead));
+		ret = open_output(pp, cfg->pcap_out, err, errlen);
+		if (ret < 0)
 			goto err_close;
-		}
 		pp->last_flush = time(NULL);
 	}
 	return 0;
@@ -230,6 +286,13 @@ static int pcap_port_rx(struct port *p, struct tenet_frame *f, unsigned int n)
 	return (int)got;
 }
 
+static uint64_t pcap_port_rx_oversize(struct port *p)
+{
+	struct pcap_port *pp = p->priv;
+
+	return ctr_get(&pp->oversize);
+}
+
 static void pcap_port_tx(struct port *p, const struct tenet_frame *f, unsigned int n)
 {
 	struct pcap_port *pp = p->priv;
@@ -281,6 +344,7 @@ const struct port_driver port_pcap = {
         .open = pcap_port_open,
         .close = pcap_port_close,
         .rx = pcap_port_rx,
+        .rx_oversize = pcap_port_rx_oversize,
         .tx = pcap_port_tx,
         .report_json = pcap_port_report_json,
 };

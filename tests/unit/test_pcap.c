@@ -6,8 +6,14 @@
  * replays the file until gen.count; an empty file with pcap_loop ends
  * instead of spinning; a missing input, a non-Ethernet file, an unwritable
  * output and a port with neither file give clear errors naming the file.
+ * Records longer than the port holds (above 9216 B) are never handed out
+ * cut: skipped and reported through rx_oversize, jumbo records up to 9216 B
+ * come back whole. The files the port opens are close-on-exec, and a FIFO
+ * as input or output is refused without blocking.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,9 +22,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <limits.h>
 
 #include "ports/port.h"
 
@@ -244,6 +253,153 @@ static void test_errors(void **state)
 	p.drv->close(&p);
 }
 
+/* A record of len bytes whose every byte is (seed + i). */
+static void fill(uint8_t *buf, uint32_t len, uint8_t seed)
+{
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(seed + i);
+}
+
+static void test_oversize(void **state)
+{
+	static const uint32_t lens[] = {100, 9216, 9217, 20000, 1921, 65535, 100};
+	static uint8_t buf[65536], want[65536];
+	struct cfg_port cfg = {0};
+	struct tenet_frame fr[16];
+	struct pcap_pkthdr h = {0};
+	struct port p;
+	char err[256] = "", *json = NULL;
+	unsigned int k = 0, got[8] = {0};
+	size_t sz = 0;
+	pcap_t *dead;
+	pcap_dumper_t *d;
+	FILE *out;
+	int n;
+
+	(void)state;
+	path_in_dir(cfg.pcap_in, "jumbo.pcap");
+	dead = pcap_open_dead(DLT_EN10MB, 65535);
+	assert_non_null(dead);
+	d = pcap_dump_open(dead, cfg.pcap_in);
+	assert_non_null(d);
+	for (unsigned int i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		fill(buf, lens[i], (uint8_t)i);
+		h.caplen = h.len = lens[i];
+		pcap_dump((u_char *)d, &h, buf);
+	}
+	pcap_dump_close(d);
+	pcap_close(dead);
+
+	if (open_port(&p, &cfg, err, sizeof(err)))
+		fail_msg("open: %s", err);
+	assert_non_null(p.drv->rx_oversize);
+	assert_int_equal(p.drv->rx_oversize(&p), 0);
+	while ((n = p.drv->rx(&p, fr, 16)) > 0)
+		for (int i = 0; i < n; i++) {
+			assert_true(k < 8);
+			got[k++] = fr[i].len;
+			/* whole and unaltered: records 0, 1, 4 and 6 of the file */
+			fill(want, fr[i].len, (uint8_t)(k == 1 ? 0 : k == 2 ? 1 : k == 3 ? 4 : 6));
+			assert_memory_equal(fr[i].data, want, fr[i].len);
+		}
+	assert_int_equal(n, -ENODATA);
+	/* 100, 9216, 1921, 100 handed out; 9217, 20000, 65535 are more than it holds */
+	assert_int_equal(k, 4);
+	assert_int_equal(got[0], 100);
+	assert_int_equal(got[1], 9216);
+	assert_int_equal(got[2], 1921);
+	assert_int_equal(got[3], 100);
+	assert_int_equal(p.drv->rx_oversize(&p), 3);
+	out = open_memstream(&json, &sz);
+	assert_non_null(out);
+	p.drv->report_json(&p, out);
+	fclose(out);
+	assert_non_null(strstr(json, "\"rx_packets\": 4,"));
+	assert_non_null(strstr(json, "\"oversize\": 3,"));
+	free(json);
+	p.drv->close(&p);
+}
+
+/* Every fd of this process that refers to path must be close-on-exec. */
+static unsigned int check_cloexec(const char *path)
+{
+	char link[300], target[CFG_PATH_MAX + 1];
+	unsigned int found = 0;
+	struct dirent *e;
+	DIR *dp = opendir("/proc/self/fd");
+
+	assert_non_null(dp);
+	while ((e = readdir(dp))) {
+		int fd = atoi(e->d_name);
+		ssize_t n;
+
+		if (e->d_name[0] == '.' || fd == dirfd(dp))
+			continue;
+		snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+		n = readlink(link, target, sizeof(target) - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (strcmp(target, path))
+			continue;
+		found++;
+		if (!(fcntl(fd, F_GETFD) & FD_CLOEXEC))
+			fail_msg("fd %d (%s) is not close-on-exec", fd, path);
+	}
+	closedir(dp);
+	return found;
+}
+
+static void test_cloexec(void **state)
+{
+	struct saved *saved = calloc(NB_FRAMES, sizeof(*saved));
+	struct cfg_port cfg = {0};
+	char err[256] = "", real[PATH_MAX];
+	struct port p;
+
+	(void)state;
+	assert_non_null(saved);
+	path_in_dir(cfg.pcap_in, "c.pcap");
+	write_file(cfg.pcap_in, saved);
+	path_in_dir(cfg.pcap_out, "c-out.pcap");
+	if (open_port(&p, &cfg, err, sizeof(err)))
+		fail_msg("open: %s", err);
+	assert_non_null(realpath(cfg.pcap_in, real));
+	assert_int_equal(check_cloexec(real), 1);
+	assert_non_null(realpath(cfg.pcap_out, real));
+	assert_int_equal(check_cloexec(real), 1);
+	p.drv->close(&p);
+	free(saved);
+}
+
+/* A FIFO as input or output is refused at once (the alarm turns a hang into a failure). */
+static void test_fifo(void **state)
+{
+	struct cfg_port cfg = {0};
+	char err[512] = "";
+	struct port p;
+
+	(void)state;
+	path_in_dir(cfg.pcap_in, "fifo");
+	assert_int_equal(mkfifo(cfg.pcap_in, 0600), 0);
+	alarm(10);
+	assert_true(open_port(&p, &cfg, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "is a FIFO; expected a regular file"));
+	assert_null(p.priv);
+	strcpy(cfg.pcap_out, cfg.pcap_in);
+	cfg.pcap_in[0] = 0;
+	assert_true(open_port(&p, &cfg, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "fifo"));
+	assert_non_null(strstr(err, "expected"));
+	assert_null(p.priv);
+	/* a directory as input */
+	strcpy(cfg.pcap_in, dir);
+	cfg.pcap_out[0] = 0;
+	assert_true(open_port(&p, &cfg, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "is a directory; expected a regular file"));
+	alarm(0);
+}
+
 static void test_registry(void **state)
 {
 	(void)state;
@@ -261,6 +417,9 @@ int main(void)
 	        cmocka_unit_test(test_loop_until_count),
 	        cmocka_unit_test(test_empty_file_loop_ends),
 	        cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_oversize),
+	        cmocka_unit_test(test_cloexec),
+	        cmocka_unit_test(test_fifo),
 	        cmocka_unit_test(test_registry),
 	};
 

@@ -1,0 +1,148 @@
+#!/bin/sh
+# Hostile traffic: frames longer than the buffers they would land in, from
+# a pcap port, next to ordinary traffic of another tenant. Jumbo records
+# (9216 B) and 1921-byte frames into 2 KiB buffers (room 1920 after the
+# headroom), records above what the port holds (9300 B, dropped by the
+# driver), and with steer: cpu frames that fit the ingress pool but not
+# their tenant's 1 KiB buffers (dropped by the router). Each must be dropped
+# as oversize and counted in packets_in - never written past its buffer,
+# never cut - while bob's packets leave byte for byte as they came in (his
+# output capture compared with his input records), alice's frames that fit
+# (1920 B exactly, small ones) leave whole, and the manager ends on its own
+# with an exact summary.
+. "$(dirname "$0")/lib.sh"
+command -v python3 >/dev/null || skip "python3 is needed to write and compare the captures"
+
+# mkpcap FILE SPEC...: SPEC is SRC-PREFIX:LEN:COUNT (src 10.X.0.i, UDP to
+# 10.X+1.0.1); records interleave round-robin across the specs
+mkpcap() {
+	python3 - "$@" <<'PY'
+import struct, sys
+out, specs = sys.argv[1], [s.split(":") for s in sys.argv[2:]]
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+def frame(net, i, n):
+    ip = bytearray(struct.pack("!BBHHHBBH4s4s", 0x45, 0, n - 14, i & 0xffff, 0, 64, 17, 0,
+                               bytes([10, net, i >> 8 & 0xff, i & 0xff]), bytes([10, net + 1, 0, 1])))
+    ip[10:12] = struct.pack("!H", csum(bytes(ip)))
+    udp = struct.pack("!HHHH", 1000 + i % 1000, 2000, n - 34, 0)
+    pay = bytes((net * 31 + i * 7 + k) & 0xff for k in range(n - 42))
+    return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + bytes(ip) + udp + pay
+left = [int(c) for _, _, c in specs]
+with open(out, "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    i = 0
+    while any(left):
+        for k, (net, n, _) in enumerate(specs):
+            if left[k]:
+                left[k] -= 1
+                fr = frame(int(net), i, int(n))
+                f.write(struct.pack("<IIII", 0, i, len(fr), len(fr)) + fr)
+                i += 1
+PY
+}
+
+# same A B: the records of capture B are exactly those of capture A whose
+# source is 10.NET.x.x (byte for byte, as a multiset), and there are some
+same() { # IN OUT NET
+	python3 - "$@" <<'PY'
+import struct, sys
+def recs(p):
+    d = open(p, "rb").read()
+    o, r = 24, []
+    while o < len(d):
+        _, _, cap, ln = struct.unpack("<IIII", d[o:o + 16])
+        r.append(d[o + 16:o + 16 + cap]); o += 16 + cap
+    return r
+net = int(sys.argv[3])
+want = sorted(r for r in recs(sys.argv[1]) if len(r) > 27 and r[26] == 10 and r[27] == net)
+got = sorted(recs(sys.argv[2]))
+print("same" if want == got and got else "differ: %d in, %d out" % (len(want), len(got)))
+PY
+}
+
+run() { # NAME: config in $T/NAME.yaml
+	timeout 60 "$TENET" run "$T/$1.yaml" --quiet --summary "$T/$1.json" --duration 30 \
+		>"$T/$1.log" 2>&1 || fail "$1: manager exited $? ($(tail -n 3 "$T/$1.log"))"
+}
+
+# --- steer: nic. bob: 300 ordinary frames up to 1920 B (the most a 2 KiB
+# buffer holds); alice: 100 jumbo 9216 B, 60 records of 9300 B, 100 of
+# 1921 B (one byte too long), 50 of exactly 1920 B and 50 small ones.
+mkpcap "$T/in.pcap" 3:1920:75 3:1514:75 3:200:75 3:60:75 \
+	1:9216:100 1:9300:60 1:1921:100 1:1920:50 1:60:50
+cat >"$T/nic.yaml" <<YAML
+manager: {socket_dir: $T/sock, stats_interval: 0}
+ports:
+  - {name: wire, driver: pcap, in: $T/in.pcap}
+  - {name: a_out, driver: pcap, out: $T/a.pcap}
+  - {name: b_out, driver: pcap, out: $T/b.pcap}
+tenants: [{name: alice}, {name: bob}]
+services:
+  - {name: fwd, tenant: alice, command: "$B/nf/fwd"}
+  - {name: fwd, tenant: bob, command: "$B/nf/fwd"}
+chains:
+  - {name: a, match: {src: 10.1.0.0/16}, hops: [alice/fwd], output: a_out}
+  - {name: b, match: {src: 10.3.0.0/16}, hops: [bob/fwd], output: b_out}
+YAML
+run nic
+S="$T/nic.json"
+check "nic: every record of the file counted in packets_in (also those above 9216 B)" \
+	'j["packets_in"] == 300 + 100 + 60 + 100 + 50 + 50' "$S"
+check "nic: jumbo, 9300 B and 1921 B frames dropped as oversize, nothing else dropped" \
+	'j["dropped"]["oversize"] == 260 and sum(j["dropped"].values()) == 260' "$S"
+check "nic: packets_in == delivered + sum(dropped)" \
+	'j["conserved"] and j["packets_in"] == j["delivered"] + sum(j["dropped"].values())' "$S"
+check "nic: bob got all 300 of his packets through his chain" \
+	'j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] == 300' "$S"
+check "nic: alice's frames that fit (1920 B, 60 B) delivered" \
+	'j["tenants"]["alice"]["delivered"] == 100' "$S"
+r=$(same "$T/in.pcap" "$T/b.pcap" 3)
+[ "$r" = same ] || fail "nic: bob's output is not his input: $r"
+echo "ok: nic: bob's 300 frames left byte for byte as they came in"
+r=$(python3 - "$T/a.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read(); o, n = 24, []
+while o < len(d):
+    cap = struct.unpack("<I", d[o + 8:o + 12])[0]; n.append(cap); o += 16 + cap
+print(sorted(set(n)), len(n))
+PY
+)
+[ "$r" = "[60, 1920] 100" ] || fail "nic: alice's output holds $r, want 100 frames of 60 and 1920 B"
+r=$(same "$T/in.pcap" "$T/a.pcap" 1)
+case "$r" in "differ: 360 in, 100 out") ;; *) fail "nic: alice's output: $r" ;; esac
+python3 - "$T/in.pcap" "$T/a.pcap" <<'PY' || fail "nic: alice's delivered frames differ from her input"
+import struct, sys
+def recs(p):
+    d = open(p, "rb").read(); o, r = 24, []
+    while o < len(d):
+        cap = struct.unpack("<I", d[o + 8:o + 12])[0]; r.append(d[o + 16:o + 16 + cap]); o += 16 + cap
+    return r
+want = sorted(r for r in recs(sys.argv[1]) if r[26] == 10 and r[27] == 1 and len(r) <= 1920)
+sys.exit(0 if want == sorted(recs(sys.argv[2])) else 1)
+PY
+echo "ok: nic: alice's 100 frames that fit left whole (1920 B not cut, 1921 B not cut to 1920)"
+check "pcap driver: the 60 records above 9216 B counted as oversize" \
+	'j["ports"]["wire"]["driver_stats"]["oversize"] == 60' "$S"
+
+# --- steer: cpu with alice at 1 KiB buffers: 1000 B frames fit the ingress
+# pool (2 KiB) but not alice's pool: the router drops them.
+mkpcap "$T/in2.pcap" 3:1920:75 3:1514:75 3:200:75 3:60:75 \
+	1:1000:100 1:896:50 1:897:50 1:1921:50 1:9216:50 1:9300:50
+sed -e "s|in.pcap|in2.pcap|; s|steer: nic||; s|{name: wire, driver: pcap|{name: wire, driver: pcap, steer: cpu|" \
+	-e "s|{name: alice}|{name: alice, buf_size: 1024}|" -e "s|$T/a.pcap|$T/a2.pcap|; s|$T/b.pcap|$T/b2.pcap|" \
+	"$T/nic.yaml" >"$T/cpu.yaml"
+run cpu
+S="$T/cpu.json"
+check "cpu: every record counted in packets_in" 'j["packets_in"] == 300 + 350' "$S"
+check "cpu: 1000 B and 897 B (router), 1921 B and 9216 B (NIC stage), 9300 B (driver) dropped as oversize, nothing else" \
+	'j["dropped"]["oversize"] == 300 and sum(j["dropped"].values()) == 300' "$S"
+check "cpu: packets_in == delivered + sum(dropped)" 'j["conserved"]' "$S"
+check "cpu: bob got all 300 of his packets; alice her 50 frames of 896 B (exactly her room)" \
+	'j["tenants"]["bob"]["delivered"] == 300 and j["tenants"]["alice"]["delivered"] == 50' "$S"
+r=$(same "$T/in2.pcap" "$T/b2.pcap" 3)
+[ "$r" = same ] || fail "cpu: bob's output is not his input: $r"
+echo "ok: cpu: bob's 300 frames left byte for byte as they came in"
