@@ -13,9 +13,11 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/acl.h"
+#include "lib/file.h"
 
 #define P_ICMP  1
 #define P_TCP   6
@@ -292,6 +294,19 @@ static int parse_line(struct parser *ps, struct tenet_rule *r)
 		}
 	}
 	return 0;
+}
+
+int tenet_acl_load(const char *path, struct tenet_classifier **out, char *err, size_t errlen)
+{
+	char *text;
+	size_t len;
+	int rc = tenet_file_read(path, TENET_FILE_MAX, &text, &len, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	rc = tenet_acl_parse(text, len, path, out, err, errlen);
+	free(text);
+	return rc;
 }
 
 int tenet_acl_parse(const char *text, size_t len, const char *name, struct tenet_classifier **out,

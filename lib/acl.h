@@ -43,6 +43,14 @@ int tenet_acl_parse(const char *text, size_t len, const char *name, struct tenet
                     char *err, size_t errlen);
 
 /*
+ * Read a rules file and parse it as tenet_acl_parse does. The file must be
+ * a regular file of at most TENET_FILE_MAX bytes (lib/file.h: a FIFO or a
+ * device is refused without blocking); otherwise err holds one line
+ * "PATH: what is wrong; expected ..." and -errno is returned.
+ */
+int tenet_acl_load(const char *path, struct tenet_classifier **out, char *err, size_t errlen);
+
+/*
  * Write rule r back as one line of the format above, in canonical form
  * (fields in the order src dst proto sport dport, protocol names where
  * there is one). Returns what snprintf returns.

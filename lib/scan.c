@@ -23,7 +23,10 @@
 
 #include <hs.h>
 
+#include "lib/file.h"
 #include "lib/scan.h"
+
+#define TENET_PATTERNS_FILE_MAX TENET_FILE_MAX /* 16 MiB: far above any real pattern set */
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -336,55 +339,23 @@ err_free:
 
 struct tenet_patterns *tenet_patterns_load(const char *path, char *err, size_t errlen)
 {
-	struct tenet_patterns *p = NULL;
-	struct stat st;
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int fd, e;
+	struct tenet_patterns *p;
+	char *buf;
+	size_t len;
+	int rc, e;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0)
-		goto err_io;
-	if (S_ISDIR(st.st_mode)) {
-		errno = EISDIR;
-		goto err_io;
+	/* a regular file of bounded size, opened without blocking (lib/file.h):
+	 * a FIFO or /dev/zero named as a pattern file is refused, not read */
+	rc = tenet_file_read(path, TENET_PATTERNS_FILE_MAX, &buf, &len, err, errlen);
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
 	}
-	for (;;) {
-		ssize_t r;
-
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 4096;
-			char *nb = realloc(buf, ncap);
-
-			if (!nb)
-				goto err_io;
-			buf = nb;
-			cap = ncap;
-		}
-		r = read(fd, buf + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto err_io;
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
 	p = tenet_patterns_parse(buf, len, path, err, errlen);
 	e = errno;
 	free(buf);
 	errno = e;
 	return p;
-
-err_io:
-	e = errno;
-	set_err(err, errlen, "%s: %s", path, strerror(e));
-	if (fd >= 0)
-		close(fd);
-	free(buf);
-	errno = e;
-	return NULL;
 }
 
 /* ---- host scanner ---- */

@@ -73,38 +73,6 @@ static void report(void *arg)
 	fflush(stdout);
 }
 
-/* The whole file, NUL-terminated; NULL with errno set on error. */
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "r");
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap), *bigger;
-
-	if (!f || !buf)
-		goto err;
-	for (;;) {
-		n += fread(buf + n, 1, cap - n - 1, f);
-		if (ferror(f))
-			goto err;
-		if (feof(f))
-			break;
-		bigger = realloc(buf, cap * 2);
-		if (!bigger)
-			goto err;
-		buf = bigger;
-		cap *= 2;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-err:
-	if (f)
-		fclose(f);
-	free(buf);
-	return NULL;
-}
-
 static int usage(void)
 {
 	fprintf(stderr, "usage: acl --rules FILE [--default allow|drop]   (default: allow)\n");
@@ -115,9 +83,8 @@ int main(int argc, char **argv)
 {
 	struct acl acl = {.dflt = TENET_V_NEXT};
 	const char *path = NULL;
-	char err[512], *text;
+	char err[512];
 	unsigned int n;
-	size_t len;
 	int rc;
 
 	for (int i = 1; i < argc; i++) {
@@ -137,13 +104,7 @@ int main(int argc, char **argv)
 	}
 	if (!path)
 		return usage();
-	text = read_file(path, &len);
-	if (!text) {
-		fprintf(stderr, "acl: cannot read %s: %s\n", path, strerror(errno));
-		return 2;
-	}
-	rc = tenet_acl_parse(text, len, path, &acl.cls, err, sizeof(err));
-	free(text);
+	rc = tenet_acl_load(path, &acl.cls, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "acl: %s\n", err);
 		return 2;

@@ -29,8 +29,9 @@ check "packets_in == delivered + sum(dropped)" \
 check "unmatched traffic (192.168/16) dropped as no_rule" 'j["dropped"]["no_rule"] > 0' "$S"
 check "per tenant: classified == delivered + dropped" \
 	'all(t["in"] == t["delivered"] + t["dropped"] for t in j["tenants"].values())' "$S"
-check "landed in a tenant pool + no_rule + no_buffer (NIC found the pool empty) == packets_in" \
-	'sum(t["in"] for t in j["tenants"].values()) + j["dropped"]["no_rule"] + j["dropped"]["no_buffer"] == j["packets_in"]' "$S"
+check "no frame longer than its buffer (1518 B frames into 2 KiB buffers fit)" 'j["dropped"]["oversize"] == 0' "$S"
+check "landed in a tenant pool + no_rule + no_buffer (NIC found the pool empty) + oversize == packets_in" \
+	'sum(t["in"] for t in j["tenants"].values()) + j["dropped"]["no_rule"] + j["dropped"]["no_buffer"] + j["dropped"]["oversize"] == j["packets_in"]' "$S"
 check "the sink saw exactly the delivered packets" \
 	'j["ports"]["sink0"]["driver_stats"]["packets"] == j["delivered"]' "$S"
 echo "info: $(json "$S" 'j["delivered"]') delivered, drops $(json "$S" '{k: v for k, v in j["dropped"].items() if v}')"
