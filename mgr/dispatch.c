@@ -58,6 +58,7 @@ struct dctx {
 	struct mgr *m;
 	int epfd;
 	struct txq txq[CFG_MAX_PORTS];
+	uint32_t fill_target[CFG_MAX_TENANTS]; /* per fill ring of pool k (see fill_targets) */
 };
 
 static void free_buf(struct mgr_pool *mp, uint32_t buf)
@@ -249,6 +250,14 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 		hop++; /* on_failure: skip */
 	}
 	dmp = m->tenants[s->tenant].mp;
+	/* every write checks against the buffer it lands in: the copy lands at
+	 * d.off in a buffer of the destination pool, whose buf_size may be
+	 * smaller than the source's (whose check the NF's length passed) */
+	if (dmp != mp && ((uint32_t)d.off + d.len > dmp->pool->buf_size ||
+	                  (uint32_t)d.off + d.len > mp->pool->buf_size)) {
+		drop(m, mp, d.buf, c->tenant, DROP_OVERSIZE);
+		return;
+	}
 	/* the flow hash from ingress, never the NF's copy: an NF must not pick
 	 * which instance of the next (maybe another tenant's) service it loads */
 	d.hash = bm->hash;
@@ -411,17 +420,48 @@ static void apply_commands(struct dctx *x)
 	pthread_mutex_unlock(&m->cmd_lock);
 }
 
-/* Keep a fill ring at MGR_FILL_TARGET buffers. */
-static unsigned int refill(struct mgr_pool *mp, struct xring *r)
+/*
+ * Fill level per fill ring of each pool. Buffers parked in fill rings are
+ * out of reach of the cross-tenant copies into that pool, so the rings a
+ * pool feeds (one per receive port, and the router's) share at most half
+ * of it, and never more than MGR_FILL_TARGET each: a pool of 256 buffers
+ * fed by two ports parks 64 per ring and keeps 128 for copies (with a
+ * flat 512 per ring it kept none, and every copy into it was dropped
+ * no_buffer).
+ */
+static void fill_targets(struct dctx *x)
+{
+	struct mgr *m = x->m;
+	unsigned int rings = m->have_router ? 1 : 0;
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		struct mport *p = &m->ports[i];
+
+		if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
+			rings++;
+	}
+	for (unsigned int k = 0; k < m->nb_pools; k++) {
+		uint32_t t = rings ? m->pools[k].pool->nb_bufs / 2 / rings : 0;
+
+		if (t == 0 && rings)
+			t = 1; /* a tiny pool still receives, one buffer at a time */
+		x->fill_target[k] = t < MGR_FILL_TARGET ? t : MGR_FILL_TARGET;
+	}
+}
+
+/* Keep a fill ring at 'target' buffers. */
+static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target)
 {
 	uint32_t cons = __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
 	uint32_t level = r->prod.head - cons;
 	struct tenet_desc d[MGR_BURST];
 	uint32_t bufs[MGR_BURST];
+	unsigned int step = target >= MGR_BURST ? MGR_BURST : 1; /* refill by bursts */
 	unsigned int n, done = 0;
 
-	while (level + done + MGR_BURST <= MGR_FILL_TARGET) {
-		n = tenet_pool_alloc_burst(mp->pool, bufs, MGR_BURST);
+	while (level + done + step <= target) {
+		n = target - level - done;
+		n = tenet_pool_alloc_burst(mp->pool, bufs, n < MGR_BURST ? n : MGR_BURST);
 		if (!n)
 			break;
 		for (unsigned int i = 0; i < n; i++) {
@@ -434,8 +474,9 @@ static unsigned int refill(struct mgr_pool *mp, struct xring *r)
 	return done;
 }
 
-static unsigned int refill_all(struct mgr *m)
+static unsigned int refill_all(struct dctx *x)
 {
+	struct mgr *m = x->m;
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
@@ -444,11 +485,11 @@ static unsigned int refill_all(struct mgr *m)
 		if (!p->port.drv->rx || p->cfg->steer == CFG_STEER_CPU)
 			continue;
 		for (unsigned int k = 0; k < m->nb_pools; k++)
-			n += refill(&m->pools[k], &p->fill[k]);
+			n += refill(&m->pools[k], &p->fill[k], x->fill_target[k]);
 	}
 	if (m->have_router)
 		for (unsigned int k = 0; k < m->nb_pools; k++)
-			n += refill(&m->pools[k], &m->router_tfill[k]);
+			n += refill(&m->pools[k], &m->router_tfill[k], x->fill_target[k]);
 	return n;
 }
 
@@ -555,6 +596,7 @@ void *dispatch_thread(void *arg)
 	if (!x)
 		return NULL;
 	x->m = m;
+	fill_targets(x);
 	x->epfd = epoll_create1(EPOLL_CLOEXEC);
 	epoll_ctl(x->epfd, EPOLL_CTL_ADD, m->dispatch_efd, &ev);
 
@@ -599,7 +641,7 @@ void *dispatch_thread(void *arg)
 			if (m->ports[i].xsk_tx)
 				work += poll_tx_done(x, &m->ports[i]);
 		}
-		work += refill_all(m);
+		work += refill_all(x);
 
 		/* quiescent point for classifier swaps (steer: shared looks up here) */
 		__atomic_store_n(&m->dispatch_epoch, m->dispatch_epoch + 1, __ATOMIC_RELEASE);
