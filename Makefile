@@ -9,6 +9,9 @@
 # Sources are found by directory, so a new module needs no Makefile edit:
 #   lib/*.c            -> build/libtenet.a        (NF library + shared core)
 #   mgr/ ports/ cli/   -> build/libtenet-mgr.a    (manager; cli/tenet.c holds main)
+#   bench/*.c          -> build/tenet-bench       (benchmarks; bench/main.c holds main,
+#                                                 the rest is build/libtenet-bench.a)
+#   bench/tools/*.c    -> build/bench/<name>      (stand-alone measurement programs)
 #   nf/*.c             -> build/nf/<name>         (example NFs)
 #   tests/unit/test_*.c-> build/tests/test_*      (cmocka, links both libraries)
 #   bpf/*.bpf.c        -> build/bpf/*.bpf.o       (XDP programs, clang -target bpf)
@@ -42,7 +45,8 @@ PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/d
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-# DPDK is used by one benchmark only (rte_ring side by side with ours).
+# DPDK is used by one benchmark only (rte_ring side by side with ours): tenet-bench
+# links it, tenet does not.
 HAVE_DPDK := $(shell pkg-config --exists libdpdk 2>/dev/null && echo 1)
 ifeq ($(HAVE_DPDK),1)
 DPDK_CFLAGS := -DHAVE_DPDK $(patsubst -I%,-isystem %,$(filter -I%,$(shell pkg-config --cflags libdpdk))) \
@@ -53,10 +57,12 @@ endif
 CFLAGS := -std=gnu11 -g $(OPT) -pthread -D_GNU_SOURCE $(WARN) $(SANFLAGS) -Iinclude -I. \
 	$(PKG_CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS := -pthread $(SANFLAGS) $(EXTRA_LDFLAGS)
-LDLIBS := $(PKG_LIBS) $(DPDK_LIBS) -lm
+LDLIBS := $(PKG_LIBS) -lm
 
 LIB_SRC := $(wildcard lib/*.c)
 MGR_SRC := $(filter-out cli/tenet.c,$(wildcard mgr/*.c ports/*.c cli/*.c))
+BENCH_SRC := $(filter-out bench/main.c,$(wildcard bench/*.c))
+BENCH_TOOL_SRC := $(wildcard bench/tools/*.c)
 NF_SRC := $(wildcard nf/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 HELPER_SRC := $(wildcard tests/unit/helper_*.c tests/sys/*.c)
@@ -64,18 +70,22 @@ BPF_SRC := $(wildcard bpf/*.bpf.c)
 
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 MGR_OBJ := $(MGR_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_OBJ := $(BENCH_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_TOOL_BIN := $(BENCH_TOOL_SRC:bench/tools/%.c=$(BUILD)/bench/%)
 NF_BIN := $(NF_SRC:nf/%.c=$(BUILD)/nf/%)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BIN := $(patsubst %.c,$(BUILD)/tests/%,$(notdir $(HELPER_SRC)))
 BPF_OBJ := $(BPF_SRC:bpf/%.c=$(BUILD)/bpf/%.o)
 TENET := $(BUILD)/tenet
+TENET_BENCH := $(BUILD)/tenet-bench
 
 # Files that need DPDK's headers.
-$(BUILD)/obj/cli/bench_ring.o: CFLAGS += $(DPDK_CFLAGS)
+$(BUILD)/obj/bench/ring.o: CFLAGS += $(DPDK_CFLAGS)
 
 .PHONY: all tests tsan-tests test demo deps format clean
-all: $(BUILD)/libtenet.a $(BUILD)/libtenet-mgr.a $(TENET) $(NF_BIN) $(UNIT_BIN) $(HELPER_BIN) $(BPF_OBJ)
-tests: $(UNIT_BIN) $(HELPER_BIN) $(TENET) $(NF_BIN)
+all: $(BUILD)/libtenet.a $(BUILD)/libtenet-mgr.a $(TENET) $(TENET_BENCH) $(BENCH_TOOL_BIN) \
+	$(NF_BIN) $(UNIT_BIN) $(HELPER_BIN) $(BPF_OBJ)
+tests: $(UNIT_BIN) $(HELPER_BIN) $(TENET) $(TENET_BENCH) $(NF_BIN)
 # ThreadSanitizer runs the concurrency tests of the lock-free core only.
 tsan-tests: $(filter $(BUILD)/tests/test_ring% $(BUILD)/tests/test_pool% $(BUILD)/tests/test_sink%,$(UNIT_BIN))
 
@@ -91,14 +101,27 @@ $(BUILD)/libtenet-mgr.a: $(MGR_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(BUILD)/libtenet-bench.a: $(BENCH_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(TENET): $(BUILD)/obj/cli/tenet.o $(BUILD)/libtenet-mgr.a $(BUILD)/libtenet.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(TENET_BENCH): $(BUILD)/obj/bench/main.o $(BUILD)/libtenet-bench.a $(BUILD)/libtenet-mgr.a \
+		$(BUILD)/libtenet.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(DPDK_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/tools/%.o $(BUILD)/libtenet.a
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/nf/%: $(BUILD)/obj/nf/%.o $(BUILD)/libtenet.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libtenet-mgr.a $(BUILD)/libtenet.a
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libtenet-bench.a $(BUILD)/libtenet-mgr.a \
+		$(BUILD)/libtenet.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
 

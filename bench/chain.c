@@ -1,5 +1,5 @@
 /*
- * tenet bench chain: what a service chain costs, per packet and per hop.
+ * tenet-bench chain: what a service chain costs, per packet and per hop.
  *
  * For each frame size (64 and 1518 B by default) the benchmark runs a chain
  * of 1..4 forwarding NFs (build/nf/fwd) of one tenant, where every hop
@@ -39,8 +39,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/bench_util.h"
-#include "cli/cli.h"
+#include "bench/util.h"
+#include "bench/bench.h"
 #include "mgr/mgr.h"
 #include "tenet/log.h"
 
@@ -70,7 +70,7 @@ struct outcome {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tenet bench chain [--count N] [--sizes LIST] [--hops LIST]\n"
+	        "usage: tenet-bench chain [--count N] [--sizes LIST] [--hops LIST]\n"
 	        "                         [--mode adaptive|poll] [--reps N] [--json] [--csv FILE]\n"
 	        "\n"
 	        "Service chain cost: chains of 1..4 fwd NFs in one tenant (zero-copy hops)\n"
@@ -159,7 +159,7 @@ static int run_one(FILE *err, const char *dir, const char *fwd, const struct sce
 	snprintf(log, sizeof(log), "%s/run.log", dir);
 	rc = write_config(cfg, dir, fwd, sc, count);
 	if (rc) {
-		fprintf(err, "tenet bench chain: cannot write %s: %s\n", cfg, strerror(-rc));
+		fprintf(err, "tenet-bench chain: cannot write %s: %s\n", cfg, strerror(-rc));
 		return -1;
 	}
 	rc = bench_run_mgr(cfg, log, sc->mode == MODE_POLL, err, &o->r);
@@ -247,7 +247,7 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-int cli_bench_chain(int argc, char **argv)
+int bench_chain(int argc, char **argv)
 {
 	unsigned int sizes[MAX_LIST] = {64, 1518}, hops[MAX_LIST] = {1, 2, 3, 4};
 	unsigned int nb_sizes = 2, nb_hops = 4, nb_modes = 2, nb_sc = 0, nb_done = 0;
@@ -276,7 +276,7 @@ int cli_bench_chain(int argc, char **argv)
 		} else if (!strcmp(a, "--count") && v) {
 			if (!bench_parse_count(v, &count)) {
 				fprintf(stderr,
-				        "tenet bench chain: --count wants a positive integer\n");
+				        "tenet-bench chain: --count wants a positive integer\n");
 				return 2;
 			}
 			i++;
@@ -284,7 +284,7 @@ int cli_bench_chain(int argc, char **argv)
 			nb_sizes = bench_parse_list(v, sizes, MAX_LIST, 60, 1518);
 			if (!nb_sizes) {
 				fprintf(stderr,
-				        "tenet bench chain: --sizes wants up to %d of 60..1518, "
+				        "tenet-bench chain: --sizes wants up to %d of 60..1518, "
 				        "comma-separated\n",
 				        MAX_LIST);
 				return 2;
@@ -294,7 +294,7 @@ int cli_bench_chain(int argc, char **argv)
 			nb_hops = bench_parse_list(v, hops, MAX_LIST, 1, MAX_HOPS);
 			if (!nb_hops) {
 				fprintf(stderr,
-				        "tenet bench chain: --hops wants 1..%d, comma-separated\n",
+				        "tenet-bench chain: --hops wants 1..%d, comma-separated\n",
 				        MAX_HOPS);
 				return 2;
 			}
@@ -306,7 +306,7 @@ int cli_bench_chain(int argc, char **argv)
 			errno = 0;
 			x = strtoul(v, &end, 10);
 			if (errno || *end || *v < '0' || *v > '9' || x < 1 || x > MAX_REPS) {
-				fprintf(stderr, "tenet bench chain: --reps wants 1..%d\n",
+				fprintf(stderr, "tenet-bench chain: --reps wants 1..%d\n",
 				        MAX_REPS);
 				return 2;
 			}
@@ -319,13 +319,13 @@ int cli_bench_chain(int argc, char **argv)
 				modes[0] = MODE_POLL;
 			} else {
 				fprintf(stderr,
-				        "tenet bench chain: --mode wants adaptive or poll\n");
+				        "tenet-bench chain: --mode wants adaptive or poll\n");
 				return 2;
 			}
 			nb_modes = 1;
 			i++;
 		} else {
-			fprintf(stderr, "tenet bench chain: unknown option or missing value '%s'\n",
+			fprintf(stderr, "tenet-bench chain: unknown option or missing value '%s'\n",
 			        a);
 			usage(stderr);
 			return 2;
@@ -345,20 +345,20 @@ int cli_bench_chain(int argc, char **argv)
 
 	rc = bench_nf_path("fwd", fwd, sizeof(fwd));
 	if (rc) {
-		fprintf(stderr, "tenet bench chain: no NF at %s: %s (run make first)\n", fwd,
+		fprintf(stderr, "tenet-bench chain: no NF at %s: %s (run make first)\n", fwd,
 		        strerror(-rc));
 		return 1;
 	}
 	res = calloc(nb_sc, sizeof(*res));
 	if (!res || !mkdtemp(dir)) {
-		fprintf(stderr, "tenet bench chain: %s\n", strerror(errno));
+		fprintf(stderr, "tenet-bench chain: %s\n", strerror(errno));
 		free(res);
 		return 1;
 	}
 	/* progress and warnings go to the real stderr while runs redirect fd 2 */
 	err = bench_err_open();
 	if (!err) {
-		fprintf(stderr, "tenet bench chain: %s\n", strerror(errno));
+		fprintf(stderr, "tenet-bench chain: %s\n", strerror(errno));
 		free(res);
 		rmdir(dir);
 		return 1;
@@ -368,7 +368,7 @@ int cli_bench_chain(int argc, char **argv)
 	if (!json) {
 		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
-		printf("tenet bench chain: %llu frames per run, fwd NFs, %ld CPUs online\n",
+		printf("tenet-bench chain: %llu frames per run, fwd NFs, %ld CPUs online\n",
 		       (unsigned long long)count, ncpu);
 		print_header();
 	}
@@ -390,7 +390,7 @@ int cli_bench_chain(int argc, char **argv)
 			if (tty)
 				fprintf(err, "\r\033[K");
 			if (r != 0 && r != 3) {
-				fprintf(err, "tenet bench chain: run failed (exit %d); stopping\n",
+				fprintf(err, "tenet-bench chain: run failed (exit %d); stopping\n",
 				        r);
 				stop = true;
 				break;
@@ -410,7 +410,7 @@ int cli_bench_chain(int argc, char **argv)
 			if (o->r.packets_in < count) {
 				/* a signal stopped the run before the generator finished */
 				fprintf(err,
-				        "tenet bench chain: run stopped early (%llu of %llu frames "
+				        "tenet-bench chain: run stopped early (%llu of %llu frames "
 				        "sent); stopping\n",
 				        (unsigned long long)o->r.packets_in,
 				        (unsigned long long)count);
@@ -448,7 +448,7 @@ int cli_bench_chain(int argc, char **argv)
 		int e = write_csv(csv, res, nb_done);
 
 		if (e) {
-			fprintf(err, "tenet bench chain: cannot write %s: %s\n", csv, strerror(-e));
+			fprintf(err, "tenet-bench chain: cannot write %s: %s\n", csv, strerror(-e));
 			rc = 1;
 		}
 	}

@@ -1,5 +1,5 @@
 /*
- * tenet bench steer --real, tenet bench scan --real: the paper's Fig. 5 and
+ * tenet-bench steer --real, tenet-bench scan --real: the paper's Fig. 5 and
  * Fig. 6 on real interfaces, with the real afxdp port and XDP programs
  * instead of the software NIC model.
  *
@@ -45,8 +45,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/bench_real.h"
-#include "cli/bench_util.h"
+#include "bench/real.h"
+#include "bench/util.h"
 
 #define NAME_LEN 16
 
@@ -351,7 +351,7 @@ static int ip_run(struct ctx *c, struct cmd *k)
 	if (rc) {
 		char *e = slurp(c->log);
 
-		fprintf(stderr, "tenet bench %s: '%s' failed (%d)%s%s", c->who, cmd_line(k), rc,
+		fprintf(stderr, "tenet-bench %s: '%s' failed (%d)%s%s", c->who, cmd_line(k), rc,
 		        e && *e ? ":\n" : "\n", e ? e : "");
 		free(e);
 		if (pid > 0 && rc < 0)
@@ -452,28 +452,33 @@ static int ctx_init(struct ctx *c, const char *who)
 	c->who = who;
 	if (geteuid() != 0) {
 		fprintf(stderr,
-		        "tenet bench %s --real: needs root (network namespaces, veth, XDP, "
+		        "tenet-bench %s --real: needs root (network namespaces, veth, XDP, "
 		        "AF_XDP)\n",
 		        who);
 		return -1;
 	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0) {
-		fprintf(stderr, "tenet bench %s: /proc/self/exe: %s\n", who, strerror(errno));
+		fprintf(stderr, "tenet-bench %s: /proc/self/exe: %s\n", who, strerror(errno));
 		return -1;
 	}
 	exe[n] = '\0';
-	snprintf(c->tenet, sizeof(c->tenet), "%s", exe);
+	/* the manager, ctl, gen and sink are the tenet binary next to tenet-bench */
 	snprintf(c->bpf, sizeof(c->bpf), "%s/bpf", dirname(exe));
+	if ((size_t)snprintf(c->tenet, sizeof(c->tenet), "%s/tenet", exe) >= sizeof(c->tenet) ||
+	    access(c->tenet, X_OK)) {
+		fprintf(stderr, "tenet-bench %s --real: no %s (run make first)\n", who, c->tenet);
+		return -1;
+	}
 	snprintf(src, sizeof(src), "%s/classify.bpf.o", c->bpf);
 	if (access(src, R_OK)) {
-		fprintf(stderr, "tenet bench %s --real: no BPF objects at %s (run make first)\n",
+		fprintf(stderr, "tenet-bench %s --real: no BPF objects at %s (run make first)\n",
 		        who, c->bpf);
 		return -1;
 	}
 	snprintf(c->dir, sizeof(c->dir), "/tmp/tenet-bench-real-XXXXXX");
 	if (!mkdtemp(c->dir)) {
-		fprintf(stderr, "tenet bench %s: mkdtemp: %s\n", who, strerror(errno));
+		fprintf(stderr, "tenet-bench %s: mkdtemp: %s\n", who, strerror(errno));
 		return -1;
 	}
 	snprintf(c->log, sizeof(c->log), "%s/cmd.log", c->dir);
@@ -484,7 +489,7 @@ static int ctx_init(struct ctx *c, const char *who)
 
 		snprintf(dst, PATH_MAX, "%s/nf-%s", c->dir, name);
 		if (rc || (rc = copy_file(src, dst))) {
-			fprintf(stderr, "tenet bench %s: NF %s: %s (run make first)\n", who, src,
+			fprintf(stderr, "tenet-bench %s: NF %s: %s (run make first)\n", who, src,
 			        strerror(-rc));
 			return -1;
 		}
@@ -554,7 +559,7 @@ static int mgr_start(struct ctx *c, double duration, const char *const *want)
 	c->mgr = cmd_spawn(&k, log, log);
 	if (c->mgr < 0) {
 		c->mgr = 0;
-		fprintf(stderr, "tenet bench %s: fork: %s\n", c->who, strerror(errno));
+		fprintf(stderr, "tenet-bench %s: fork: %s\n", c->who, strerror(errno));
 		return -1;
 	}
 	while (!stop_req && now_s() - t0 < 20) {
@@ -567,7 +572,7 @@ static int mgr_start(struct ctx *c, double duration, const char *const *want)
 			char *l = slurp(log);
 
 			c->mgr = 0;
-			fprintf(stderr, "tenet bench %s: the manager exited at start:\n%s", c->who,
+			fprintf(stderr, "tenet-bench %s: the manager exited at start:\n%s", c->who,
 			        l ? l : "");
 			free(l);
 			return -1;
@@ -585,7 +590,7 @@ static int mgr_start(struct ctx *c, double duration, const char *const *want)
 		sleep_s(0.05);
 	}
 	if (!stop_req)
-		fprintf(stderr, "tenet bench %s: the manager did not get ready in 20 s (log: %s)\n",
+		fprintf(stderr, "tenet-bench %s: the manager did not get ready in 20 s (log: %s)\n",
 		        c->who, log);
 	return -1;
 }
@@ -601,7 +606,7 @@ static int mgr_stop(struct ctx *c)
 
 		dir_file(c, "mgr.log", log, sizeof(log));
 		l = slurp(log);
-		fprintf(stderr, "tenet bench %s: the manager exited with %d:\n%s", c->who, rc,
+		fprintf(stderr, "tenet-bench %s: the manager exited with %d:\n%s", c->who, rc,
 		        l ? l : "");
 		free(l);
 	}
@@ -645,7 +650,7 @@ static int run_gen(struct ctx *c, struct cmd *g, double timeout)
 	if (rc) {
 		char *e = slurp(err);
 
-		fprintf(stderr, "tenet bench %s: tenet gen failed (%d): %s\n", c->who, rc,
+		fprintf(stderr, "tenet-bench %s: tenet gen failed (%d): %s\n", c->who, rc,
 		        e ? e : "");
 		free(e);
 	}
@@ -685,13 +690,13 @@ static int run_plot(const char *who, const char *gp)
 	rc = pid < 0 ? -1 : wait_pid(pid, 60);
 	if (rc == 127) {
 		fprintf(stderr,
-		        "tenet bench %s: gnuplot not found (apt-get install gnuplot-nox); "
+		        "tenet-bench %s: gnuplot not found (apt-get install gnuplot-nox); "
 		        "no plots written\n",
 		        who);
 		return 1;
 	}
 	if (rc) {
-		fprintf(stderr, "tenet bench %s: gnuplot failed; no plots written\n", who);
+		fprintf(stderr, "tenet-bench %s: gnuplot failed; no plots written\n", who);
 		return -1;
 	}
 	return 0;
@@ -739,7 +744,7 @@ struct st_cell {
 static void st_usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tenet bench steer --real [--sizes LIST] [--steer LIST] [--rate LIST]\n"
+	        "usage: tenet-bench steer --real [--sizes LIST] [--steer LIST] [--rate LIST]\n"
 	        "                         [--duration S] [--reps N] [--json] [--csv FILE]\n"
 	        "                         [--plot DIR]\n"
 	        "\n"
@@ -812,7 +817,7 @@ static int st_once(struct ctx *c, struct st_out *o, double duration)
 	int rc;
 
 	if (st_config(c, o->steer)) {
-		fprintf(stderr, "tenet bench steer: cannot write the config in %s\n", c->dir);
+		fprintf(stderr, "tenet-bench steer: cannot write the config in %s\n", c->dir);
 		return -1;
 	}
 	if (mgr_start(c, duration + 60, want))
@@ -853,7 +858,7 @@ static int st_once(struct ctx *c, struct st_out *o, double duration)
 	dir_file(c, "summary.json", path, sizeof(path));
 	sj = slurp(path);
 	if (!gj || !sj || !jget(sj, "packets_in", &o->in)) {
-		fprintf(stderr, "tenet bench steer: no gen report or manager summary in %s\n",
+		fprintf(stderr, "tenet-bench steer: no gen report or manager summary in %s\n",
 		        c->dir);
 		free(gj);
 		free(sj);
@@ -894,7 +899,7 @@ static int st_once(struct ctx *c, struct st_out *o, double duration)
 		char label[64];
 
 		snprintf(label, sizeof(label), "%u B %s", o->size, steer_name[o->steer]);
-		fprintf(stderr, "tenet bench steer: %s: an NF restarted during the run:\n", label);
+		fprintf(stderr, "tenet-bench steer: %s: an NF restarted during the run:\n", label);
 		mgr_warnings(c, label);
 	}
 	return 0;
@@ -1078,7 +1083,7 @@ static int st_plot(struct ctx *c, const char *outdir, const struct st_grid *g, d
 	dir_file(c, "plot.dat", dat, sizeof(dat));
 	dir_file(c, "plot.gp", gp, sizeof(gp));
 	if (mkdir(outdir, 0777) && errno != EEXIST) {
-		fprintf(stderr, "tenet bench steer: cannot create %s: %s\n", outdir,
+		fprintf(stderr, "tenet-bench steer: cannot create %s: %s\n", outdir,
 		        strerror(errno));
 		return -1;
 	}
@@ -1115,7 +1120,7 @@ static int st_plot(struct ctx *c, const char *outdir, const struct st_grid *g, d
 	        ")\nset xlabel 'frame size on the wire (B)'\nset yrange [0:*]\n"
 	        "set offsets 0, 0, graph 0.08, 0\n"
 	        "set output '%s/steer-real-throughput.png'\n"
-	        "set title \"tenet bench steer --real: veth + XDP + AF_XDP (copy mode), "
+	        "set title \"tenet-bench steer --real: veth + XDP + AF_XDP (copy mode), "
 	        "alice/fwd -> alice/fwd2, %g s/run, median of %u\"\n"
 	        "set ylabel 'Mpps delivered'\nplot ",
 	        outdir, duration, reps);
@@ -1129,7 +1134,7 @@ static int st_plot(struct ctx *c, const char *outdir, const struct st_grid *g, d
 			        steer_name[g->steers[k]], rate_label(g->rates[r], rl, sizeof(rl)));
 	fprintf(f,
 	        "\nset output '%s/steer-real-hostns.png'\n"
-	        "set title \"tenet bench steer --real: host CPU per delivered packet (dispatcher "
+	        "set title \"tenet-bench steer --real: host CPU per delivered packet (dispatcher "
 	        "+ router + NFs)\"\nset ylabel 'host CPU ns / packet'\nplot ",
 	        outdir);
 	idx = 0;
@@ -1145,7 +1150,7 @@ static int st_plot(struct ctx *c, const char *outdir, const struct st_grid *g, d
 	rc = run_plot("steer", gp);
 	if (!rc)
 		fprintf(stderr,
-		        "tenet bench steer: wrote %s/steer-real-throughput.png and "
+		        "tenet-bench steer: wrote %s/steer-real-throughput.png and "
 		        "%s/steer-real-hostns.png\n",
 		        outdir, outdir);
 	return rc;
@@ -1205,7 +1210,7 @@ int bench_steer_real(int argc, char **argv)
 			plot_dir = argv[++i];
 		} else if (!strcmp(a, "--reps") && v) {
 			if (bench_parse_list(v, r, 1, 1, ST_MAX_REPS) != 1) {
-				fprintf(stderr, "tenet bench steer: --reps wants 1..%d\n",
+				fprintf(stderr, "tenet-bench steer: --reps wants 1..%d\n",
 				        ST_MAX_REPS);
 				return 2;
 			}
@@ -1216,7 +1221,7 @@ int bench_steer_real(int argc, char **argv)
 
 			duration = strtod(v, &end);
 			if (*end || !(duration >= 0.5 && duration <= 600)) {
-				fprintf(stderr, "tenet bench steer: --duration wants 0.5..600 s\n");
+				fprintf(stderr, "tenet-bench steer: --duration wants 0.5..600 s\n");
 				return 2;
 			}
 			i++;
@@ -1224,7 +1229,7 @@ int bench_steer_real(int argc, char **argv)
 			g.nb_rates = (unsigned int)parse_rate_list(v, g.rates, ST_MAX_RATES);
 			if (!g.nb_rates) {
 				fprintf(stderr,
-				        "tenet bench steer: --rate wants up to %d rates 0..1e8 "
+				        "tenet-bench steer: --rate wants up to %d rates 0..1e8 "
 				        "packets/s (0: the sender's maximum), comma-separated\n",
 				        ST_MAX_RATES);
 				return 2;
@@ -1234,7 +1239,7 @@ int bench_steer_real(int argc, char **argv)
 			g.nb_sizes = bench_parse_list(v, g.sizes, ST_MAX_SIZES, 64, 1518);
 			if (!g.nb_sizes) {
 				fprintf(stderr,
-				        "tenet bench steer: --sizes wants up to %d of "
+				        "tenet-bench steer: --sizes wants up to %d of "
 				        "64..1518, comma-separated\n",
 				        ST_MAX_SIZES);
 				return 2;
@@ -1243,14 +1248,14 @@ int bench_steer_real(int argc, char **argv)
 		} else if (!strcmp(a, "--steer") && v) {
 			if (parse_steer_list(v, g.steers, &g.nb_steers)) {
 				fprintf(stderr,
-				        "tenet bench steer: --steer wants a comma-separated "
+				        "tenet-bench steer: --steer wants a comma-separated "
 				        "list of nic, cpu, shared (each once)\n");
 				return 2;
 			}
 			i++;
 		} else {
 			fprintf(stderr,
-			        "tenet bench steer --real: unknown option or missing value '%s'\n",
+			        "tenet-bench steer --real: unknown option or missing value '%s'\n",
 			        a);
 			st_usage(stderr);
 			return 2;
@@ -1263,7 +1268,7 @@ int bench_steer_real(int argc, char **argv)
 	g.cells = calloc((size_t)g.nb_rates * g.nb_sizes * NB_STEER, sizeof(*g.cells));
 	if (!g.cells || topo_create(&c, false)) {
 		if (!g.cells)
-			fprintf(stderr, "tenet bench steer: out of memory\n");
+			fprintf(stderr, "tenet-bench steer: out of memory\n");
 		ctx_fini(&c);
 		free(g.cells);
 		return 1;
@@ -1307,11 +1312,11 @@ int bench_steer_real(int argc, char **argv)
 					}
 				}
 	if (stop_req)
-		fprintf(stderr, "\ntenet bench steer: interrupted; results so far\n");
+		fprintf(stderr, "\ntenet-bench steer: interrupted; results so far\n");
 	if (json) {
 		st_json(stdout, &g);
 	} else {
-		printf("tenet bench steer --real: veth pair between two network namespaces, "
+		printf("tenet-bench steer --real: veth pair between two network namespaces, "
 		       "afxdp port (XDP native on veth, AF_XDP copy mode), 2-NF chain alice/fwd -> "
 		       "alice/fwd2 -> sink port; %g s per run, median of %u rep%s, adaptive, %ld "
 		       "CPUs online\n",
@@ -1320,7 +1325,7 @@ int bench_steer_real(int argc, char **argv)
 		st_ratios(&g);
 	}
 	if (csv && st_csv(csv, &g)) {
-		fprintf(stderr, "tenet bench steer: cannot write %s\n", csv);
+		fprintf(stderr, "tenet-bench steer: cannot write %s\n", csv);
 		rc = 1;
 	}
 	if (plot_dir && done && st_plot(&c, plot_dir, &g, duration, reps) < 0)
@@ -1372,7 +1377,7 @@ struct rs_cell {
 static void sc_usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tenet bench scan --real [--sizes LIST] [--scenarios LIST] [--rate PPS]\n"
+	        "usage: tenet-bench scan --real [--sizes LIST] [--scenarios LIST] [--rate PPS]\n"
 	        "                        [--count N] [--fraction F] [--reps N] [--json]\n"
 	        "                        [--csv FILE] [--plot DIR]\n"
 	        "\n"
@@ -1424,7 +1429,7 @@ static int sc_write(struct ctx *c, enum rscen sc, unsigned int size, double rate
 	f = fopen(pats, "w");
 	if (!f)
 		return -1;
-	fprintf(f, "# written by tenet bench scan --real\ndrop literal attack\n"
+	fprintf(f, "# written by tenet-bench scan --real\ndrop literal attack\n"
 	           "drop literal cmd.exe\n");
 	if (fclose(f))
 		return -1;
@@ -1484,7 +1489,7 @@ static int sc_once(struct ctx *c, enum rscen sc, unsigned int size, double rate,
 	*conserved = true;
 	snprintf(obj, sizeof(obj), "%s/xsk_redirect.bpf.o", c->bpf);
 	if (sc_write(c, sc, size, rate, count, fraction)) {
-		fprintf(stderr, "tenet bench scan: cannot write the configs in %s\n", c->dir);
+		fprintf(stderr, "tenet-bench scan: cannot write the configs in %s\n", c->dir);
 		return -1;
 	}
 	if (sc == RS_WIRE) {
@@ -1550,7 +1555,7 @@ static int sc_once(struct ctx *c, enum rscen sc, unsigned int size, double rate,
 	dir_file(c, "summary.json", path, sizeof(path));
 	sj = sc == RS_WIRE ? NULL : slurp(path);
 	if (!gj || !kj || (sc != RS_WIRE && !sj)) {
-		fprintf(stderr, "tenet bench scan: a report is missing in %s\n", c->dir);
+		fprintf(stderr, "tenet-bench scan: a report is missing in %s\n", c->dir);
 		goto out;
 	}
 	{
@@ -1581,7 +1586,7 @@ static int sc_once(struct ctx *c, enum rscen sc, unsigned int size, double rate,
 			*conserved = jnum(sj, "conserved") != 0;
 			if (restarts > 0) {
 				fprintf(stderr,
-				        "tenet bench scan: an NF restarted during the run:\n");
+				        "tenet-bench scan: an NF restarted during the run:\n");
 				mgr_warnings(c, rs_name[sc]);
 			}
 		}
@@ -1801,7 +1806,7 @@ static int sc_plot(struct ctx *c, const char *outdir, const struct sc_grid *g, d
 	dir_file(c, "plot.dat", dat, sizeof(dat));
 	dir_file(c, "plot.gp", gp, sizeof(gp));
 	if (mkdir(outdir, 0777) && errno != EEXIST) {
-		fprintf(stderr, "tenet bench scan: cannot create %s: %s\n", outdir,
+		fprintf(stderr, "tenet-bench scan: cannot create %s: %s\n", outdir,
 		        strerror(errno));
 		return -1;
 	}
@@ -1826,7 +1831,7 @@ static int sc_plot(struct ctx *c, const char *outdir, const struct sc_grid *g, d
 	fprintf(f,
 	        "set terminal pngcairo size 1500,560 font 'sans,11' noenhanced\n"
 	        "set output '%s/scan-real-latency.png'\n"
-	        "set multiplot layout 1,3 title \"tenet bench scan --real: latency gen -> "
+	        "set multiplot layout 1,3 title \"tenet-bench scan --real: latency gen -> "
 	        "tenet sink over veth, %.0f pps, median of %u\"\n"
 	        "set grid\nset key top left box\nset logscale x 2\nset xrange [56:1750]\n"
 	        "set xtics (",
@@ -1849,7 +1854,7 @@ static int sc_plot(struct ctx *c, const char *outdir, const struct sc_grid *g, d
 	fclose(f);
 	rc = run_plot("scan", gp);
 	if (!rc)
-		fprintf(stderr, "tenet bench scan: wrote %s/scan-real-latency.png\n", outdir);
+		fprintf(stderr, "tenet-bench scan: wrote %s/scan-real-latency.png\n", outdir);
 	return rc;
 }
 
@@ -1907,7 +1912,7 @@ int bench_scan_real(int argc, char **argv)
 			plot_dir = argv[++i];
 		} else if (!strcmp(a, "--reps") && v) {
 			if (bench_parse_list(v, r, 1, 1, SC_MAX_REPS) != 1) {
-				fprintf(stderr, "tenet bench scan: --reps wants 1..%d\n",
+				fprintf(stderr, "tenet-bench scan: --reps wants 1..%d\n",
 				        SC_MAX_REPS);
 				return 2;
 			}
@@ -1917,21 +1922,21 @@ int bench_scan_real(int argc, char **argv)
 			rate = strtod(v, &end);
 			if (*end || !(rate >= 1 && rate <= 1e7)) {
 				fprintf(stderr,
-				        "tenet bench scan: --rate wants 1..1e7 packets/s\n");
+				        "tenet-bench scan: --rate wants 1..1e7 packets/s\n");
 				return 2;
 			}
 			i++;
 		} else if (!strcmp(a, "--fraction") && v) {
 			fraction = strtod(v, &end);
 			if (*end || !(fraction >= 0 && fraction <= 1)) {
-				fprintf(stderr, "tenet bench scan: --fraction wants 0..1\n");
+				fprintf(stderr, "tenet-bench scan: --fraction wants 0..1\n");
 				return 2;
 			}
 			i++;
 		} else if (!strcmp(a, "--count") && v) {
 			if (!bench_parse_count(v, &count)) {
 				fprintf(stderr,
-				        "tenet bench scan: --count wants a positive integer\n");
+				        "tenet-bench scan: --count wants a positive integer\n");
 				return 2;
 			}
 			i++;
@@ -1939,7 +1944,7 @@ int bench_scan_real(int argc, char **argv)
 			g.nb_sizes = bench_parse_list(v, g.sizes, SC_MAX_SIZES, 64, 1518);
 			if (!g.nb_sizes) {
 				fprintf(stderr,
-				        "tenet bench scan: --sizes wants up to %d of "
+				        "tenet-bench scan: --sizes wants up to %d of "
 				        "64..1518, comma-separated\n",
 				        SC_MAX_SIZES);
 				return 2;
@@ -1948,14 +1953,14 @@ int bench_scan_real(int argc, char **argv)
 		} else if (!strcmp(a, "--scenarios") && v) {
 			if (parse_scen_list(v, g.scens, &g.nb_scens)) {
 				fprintf(stderr,
-				        "tenet bench scan: --scenarios wants a comma-separated "
+				        "tenet-bench scan: --scenarios wants a comma-separated "
 				        "list of wire, nic-only, nic-scan, host-scan\n");
 				return 2;
 			}
 			i++;
 		} else {
 			fprintf(stderr,
-			        "tenet bench scan --real: unknown option or missing value '%s'\n",
+			        "tenet-bench scan --real: unknown option or missing value '%s'\n",
 			        a);
 			sc_usage(stderr);
 			return 2;
@@ -1968,7 +1973,7 @@ int bench_scan_real(int argc, char **argv)
 	g.cells = calloc((size_t)g.nb_sizes * NB_RS, sizeof(*g.cells));
 	if (!g.cells || topo_create(&c, true)) {
 		if (!g.cells)
-			fprintf(stderr, "tenet bench scan: out of memory\n");
+			fprintf(stderr, "tenet-bench scan: out of memory\n");
 		ctx_fini(&c);
 		free(g.cells);
 		return 1;
@@ -2003,11 +2008,11 @@ int bench_scan_real(int argc, char **argv)
 				}
 			}
 	if (stop_req)
-		fprintf(stderr, "\ntenet bench scan: interrupted; results so far\n");
+		fprintf(stderr, "\ntenet-bench scan: interrupted; results so far\n");
 	if (json) {
 		sc_json(stdout, &g, rate);
 	} else {
-		printf("tenet bench scan --real: veth pair between two network namespaces, afxdp "
+		printf("tenet-bench scan --real: veth pair between two network namespaces, afxdp "
 		       "port (XDP native on veth, AF_XDP copy mode); %.0f pps offered, %llu frames "
 		       "per run, median of %u rep%s, adaptive, %ld CPUs online\n",
 		       rate, (unsigned long long)count, reps, reps > 1 ? "s" : "",
@@ -2018,7 +2023,7 @@ int bench_scan_real(int argc, char **argv)
 		sc_diffs(&g);
 	}
 	if (csv && sc_csv(csv, &g, rate)) {
-		fprintf(stderr, "tenet bench scan: cannot write %s\n", csv);
+		fprintf(stderr, "tenet-bench scan: cannot write %s\n", csv);
 		rc = 1;
 	}
 	if (plot_dir && done && sc_plot(&c, plot_dir, &g, rate, reps) < 0)

@@ -1,5 +1,5 @@
 /*
- * tenet bench ring: cross-thread ring burst throughput, ours against DPDK's
+ * tenet-bench ring: cross-thread ring burst throughput, ours against DPDK's
  * rte_ring, and the pool's alloc/free rate.
  *
  * One producer thread and one consumer thread (pinned to two different CPUs
@@ -31,7 +31,7 @@
 #include <rte_ring_elem.h>
 #endif
 
-#include "cli/cli.h"
+#include "bench/bench.h"
 #include "tenet/log.h"
 #include "tenet/pool.h"
 #include "tenet/ring.h"
@@ -271,7 +271,7 @@ static double pool_rate(uint64_t ops)
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tenet bench ring [--count N] [--reps N] [--json]\n"
+	        "usage: tenet-bench ring [--count N] [--reps N] [--json]\n"
 	        "\n"
 	        "Cross-thread SPSC ring throughput at burst 1, 8 and 32: tenet's ring and\n"
 	        "DPDK rte_ring (SP/SC, 16-byte elements) measured side by side, interleaved,\n"
@@ -299,7 +299,7 @@ static bool parse_u64(const char *s, uint64_t *v)
 	return true;
 }
 
-int cli_bench_ring(int argc, char **argv)
+int bench_ring(int argc, char **argv)
 {
 	uint64_t count = DEFAULT_COUNT, reps = DEFAULT_REPS;
 	double res[2][sizeof(bursts) / sizeof(bursts[0])];
@@ -317,17 +317,17 @@ int cli_bench_ring(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
 			if (!parse_u64(argv[++i], &count) || count > UINT32_MAX) {
-				fprintf(stderr, "tenet bench ring: --count wants 1..%u\n",
+				fprintf(stderr, "tenet-bench ring: --count wants 1..%u\n",
 				        UINT32_MAX);
 				return 2;
 			}
 		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
 			if (!parse_u64(argv[++i], &reps) || reps > MAX_REPS) {
-				fprintf(stderr, "tenet bench ring: --reps wants 1..%d\n", MAX_REPS);
+				fprintf(stderr, "tenet-bench ring: --reps wants 1..%d\n", MAX_REPS);
 				return 2;
 			}
 		} else {
-			fprintf(stderr, "tenet bench ring: unknown option '%s'\n", argv[i]);
+			fprintf(stderr, "tenet-bench ring: unknown option '%s'\n", argv[i]);
 			usage(stderr);
 			return 2;
 		}
@@ -351,7 +351,7 @@ int cli_bench_ring(int argc, char **argv)
 		have_rte = rte_mem && rte_ring_init(rte_mem, "bench", RING_SLOTS,
 		                                    RING_F_SP_ENQ | RING_F_SC_DEQ) == 0;
 		if (!have_rte)
-			fprintf(stderr, "tenet bench ring: rte_ring_init on plain memory failed\n");
+			fprintf(stderr, "tenet-bench ring: rte_ring_init on plain memory failed\n");
 	}
 #endif
 	if (!json)
@@ -390,7 +390,7 @@ int cli_bench_ring(int argc, char **argv)
 				samples[impl][rep] = run_once(&r);
 				if (samples[impl][rep] < 0) {
 					fprintf(stderr,
-					        "tenet bench ring: %s run at burst %u failed "
+					        "tenet-bench ring: %s run at burst %u failed "
 					        "(lost or reordered descriptors)\n",
 					        impl == IMPL_TENET ? "tenet" : "rte_ring",
 					        bursts[b]);
@@ -416,7 +416,7 @@ int cli_bench_ring(int argc, char **argv)
 	for (uint64_t rep = 0; rep < reps; rep++) {
 		pool_samples[rep] = pool_rate(count * POOL_OPS_SCALE);
 		if (pool_samples[rep] < 0) {
-			fprintf(stderr, "tenet bench ring: pool run failed\n");
+			fprintf(stderr, "tenet-bench ring: pool run failed\n");
 			goto out;
 		}
 	}

@@ -1,5 +1,5 @@
 /*
- * tenet bench scan: processing latency of a payload scan run on the NIC or
+ * tenet-bench scan: processing latency of a payload scan run on the NIC or
  * on the host (the paper's Fig. 6 on this machine).
  *
  * Three scenarios, each a generated config run in-process by mgr_run():
@@ -40,9 +40,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/bench_real.h"
-#include "cli/bench_util.h"
-#include "cli/cli.h"
+#include "bench/real.h"
+#include "bench/util.h"
+#include "bench/bench.h"
 #include "mgr/mgr.h"
 #include "tenet/log.h"
 
@@ -63,7 +63,7 @@ static const char *const scen_label[NB_SCEN] = {
         "(a) NIC scan, no host NF", "(b) NIC scan + host fwd", "(c) host scan + host fwd"};
 
 /* The pattern file: four literals, as the NIC runs literals only. */
-static const char patterns_txt[] = "# written by tenet bench scan\n"
+static const char patterns_txt[] = "# written by tenet-bench scan\n"
                                    "drop literal attack\n"
                                    "drop literal \\x90\\x90\\x90\\x90\\x90\\x90\\x90\\x90\n"
                                    "drop literal cmd.exe\n"
@@ -107,7 +107,7 @@ struct cell {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tenet bench scan [--sizes LIST] [--scenarios LIST] [--rate PPS]\n"
+	        "usage: tenet-bench scan [--sizes LIST] [--scenarios LIST] [--rate PPS]\n"
 	        "                        [--count N] [--fraction F] [--reps N] [--poll]\n"
 	        "                        [--json] [--csv FILE] [--plot DIR] [--real]\n"
 	        "\n"
@@ -149,7 +149,7 @@ static void usage(FILE *f)
 	        "                    scenario, side by side (needs gnuplot)\n"
 	        "  --real            real interfaces: veth pairs in network namespaces, the\n"
 	        "                    afxdp port and its XDP scan (root); its own options:\n"
-	        "                    tenet bench scan --real --help\n"
+	        "                    tenet-bench scan --real --help\n"
 	        "  --help            this text\n"
 	        "\n"
 	        "Columns: latency percentiles in us from the generator's stamp (taken in the\n"
@@ -433,7 +433,7 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 	snprintf(dat, sizeof(dat), "%s/scan.dat", tmp);
 	snprintf(gp, sizeof(gp), "%s/scan.gp", tmp);
 	if (mkdir(outdir, 0777) && errno != EEXIST) {
-		fprintf(err, "tenet bench scan: cannot create %s: %s\n", outdir, strerror(errno));
+		fprintf(err, "tenet-bench scan: cannot create %s: %s\n", outdir, strerror(errno));
 		return -1;
 	}
 	f = fopen(dat, "w");
@@ -459,7 +459,7 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 	fprintf(f,
 	        "set terminal pngcairo size 1200,560 font 'sans,11'\n"
 	        "set output '%s/scan-latency.png'\n"
-	        "set multiplot layout 1,2 title \"tenet bench scan: latency NIC stage -> sink, "
+	        "set multiplot layout 1,2 title \"tenet-bench scan: latency NIC stage -> sink, "
 	        "%.0f pps, median of %u (%s)\"\n"
 	        "set grid\nset key top left box\n"
 	        "set logscale x 2\nset xrange [56:1750]\nset xtics (",
@@ -490,26 +490,26 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 	fflush(stdout);
 	e = posix_spawnp(&pid, "gnuplot", NULL, NULL, args, environ);
 	if (e == ENOENT) {
-		fprintf(err, "tenet bench scan: gnuplot not found (apt-get install gnuplot-nox); "
+		fprintf(err, "tenet-bench scan: gnuplot not found (apt-get install gnuplot-nox); "
 		             "no plot written\n");
 		return 1;
 	}
 	if (e) {
-		fprintf(err, "tenet bench scan: cannot run gnuplot: %s\n", strerror(e));
+		fprintf(err, "tenet-bench scan: cannot run gnuplot: %s\n", strerror(e));
 		return -1;
 	}
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(err, "tenet bench scan: gnuplot failed; no plot written\n");
+		fprintf(err, "tenet-bench scan: gnuplot failed; no plot written\n");
 		return -1;
 	}
-	fprintf(err, "tenet bench scan: wrote %s/scan-latency.png\n", outdir);
+	fprintf(err, "tenet-bench scan: wrote %s/scan-latency.png\n", outdir);
 	return 0;
 
 err_write:
-	fprintf(err, "tenet bench scan: cannot write plot data in %s: %s\n", tmp, strerror(errno));
+	fprintf(err, "tenet-bench scan: cannot write plot data in %s: %s\n", tmp, strerror(errno));
 	if (f)
 		fclose(f);
 	return -1;
@@ -565,7 +565,7 @@ static int parse_num(const char *v, double lo, double hi, double *out)
 	return 0;
 }
 
-int cli_bench_scan(int argc, char **argv)
+int bench_scan(int argc, char **argv)
 {
 	unsigned int sizes[MAX_SIZES] = {64, 512, 1518};
 	unsigned int nb_sizes = 3, nb_scens = NB_SCEN, reps = DEFAULT_REPS, nb_runs, done = 0;
@@ -602,13 +602,13 @@ int cli_bench_scan(int argc, char **argv)
 		} else if (!strcmp(a, "--count") && v) {
 			if (!bench_parse_count(v, &count)) {
 				fprintf(stderr,
-				        "tenet bench scan: --count wants a positive integer\n");
+				        "tenet-bench scan: --count wants a positive integer\n");
 				return 2;
 			}
 			i++;
 		} else if (!strcmp(a, "--rate") && v) {
 			if (parse_num(v, 1, 1e8, &rate)) {
-				fprintf(stderr, "tenet bench scan: --rate wants 1..1e8 packets/s "
+				fprintf(stderr, "tenet-bench scan: --rate wants 1..1e8 packets/s "
 				                "(a fixed rate: latency is measured below "
 				                "saturation)\n");
 				return 2;
@@ -616,7 +616,7 @@ int cli_bench_scan(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--fraction") && v) {
 			if (parse_num(v, 0, 1, &fraction)) {
-				fprintf(stderr, "tenet bench scan: --fraction wants 0..1\n");
+				fprintf(stderr, "tenet-bench scan: --fraction wants 0..1\n");
 				return 2;
 			}
 			i++;
@@ -624,7 +624,7 @@ int cli_bench_scan(int argc, char **argv)
 			unsigned int r[1];
 
 			if (bench_parse_list(v, r, 1, 1, MAX_REPS) != 1) {
-				fprintf(stderr, "tenet bench scan: --reps wants 1..%d\n", MAX_REPS);
+				fprintf(stderr, "tenet-bench scan: --reps wants 1..%d\n", MAX_REPS);
 				return 2;
 			}
 			reps = r[0];
@@ -633,7 +633,7 @@ int cli_bench_scan(int argc, char **argv)
 			nb_sizes = bench_parse_list(v, sizes, MAX_SIZES, 64, 1518);
 			if (!nb_sizes) {
 				fprintf(stderr,
-				        "tenet bench scan: --sizes wants up to %d of 64..1518, "
+				        "tenet-bench scan: --sizes wants up to %d of 64..1518, "
 				        "comma-separated\n",
 				        MAX_SIZES);
 				return 2;
@@ -641,14 +641,14 @@ int cli_bench_scan(int argc, char **argv)
 			i++;
 		} else if (!strcmp(a, "--scenarios") && v) {
 			if (parse_scens(v, scens, &nb_scens)) {
-				fprintf(stderr, "tenet bench scan: --scenarios wants a "
+				fprintf(stderr, "tenet-bench scan: --scenarios wants a "
 				                "comma-separated list of nic-only, nic-scan, "
 				                "host-scan (each once)\n");
 				return 2;
 			}
 			i++;
 		} else {
-			fprintf(stderr, "tenet bench scan: unknown option or missing value '%s'\n",
+			fprintf(stderr, "tenet-bench scan: unknown option or missing value '%s'\n",
 			        a);
 			usage(stderr);
 			return 2;
@@ -659,13 +659,13 @@ int cli_bench_scan(int argc, char **argv)
 	if (!rc)
 		rc = bench_nf_path("scan", scan, sizeof(scan));
 	if (rc) {
-		fprintf(stderr, "tenet bench scan: no NF at %s: %s (run make first)\n",
+		fprintf(stderr, "tenet-bench scan: no NF at %s: %s (run make first)\n",
 		        scan[0] ? scan : fwd, strerror(-rc));
 		return 1;
 	}
 	cells = calloc((size_t)nb_sizes * NB_SCEN, sizeof(*cells));
 	if (!cells || !mkdtemp(dir)) {
-		fprintf(stderr, "tenet bench scan: %s\n", strerror(errno));
+		fprintf(stderr, "tenet-bench scan: %s\n", strerror(errno));
 		free(cells);
 		return 1;
 	}
@@ -674,7 +674,7 @@ int cli_bench_scan(int argc, char **argv)
 	snprintf(pats, sizeof(pats), "%s/patterns.txt", dir);
 	rc = write_patterns(pats);
 	if (rc) {
-		fprintf(stderr, "tenet bench scan: cannot write %s: %s\n", pats, strerror(-rc));
+		fprintf(stderr, "tenet-bench scan: cannot write %s: %s\n", pats, strerror(-rc));
 		free(cells);
 		remove_dir(dir);
 		return 1;
@@ -682,7 +682,7 @@ int cli_bench_scan(int argc, char **argv)
 	/* progress and warnings go to the real stderr while runs redirect fd 2 */
 	err = bench_err_open();
 	if (!err) {
-		fprintf(stderr, "tenet bench scan: %s\n", strerror(errno));
+		fprintf(stderr, "tenet-bench scan: %s\n", strerror(errno));
 		free(cells);
 		remove_dir(dir);
 		return 1;
@@ -703,7 +703,7 @@ int cli_bench_scan(int argc, char **argv)
 				e = write_config(cfg, dir, pats, scan, fwd, sizes[s], scens[k],
 				                 rate, count, fraction);
 				if (e) {
-					fprintf(err, "tenet bench scan: cannot write %s: %s\n", cfg,
+					fprintf(err, "tenet-bench scan: cannot write %s: %s\n", cfg,
 					        strerror(-e));
 					rc = 1;
 					stop = true;
@@ -715,7 +715,7 @@ int cli_bench_scan(int argc, char **argv)
 					fprintf(err, "\r\033[K");
 				if (r != 0 && r != 3) {
 					fprintf(err,
-					        "tenet bench scan: run failed (exit %d); "
+					        "tenet-bench scan: run failed (exit %d); "
 					        "stopping\n",
 					        r);
 					rc = 1;
@@ -740,7 +740,7 @@ int cli_bench_scan(int argc, char **argv)
 				if (o->r.packets_in < count) {
 					/* a signal stopped the run before the generator finished */
 					fprintf(err,
-					        "tenet bench scan: run stopped early (%llu of %llu "
+					        "tenet-bench scan: run stopped early (%llu of %llu "
 					        "frames sent); stopping\n",
 					        (unsigned long long)o->r.packets_in,
 					        (unsigned long long)count);
@@ -754,7 +754,7 @@ int cli_bench_scan(int argc, char **argv)
 	if (json) {
 		print_json(stdout, cells, sizes, nb_sizes, scens, nb_scens, rate);
 	} else {
-		printf("tenet bench scan: %.0f pps offered, %llu frames per run, %g of payloads "
+		printf("tenet-bench scan: %.0f pps offered, %llu frames per run, %g of payloads "
 		       "with a drop pattern, median of %u rep%s, %s, %ld CPUs online\n",
 		       rate, (unsigned long long)count, fraction, reps, reps > 1 ? "s" : "",
 		       poll ? "poll" : "adaptive", sysconf(_SC_NPROCESSORS_ONLN));
@@ -767,7 +767,7 @@ int cli_bench_scan(int argc, char **argv)
 		int e = write_csv(csv, cells, sizes, nb_sizes, scens, nb_scens, rate);
 
 		if (e) {
-			fprintf(err, "tenet bench scan: cannot write %s: %s\n", csv, strerror(-e));
+			fprintf(err, "tenet-bench scan: cannot write %s: %s\n", csv, strerror(-e));
 			rc = 1;
 		}
 	}

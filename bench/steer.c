@@ -1,5 +1,5 @@
 /*
- * tenet bench steer: where ingress classification runs, and what it costs
+ * tenet-bench steer: where ingress classification runs, and what it costs
  * (the paper's Fig. 5 on this machine).
  *
  * For each frame size (64..1518 B) and each steer mode - nic (the NIC
@@ -39,9 +39,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/bench_real.h"
-#include "cli/bench_util.h"
-#include "cli/cli.h"
+#include "bench/real.h"
+#include "bench/util.h"
+#include "bench/bench.h"
 #include "mgr/mgr.h"
 #include "tenet/log.h"
 
@@ -80,10 +80,10 @@ struct cell {
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tenet bench steer [--sizes LIST] [--steer LIST] [--count N] [--reps N]\n"
+	        "usage: tenet-bench steer [--sizes LIST] [--steer LIST] [--count N] [--reps N]\n"
 	        "                         [--poll] [--json] [--csv FILE] [--plot DIR]\n"
-	        "       tenet bench steer --real [OPTIONS]   (veth + XDP + AF_XDP, root;\n"
-	        "                                           see tenet bench steer --real --help)\n"
+	        "       tenet-bench steer --real [OPTIONS]   (veth + XDP + AF_XDP, root;\n"
+	        "                                           see tenet-bench steer --real --help)\n"
 	        "\n"
 	        "Ingress steering, the paper's Fig. 5: throughput and host CPU per packet vs\n"
 	        "frame size for steer nic (the NIC classifies and DMAs into the tenant pool),\n"
@@ -337,7 +337,7 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 	snprintf(dat, sizeof(dat), "%s/steer.dat", tmp);
 	snprintf(gp, sizeof(gp), "%s/steer.gp", tmp);
 	if (mkdir(outdir, 0777) && errno != EEXIST) {
-		fprintf(err, "tenet bench steer: cannot create %s: %s\n", outdir, strerror(errno));
+		fprintf(err, "tenet-bench steer: cannot create %s: %s\n", outdir, strerror(errno));
 		return -1;
 	}
 	f = fopen(dat, "w");
@@ -372,7 +372,7 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 	/* throughput: Mpps solid with the rep range as error bars, Gbps dashed on y2 */
 	fprintf(f,
 	        "set output '%s/steer-throughput.png'\n"
-	        "set title \"tenet bench steer: 2-NF chain alice/fwd -> alice/fwd2, %llu "
+	        "set title \"tenet-bench steer: 2-NF chain alice/fwd -> alice/fwd2, %llu "
 	        "frames/run, "
 	        "median of %u (%s)\"\n"
 	        "set ylabel 'Mpps delivered (solid)'\nset y2label 'Gbps on the wire (dashed)'\n"
@@ -388,7 +388,7 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 	fprintf(f,
 	        "\nunset y2label\nunset y2tics\nset ytics mirror\n"
 	        "set output '%s/steer-hostns.png'\n"
-	        "set title \"tenet bench steer: host CPU per delivered packet (dispatcher + "
+	        "set title \"tenet-bench steer: host CPU per delivered packet (dispatcher + "
 	        "router + NFs), median run of %u\"\n"
 	        "set ylabel 'host CPU ns / packet'\nplot ",
 	        outdir, reps);
@@ -404,27 +404,27 @@ static int plot(FILE *err, const char *tmp, const char *outdir, const struct cel
 	fflush(stdout);
 	e = posix_spawnp(&pid, "gnuplot", NULL, NULL, args, environ);
 	if (e == ENOENT) {
-		fprintf(err, "tenet bench steer: gnuplot not found (apt-get install gnuplot-nox); "
+		fprintf(err, "tenet-bench steer: gnuplot not found (apt-get install gnuplot-nox); "
 		             "no plots written\n");
 		return 1;
 	}
 	if (e) {
-		fprintf(err, "tenet bench steer: cannot run gnuplot: %s\n", strerror(e));
+		fprintf(err, "tenet-bench steer: cannot run gnuplot: %s\n", strerror(e));
 		return -1;
 	}
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(err, "tenet bench steer: gnuplot failed; no plots written\n");
+		fprintf(err, "tenet-bench steer: gnuplot failed; no plots written\n");
 		return -1;
 	}
-	fprintf(err, "tenet bench steer: wrote %s/steer-throughput.png and %s/steer-hostns.png\n",
+	fprintf(err, "tenet-bench steer: wrote %s/steer-throughput.png and %s/steer-hostns.png\n",
 	        outdir, outdir);
 	return 0;
 
 err_write:
-	fprintf(err, "tenet bench steer: cannot write plot data in %s: %s\n", tmp, strerror(errno));
+	fprintf(err, "tenet-bench steer: cannot write plot data in %s: %s\n", tmp, strerror(errno));
 	if (f)
 		fclose(f);
 	return -1;
@@ -465,7 +465,7 @@ static int parse_steers(const char *v, enum steer *steers, unsigned int *nb)
 	return *nb ? 0 : -1;
 }
 
-int cli_bench_steer(int argc, char **argv)
+int bench_steer(int argc, char **argv)
 {
 	unsigned int sizes[MAX_SIZES] = {64, 128, 256, 512, 1024, 1518};
 	unsigned int nb_sizes = 6, nb_steers = NB_STEER, reps = DEFAULT_REPS, nb_runs, done = 0;
@@ -500,7 +500,7 @@ int cli_bench_steer(int argc, char **argv)
 		} else if (!strcmp(a, "--count") && v) {
 			if (!bench_parse_count(v, &count)) {
 				fprintf(stderr,
-				        "tenet bench steer: --count wants a positive integer\n");
+				        "tenet-bench steer: --count wants a positive integer\n");
 				return 2;
 			}
 			i++;
@@ -508,7 +508,7 @@ int cli_bench_steer(int argc, char **argv)
 			unsigned int r[1];
 
 			if (bench_parse_list(v, r, 1, 1, MAX_REPS) != 1) {
-				fprintf(stderr, "tenet bench steer: --reps wants 1..%d\n",
+				fprintf(stderr, "tenet-bench steer: --reps wants 1..%d\n",
 				        MAX_REPS);
 				return 2;
 			}
@@ -518,7 +518,7 @@ int cli_bench_steer(int argc, char **argv)
 			nb_sizes = bench_parse_list(v, sizes, MAX_SIZES, 64, 1518);
 			if (!nb_sizes) {
 				fprintf(stderr,
-				        "tenet bench steer: --sizes wants up to %d of 64..1518, "
+				        "tenet-bench steer: --sizes wants up to %d of 64..1518, "
 				        "comma-separated\n",
 				        MAX_SIZES);
 				return 2;
@@ -527,13 +527,13 @@ int cli_bench_steer(int argc, char **argv)
 		} else if (!strcmp(a, "--steer") && v) {
 			if (parse_steers(v, steers, &nb_steers)) {
 				fprintf(stderr,
-				        "tenet bench steer: --steer wants a comma-separated "
+				        "tenet-bench steer: --steer wants a comma-separated "
 				        "list of nic, cpu, shared (each once)\n");
 				return 2;
 			}
 			i++;
 		} else {
-			fprintf(stderr, "tenet bench steer: unknown option or missing value '%s'\n",
+			fprintf(stderr, "tenet-bench steer: unknown option or missing value '%s'\n",
 			        a);
 			usage(stderr);
 			return 2;
@@ -542,20 +542,20 @@ int cli_bench_steer(int argc, char **argv)
 
 	rc = bench_nf_path("fwd", fwd, sizeof(fwd));
 	if (rc) {
-		fprintf(stderr, "tenet bench steer: no NF at %s: %s (run make first)\n", fwd,
+		fprintf(stderr, "tenet-bench steer: no NF at %s: %s (run make first)\n", fwd,
 		        strerror(-rc));
 		return 1;
 	}
 	cells = calloc((size_t)nb_sizes * NB_STEER, sizeof(*cells));
 	if (!cells || !mkdtemp(dir)) {
-		fprintf(stderr, "tenet bench steer: %s\n", strerror(errno));
+		fprintf(stderr, "tenet-bench steer: %s\n", strerror(errno));
 		free(cells);
 		return 1;
 	}
 	/* progress and warnings go to the real stderr while runs redirect fd 2 */
 	err = bench_err_open();
 	if (!err) {
-		fprintf(stderr, "tenet bench steer: %s\n", strerror(errno));
+		fprintf(stderr, "tenet-bench steer: %s\n", strerror(errno));
 		free(cells);
 		rmdir(dir);
 		return 1;
@@ -577,7 +577,7 @@ int cli_bench_steer(int argc, char **argv)
 				        steer_name[steers[k]], tty ? "\033[K" : "\n");
 				e = write_config(cfg, dir, fwd, sizes[s], steers[k], count);
 				if (e) {
-					fprintf(err, "tenet bench steer: cannot write %s: %s\n",
+					fprintf(err, "tenet-bench steer: cannot write %s: %s\n",
 					        cfg, strerror(-e));
 					rc = 1;
 					stop = true;
@@ -590,7 +590,7 @@ int cli_bench_steer(int argc, char **argv)
 					fprintf(err, "\r\033[K");
 				if (r != 0 && r != 3) {
 					fprintf(err,
-					        "tenet bench steer: run failed (exit %d); "
+					        "tenet-bench steer: run failed (exit %d); "
 					        "stopping\n",
 					        r);
 					rc = 1;
@@ -616,7 +616,7 @@ int cli_bench_steer(int argc, char **argv)
 				if (o->r.packets_in < count) {
 					/* a signal stopped the run before the generator finished */
 					fprintf(err,
-					        "tenet bench steer: run stopped early (%llu of "
+					        "tenet-bench steer: run stopped early (%llu of "
 					        "%llu "
 					        "frames sent); stopping\n",
 					        (unsigned long long)o->r.packets_in,
@@ -631,7 +631,7 @@ int cli_bench_steer(int argc, char **argv)
 	if (json) {
 		print_json(stdout, cells, sizes, nb_sizes, steers, nb_steers);
 	} else {
-		printf("tenet bench steer: 2-NF chain alice/fwd -> alice/fwd2, %llu frames per "
+		printf("tenet-bench steer: 2-NF chain alice/fwd -> alice/fwd2, %llu frames per "
 		       "run, "
 		       "median of %u rep%s, %s, %ld CPUs online\n",
 		       (unsigned long long)count, reps, reps > 1 ? "s" : "",
@@ -643,7 +643,7 @@ int cli_bench_steer(int argc, char **argv)
 		int e = write_csv(csv, cells, sizes, nb_sizes, steers, nb_steers);
 
 		if (e) {
-			fprintf(err, "tenet bench steer: cannot write %s: %s\n", csv, strerror(-e));
+			fprintf(err, "tenet-bench steer: cannot write %s: %s\n", csv, strerror(-e));
 			rc = 1;
 		}
 	}

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/bench_util.h"
+#include "bench/util.h"
 
 int bench_nf_path(const char *name, char *out, size_t len)
 {
@@ -104,7 +104,7 @@ int bench_run_mgr(const char *cfg, const char *log, int poll, FILE *err, struct 
 
 	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		fprintf(err, "tenet bench: cannot create %s: %s\n", log, strerror(errno));
+		fprintf(err, "tenet-bench: cannot create %s: %s\n", log, strerror(errno));
 		return -1;
 	}
 	fflush(stdout);
@@ -112,7 +112,7 @@ int bench_run_mgr(const char *cfg, const char *log, int poll, FILE *err, struct 
 	saved_out = dup(STDOUT_FILENO);
 	saved_err = dup(STDERR_FILENO);
 	if (saved_out < 0 || saved_err < 0) {
-		fprintf(err, "tenet bench: dup: %s\n", strerror(errno));
+		fprintf(err, "tenet-bench: dup: %s\n", strerror(errno));
 		if (saved_out >= 0)
 			close(saved_out);
 		if (saved_err >= 0)

@@ -1,11 +1,11 @@
 /*
- * Helpers shared by the tenet bench scenarios that run the whole platform
+ * Helpers shared by the tenet-bench scenarios that run the whole platform
  * in-process: find the example NFs next to the tenet binary, write YAML
  * scalars, parse comma-separated lists, and run the manager on a generated
  * config with its output (and the NFs', which inherit it) sent to a log.
  */
-#ifndef TENET_CLI_BENCH_UTIL_H
-#define TENET_CLI_BENCH_UTIL_H
+#ifndef TENET_BENCH_UTIL_H
+#define TENET_BENCH_UTIL_H
 
 #include <stddef.h>
 #include <stdbool.h>

@@ -4,11 +4,6 @@
 
 int cli_run(int argc, char **argv);
 int cli_ctl(int argc, char **argv);
-int cli_bench(int argc, char **argv);
-int cli_bench_ring(int argc, char **argv);
-int cli_bench_chain(int argc, char **argv);
-int cli_bench_steer(int argc, char **argv);
-int cli_bench_scan(int argc, char **argv);
 int cli_gen(int argc, char **argv);
 int cli_sink(int argc, char **argv);
 int cli_doctor(int argc, char **argv);

@@ -1,7 +1,8 @@
 /*
  * The tenet command: run (the manager), ctl (talk to a running manager),
- * bench (benchmark scenarios), doctor (check a host). Each subcommand
- * lives in its own file.
+ * gen and sink (traffic on an interface), doctor (check a host). Each
+ * subcommand lives in its own file. Benchmarks are a program of their own,
+ * tenet-bench (bench/).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,12 +17,12 @@ static void usage(FILE *f)
 	        "commands:\n"
 	        "  run CONFIG   start the manager (tenet run --help)\n"
 	        "  ctl REQUEST  talk to a running manager (tenet ctl --help)\n"
-	        "  bench NAME   run a benchmark scenario (tenet bench --help)\n"
 	        "  gen          send generated traffic out of an interface (tenet gen --help)\n"
 	        "  sink         receive and measure traffic on an interface (tenet sink --help)\n"
 	        "  doctor       check this host before deploying (tenet doctor --help)\n"
 	        "\n"
-	        "tenet COMMAND --help shows the options of a command.\n");
+	        "tenet COMMAND --help shows the options of a command. Benchmarks:\n"
+	        "tenet-bench --help.\n");
 }
 
 int main(int argc, char **argv)
@@ -38,8 +39,11 @@ int main(int argc, char **argv)
 		return cli_run(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "ctl"))
 		return cli_ctl(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "bench"))
-		return cli_bench(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bench")) {
+		fprintf(stderr, "tenet: benchmarks are a program of their own: tenet-bench %s\n",
+		        argc > 2 ? argv[2] : "--help");
+		return 2;
+	}
 	if (!strcmp(argv[1], "gen"))
 		return cli_gen(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "sink"))

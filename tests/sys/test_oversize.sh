@@ -45,24 +45,40 @@ with open(out, "wb") as f:
 PY
 }
 
-# same A B: the records of capture B are exactly those of capture A whose
-# source is 10.NET.x.x (byte for byte, as a multiset), and there are some
-same() { # IN OUT NET
+# same IN OUT NET MAXLEN: the records of capture OUT are those of capture IN
+# whose source is 10.NET.x.x and that are at most MAXLEN bytes long, byte
+# for byte (as a multiset): "same" if all of them, "part" if some are
+# missing (dropped for want of a buffer: see below) but none is foreign,
+# cut or altered, else what differs
+same() {
 	python3 - "$@" <<'PY'
-import struct, sys
+import collections, struct, sys
 def recs(p):
     d = open(p, "rb").read()
     o, r = 24, []
     while o < len(d):
-        _, _, cap, ln = struct.unpack("<IIII", d[o:o + 16])
+        cap = struct.unpack("<I", d[o + 8:o + 12])[0]
         r.append(d[o + 16:o + 16 + cap]); o += 16 + cap
     return r
-net = int(sys.argv[3])
-want = sorted(r for r in recs(sys.argv[1]) if len(r) > 27 and r[26] == 10 and r[27] == net)
-got = sorted(recs(sys.argv[2]))
-print("same" if want == got and got else "differ: %d in, %d out" % (len(want), len(got)))
+net, mx = int(sys.argv[3]), int(sys.argv[4])
+want = collections.Counter(r for r in recs(sys.argv[1]) if r[26] == 10 and r[27] == net and len(r) <= mx)
+got = collections.Counter(recs(sys.argv[2]))
+if got == want and got:
+    print("same")
+elif got and not got - want:
+    print("part")
+else:
+    print("differ: %d expected, %d out, %d not expected" % (sum(want.values()), sum(got.values()), sum((got - want).values())))
 PY
 }
+
+# The exact figures hold when no frame found its pool's fill ring empty
+# (no_buffer: a NIC drops a frame when no buffer is posted, and a loaded
+# machine can leave the refill behind the paced replay). A frame is checked
+# for its length before it takes a buffer, so the oversize figures below
+# are exact either way; with no_buffer drops the rest is checked as "no
+# other reason, nothing foreign or cut in the outputs".
+nobuf() { json "$1" 'j["dropped"]["no_buffer"]'; }
 
 run() { # NAME: config in $T/NAME.yaml
 	timeout 60 "$TENET" run "$T/$1.yaml" --quiet --summary "$T/$1.json" --duration 30 \
@@ -77,7 +93,7 @@ mkpcap "$T/in.pcap" 3:1920:75 3:1514:75 3:200:75 3:60:75 \
 cat >"$T/nic.yaml" <<YAML
 manager: {socket_dir: $T/sock, stats_interval: 0}
 ports:
-  - {name: wire, driver: pcap, in: $T/in.pcap}
+  - {name: wire, driver: pcap, in: $T/in.pcap, rate: 5000}
   - {name: a_out, driver: pcap, out: $T/a.pcap}
   - {name: b_out, driver: pcap, out: $T/b.pcap}
 tenants: [{name: alice}, {name: bob}]
@@ -92,39 +108,25 @@ run nic
 S="$T/nic.json"
 check "nic: every record of the file counted in packets_in (also those above 9216 B)" \
 	'j["packets_in"] == 300 + 100 + 60 + 100 + 50 + 50' "$S"
-check "nic: jumbo, 9300 B and 1921 B frames dropped as oversize, nothing else dropped" \
-	'j["dropped"]["oversize"] == 260 and sum(j["dropped"].values()) == 260' "$S"
+check "nic: jumbo, 9300 B and 1921 B frames dropped as oversize; no other reason but no_buffer" \
+	'j["dropped"]["oversize"] == 260 and sum(j["dropped"].values()) == 260 + j["dropped"]["no_buffer"]' "$S"
 check "nic: packets_in == delivered + sum(dropped)" \
 	'j["conserved"] and j["packets_in"] == j["delivered"] + sum(j["dropped"].values())' "$S"
-check "nic: bob got all 300 of his packets through his chain" \
-	'j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] == 300' "$S"
-check "nic: alice's frames that fit (1920 B, 60 B) delivered" \
-	'j["tenants"]["alice"]["delivered"] == 100' "$S"
-r=$(same "$T/in.pcap" "$T/b.pcap" 3)
-[ "$r" = same ] || fail "nic: bob's output is not his input: $r"
-echo "ok: nic: bob's 300 frames left byte for byte as they came in"
-r=$(python3 - "$T/a.pcap" <<'PY'
-import struct, sys
-d = open(sys.argv[1], "rb").read(); o, n = 24, []
-while o < len(d):
-    cap = struct.unpack("<I", d[o + 8:o + 12])[0]; n.append(cap); o += 16 + cap
-print(sorted(set(n)), len(n))
-PY
-)
-[ "$r" = "[60, 1920] 100" ] || fail "nic: alice's output holds $r, want 100 frames of 60 and 1920 B"
-r=$(same "$T/in.pcap" "$T/a.pcap" 1)
-case "$r" in "differ: 360 in, 100 out") ;; *) fail "nic: alice's output: $r" ;; esac
-python3 - "$T/in.pcap" "$T/a.pcap" <<'PY' || fail "nic: alice's delivered frames differ from her input"
-import struct, sys
-def recs(p):
-    d = open(p, "rb").read(); o, r = 24, []
-    while o < len(d):
-        cap = struct.unpack("<I", d[o + 8:o + 12])[0]; r.append(d[o + 16:o + 16 + cap]); o += 16 + cap
-    return r
-want = sorted(r for r in recs(sys.argv[1]) if r[26] == 10 and r[27] == 1 and len(r) <= 1920)
-sys.exit(0 if want == sorted(recs(sys.argv[2])) else 1)
-PY
-echo "ok: nic: alice's 100 frames that fit left whole (1920 B not cut, 1921 B not cut to 1920)"
+check "nic: every frame classified into bob's pool left through his chain" \
+	'j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] > 0' "$S"
+b=$(same "$T/in.pcap" "$T/b.pcap" 3 65535)
+a=$(same "$T/in.pcap" "$T/a.pcap" 1 1920)
+if [ "$(nobuf "$S")" -eq 0 ]; then
+	check "nic: bob got all 300 of his packets, alice her 100 that fit (1920 B, 60 B)" \
+		'j["tenants"]["bob"]["delivered"] == 300 and j["tenants"]["alice"]["delivered"] == 100' "$S"
+	[ "$b" = same ] || fail "nic: bob's output is not his input: $b"
+	[ "$a" = same ] || fail "nic: alice's output is not her frames that fit: $a"
+	echo "ok: nic: bob's 300 frames left byte for byte as they came in; alice's 100 that fit left whole (1920 B not cut, 1921 B not cut to 1920)"
+else
+	[ "$b" = same ] || [ "$b" = part ] || fail "nic: bob's output: $b"
+	[ "$a" = same ] || [ "$a" = part ] || fail "nic: alice's output: $a"
+	echo "ok: nic: what left is byte for byte what came in, nothing cut or foreign ($(nobuf "$S") frames found no buffer: exact counts not checked)"
+fi
 check "pcap driver: the 60 records above 9216 B counted as oversize" \
 	'j["ports"]["wire"]["driver_stats"]["oversize"] == 60' "$S"
 
@@ -138,11 +140,21 @@ sed -e "s|in.pcap|in2.pcap|; s|steer: nic||; s|{name: wire, driver: pcap|{name: 
 run cpu
 S="$T/cpu.json"
 check "cpu: every record counted in packets_in" 'j["packets_in"] == 300 + 350' "$S"
-check "cpu: 1000 B and 897 B (router), 1921 B and 9216 B (NIC stage), 9300 B (driver) dropped as oversize, nothing else" \
-	'j["dropped"]["oversize"] == 300 and sum(j["dropped"].values()) == 300' "$S"
 check "cpu: packets_in == delivered + sum(dropped)" 'j["conserved"]' "$S"
-check "cpu: bob got all 300 of his packets; alice her 50 frames of 896 B (exactly her room)" \
-	'j["tenants"]["bob"]["delivered"] == 300 and j["tenants"]["alice"]["delivered"] == 50' "$S"
-r=$(same "$T/in2.pcap" "$T/b2.pcap" 3)
-[ "$r" = same ] || fail "cpu: bob's output is not his input: $r"
-echo "ok: cpu: bob's 300 frames left byte for byte as they came in"
+check "cpu: no drop reason but oversize and no_buffer; 1921 B, 9216 B (NIC stage) and 9300 B (driver) all oversize" \
+	'sum(j["dropped"].values()) == j["dropped"]["oversize"] + j["dropped"]["no_buffer"] and j["dropped"]["oversize"] >= 150' "$S"
+b=$(same "$T/in2.pcap" "$T/b2.pcap" 3 65535)
+a=$(same "$T/in2.pcap" "$T/a2.pcap" 1 896)
+if [ "$(nobuf "$S")" -eq 0 ]; then
+	check "cpu: and 1000 B, 897 B dropped by the router as oversize: 300 in all" \
+		'j["dropped"]["oversize"] == 300' "$S"
+	check "cpu: bob got all 300 of his packets; alice her 50 frames of 896 B (exactly her room)" \
+		'j["tenants"]["bob"]["delivered"] == 300 and j["tenants"]["alice"]["delivered"] == 50' "$S"
+	[ "$b" = same ] || fail "cpu: bob's output is not his input: $b"
+	[ "$a" = same ] || fail "cpu: alice's output is not her frames that fit: $a"
+	echo "ok: cpu: bob's 300 frames left byte for byte as they came in, alice's 50 whole"
+else
+	[ "$b" = same ] || [ "$b" = part ] || fail "cpu: bob's output: $b"
+	[ "$a" = same ] || [ "$a" = part ] || fail "cpu: alice's output: $a"
+	echo "ok: cpu: what left is byte for byte what came in, nothing cut or foreign ($(nobuf "$S") frames found no buffer: exact counts not checked)"
+fi
