@@ -1105,6 +1105,106 @@ static void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, boo
 	r->host_ns = r->dispatcher_ns + r->router_ns + r->nf_ns;
 }
 
+/* CPU time (user + system, all threads) a process has used, ns; 0 if unknown. */
+static uint64_t proc_cpu_ns(pid_t pid)
+{
+	unsigned long long ut, st;
+	char path[64], buf[1024], *p;
+	long tck = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || tck <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the command name may hold anything */
+	if (!p ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	return (uint64_t)(ut + st) * (1000000000ull / (uint64_t)tck);
+}
+
+/* The last sink port (the one struct mgr_result.lat describes), or NULL. */
+static struct port *last_sink(struct mgr *m)
+{
+	struct port *p = NULL;
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		if (m->cfg->ports[i].driver == CFG_DRV_SINK)
+			p = &m->ports[i].port;
+	return p;
+}
+
+/*
+ * Counters at the end of the warm-up into *w, and the sink's latency
+ * histogram into hist (if not NULL). Returns whether hist was filled.
+ */
+static bool take_snapshot(struct mgr *m, double at, struct mgr_snapshot *w, struct sink_hist *hist)
+{
+	struct port *sink = last_sink(m);
+
+	memset(w, 0, sizeof(*w));
+	w->taken = true;
+	w->at = at;
+	w->packets_in = mgr_packets_in(m);
+	w->delivered = mgr_delivered(m);
+	for (unsigned int d = 0; d < DROP_MAX; d++) {
+		w->drops[d] = mgr_dropped(m, d);
+		w->dropped += w->drops[d];
+	}
+	w->dispatcher_ns = cnt_get(&m->dispatch_ns);
+	w->router_ns = cnt_get(&m->router_ns);
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		w->nic_ns += cnt_get(&m->ports[i].nic_ns);
+	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
+		const struct service *svc = &m->services[i];
+
+		w->nf_ns += svc->cpu_ns;
+		for (unsigned int k = 0; k < 16; k++)
+			if (svc->child[k] > 0)
+				w->nf_ns += proc_cpu_ns(svc->child[k]);
+	}
+	return hist && sink && !port_sink_hist(sink, hist);
+}
+
+/* Latency over the packets the sink saw after the warm-up: now minus the snapshot. */
+static void latency_after(struct mgr *m, const struct sink_hist *warm, struct sink_latency *lat)
+{
+	struct port *sink = last_sink(m);
+	struct sink_hist *h = malloc(sizeof(*h));
+
+	memset(lat, 0, sizeof(*lat));
+	if (!h || !sink || port_sink_hist(sink, h)) {
+		free(h);
+		return;
+	}
+	h->count = 0;
+	for (unsigned int i = 0; i < SINK_HIST_BUCKETS; i++) {
+		h->bucket[i] -= h->bucket[i] >= warm->bucket[i] ? warm->bucket[i] : h->bucket[i];
+		h->count += h->bucket[i];
+	}
+	h->overflow -= h->overflow >= warm->overflow ? warm->overflow : h->overflow;
+	h->count += h->overflow;
+	h->sum_ns -= h->sum_ns >= warm->sum_ns ? warm->sum_ns : h->sum_ns;
+	if (h->count) {
+		lat->count = h->count;
+		lat->min_ns = h->min_ns;
+		lat->max_ns = h->max_ns;
+		lat->overflow = h->overflow;
+		lat->mean_ns = h->sum_ns / h->count;
+		lat->p50_ns = sink_hist_value_at(h, 50);
+		lat->p99_ns = sink_hist_value_at(h, 99);
+		lat->p999_ns = sink_hist_value_at(h, 99.9);
+	}
+	free(h);
+}
+
 int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
              int quiet)
 {
@@ -1174,7 +1274,9 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	sigset_t sigs, oldmask;
 	char err[512];
 	double start, next_stats, last_stats, stop_at = 0, done_at = 0;
-	bool stopping = false, drained_stop = false;
+	struct mgr_snapshot warm = {0};
+	struct sink_hist *warm_hist = NULL;
+	bool warm_hist_ok = false, stopping = false, drained_stop = false;
 	int epfd = -1, sfd = -1, rc = 1;
 	bool dispatch_started = false, router_started = false;
 
@@ -1292,6 +1394,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 			goto out;
 		p->has_thread = true;
 	}
+	if (o->warmup > 0)
+		warm_hist = malloc(sizeof(*warm_hist));
 	start = mgr_now();
 	m->start_time = start;
 	last_stats = start;
@@ -1338,6 +1442,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 			last_stats = now;
 			next_stats += m->cfg->mgr.stats_interval;
 		}
+		if (o->warmup > 0 && !warm.taken && now >= start + o->warmup)
+			warm_hist_ok = take_snapshot(m, now - start, &warm, warm_hist);
 		if (stop_at && now >= stop_at)
 			stopping = true;
 		if (sources_done(m)) {
@@ -1439,8 +1545,12 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 			          (unsigned long long)mgr_packets_in(m), (unsigned long long)out);
 			rc = 3;
 		}
-		if (res)
+		if (res) {
 			fill_result(m, res, elapsed, mgr_packets_in(m) == out);
+			res->warm = warm;
+			if (warm_hist_ok)
+				latency_after(m, warm_hist, &res->lat_after_warm);
+		}
 	}
 out:
 	if (dispatch_started || router_started) {
@@ -1467,6 +1577,7 @@ out:
 	if (epfd >= 0)
 		close(epfd);
 	teardown(m);
+	free(warm_hist);
 	{
 		/* discard what arrived while blocked, then give the caller its mask back */
 		struct timespec zero = {0};

@@ -319,6 +319,19 @@ struct mgr_opts {
 	const char *summary; /* JSON summary file, or NULL */
 	int poll;            /* pure polling */
 	int quiet;           /* no live table */
+	double warmup; /* s after the ports open: counters snapshot into res->warm (0: none) */
+};
+
+/*
+ * The counters at the end of the warm-up (mgr_opts.warmup), so that a
+ * benchmark reports the window after it: subtract these from the totals.
+ * nf_ns is the CPU time the running NF processes had used by then.
+ */
+struct mgr_snapshot {
+	bool taken; /* the run lasted past the warm-up */
+	double at;  /* s after the ports opened */
+	uint64_t packets_in, delivered, dropped, drops[DROP_MAX];
+	uint64_t nic_ns, dispatcher_ns, router_ns, nf_ns;
 };
 
 /* What a run measured, for benchmarks. Times in ns of CPU. */
@@ -332,6 +345,8 @@ struct mgr_result {
 	uint64_t dispatcher_ns, router_ns, nf_ns; /* host CPU; nf_ns of supervised NFs */
 	uint64_t host_ns;                         /* dispatcher + router + NFs */
 	struct sink_latency lat;                  /* of the (last) sink port */
+	struct mgr_snapshot warm;                 /* at the end of the warm-up */
+	struct sink_latency lat_after_warm;       /* lat over the packets after the warm-up */
 };
 
 /* Run the manager on a config until it stops; fills *res if not NULL. Returns the exit code. */
