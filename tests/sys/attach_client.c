@@ -3,8 +3,10 @@
  *
  *   attach_client SOCKET SERVICE            attach with libtenet, print "ok TENANT/SERVICE#I"
  *                                           or "error ERRNO-NAME", then hold for HOLD_MS (env)
- *   attach_client SOCKET SERVICE --raw V    speak the wire protocol with version V and print
- *                                           the manager's status and message
+ *   attach_client SOCKET SERVICE --raw V [LEN]
+ *                                           speak the wire protocol with version V and print
+ *                                           the manager's status and message; with LEN, the
+ *                                           hello record is LEN bytes (cut, or zero-padded)
  *   attach_client SOCKET SERVICE --garbage  send a short garbage hello
  */
 #include <errno.h>
@@ -20,7 +22,7 @@
 #include "tenet/log.h"
 #include "tenet/nf.h"
 
-static int raw(const char *path, const char *service, int version, int garbage)
+static int raw(const char *path, const char *service, int version, int garbage, size_t len)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct tenet_hello h = {.magic = TENET_PROTO_MAGIC, .version = (uint32_t)version};
@@ -36,10 +38,19 @@ static int raw(const char *path, const char *service, int version, int garbage)
 		return 1;
 	}
 	snprintf(h.service, sizeof(h.service), "%s", service);
-	if (garbage)
+	if (garbage) {
 		n = send(s, "hello?", 6, 0);
-	else
+	} else if (len) {
+		char *b = calloc(1, len);
+
+		if (!b)
+			return 1;
+		memcpy(b, &h, len < sizeof(h) ? len : sizeof(h));
+		n = send(s, b, len, 0);
+		free(b);
+	} else {
 		n = send(s, &h, sizeof(h), 0);
+	}
 	if (n < 0)
 		return 1;
 	n = tenet_fd_recv(s, &w, sizeof(w), fds, &nfds);
@@ -59,10 +70,11 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		return 2;
-	if (argc == 5 && !strcmp(argv[3], "--raw"))
-		return raw(argv[1], argv[2], atoi(argv[4]), 0);
+	if ((argc == 5 || argc == 6) && !strcmp(argv[3], "--raw"))
+		return raw(argv[1], argv[2], atoi(argv[4]), 0,
+		           argc == 6 ? (size_t)strtoul(argv[5], NULL, 0) : 0);
 	if (argc == 4 && !strcmp(argv[3], "--garbage"))
-		return raw(argv[1], argv[2], 0, 1);
+		return raw(argv[1], argv[2], 0, 1, 0);
 	tenet_set_log(NULL);
 	nf = tenet_nf_attach(argv[1], argv[2]);
 	if (!nf) {

@@ -43,8 +43,20 @@ echo "$out" | grep -q "protocol version 99, the manager speaks version 2" || fai
 echo "$out" | grep -q "fds 0" || fail "refusal carried fds: '$out'"
 echo "ok: wrong version: $out"
 out=$("$C" "$A" fwd --garbage)
-echo "$out" | grep -q "malformed hello" || fail "garbage hello: '$out'"
+echo "$out" | grep -q "malformed hello: 6 bytes, expected 48" || fail "garbage hello: '$out'"
 echo "ok: garbage hello: $out"
+# a record one byte longer, or 64 KiB, is not a hello cut to size
+for len in 49 65536; do
+	out=$("$C" "$A" fwd --raw 2 $len)
+	echo "$out" | grep -q "status -71 fds 0 msg tenant alice: malformed hello: $len bytes, expected 48" ||
+		fail "$len-byte hello: '$out'"
+	grep -q "attach refused: tenant alice: malformed hello: $len bytes, expected 48" "$T/mgr.log" ||
+		fail "$len-byte hello: no clear log line"
+	echo "ok: $len-byte hello refused: $out"
+done
+out=$("$C" "$A" 'fw d' --raw 2)
+echo "$out" | grep -q "status -71 .*byte 0x20 at 2 of the service name" || fail "bad service name: '$out'"
+echo "ok: bad service name: $out"
 HOLD_MS=1500 "$C" "$A" fwd >"$T/first" &
 held=$!
 sleep 0.5
