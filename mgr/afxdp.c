@@ -115,7 +115,7 @@ static int redirect_target(const char *ifname, int ifindex)
 	int peer = 0;
 
 	snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", ifname);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (f) {
 		if (fscanf(f, "%d", &peer) != 1)
 			peer = 0;
@@ -239,6 +239,31 @@ static int tx_setup(struct mport *p, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The MTU, not the config, bounds a received frame: say so at open when it
+ * allows frames longer than a pool's buffers hold (the kernel drops them,
+ * counted as oversize).
+ */
+static void warn_mtu(const struct cfg_port *c)
+{
+	char path[64 + IF_NAMESIZE];
+	unsigned int mtu = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/mtu", c->ifname);
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%u", &mtu) != 1)
+		mtu = 0;
+	fclose(f);
+	if (mtu && c->min_room && mtu + 18 > c->min_room)
+		tenet_log(TENET_LOG_WARN,
+		          "afxdp: interface '%s' has MTU %u: frames of up to %u bytes, but tenant "
+		          "'%s' buffers hold %u; longer frames are dropped as oversize",
+		          c->ifname, mtu, mtu + 18, c->min_room_tenant, c->min_room);
+}
+
 int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 {
 	const struct cfg_port *c = p->cfg;
@@ -256,6 +281,7 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 		snprintf(err, errlen, "interface %s: %s", c->ifname, strerror(errno));
 		return -ENODEV;
 	}
+	warn_mtu(c);
 	if (c->steer != CFG_STEER_NIC) {
 		struct mgr_pool *mp = c->steer == CFG_STEER_SHARED ? &m->pools[0] : NULL;
 

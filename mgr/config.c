@@ -1360,9 +1360,19 @@ static int check_pool_frames(struct ctx *c)
 		if (cfg->tenants[t].buf_size > shared_size)
 			shared_size = cfg->tenants[t].buf_size;
 	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
-		const struct cfg_port *p = &cfg->ports[i];
+		struct cfg_port *p = &c->cfg->ports[i];
 		unsigned int max;
 
+		for (unsigned int t = 0; t < cfg->nb_tenants; t++) {
+			uint32_t room =
+			        (shared ? shared_size : cfg->tenants[t].buf_size) - TENET_HEADROOM;
+
+			if (!p->min_room || room < p->min_room) {
+				p->min_room = room;
+				snprintf(p->min_room_tenant, sizeof(p->min_room_tenant), "%s",
+				         cfg->tenants[t].name);
+			}
+		}
 		if (p->driver != CFG_DRV_GEN)
 			continue;
 		max = gen_max_frame(&p->gen);

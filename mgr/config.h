@@ -94,6 +94,12 @@ struct cfg_port {
 	int scan_action; /* afxdp: a packet the NIC scan matches is 0 dropped, 1 passed
 	                  * to the host stack, 2 bounced out (XDP_TX) */
 	int line;        /* where it was declared, for later messages */
+	/* the smallest frame room (buf_size less the headroom) of the pools this
+	 * port's frames can land in, and that pool's tenant: a driver whose
+	 * frame length the traffic decides (afpacket, afxdp: the MTU) warns at
+	 * open when its frames can be longer (they are dropped as oversize) */
+	uint32_t min_room;
+	char min_room_tenant[CFG_NAME_MAX];
 };
 
 struct cfg_tenant {

@@ -84,6 +84,7 @@
 #define AFP_TX_RETRIES    1000 /* ENOBUFS retries before a frame counts as an error */
 #define AFP_TX_TIMEOUT_MS 100  /* a send blocked this long (socket buffer full) gives up */
 #define AFP_MAGIC         0xaf9ac3e7u
+#define AFP_L2_MAX        18 /* Ethernet header + one VLAN tag on top of the MTU */
 
 struct afp {
 	uint32_t magic;
@@ -242,6 +243,17 @@ static int afp_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 		snprintf(err, errlen, "afpacket: interface '%s': bind: %s", ifn, strerror(-ret));
 		goto err_close;
 	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifn);
+	/* the MTU, not the config, bounds a received frame (GRO aside): say so
+	 * when it allows frames that a pool cannot hold (dropped as oversize) */
+	if (ioctl(a->fd, SIOCGIFMTU, &ifr) == 0 && cfg->min_room &&
+	    (uint32_t)ifr.ifr_mtu + AFP_L2_MAX > cfg->min_room)
+		tenet_log(TENET_LOG_WARN,
+		          "afpacket: interface '%s' has MTU %d: frames of up to %u bytes, but "
+		          "tenant '%s' buffers hold %u; longer frames are dropped as oversize",
+		          ifn, ifr.ifr_mtu, (unsigned int)ifr.ifr_mtu + AFP_L2_MAX,
+		          cfg->min_room_tenant, cfg->min_room);
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifn);
 	if (ioctl(a->fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))

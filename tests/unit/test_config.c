@@ -193,6 +193,11 @@ static void test_full(void **state)
 	assert_int_equal(t->pool_bufs, 8192);
 	assert_int_equal(t->buf_size, 2048);
 	assert_int_equal(t->socket_mode, 0660);
+	/* every port knows the smallest pool room its frames can land in (bob's) */
+	for (unsigned int i = 0; i < c->nb_ports; i++) {
+		assert_int_equal(c->ports[i].min_room, 2048 - 128);
+		assert_string_equal(c->ports[i].min_room_tenant, "bob");
+	}
 
 	assert_int_equal(c->nb_services, 3);
 	const struct cfg_service *s = &c->services[0];
