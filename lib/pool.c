@@ -29,7 +29,7 @@ static size_t round_up(size_t v, size_t a)
 
 static bool huge_pages_reserved(void)
 {
-	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "r");
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "re");
 	long n = 0;
 
 	if (!f)

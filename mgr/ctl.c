@@ -108,6 +108,14 @@ int ctl_open(struct mgr *m, int epfd, uint32_t tag)
 
 static void conn_close(struct mgr *m, struct ctl_conn *c)
 {
+	char sink[4096];
+
+	/* unread request bytes would turn the close into a reset that can
+	 * destroy the reply in flight; take what is queued (the peer can add no
+	 * more once the request is answered: SHUT_RD), at most 64 KiB */
+	for (unsigned int i = 0; i < 16; i++)
+		if (recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+			break;
 	epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->req);

@@ -142,13 +142,13 @@ int ctl_req_parse(char *buf, size_t len, unsigned int nf_max, struct ctl_req *re
 {
 	char q[4 * QUOTE_MAX + 8];
 	char *line = buf, *arg;
+	const char *nl;
 	size_t n;
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (!len || buf[len - 1] != '\n') {
-		const char *nl = len ? memchr(buf, '\n', len) : NULL;
-
+	nl = len ? memchr(buf, '\n', len) : NULL;
+	if (!nl || nl != buf + len - 1) {
 		if (nl)
 			return fail(err, errlen,
 			            "%zu byte(s) after the request's newline; expected one request "

@@ -692,6 +692,7 @@ static void std_fds_open(void)
 	for (int fd = 0; fd < 3; fd++) {
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			continue;
+		/* not close-on-exec: it stands for stdin/out/err, NFs get it as such */
 		if (open("/dev/null", O_RDWR) < 0)
 			return;
 	}

@@ -277,7 +277,7 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 
 	if (!path)
 		return 0;
-	f = fopen(path, "w");
+	f = fopen(path, "we"); /* close-on-exec: nothing of the manager reaches an NF */
 	if (!f) {
 		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));
 		return -1;

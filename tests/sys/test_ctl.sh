@@ -63,19 +63,62 @@ for req in "bogus" "rule add {match: {src: 10.0.0.0/99}, chain: a}" "rule add [1
 	out=$($CTL "$req") && fail "'$req' was accepted: $out"
 	echo "$out" | grep -q '^error: ' || fail "'$req': no error line: $out"
 done
-printf 'tenants\0junk\n' | python3 -c "
+# raw: send bytes as they are, print the reply with every byte outside
+# printable ASCII (newline aside) shown as <NN>, so that a raw byte echoed
+# back cannot hide from grep
+raw() {
+	python3 -c "
 import socket,sys
-s=socket.socket(socket.AF_UNIX); s.connect('$T/sock/ctl.sock'); s.sendall(sys.stdin.buffer.read())
-print(s.recv(4096).decode())" | grep -q 'NUL' || fail "NUL request not refused"
-python3 -c "
-import socket
 s=socket.socket(socket.AF_UNIX); s.connect('$T/sock/ctl.sock')
 try:
-    s.sendall(b'x' * 20000)
+    s.sendall(sys.stdin.buffer.read())
 except OSError:
     pass  # the manager answers after 8 KiB and closes
-print(s.recv(4096).decode())" | grep -q 'too long' || fail "oversized request not refused"
+out=b''
+while True:
+    b=s.recv(4096)
+    if not b: break
+    out+=b
+print(''.join(chr(c) if 32 <= c < 127 or c == 10 else '<%02x>' % c for c in out))"
+}
+out=$(printf 'tenants\0junk\n' | raw)
+echo "$out" | grep -q '^error: .*NUL' || fail "NUL request not refused: $out"
+out=$(python3 -c "import sys; sys.stdout.write('x' * 20000)" | raw)
+echo "$out" | grep -q '^error: request too long' || fail "oversized request not refused: $out"
+out=$(printf 'tenants\nnfs\n' | raw)
+echo "$out" | grep -q '^error: .*after the request' || fail "bytes after the newline not refused: $out"
 echo "ok: malformed requests refused with errors"
+# numbers are read strictly: -1 is not 2^64-1, nor 4294967296 rule 0
+for req in "rule del -1" "rule del +5" "rule del 4294967296" "rule del 18446744073709551615" \
+	"rule del 1e3" "rule del 0x10" "rule del 12 " "nf stop -1" "nf stop 0" "nf stop 65"; do
+	out=$($CTL "$req") && fail "'$req' was accepted: $out"
+	echo "$out" | grep -q "^error: bad .* id '.*'; expected a number from" ||
+		fail "'$req': no clear error: $out"
+done
+echo "ok: rule and NF ids parsed strictly ('rule del -1': $($CTL rule del -1))"
+# a rule or chain argument is exactly one YAML document
+rules0=$($CTL rules | wc -l)
+for req in "rule add --- {match: {src: 10.9.0.0/16}, chain: b} --- {chain: a}" \
+	"rule add {match: {src: 10.9.0.0/16}, chain: b}\n--- {chain: a}"; do
+	out=$(printf "$req\n" | raw)
+	echo "$out" | grep -q '^error: ' || fail "two YAML documents accepted: $out"
+done
+out=$(printf 'rule add {match: {src: 10.9.0.0/16}, chain: b}\302\205--- {chain: a}\n' | raw)
+echo "$out" | grep -q '^error: .*\\xc2' || fail "a NEL-separated second document accepted: $out"
+out=$(printf 'rule add {match: {src: 10.9.0.0/16}, chain: b}\r--- {chain: a}\n' | raw)
+echo "$out" | grep -q '^error: ' || fail "a CR-separated second document accepted: $out"
+[ "$($CTL rules | wc -l)" -eq "$rules0" ] || fail "a refused request changed the rules"
+echo "ok: a second YAML document is refused, nothing changed"
+# untrusted bytes are echoed escaped: bidi overrides, invalid UTF-8, escapes
+# that YAML turns into control characters
+for req in 'chain del \342\200\256evil\033[2J' 'bogus\377\376' 'rule del \342\201\246' \
+	'rule add {chain: "x\\u202e\\x1b[31m\\xff"}'; do
+	out=$(printf "$req\n" | raw)
+	echo "$out" | grep -q '^error: ' || fail "'$req': no error: $out"
+	echo "$out" | grep -q '<' && fail "'$req': raw bytes echoed: $out"
+	echo "$out" | grep -q '\\x' || fail "'$req': nothing escaped: $out"
+done
+echo "ok: untrusted bytes echoed as \\xNN ($(printf 'chain del \342\200\256evil\n' | raw))"
 $CTL nfs | grep -q 'alice/fwd#0' || fail "manager unhealthy after bad requests"
 wait $mgr || fail "manager exited $? ($(tail -n 5 "$T/mgr.log"))"
 check "every packet accounted through all the changes" 'j["conserved"]' "$T/s.json"
