@@ -8,13 +8,17 @@
  *
  * It also checks what config.h promises beyond that: one line, and
  * "expected" still there in the 512-byte buffer the manager passes
- * (crashes/config-err-* broke both until the messages were made safe).
+ * (crashes/config-err-* broke both until the messages were made safe);
+ * and, on success, that every pool holds the largest frame of every gen
+ * port (size less the FCS, plus the headroom) and that each port's
+ * min_room is the smallest room of the pools.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mgr/config.h"
+#include "tenet/pool.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -98,10 +102,26 @@ static void check_config(const struct tenet_config *cfg)
 {
 	CHECK(cfg->nb_ports <= CFG_MAX_PORTS && cfg->nb_tenants <= CFG_MAX_TENANTS &&
 	      cfg->nb_services <= CFG_MAX_SERVICES && cfg->nb_chains <= CFG_MAX_CHAINS);
-	for (unsigned int i = 0; i < cfg->nb_ports; i++)
-		CHECK(name_ok(cfg->ports[i].name));
-	for (unsigned int i = 0; i < cfg->nb_tenants; i++)
-		CHECK(name_ok(cfg->tenants[i].name));
+	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
+		const struct cfg_port *p = &cfg->ports[i];
+		bool shared = p->steer == CFG_STEER_SHARED;
+		uint32_t largest = 0, min_room = 0;
+
+		CHECK(name_ok(p->name));
+		for (unsigned int t = 0; t < cfg->nb_tenants; t++)
+			if (cfg->tenants[t].buf_size > largest)
+				largest = cfg->tenants[t].buf_size;
+		for (unsigned int t = 0; t < cfg->nb_tenants; t++) {
+			uint32_t room =
+			        (shared ? largest : cfg->tenants[t].buf_size) - TENET_HEADROOM;
+
+			min_room = !min_room || room < min_room ? room : min_room;
+			for (unsigned int k = 0; p->driver == CFG_DRV_GEN && k < p->gen.nb_sizes;
+			     k++)
+				CHECK(p->gen.sizes[k] - 4u <= room);
+		}
+		CHECK(p->min_room == min_room);
+	}
 	for (unsigned int i = 0; i < cfg->nb_services; i++) {
 		const struct cfg_service *s = &cfg->services[i];
 		unsigned int a = 0;
