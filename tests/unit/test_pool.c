@@ -4,7 +4,9 @@
  * What is checked: a pool created on a sealed memfd can be attached from the
  * fd alone, here and in a forked child, and both sides see the same bytes;
  * the seals hold; attach refuses a non-memfd, an unsealed memfd and a bad
- * header with the documented errno; the allocation verbs keep their batch
+ * header with the documented errno; attaching by a trusted geometry works
+ * whatever was written over the header or punched out of the file, and
+ * refuses a geometry that does not fit the file; the allocation verbs keep their batch
  * semantics (bulk: all or nothing, burst: 0..n); frees of a free or an
  * out-of-range index are counted and never reach the free list, so no
  * index is ever handed out twice; the ownership table drives reclaim.
@@ -361,6 +363,90 @@ static void test_attach_rejects(void **state)
 	tenet_pool_destroy(p);
 }
 
+/*
+ * The geometry an NF gets in its welcome maps the pool whatever another NF
+ * of the tenant did to the header: overwritten, or a hole punched in its
+ * page (and in the buffers). The header-trusting attach refuses the same
+ * file, which is why an NF must not use it.
+ */
+static void test_attach_geom_ignores_header(void **state)
+{
+	struct tenet_pool *p = new_pool(NB_BUFS);
+	struct tenet_pool_geom g;
+	struct tenet_pool *a;
+
+	(void)state;
+	tenet_pool_geom(p, &g);
+	assert_int_equal(g.nb_bufs, NB_BUFS);
+	assert_int_equal(g.buf_size, TENET_BUF_SIZE_DEFAULT);
+	assert_int_equal(g.headroom, TENET_HEADROOM);
+	assert_int_equal(g.len, p->map_len);
+	assert_int_equal(g.data_off, (uint64_t)(p->data - p->base));
+	assert_string_equal(g.name, "test");
+	memset(tenet_pool_buf(p, 9), 0x3c, p->buf_size);
+
+	memset(p->base, 0xff, g.data_off); /* scribbled */
+	errno = 0;
+	assert_null(tenet_pool_attach(tenet_pool_fd(p)));
+	assert_int_equal(errno, EPROTO);
+	a = tenet_pool_attach_geom(tenet_pool_fd(p), &g);
+	assert_non_null(a);
+	assert_int_equal(a->nb_bufs, NB_BUFS);
+	assert_int_equal(a->buf_size, TENET_BUF_SIZE_DEFAULT);
+	assert_string_equal(a->name, "test");
+	assert_int_equal(((uint8_t *)tenet_pool_buf(a, 9))[100], 0x3c);
+	tenet_pool_destroy(a);
+
+	/* a hole over the header and buffer 0: zeros, still the same geometry */
+	assert_int_equal(fallocate(tenet_pool_fd(p), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+	                           (off_t)(g.data_off + p->buf_size)),
+	                 0);
+	assert_int_equal(((uint8_t *)tenet_pool_buf(p, 0))[0], 0);
+	a = tenet_pool_attach_geom(tenet_pool_fd(p), &g);
+	assert_non_null(a);
+	memcpy(tenet_pool_buf(a, 0), "after", 6);
+	assert_string_equal((char *)tenet_pool_buf(p, 0), "after");
+	tenet_pool_destroy(a);
+	tenet_pool_destroy(p);
+}
+
+/* Geometry that does not describe the file is refused (EINVAL), never mapped. */
+static void test_attach_geom_rejects(void **state)
+{
+	struct tenet_pool *p = new_pool(NB_BUFS);
+	struct tenet_pool_geom good, g;
+
+	(void)state;
+	tenet_pool_geom(p, &good);
+#define BAD(field, value)                                                                          \
+	do {                                                                                       \
+		g = good;                                                                          \
+		g.field = (value);                                                                 \
+		errno = 0;                                                                         \
+		assert_null(tenet_pool_attach_geom(tenet_pool_fd(p), &g));                         \
+		assert_int_equal(errno, EINVAL);                                                   \
+	} while (0)
+	BAD(buf_size, 0);
+	BAD(buf_size, 500);
+	BAD(buf_size, 2048 + 1);
+	BAD(buf_size, 131072);
+	BAD(buf_size, 4096); /* the buffers would run past the file */
+	BAD(nb_bufs, 0);
+	BAD(nb_bufs, NB_BUFS + 1);
+	BAD(nb_bufs, 0xffffffffu);
+	BAD(headroom, 2048);
+	BAD(data_off, 0);
+	BAD(data_off, 4096 + 64);
+	BAD(data_off, good.len + 4096);
+	BAD(len, good.len + 4096); /* more than the file holds */
+	BAD(len, 4096);
+#undef BAD
+	g = good;
+	assert_null(tenet_pool_attach_geom(-1, &g));
+	assert_int_equal(errno, EBADF);
+	tenet_pool_destroy(p);
+}
+
 static void test_alloc_bulk_all_or_nothing(void **state)
 {
 	struct tenet_pool *p = new_pool(16);
@@ -610,6 +696,8 @@ int main(void)
 	        cmocka_unit_test(test_attach_forked_child),
 	        cmocka_unit_test(test_seals_hold),
 	        cmocka_unit_test(test_attach_rejects),
+	        cmocka_unit_test(test_attach_geom_ignores_header),
+	        cmocka_unit_test(test_attach_geom_rejects),
 	        cmocka_unit_test(test_alloc_bulk_all_or_nothing),
 	        cmocka_unit_test(test_alloc_burst_partial),
 	        cmocka_unit_test(test_bad_frees),

@@ -18,6 +18,8 @@
  *   rejects, and gets its whole pool back after reclaiming the child.
  * - fd passing: more descriptors than the receiver allows is -EPROTO and
  *   leaks none.
+ * - kick sockets: a peer that blocks, fills, writes garbage, shuts down or
+ *   closes its end can neither block nor signal the side that kicks.
  *
  * The child never calls cmocka: it reports through its exit status.
  */
@@ -42,6 +44,7 @@
 #include <cmocka.h>
 
 #include "lib/fdpass.h"
+#include "lib/wait.h"
 #include "tenet/log.h"
 #include "tenet/pool.h"
 #include "tenet/ring.h"
@@ -737,6 +740,52 @@ static void test_fd_recv_too_many(void **state)
 	close(pfd[1]);
 }
 
+/*
+ * Kick sockets against a hostile peer (lib/wait.h): whatever the peer does
+ * to its own end - blocking mode, never reading, garbage, shutdown, close -
+ * tenet_kick_send and tenet_kick_drain return at once, never raise SIGPIPE,
+ * and say -EPIPE once the peer is gone. A hang here is the bug (the test
+ * would never finish); SIGPIPE at its default action would kill the test.
+ */
+static void test_kick_hostile_peer(void **state)
+{
+	struct sigaction dfl = {.sa_handler = SIG_DFL}, old;
+	char junk[4096];
+	int sv[2], fl;
+	ssize_t n;
+
+	(void)state;
+	sigaction(SIGPIPE, &dfl, &old);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	/* our end is blocking too: only the per-call flags may protect us */
+	fl = fcntl(sv[0], F_GETFL);
+	assert_int_equal(fcntl(sv[0], F_SETFL, fl & ~O_NONBLOCK), 0);
+
+	/* nothing pending: the drain does not wait */
+	assert_int_equal(tenet_kick_drain(sv[0]), 0);
+	/* the peer never reads: the buffer fills, every kick still returns 0 */
+	for (int i = 0; i < 200000; i++)
+		assert_int_equal(tenet_kick_send(sv[0]), 0);
+	/* garbage from the peer: drained at most TENET_KICK_DRAIN bytes per call */
+	memset(junk, 0xa5, sizeof(junk));
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(write(sv[1], junk, sizeof(junk)), (ssize_t)sizeof(junk));
+	n = tenet_kick_drain(sv[0]);
+	assert_true(n > 0 && n <= TENET_KICK_DRAIN);
+	while ((n = tenet_kick_drain(sv[0])) > 0)
+		;
+	assert_int_equal(n, 0);
+	/* the peer shuts its end down: the drain reports it, a kick fails cleanly */
+	assert_int_equal(shutdown(sv[1], SHUT_RDWR), 0);
+	assert_int_equal(tenet_kick_drain(sv[0]), -EPIPE);
+	assert_int_equal(tenet_kick_send(sv[0]), -EPIPE);
+	close(sv[1]); /* with our kicks unread in it: ECONNRESET or EPIPE */
+	assert_true(tenet_kick_send(sv[0]) < 0);
+	assert_true(tenet_kick_drain(sv[0]) < 0);
+	close(sv[0]);
+	sigaction(SIGPIPE, &old, NULL);
+}
+
 static int silence(void **state)
 {
 	(void)state;
@@ -748,6 +797,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_fd_recv_too_many),
+	        cmocka_unit_test(test_kick_hostile_peer),
 	        cmocka_unit_test(test_echo_10m),
 	        cmocka_unit_test(test_hostile_child),
 	};
