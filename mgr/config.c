@@ -47,9 +47,6 @@ struct ctx {
 	yaml_node_t *tif_key[CFG_MAX_PORTS][CFG_MAX_TENANT_IFS];
 	yaml_node_t *size_node[CFG_MAX_PORTS]; /* gen size, if given */
 	yaml_node_t *tenant_node[CFG_MAX_TENANTS], *buf_size_node[CFG_MAX_TENANTS];
-	/* tenet_config_load: files the config names are checked now (regular,
-	 * bounded), so that a bad one is reported at its line */
-	bool check_files;
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -513,24 +510,9 @@ static int get_vlan(struct ctx *c, yaml_node_t *n, int32_t *out)
 	return 0;
 }
 
-/*
- * A file the config names and the manager or an NF will read: with
- * tenet_config_load, check now (lib/file.h: a regular file, at most max
- * bytes, 0: any size) so that a FIFO, a device or a directory is reported
- * at its line instead of blocking or exhausting a reader later.
- */
-static int check_file(struct ctx *c, yaml_node_t *n, const char *key, const char *path, size_t max)
+static struct cfg_pos pos_of(const yaml_node_t *n)
 {
-	char ferr[CFG_PATH_MAX + 128];
-	int fd;
-
-	if (!c->check_files)
-		return 0;
-	fd = tenet_file_open(path, max, ferr, sizeof(ferr));
-	if (fd < 0)
-		return fail(c, n, "%s file %s", key, ferr);
-	close(fd);
-	return 0;
+	return (struct cfg_pos){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
 }
 
 /* ---------------------------------------------------------------- manager */
@@ -1016,9 +998,11 @@ static int parse_port(struct ctx *c, yaml_node_t *n, unsigned int idx)
 	case CFG_DRV_SINK:
 		return 0;
 	case CFG_DRV_PCAP:
-		if ((v = get(c, n, "in")) && (get_str(c, v, "in", p->pcap_in, CFG_PATH_MAX) < 0 ||
-		                              check_file(c, v, "in", p->pcap_in, 0) < 0))
-			return -1;
+		if ((v = get(c, n, "in"))) {
+			if (get_str(c, v, "in", p->pcap_in, CFG_PATH_MAX) < 0)
+				return -1;
+			p->pcap_in_at = pos_of(v);
+		}
 		if ((v = get(c, n, "out")) && get_str(c, v, "out", p->pcap_out, CFG_PATH_MAX) < 0)
 			return -1;
 		if (!p->pcap_in[0] && !p->pcap_out[0])
@@ -1131,6 +1115,7 @@ static int parse_tenant(struct ctx *c, yaml_node_t *n, unsigned int idx)
 	    check_keys(c, n, "tenant", keys) < 0)
 		return -1;
 	t->line = (int)n->start_mark.line + 1;
+	t->at = pos_of(n);
 	c->tenant_node[idx] = n;
 	if (!(v = get(c, n, "name")))
 		return fail(c, n, "missing required key 'name' in tenant; expected name: NAME");
@@ -1275,6 +1260,33 @@ static double gib(uint64_t b)
 	return (double)b / (double)(1ull << 30);
 }
 
+/* steer shared: one pool holds every tenant's buffers, at most 2^24 of them */
+static int check_pool_buffers(struct ctx *c)
+{
+	const struct tenet_config *cfg = c->cfg;
+	uint64_t bufs = 0;
+
+	if (!cfg->nb_tenants || !cfg->nb_ports || cfg->ports[0].steer != CFG_STEER_SHARED)
+		return 0;
+	for (unsigned int t = 0; t < cfg->nb_tenants; t++)
+		bufs += cfg->tenants[t].pool_bufs;
+	if (bufs <= (1u << 24))
+		return 0;
+	return fail(c, c->tenant_node[cfg->nb_tenants - 1],
+	            "steer shared puts every tenant's buffers in one pool: %llu buffers in "
+	            "all; expected at most %u (pool_bufs summed over tenants)",
+	            (unsigned long long)bufs, 1u << 24);
+}
+
+/* A position stored in the config as a node for fail(). */
+static yaml_node_t *at(yaml_node_t *buf, struct cfg_pos p)
+{
+	memset(buf, 0, sizeof(*buf));
+	buf->start_mark.line = p.line > 0 ? (size_t)p.line - 1 : 0;
+	buf->start_mark.column = p.col > 0 ? (size_t)p.col - 1 : 0;
+	return buf;
+}
+
 /*
  * All the tenants' pools together against the machine's memory: a config
  * asking for more than there is would end in the OOM killer, not in an
@@ -1285,23 +1297,15 @@ static int check_pool_memory(struct ctx *c)
 {
 	const struct tenet_config *cfg = c->cfg;
 	bool shared = cfg->nb_ports && cfg->ports[0].steer == CFG_STEER_SHARED;
-	uint64_t total = 0, bufs = 0, avail;
+	uint64_t total = 0, avail;
 	uint32_t size = 0;
 	const char *src = "";
+	yaml_node_t n;
 	int over = -1;
 
-	if (!cfg->nb_tenants)
-		return 0;
-	for (unsigned int t = 0; t < cfg->nb_tenants; t++) {
-		bufs += cfg->tenants[t].pool_bufs;
+	for (unsigned int t = 0; t < cfg->nb_tenants; t++)
 		if (cfg->tenants[t].buf_size > size)
 			size = cfg->tenants[t].buf_size;
-	}
-	if (shared && bufs > (1u << 24))
-		return fail(c, c->tenant_node[cfg->nb_tenants - 1],
-		            "steer shared puts every tenant's buffers in one pool: %llu buffers in "
-		            "all; expected at most %u (pool_bufs summed over tenants)",
-		            (unsigned long long)bufs, 1u << 24);
 	avail = mem_available(&src);
 	for (unsigned int t = 0; t < cfg->nb_tenants; t++) {
 		total += (uint64_t)cfg->tenants[t].pool_bufs *
@@ -1315,7 +1319,7 @@ static int check_pool_memory(struct ctx *c)
 		const struct cfg_tenant *t = &cfg->tenants[over];
 		uint32_t tsize = shared ? size : t->buf_size;
 
-		return fail(c, c->tenant_node[over],
+		return fail(c, at(&n, t->at),
 		            "the pools need %.2f GiB (%llu bytes) in all, more than the %.2f GiB "
 		            "this machine has (%s); the sum passes it at tenant '%s' (%u x %u B = "
 		            "%.1f GiB); expected pools (pool_bufs x buf_size, summed over tenants) "
@@ -1323,6 +1327,46 @@ static int check_pool_memory(struct ctx *c)
 		            gib(total), (unsigned long long)total, gib(avail), src, t->name,
 		            t->pool_bufs, tsize, gib((uint64_t)t->pool_bufs * tsize));
 	}
+}
+
+/*
+ * A file the config names that the manager or an NF will read: a regular
+ * file of at most max bytes (0: any size), checked as lib/file.h opens it,
+ * so that a FIFO, a device or a directory is reported at its line instead
+ * of blocking or exhausting a reader later.
+ */
+static int check_file(struct ctx *c, struct cfg_pos p, const char *key, const char *path,
+                      size_t max)
+{
+	char ferr[CFG_PATH_MAX + 128];
+	yaml_node_t n;
+	int fd = tenet_file_open(path, max, ferr, sizeof(ferr));
+
+	if (fd < 0)
+		return fail(c, at(&n, p), "%s file %s", key, ferr);
+	close(fd);
+	return 0;
+}
+
+int tenet_config_check_host(const struct tenet_config *cfg, char *err, size_t errlen)
+{
+	struct ctx c = {.name = cfg->path,
+	                .err = err,
+	                .errlen = errlen,
+	                .cfg = (struct tenet_config *)(uintptr_t)cfg};
+
+	if (err && errlen)
+		err[0] = '\0';
+	for (unsigned int i = 0; i < cfg->nb_ports; i++)
+		if (cfg->ports[i].driver == CFG_DRV_PCAP && cfg->ports[i].pcap_in[0] &&
+		    check_file(&c, cfg->ports[i].pcap_in_at, "in", cfg->ports[i].pcap_in, 0) < 0)
+			return -1;
+	for (unsigned int i = 0; i < cfg->nb_services; i++)
+		if (cfg->services[i].patterns[0] &&
+		    check_file(&c, cfg->services[i].patterns_at, "patterns",
+		               cfg->services[i].patterns, TENET_FILE_MAX) < 0)
+			return -1;
+	return check_pool_memory(&c);
 }
 
 /*
@@ -1504,10 +1548,11 @@ static int parse_service(struct ctx *c, yaml_node_t *n, unsigned int idx)
 	s->restart = true;
 	if ((v = get(c, n, "restart")) && get_bool(c, v, "restart", &s->restart) < 0)
 		return -1;
-	if ((v = get(c, n, "patterns")) &&
-	    (get_str(c, v, "patterns", s->patterns, sizeof(s->patterns)) < 0 ||
-	     check_file(c, v, "patterns", s->patterns, TENET_FILE_MAX) < 0))
-		return -1;
+	if ((v = get(c, n, "patterns"))) {
+		if (get_str(c, v, "patterns", s->patterns, sizeof(s->patterns)) < 0)
+			return -1;
+		s->patterns_at = pos_of(v);
+	}
 	return 0;
 }
 
@@ -1822,7 +1867,7 @@ static int parse_root(struct ctx *c, yaml_node_t *root)
 		return -1;
 	if ((v = get(c, root, "tenants")) && parse_tenants(c, v) < 0)
 		return -1;
-	if (check_pool_memory(c) < 0 || check_pool_frames(c) < 0)
+	if (check_pool_buffers(c) < 0 || check_pool_frames(c) < 0)
 		return -1;
 	if (resolve_tenant_ifs(c) < 0)
 		return -1;
@@ -1897,13 +1942,10 @@ static int check_depth(struct ctx *c, const char *text, size_t len)
 	return rc;
 }
 
-static struct tenet_config *config_parse(const char *text, size_t len, const char *name,
-                                         bool check_files, char *err, size_t errlen)
+struct tenet_config *tenet_config_parse(const char *text, size_t len, const char *name, char *err,
+                                        size_t errlen)
 {
-	struct ctx c = {.name = name ? name : "<config>",
-	                .err = err,
-	                .errlen = errlen,
-	                .check_files = check_files};
+	struct ctx c = {.name = name ? name : "<config>", .err = err, .errlen = errlen};
 	yaml_document_t doc, extra;
 	yaml_parser_t parser;
 	yaml_node_t *root, *more;
@@ -1960,12 +2002,6 @@ err_parser:
 	return c.cfg;
 }
 
-struct tenet_config *tenet_config_parse(const char *text, size_t len, const char *name, char *err,
-                                        size_t errlen)
-{
-	return config_parse(text, len, name, false, err, errlen);
-}
-
 struct tenet_config *tenet_config_load(const char *path, char *err, size_t errlen)
 {
 	struct tenet_config *cfg;
@@ -1979,7 +2015,7 @@ struct tenet_config *tenet_config_load(const char *path, char *err, size_t errle
 			snprintf(err, errlen, "%s (the YAML config)", ferr);
 		return NULL;
 	}
-	cfg = config_parse(buf, len, path, true, err, errlen);
+	cfg = tenet_config_parse(buf, len, path, err, errlen);
 	free(buf);
 	return cfg;
 }

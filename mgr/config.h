@@ -38,6 +38,11 @@
 #define CFG_MAX_PATTERNS 64
 #define CFG_PATTERN_MAX  64
 
+/* Where a value was in the file (1-based), for messages after the parse. */
+struct cfg_pos {
+	int line, col;
+};
+
 enum cfg_driver { CFG_DRV_GEN, CFG_DRV_SINK, CFG_DRV_PCAP, CFG_DRV_AFPACKET, CFG_DRV_AFXDP };
 enum cfg_steer { CFG_STEER_NIC, CFG_STEER_CPU, CFG_STEER_SHARED };
 
@@ -81,9 +86,10 @@ struct cfg_tenant_if {
 struct cfg_port {
 	char name[CFG_NAME_MAX];
 	enum cfg_driver driver;
-	enum cfg_steer steer;        /* default nic */
-	struct cfg_gen gen;          /* driver gen */
-	char pcap_in[CFG_PATH_MAX];  /* driver pcap: read frames from (optional) */
+	enum cfg_steer steer;       /* default nic */
+	struct cfg_gen gen;         /* driver gen */
+	char pcap_in[CFG_PATH_MAX]; /* driver pcap: read frames from (optional) */
+	struct cfg_pos pcap_in_at;
 	char pcap_out[CFG_PATH_MAX]; /* driver pcap: write frames to (optional) */
 	bool pcap_loop;              /* replay the input file until count/duration */
 	char ifname[CFG_NAME_MAX];   /* afpacket / afxdp */
@@ -111,6 +117,7 @@ struct cfg_tenant {
 	uint32_t buf_size;    /* default 2048 */
 	uint32_t socket_mode; /* default 0660 */
 	int line;
+	struct cfg_pos at; /* the tenant's entry */
 };
 
 struct cfg_service {
@@ -120,6 +127,7 @@ struct cfg_service {
 	unsigned int instances;       /* default 1 */
 	bool restart;                 /* default true */
 	char patterns[CFG_PATH_MAX]; /* scan patterns file, needed for a hop of it to run on: nic */
+	struct cfg_pos patterns_at;
 	int line;
 };
 
@@ -173,6 +181,18 @@ struct tenet_config *tenet_config_load(const char *path, char *err, size_t errle
 struct tenet_config *tenet_config_parse(const char *text, size_t len, const char *name, char *err,
                                         size_t errlen);
 void tenet_config_free(struct tenet_config *cfg);
+
+/*
+ * The checks that depend on the machine, for the manager that is about to
+ * run cfg (tenet run), not for a client of a running one (tenet ctl: the
+ * manager's pools already hold their memory, and relative paths may not
+ * resolve from the client's directory): every file the config names that
+ * the manager or an NF reads (patterns, pcap in) is a regular file, opened
+ * without blocking, of bounded size (lib/file.h); all pools together fit
+ * in the memory the machine has available now (MemAvailable). 0, or -1
+ * with one line "FILE:LINE:COL: what was wrong; expected ..." in err.
+ */
+int tenet_config_check_host(const struct tenet_config *cfg, char *err, size_t errlen);
 
 const char *cfg_steer_name(enum cfg_steer s);
 

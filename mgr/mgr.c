@@ -1290,8 +1290,9 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
 		m->pending[i].fd = -1;
 	m->cfg = tenet_config_load(config_path, err, sizeof(err));
-	if (!m->cfg) {
+	if (!m->cfg || tenet_config_check_host(m->cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "tenet: %s\n", err);
+		tenet_config_free(m->cfg);
 		free(m);
 		return 2;
 	}
