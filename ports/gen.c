@@ -36,6 +36,10 @@
 #define GEN_MIN_FRAME 60   /* 64 B on the wire */
 #define GEN_MAX_SIZE  1522 /* on the wire, incl. FCS: a VLAN-tagged full frame */
 
+/* every frame is written whole into its staging buffer, never past it */
+_Static_assert(GEN_MAX_SIZE - 4 <= GEN_BUF_SIZE && GEN_HDR_MAX <= GEN_BUF_SIZE,
+               "a generated frame fits its staging buffer");
+
 struct gen_flow {
 	uint8_t hdr[GEN_HDR_MAX]; /* template, zero past hdr_len */
 	uint64_t seq;             /* next sequence number */
