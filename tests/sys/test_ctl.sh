@@ -7,7 +7,7 @@
 cat >"$T/ctl.yaml" <<YAML
 manager: {socket_dir: $T/sock, stats_interval: 0}
 ports:
-  - {name: gen0, driver: gen, rate: 100000, duration: 8, size: 128,
+  - {name: gen0, driver: gen, rate: 100000, duration: 120, size: 128,
      flows: [{src: 10.1.0.0/16, dst: 10.2.0.0/16, count: 16},
              {src: 10.9.0.0/16, dst: 10.2.0.0/16, count: 16}]}
   - {name: sink0, driver: sink}
@@ -120,6 +120,7 @@ for req in 'chain del \342\200\256evil\033[2J' 'bogus\377\376' 'rule del \342\20
 done
 echo "ok: untrusted bytes echoed as \\xNN ($(printf 'chain del \342\200\256evil\n' | raw))"
 $CTL nfs | grep -q 'alice/fwd#0' || fail "manager unhealthy after bad requests"
+kill -TERM $mgr # the traffic would go on for a while: stop now, gracefully
 wait $mgr || fail "manager exited $? ($(tail -n 5 "$T/mgr.log"))"
 check "every packet accounted through all the changes" 'j["conserved"]' "$T/s.json"
 check "traffic outside any rule was dropped as no_rule" 'j["dropped"]["no_rule"] > 0' "$T/s.json"
