@@ -31,6 +31,7 @@
 
 #define CFG_FILE_MAX  (16u << 20) /* a config larger than this is a mistake */
 #define CFG_DEPTH_MAX 32          /* nesting of lists and mappings; a config needs 5 */
+#define CFG_KEYS_MAX  64          /* keys in one mapping; a config needs a dozen */
 #define LIST_MAX      320         /* room for "one of: a, b, c" in a message */
 #define IFNAME_MAX    16          /* IFNAMSIZ */
 
@@ -1896,16 +1897,20 @@ static void yaml_fail(struct ctx *c, const yaml_parser_t *p)
 }
 
 /*
- * Walk the text's events once before building a document and refuse
- * nesting deeper than CFG_DEPTH_MAX: libyaml's work per token grows with
- * the depth (200,000 '[' take minutes), and no config needs more than a
- * few levels. Stops at the first level too deep, so the walk is short.
+ * Walk the text's events once before building a document and refuse what
+ * would make the checks that follow slow, however short the file:
+ * nesting deeper than CFG_DEPTH_MAX (libyaml's work per token grows with
+ * the depth: 200,000 '[' take minutes) and a mapping of more than
+ * CFG_KEYS_MAX keys (each key is checked against those before it: 300,000
+ * keys take minutes). No config needs either: 5 levels, a dozen keys.
+ * Stops at the first offence, so the walk is short.
  */
-static int check_depth(struct ctx *c, const char *text, size_t len)
+static int check_shape(struct ctx *c, const char *text, size_t len)
 {
+	unsigned int depth = 0, items[CFG_DEPTH_MAX + 1] = {0};
+	bool is_map[CFG_DEPTH_MAX + 1] = {false};
 	yaml_parser_t parser;
 	yaml_event_t ev;
-	unsigned int depth = 0;
 	int rc = 0;
 
 	if (!yaml_parser_initialize(&parser))
@@ -1914,6 +1919,7 @@ static int check_depth(struct ctx *c, const char *text, size_t len)
 	for (;;) {
 		yaml_event_type_t type;
 		yaml_node_t at;
+		bool start;
 
 		if (!yaml_parser_parse(&parser, &ev)) {
 			yaml_fail(c, &parser);
@@ -1923,7 +1929,17 @@ static int check_depth(struct ctx *c, const char *text, size_t len)
 		type = ev.type;
 		at.start_mark = ev.start_mark;
 		yaml_event_delete(&ev);
-		if (type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT) {
+		start = type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT;
+		if (start || type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT) {
+			/* a node inside the current collection: a key or value of a mapping */
+			if (depth && is_map[depth] && ++items[depth] > 2 * CFG_KEYS_MAX) {
+				rc = fail(c, &at,
+				          "a mapping with more than %d keys; expected at most %d",
+				          CFG_KEYS_MAX, CFG_KEYS_MAX);
+				break;
+			}
+		}
+		if (start) {
 			if (++depth > CFG_DEPTH_MAX) {
 				rc = fail(
 				        c, &at,
@@ -1932,6 +1948,8 @@ static int check_depth(struct ctx *c, const char *text, size_t len)
 				        CFG_DEPTH_MAX, CFG_DEPTH_MAX);
 				break;
 			}
+			items[depth] = 0;
+			is_map[depth] = type == YAML_MAPPING_START_EVENT;
 		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
 			depth--;
 		} else if (type == YAML_STREAM_END_EVENT) {
@@ -1959,7 +1977,7 @@ struct tenet_config *tenet_config_parse(const char *text, size_t len, const char
 		return NULL;
 	}
 	snprintf(c.cfg->path, sizeof(c.cfg->path), "%s", c.name);
-	if (check_depth(&c, text, len) < 0) {
+	if (check_shape(&c, text, len) < 0) {
 		free(c.cfg);
 		return NULL;
 	}
@@ -2045,7 +2063,7 @@ static int parse_fragment(struct tenet_config *cfg, const char *text, size_t len
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (check_depth(&c, text, len) < 0)
+	if (check_shape(&c, text, len) < 0)
 		return -1;
 	if (!yaml_parser_initialize(&parser))
 		return fail(&c, NULL, "out of memory; expected room for the YAML parser");

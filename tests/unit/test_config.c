@@ -789,6 +789,37 @@ static void test_pool_memory(void **state)
 		fail_msg("got: %s", err);
 }
 
+/* a mapping of many keys is refused at the 65th, before any key is compared */
+static void test_wide_mapping(void **state)
+{
+	size_t cap = 300000 * 12, n = 0;
+	char *text = malloc(cap), err[256] = "";
+	struct cfg_rule r;
+	struct tenet_config *c;
+
+	(void)state;
+	assert_non_null(text);
+	n += (size_t)snprintf(text, cap, "ports:\n  - name: p\n    driver: sink\n");
+	for (unsigned int i = 0; i < 300000; i++)
+		n += (size_t)snprintf(text + n, cap - n, "    k%u: 1\n", i);
+	c = tenet_config_parse(text, n, "t.yaml", err, sizeof(err));
+	assert_null(c);
+	assert_string_equal(err,
+	                    "t.yaml:66:5: a mapping with more than 64 keys; expected at most 64");
+	/* the same bound for a run-time request */
+	c = parse(base, err, sizeof(err));
+	assert_non_null(c);
+	n = (size_t)snprintf(text, cap, "{chain: a");
+	for (unsigned int i = 0; i < 100000; i++)
+		n += (size_t)snprintf(text + n, cap - n, ", k%u: 1", i);
+	n += (size_t)snprintf(text + n, cap - n, "}");
+	assert_int_equal(tenet_config_parse_rule(c, text, n, &r, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "request:1:"));
+	assert_non_null(strstr(err, "a mapping with more than 64 keys"));
+	tenet_config_free(c);
+	free(text);
+}
+
 /* run-time requests (tenet ctl) have the same nesting bound */
 static void test_fragment_depth(void **state)
 {
@@ -871,7 +902,7 @@ int main(void)
 	        cmocka_unit_test(test_tenant_ifs),   cmocka_unit_test(test_err_one_line),
 	        cmocka_unit_test(test_load),         cmocka_unit_test(test_demo),
 	        cmocka_unit_test(test_load_hostile), cmocka_unit_test(test_fragment_depth),
-	        cmocka_unit_test(test_pool_memory),
+	        cmocka_unit_test(test_pool_memory),  cmocka_unit_test(test_wide_mapping),
 	};
 	enum { NB_FIXED = sizeof(fixed) / sizeof(fixed[0]) };
 	enum { NB_BAD = sizeof(bad_cases) / sizeof(bad_cases[0]) };
