@@ -1,34 +1,32 @@
 /*
  * tenet-bench chain: what a service chain costs, per packet and per hop.
  *
- * For each frame size (64 and 1518 B by default) the benchmark runs a chain
- * of 1..4 forwarding NFs (build/nf/fwd) of one tenant, where every hop
- * passes the buffer without a copy, and a 2-hop chain alice/fwd -> bob/fwd
- * whose second hop crosses tenants, so the manager copies each packet into
- * bob's pool. Each chain runs in adaptive mode and in pure polling mode.
+ * For each frame size the benchmark runs a chain of 1..4 forwarding NFs
+ * (build/nf/fwd) of one tenant, where every hop passes the buffer without
+ * a copy, and a 2-hop chain alice/fwd -> bob/fwd whose second hop crosses
+ * tenants, so the manager copies each packet into bob's pool.
  *
- * A run is a real platform: the benchmark writes a YAML config into a
- * temporary directory (a count-bounded gen port at full speed, a sink, the
- * tenants, the services and one chain) and calls mgr_run() in-process, which
- * starts the NFs as processes, pushes the packets through and stops once
- * the generator is done and nothing is in flight. The figures come from the
- * manager's own counters (struct mgr_result): delivered and offered rate,
- * loss, host CPU time (dispatcher + NF processes, from wait4) per delivered
- * packet and per hop, the NIC stage's CPU time per packet, and copies per
- * delivered packet. The generator does not wait for the chain: what the
- * chain cannot take is dropped and counted, as a NIC would, so the
- * delivered rate is the chain's capacity under overload. The largest
- * generator-to-sink latency is shown too: a packet that waited ~1 s has
- * sat in a ring of an NF that did not wake up (the NF's idle timeout).
+ * Every run is a trial of the harness (harness.h): the real manager on a
+ * generated config (a gen port, a sink, the tenants, the services and one
+ * chain), with every figure from the manager's own accounting.
  *
- * Runs vary a lot on a small machine. With --reps N each scenario runs N
- * times and the run with the median delivered rate is reported, all its
- * figures from that one run.
+ * Two ways to load it:
  *
- * Everything the manager and the NFs print during a run goes to a log file
- * in the temporary directory; its warnings and errors are echoed after the
- * run. Every run must conserve packets (in == delivered + dropped); a run
- * that does not is reported with a warning and makes the exit status 1.
+ *   --ndr      the zero-loss throughput: an NDR/PDR search (ndr.h) with
+ *              the generator paced at each trial's rate, then latency at
+ *              50 % and 90 % of the NDR. Adaptive mode unless --mode.
+ *   (default)  the max-rate run, an overload: the generator sends N frames
+ *              as fast as it can and what the chain cannot take is dropped
+ *              and counted, so the delivered rate is the chain's capacity
+ *              under overload, which depends on how the scheduler shares
+ *              the cores. In adaptive and in polling mode. With --reps N
+ *              each scenario runs N times and the median run (by
+ *              delivered Mpps) is reported. ../shared/peer-onvm reads this
+ *              one's JSON (size, hops, tenants, mpps, offered_mpps,
+ *              loss_pct, host_ns_per_pkt, nic_ns_per_pkt, conserved).
+ *
+ * Every run must conserve packets (in == delivered + dropped); a run that
+ * does not is reported and makes the exit status 1.
  */
 #include <errno.h>
 #include <limits.h>
@@ -39,62 +37,119 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bench/util.h"
 #include "bench/bench.h"
-#include "mgr/mgr.h"
-#include "tenet/log.h"
+#include "bench/harness.h"
+#include "bench/opts.h"
+#include "bench/report.h"
+#include "bench/util.h"
 
-#define DEFAULT_COUNT 2000000u
-#define MAX_LIST      8
-#define MAX_HOPS      4
-#define MAX_REPS      15
-
-enum mode { MODE_ADAPTIVE, MODE_POLL };
-
-static const char *const mode_name[] = {"adaptive", "poll"};
+#define WHO      "tenet-bench chain"
+#define MAX_LIST 8
+#define MAX_HOPS 4
 
 struct scenario {
 	unsigned int size;
 	unsigned int hops;
 	unsigned int tenants; /* 1: all hops in alice; 2: alice/fwd -> bob/fwd */
-	enum mode mode;
+	bool poll;
+	const char *fwd; /* the NF binary */
 };
 
-struct outcome {
-	struct scenario sc;
-	struct mgr_result r;
-	double mpps, offered_mpps, loss_pct;
-	double host_ns_per_pkt, host_ns_per_hop, nic_ns_per_pkt, copies_per_pkt, max_lat_ms;
+struct chain_args {
+	unsigned int hops[MAX_LIST], nb_hops;
+	bool modes[2]; /* [0] adaptive, [1] poll */
+	bool mode_set;
+};
+
+enum { OPT_HOPS = BENCH_OPT_SCENARIO, OPT_MODE };
+
+static const struct option chain_options[] = {
+        {"hops", required_argument, NULL, OPT_HOPS},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {NULL, 0, NULL, 0},
+};
+
+/* The max-rate run's columns; peer-onvm reads several of them. */
+static const struct report_col maxrate_cols[] = {
+        {"bench", NULL, REP_STR, 0, 0},
+        {"load", NULL, REP_STR, 0, 0},
+        {"series", NULL, REP_STR, 0, 0},
+        {"steer", NULL, REP_STR, 0, 0},
+        {"size", "size", REP_UINT, 5, 0},
+        {"hops", "hops", REP_UINT, 4, 0},
+        {"tenants", "tenants", REP_UINT, 7, 0},
+        {"mode", "mode", REP_STR, 8, 0},
+        {"mpps", "Mpps", REP_DBL, 7, 3},
+        {"offered_mpps", "offered", REP_DBL, 8, 3},
+        {"loss_pct", "loss%", REP_DBL, 6, 1},
+        {"host_ns_per_pkt", "host ns/pkt", REP_DBL, 11, 0},
+        {"host_ns_per_hop", "ns/hop", REP_DBL, 8, 0},
+        {"nic_ns_per_pkt", "nic ns/pkt", REP_DBL, 10, 0},
+        {"copies_per_pkt", "copies/pkt", REP_DBL, 10, 2},
+        {"lat_p50_us", NULL, REP_DBL, 0, 1},
+        {"lat_p99_us", NULL, REP_DBL, 0, 1},
+        {"max_lat_ms", "max lat ms", REP_DBL, 10, 1},
+        {"ndr_mpps", NULL, REP_DBL, 0, 4},
+        {"pdr_mpps", NULL, REP_DBL, 0, 4},
+        {"reps", NULL, REP_UINT, 0, 0},
+        {"conserved", NULL, REP_BOOL, 0, 0},
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tenet-bench chain [--count N] [--sizes LIST] [--hops LIST]\n"
-	        "                         [--mode adaptive|poll] [--reps N] [--json] [--csv FILE]\n"
+	        "usage: tenet-bench chain [--ndr] [--sizes LIST] [--hops LIST]\n"
+	        "                         [--mode adaptive|poll] [--count N] [--reps N]\n"
+	        "                         [--json] [--csv FILE] [--plot DIR] [search options]\n"
 	        "\n"
 	        "Service chain cost: chains of 1..4 fwd NFs in one tenant (zero-copy hops)\n"
 	        "and a 2-hop chain alice/fwd -> bob/fwd (one cross-tenant copy), at each\n"
-	        "frame size, in adaptive and in polling mode. Each run starts the manager\n"
-	        "in-process on a generated config; the generator sends N frames as fast as\n"
-	        "it can and whatever the chain cannot take is dropped and counted.\n"
+	        "frame size. Each trial starts the manager in-process on a generated config.\n"
 	        "\n"
-	        "  --count N      frames per run (default %u)\n"
-	        "  --sizes LIST   frame sizes in bytes, 60..1518 (default 64,1518)\n"
+	        "  --ndr          zero-loss throughput (NDR, PDR) per chain, host CPU per\n"
+	        "                 packet at NDR by component, latency at 50 %% and 90 %% of NDR\n"
+	        "  (default)      max-rate run (OVERLOAD): N frames as fast as the generator\n"
+	        "                 goes; what the chain cannot take is dropped and counted\n"
+	        "  --sizes LIST   frame sizes in bytes, 64..1518 (default 64,1518)\n"
 	        "  --hops LIST    same-tenant chain lengths, 1..%d (default 1,2,3,4);\n"
 	        "                 the 2-tenant chain runs when 2 is in the list\n"
-	        "  --mode M       only adaptive or only poll (default: both)\n"
-	        "  --reps N       run each scenario N times (1..%d), report the median run\n"
+	        "  --mode M       only adaptive or only poll (default: both; --ndr: adaptive)\n"
+	        "  --count N      frames per max-rate run (default 2000000)\n"
+	        "  --reps N       max-rate: run each N times (1..15), report the median run\n"
 	        "                 by delivered Mpps (default 1)\n"
-	        "  --json         print a JSON array instead of the table\n"
-	        "  --csv FILE     also write the results as CSV to FILE\n"
-	        "  --help         this text\n"
-	        "\n"
-	        "Columns: Mpps delivered (delivered/elapsed), offered Mpps (packets in/\n"
-	        "elapsed), loss %%, host CPU ns per delivered packet (dispatcher + NFs) and\n"
-	        "per hop, NIC-stage CPU ns per packet in, copies per delivered packet,\n"
-	        "largest generator-to-sink latency in ms.\n",
-	        DEFAULT_COUNT, MAX_HOPS, MAX_REPS);
+	        "\n",
+	        MAX_HOPS);
+	bench_opts_help(f);
+	fprintf(f, "\n"
+	           "Max-rate columns: Mpps delivered (delivered/elapsed), offered Mpps (packets\n"
+	           "in/elapsed), loss %%, host CPU ns per delivered packet (dispatcher + NFs)\n"
+	           "and per hop, NIC-stage CPU ns per packet in, copies per delivered packet,\n"
+	           "largest generator-to-sink latency in ms. NDR columns: docs/benchmarks.md.\n");
+}
+
+static int set_option(void *ctx, int val, const char *arg)
+{
+	struct chain_args *a = ctx;
+
+	switch (val) {
+	case OPT_HOPS:
+		a->nb_hops = bench_parse_list(arg, a->hops, MAX_LIST, 1, MAX_HOPS);
+		if (!a->nb_hops) {
+			fprintf(stderr, WHO ": --hops wants 1..%d, comma-separated\n", MAX_HOPS);
+			return -1;
+		}
+		return 0;
+	case OPT_MODE:
+		a->mode_set = true;
+		a->modes[0] = !strcmp(arg, "adaptive");
+		a->modes[1] = !strcmp(arg, "poll");
+		if (!a->modes[0] && !a->modes[1]) {
+			fprintf(stderr, WHO ": --mode wants adaptive or poll\n");
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
 }
 
 static bool in_list(const unsigned int *v, unsigned int n, unsigned int x)
@@ -105,21 +160,13 @@ static bool in_list(const unsigned int *v, unsigned int n, unsigned int x)
 	return false;
 }
 
-static int write_config(const char *path, const char *dir, const char *fwd,
-                        const struct scenario *sc, uint64_t count)
+static int chain_config(FILE *f, const struct bench_load *l, void *arg)
 {
-	FILE *f = fopen(path, "w");
+	const struct scenario *sc = arg;
 
-	if (!f)
-		return -errno;
-	fprintf(f, "manager:\n  socket_dir: ");
-	bench_yaml_quoted(f, dir);
-	fprintf(f, "\n  stats_interval: 0\n");
-	fprintf(f,
-	        "ports:\n"
-	        "  - {name: gen, driver: gen, steer: nic, rate: 0, count: %llu, size: %u}\n"
-	        "  - {name: sink, driver: sink}\n",
-	        (unsigned long long)count, sc->size);
+	fprintf(f, "ports:\n");
+	bench_gen_port(f, l, "nic", "");
+	fprintf(f, "  - {name: sink, driver: sink}\n");
 	fprintf(f, "tenants:\n  - {name: alice}\n");
 	if (sc->tenants == 2)
 		fprintf(f, "  - {name: bob}\n");
@@ -129,7 +176,7 @@ static int write_config(const char *path, const char *dir, const char *fwd,
 			fprintf(f, "  - {name: fwd, tenant: %s, command: [", h ? "bob" : "alice");
 		else
 			fprintf(f, "  - {name: fwd%u, tenant: alice, command: [", h + 1);
-		bench_yaml_quoted(f, fwd);
+		bench_yaml_quoted(f, sc->fwd);
 		fprintf(f, "]}\n");
 	}
 	fprintf(f, "chains:\n  - name: bench\n    hops: [");
@@ -140,320 +187,251 @@ static int write_config(const char *path, const char *dir, const char *fwd,
 			fprintf(f, "%salice/fwd%u", h ? ", " : "", h + 1);
 	}
 	fprintf(f, "]\n    output: sink\n");
-	if (fclose(f))
-		return -errno;
-	return 0;
+	return ferror(f) ? -EIO : 0;
 }
 
-/*
- * One run: write the config, run the manager on it with its output (and the
- * NFs') sent to a log, fill o. Returns mgr_run's exit code, or -1.
- */
-static int run_one(FILE *err, const char *dir, const char *fwd, const struct scenario *sc,
-                   uint64_t count, struct outcome *o)
+static const char *mode_name(bool poll)
 {
-	char cfg[PATH_MAX], log[PATH_MAX];
-	int rc;
+	return poll ? "poll" : "adaptive";
+}
 
-	snprintf(cfg, sizeof(cfg), "%s/chain.yaml", dir);
-	snprintf(log, sizeof(log), "%s/run.log", dir);
-	rc = write_config(cfg, dir, fwd, sc, count);
-	if (rc) {
-		fprintf(err, "tenet-bench chain: cannot write %s: %s\n", cfg, strerror(-rc));
+static void set_identity(struct report *r, const struct scenario *sc)
+{
+	char series[64];
+
+	snprintf(series, sizeof(series), "%u B %s%s", sc->size, mode_name(sc->poll),
+	         sc->tenants > 1 ? " 2 tenants" : "");
+	report_set_str(r, "bench", "chain");
+	report_set_str(r, "series", series);
+	report_set_str(r, "steer", "nic");
+	report_set_uint(r, "size", sc->size);
+	report_set_uint(r, "hops", sc->hops);
+	report_set_uint(r, "tenants", sc->tenants);
+	report_set_str(r, "mode", mode_name(sc->poll));
+}
+
+/* Max-rate: reps runs of one scenario, the median by delivered Mpps into a row. 0, 1, or -1 (stop).
+ */
+static int run_maxrate(struct bench_harness *h, struct scenario *sc, uint64_t count,
+                       unsigned int reps, unsigned int idx, unsigned int nb, struct report *rep)
+{
+	struct bench_trial *runs = calloc(reps, sizeof(*runs));
+	struct bench_load l = {.count = count, .size = sc->size, .poll = sc->poll};
+	unsigned int nb_runs = 0, order[15];
+	bool conserved = true;
+	const struct bench_trial *m;
+	int rc = 0;
+
+	if (!runs)
+		return -1;
+	for (unsigned int k = 0; k < reps; k++) {
+		struct bench_trial *t = &runs[nb_runs];
+		int e;
+
+		fprintf(h->err, "%s[%u/%u] %u B, %u hop%s, %u tenant%s, %s, run %u/%u ...%s",
+		        h->tty ? "\r" : "", idx + 1, nb, sc->size, sc->hops,
+		        sc->hops > 1 ? "s" : "", sc->tenants, sc->tenants > 1 ? "s" : "",
+		        mode_name(sc->poll), k + 1, reps, h->tty ? "\033[K" : "\n");
+		e = bench_trial_run(h, chain_config, sc, &l, t);
+		if (h->tty)
+			fprintf(h->err, "\r\033[K");
+		if (e) {
+			fprintf(h->err, WHO ": run failed (exit %d); stopping\n", e);
+			rc = -1;
+			break;
+		}
+		nb_runs++;
+		if (!t->conserved) {
+			fprintf(h->err,
+			        "warning: %u B, %u hops, %u tenants, %s: packets not conserved "
+			        "(in %llu, delivered %llu, dropped %llu)\n",
+			        sc->size, sc->hops, sc->tenants, mode_name(sc->poll),
+			        (unsigned long long)t->r.packets_in,
+			        (unsigned long long)t->r.delivered,
+			        (unsigned long long)t->r.dropped);
+			conserved = false;
+		}
+		if (t->r.packets_in < count) {
+			/* a signal stopped the run before the generator finished */
+			fprintf(h->err,
+			        WHO ": run stopped early (%llu of %llu frames sent); stopping\n",
+			        (unsigned long long)t->r.packets_in, (unsigned long long)count);
+			rc = -1;
+			break;
+		}
+	}
+	if (!nb_runs) {
+		free(runs);
 		return -1;
 	}
-	rc = bench_run_mgr(cfg, log, sc->mode == MODE_POLL, err, &o->r);
-	o->sc = *sc;
-	if (rc != 0 && rc != 3)
-		return rc;
-	{
-		const struct mgr_result *r = &o->r;
-		double el = r->elapsed > 0 ? r->elapsed : 1e-9;
-		double in = r->packets_in ? (double)r->packets_in : 1;
-		double out = r->delivered ? (double)r->delivered : 1;
+	/* the median run by delivered rate (the lower middle one for even N) */
+	for (unsigned int k = 0; k < nb_runs; k++)
+		order[k] = k;
+	for (unsigned int k = 1; k < nb_runs; k++)
+		for (unsigned int j = k; j > 0 && runs[order[j]].mpps < runs[order[j - 1]].mpps;
+		     j--) {
+			unsigned int t = order[j];
 
-		o->mpps = (double)r->delivered / el / 1e6;
-		o->offered_mpps = (double)r->packets_in / el / 1e6;
-		o->loss_pct = 100.0 * (double)r->dropped / in;
-		o->host_ns_per_pkt = (double)r->host_ns / out;
-		o->host_ns_per_hop = o->host_ns_per_pkt / sc->hops;
-		o->nic_ns_per_pkt = (double)r->nic_ns / in;
-		o->copies_per_pkt = (double)r->copies / out;
-		o->max_lat_ms = (double)r->lat.max_ns / 1e6;
+			order[j] = order[j - 1];
+			order[j - 1] = t;
+		}
+	m = &runs[order[(nb_runs - 1) / 2]];
+	if (report_row(rep)) {
+		free(runs);
+		return -1;
 	}
+	set_identity(rep, sc);
+	report_set_str(rep, "load", "max-rate (overload)");
+	report_set_dbl(rep, "mpps", m->mpps);
+	report_set_dbl(rep, "offered_mpps", m->offered_mpps);
+	report_set_dbl(rep, "loss_pct", m->loss_pct);
+	report_set_dbl(rep, "host_ns_per_pkt", m->host_ns_per_pkt);
+	report_set_dbl(rep, "host_ns_per_hop", m->host_ns_per_pkt / sc->hops);
+	report_set_dbl(rep, "nic_ns_per_pkt", m->nic_ns_per_pkt);
+	report_set_dbl(rep, "copies_per_pkt", m->copies_per_pkt);
+	if (m->lat_count) {
+		report_set_dbl(rep, "lat_p50_us", m->lat_p50_us);
+		report_set_dbl(rep, "lat_p99_us", m->lat_p99_us);
+	}
+	report_set_dbl(rep, "max_lat_ms", m->lat_max_us / 1e3);
+	report_set_uint(rep, "reps", nb_runs);
+	report_set_bool(rep, "conserved", conserved);
+	free(runs);
+	if (!conserved)
+		rc = rc ? rc : 1;
 	return rc;
-}
-
-static void print_header(void)
-{
-	printf("%5s %4s %7s %-8s %7s %8s %6s %11s %8s %10s %10s %10s\n", "size", "hops", "tenants",
-	       "mode", "Mpps", "offered", "loss%", "host ns/pkt", "ns/hop", "nic ns/pkt",
-	       "copies/pkt", "max lat ms");
-}
-
-static void print_row(const struct outcome *o)
-{
-	printf("%5u %4u %7u %-8s %7.3f %8.3f %6.1f %11.0f %8.0f %10.0f %10.2f %10.1f%s\n",
-	       o->sc.size, o->sc.hops, o->sc.tenants, mode_name[o->sc.mode], o->mpps,
-	       o->offered_mpps, o->loss_pct, o->host_ns_per_pkt, o->host_ns_per_hop,
-	       o->nic_ns_per_pkt, o->copies_per_pkt, o->max_lat_ms,
-	       o->r.conserved ? "" : "  NOT CONSERVED");
-	fflush(stdout);
-}
-
-static void print_json(FILE *f, const struct outcome *o, unsigned int n)
-{
-	fprintf(f, "[\n");
-	for (unsigned int i = 0; i < n; i++, o++)
-		fprintf(f,
-		        "  {\"size\": %u, \"hops\": %u, \"tenants\": %u, \"mode\": \"%s\", "
-		        "\"mpps\": %.4f, \"offered_mpps\": %.4f, \"loss_pct\": %.3f, "
-		        "\"host_ns_per_pkt\": %.1f, \"host_ns_per_hop\": %.1f, "
-		        "\"nic_ns_per_pkt\": %.1f, \"copies_per_pkt\": %.4f, \"max_lat_ms\": %.3f, "
-		        "\"conserved\": %s}%s\n",
-		        o->sc.size, o->sc.hops, o->sc.tenants, mode_name[o->sc.mode], o->mpps,
-		        o->offered_mpps, o->loss_pct, o->host_ns_per_pkt, o->host_ns_per_hop,
-		        o->nic_ns_per_pkt, o->copies_per_pkt, o->max_lat_ms,
-		        o->r.conserved ? "true" : "false", i + 1 < n ? "," : "");
-	fprintf(f, "]\n");
-}
-
-static int write_csv(const char *path, const struct outcome *o, unsigned int n)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -errno;
-	fprintf(f, "size,hops,tenants,mode,mpps,offered_mpps,loss_pct,host_ns_per_pkt,"
-	           "host_ns_per_hop,nic_ns_per_pkt,copies_per_pkt,max_lat_ms,conserved\n");
-	for (unsigned int i = 0; i < n; i++, o++)
-		fprintf(f, "%u,%u,%u,%s,%.4f,%.4f,%.3f,%.1f,%.1f,%.1f,%.4f,%.3f,%s\n", o->sc.size,
-		        o->sc.hops, o->sc.tenants, mode_name[o->sc.mode], o->mpps, o->offered_mpps,
-		        o->loss_pct, o->host_ns_per_pkt, o->host_ns_per_hop, o->nic_ns_per_pkt,
-		        o->copies_per_pkt, o->max_lat_ms, o->r.conserved ? "true" : "false");
-	return fclose(f) ? -errno : 0;
-}
-
-/* Remove what run_one left in the temporary directory, then the directory. */
-static void remove_dir(const char *dir)
-{
-	static const char *const files[] = {"chain.yaml", "run.log"};
-	char p[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
 }
 
 int bench_chain(int argc, char **argv)
 {
-	unsigned int sizes[MAX_LIST] = {64, 1518}, hops[MAX_LIST] = {1, 2, 3, 4};
-	unsigned int nb_sizes = 2, nb_hops = 4, nb_modes = 2, nb_sc = 0, nb_done = 0;
-	enum mode modes[2] = {MODE_ADAPTIVE, MODE_POLL};
+	struct chain_args a = {.hops = {1, 2, 3, 4}, .nb_hops = 4, .modes = {true, true}};
 	struct scenario sc[MAX_LIST * (MAX_LIST + 1) * 2];
-	struct outcome *res = NULL;
-	uint64_t count = DEFAULT_COUNT;
-	const char *csv = NULL;
-	char dir[] = "/tmp/tenet-bench-chain-XXXXXX", fwd[PATH_MAX];
-	bool json = false, stop = false, tty = isatty(STDERR_FILENO);
-	unsigned int reps = 1;
-	int rc = 0;
-	FILE *err;
+	struct bench_harness h;
+	struct bench_opts o;
+	struct report *rep;
+	unsigned int nb_sc = 0;
+	char fwd[PATH_MAX];
+	int rc;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "--json")) {
-			json = true;
-		} else if (!strcmp(a, "--csv") && v) {
-			csv = v;
-			i++;
-		} else if (!strcmp(a, "--count") && v) {
-			if (!bench_parse_count(v, &count)) {
-				fprintf(stderr,
-				        "tenet-bench chain: --count wants a positive integer\n");
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--sizes") && v) {
-			nb_sizes = bench_parse_list(v, sizes, MAX_LIST, 60, 1518);
-			if (!nb_sizes) {
-				fprintf(stderr,
-				        "tenet-bench chain: --sizes wants up to %d of 60..1518, "
-				        "comma-separated\n",
-				        MAX_LIST);
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--hops") && v) {
-			nb_hops = bench_parse_list(v, hops, MAX_LIST, 1, MAX_HOPS);
-			if (!nb_hops) {
-				fprintf(stderr,
-				        "tenet-bench chain: --hops wants 1..%d, comma-separated\n",
-				        MAX_HOPS);
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--reps") && v) {
-			char *end;
-			unsigned long x;
-
-			errno = 0;
-			x = strtoul(v, &end, 10);
-			if (errno || *end || *v < '0' || *v > '9' || x < 1 || x > MAX_REPS) {
-				fprintf(stderr, "tenet-bench chain: --reps wants 1..%d\n",
-				        MAX_REPS);
-				return 2;
-			}
-			reps = (unsigned int)x;
-			i++;
-		} else if (!strcmp(a, "--mode") && v) {
-			if (!strcmp(v, "adaptive")) {
-				modes[0] = MODE_ADAPTIVE;
-			} else if (!strcmp(v, "poll")) {
-				modes[0] = MODE_POLL;
-			} else {
-				fprintf(stderr,
-				        "tenet-bench chain: --mode wants adaptive or poll\n");
-				return 2;
-			}
-			nb_modes = 1;
-			i++;
-		} else {
-			fprintf(stderr, "tenet-bench chain: unknown option or missing value '%s'\n",
-			        a);
-			usage(stderr);
-			return 2;
-		}
+	bench_opts_default(&o);
+	o.sizes[0] = 64;
+	o.sizes[1] = 1518;
+	o.nb_sizes = 2;
+	rc = bench_opts_parse(argc, argv, WHO, chain_options, set_option, &a, usage, &o);
+	if (rc)
+		return rc == 1 ? 0 : rc;
+	if (o.ndr && !a.mode_set)
+		a.modes[1] = false; /* the search is long: adaptive only unless asked */
+	if (o.poll && !a.mode_set) {
+		a.modes[0] = false;
+		a.modes[1] = true;
 	}
 
-	for (unsigned int s = 0; s < nb_sizes; s++) {
-		for (unsigned int h = 0; h <= nb_hops; h++) {
-			unsigned int nh = h < nb_hops ? hops[h] : 2, nt = h < nb_hops ? 1 : 2;
+	for (unsigned int s = 0; s < o.nb_sizes; s++)
+		for (unsigned int i = 0; i <= a.nb_hops; i++) {
+			unsigned int nh = i < a.nb_hops ? a.hops[i] : 2, nt = i < a.nb_hops ? 1 : 2;
 
-			if (nt == 2 && !in_list(hops, nb_hops, 2))
+			if (nt == 2 && !in_list(a.hops, a.nb_hops, 2))
 				continue;
-			for (unsigned int k = 0; k < nb_modes; k++)
-				sc[nb_sc++] = (struct scenario){sizes[s], nh, nt, modes[k]};
+			for (int k = 0; k < 2; k++)
+				if (a.modes[k])
+					sc[nb_sc++] =
+					        (struct scenario){o.sizes[s], nh, nt, k == 1, fwd};
 		}
-	}
 
 	rc = bench_nf_path("fwd", fwd, sizeof(fwd));
 	if (rc) {
-		fprintf(stderr, "tenet-bench chain: no NF at %s: %s (run make first)\n", fwd,
-		        strerror(-rc));
+		fprintf(stderr, WHO ": no NF at %s: %s (run make first)\n", fwd, strerror(-rc));
 		return 1;
 	}
-	res = calloc(nb_sc, sizeof(*res));
-	if (!res || !mkdtemp(dir)) {
-		fprintf(stderr, "tenet-bench chain: %s\n", strerror(errno));
-		free(res);
+	rep = o.ndr ? report_create(bench_ndr_cols, bench_ndr_nb_cols)
+	            : report_create(maxrate_cols, sizeof(maxrate_cols) / sizeof(maxrate_cols[0]));
+	if (!rep || bench_harness_open(&h, WHO)) {
+		report_destroy(rep);
 		return 1;
 	}
-	/* progress and warnings go to the real stderr while runs redirect fd 2 */
-	err = bench_err_open();
-	if (!err) {
-		fprintf(stderr, "tenet-bench chain: %s\n", strerror(errno));
-		free(res);
-		rmdir(dir);
-		return 1;
+	if (!o.json) {
+		if (o.ndr)
+			printf(WHO ": NDR/PDR (0 / %g %% loss), final trials %.1f s, width %g %%, "
+			           "fwd NFs, %ld CPUs online\n",
+			       o.nopt.search.pdr_loss * 100, o.nopt.search.final_s,
+			       o.nopt.search.width * 100, sysconf(_SC_NPROCESSORS_ONLN));
+		else
+			printf(WHO ": max-rate runs (OVERLOAD: the generator at full speed), %llu "
+			           "frames per run, fwd NFs, %ld CPUs online\n",
+			       (unsigned long long)o.count, sysconf(_SC_NPROCESSORS_ONLN));
+		report_table_header(rep, stdout);
 	}
-	tenet_set_log_level(TENET_LOG_WARN);
+	rc = 0;
+	for (unsigned int i = 0; i < nb_sc; i++) {
+		unsigned int runs = o.ndr ? o.reps : 1;
 
-	if (!json) {
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+		for (unsigned int run = 0; run < runs; run++) {
+			unsigned int rows = report_rows(rep);
+			int e;
 
-		printf("tenet-bench chain: %llu frames per run, fwd NFs, %ld CPUs online\n",
-		       (unsigned long long)count, ncpu);
-		print_header();
-	}
-	for (unsigned int i = 0; i < nb_sc && !stop; i++) {
-		struct outcome runs[MAX_REPS];
-		unsigned int nb_runs = 0, order[MAX_REPS];
-		bool conserved = true;
+			if (o.ndr) {
+				struct bench_ndr res;
+				char label[64];
 
-		for (unsigned int k = 0; k < reps; k++) {
-			struct outcome *o = &runs[nb_runs];
-			int r;
-
-			fprintf(err, "%s[%u/%u] %u B, %u hop%s, %u tenant%s, %s, run %u/%u ...%s",
-			        tty ? "\r" : "", i + 1, nb_sc, sc[i].size, sc[i].hops,
-			        sc[i].hops > 1 ? "s" : "", sc[i].tenants,
-			        sc[i].tenants > 1 ? "s" : "", mode_name[sc[i].mode], k + 1, reps,
-			        tty ? "\033[K" : "\n");
-			r = run_one(err, dir, fwd, &sc[i], count, o);
-			if (tty)
-				fprintf(err, "\r\033[K");
-			if (r != 0 && r != 3) {
-				fprintf(err, "tenet-bench chain: run failed (exit %d); stopping\n",
-				        r);
-				stop = true;
-				break;
+				snprintf(label, sizeof(label), "[%u/%u %u B %u hop %u ten %s]",
+				         i + 1, nb_sc, sc[i].size, sc[i].hops, sc[i].tenants,
+				         mode_name(sc[i].poll));
+				o.nopt.size = sc[i].size;
+				o.nopt.poll = sc[i].poll;
+				o.nopt.label = label;
+				e = bench_ndr_run(&h, chain_config, &sc[i], &o.nopt, &res);
+				if (report_row(rep)) {
+					rc = 1;
+					goto out;
+				}
+				set_identity(rep, &sc[i]);
+				report_set_uint(rep, "run", run + 1);
+				report_set_str(rep, "scenario", "chain");
+				bench_ndr_fill(rep, &res, &o.nopt);
+				e = e == -EPROTO ? 1 : e ? -1 : 0;
+			} else {
+				e = run_maxrate(&h, &sc[i], o.count, o.reps, i, nb_sc, rep);
 			}
-			nb_runs++;
-			if (!o->r.conserved) {
-				fprintf(err,
-				        "warning: %u B, %u hops, %u tenants, %s: packets not "
-				        "conserved "
-				        "(in %llu, delivered %llu, dropped %llu)\n",
-				        sc[i].size, sc[i].hops, sc[i].tenants,
-				        mode_name[sc[i].mode], (unsigned long long)o->r.packets_in,
-				        (unsigned long long)o->r.delivered,
-				        (unsigned long long)o->r.dropped);
-				conserved = false;
-			}
-			if (o->r.packets_in < count) {
-				/* a signal stopped the run before the generator finished */
-				fprintf(err,
-				        "tenet-bench chain: run stopped early (%llu of %llu frames "
-				        "sent); stopping\n",
-				        (unsigned long long)o->r.packets_in,
-				        (unsigned long long)count);
-				stop = true;
-				break;
+			if (e > 0)
+				rc = 1;
+			if (!o.json && report_rows(rep) > rows)
+				report_table_row(rep, rows, stdout, NULL);
+			if (e < 0) {
+				rc = 1;
+				goto out;
 			}
 		}
-		if (!nb_runs)
-			break;
-		/* the median run by delivered rate (the lower middle one for even N) */
-		for (unsigned int k = 0; k < nb_runs; k++)
-			order[k] = k;
-		for (unsigned int k = 1; k < nb_runs; k++)
-			for (unsigned int j = k;
-			     j > 0 && runs[order[j]].mpps < runs[order[j - 1]].mpps; j--) {
-				unsigned int t = order[j];
-
-				order[j] = order[j - 1];
-				order[j - 1] = t;
-			}
-		res[nb_done] = runs[order[(nb_runs - 1) / 2]];
-		res[nb_done].r.conserved = conserved;
-		if (!json)
-			print_row(&res[nb_done]);
-		nb_done++;
 	}
-	if (stop || nb_done < nb_sc)
-		rc = 1;
-	for (unsigned int i = 0; i < nb_done; i++)
-		if (!res[i].r.conserved)
-			rc = 1;
-	if (json)
-		print_json(stdout, res, nb_done);
-	if (csv) {
-		int e = write_csv(csv, res, nb_done);
+out:
+	if (o.json)
+		report_json(rep, stdout);
+	if (o.csv) {
+		int e = report_csv(rep, o.csv);
 
 		if (e) {
-			fprintf(err, "tenet-bench chain: cannot write %s: %s\n", csv, strerror(-e));
+			fprintf(h.err, WHO ": cannot write %s: %s\n", o.csv, strerror(-e));
 			rc = 1;
 		}
 	}
-	remove_dir(dir);
-	fclose(err);
-	free(res);
+	if (o.plot) {
+		struct report_plot p = {
+		        .name = o.ndr ? "chain-ndr" : "chain-maxrate",
+		        .title = o.ndr ? "tenet-bench chain --ndr: zero-loss throughput by chain "
+		                         "length"
+		                       : "tenet-bench chain: max-rate run (overload)",
+		        .xkey = "hops",
+		        .xlabel = "NFs in the chain",
+		        .series_key = "series",
+		        .ykeys = {o.ndr ? "ndr_mpps" : "mpps", "host_ns_per_pkt"},
+		        .ylabels = {o.ndr ? "NDR Mpps" : "Mpps delivered (overload)",
+		                    o.ndr ? "host CPU ns / packet at NDR" : "host CPU ns / packet"},
+		};
+
+		if (report_plot(rep, &p, h.dir, o.plot, h.err) < 0)
+			rc = 1;
+	}
+	bench_harness_close(&h);
+	report_destroy(rep);
 	return rc;
 }

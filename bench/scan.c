@@ -710,7 +710,7 @@ int bench_scan(int argc, char **argv)
 					break;
 				}
 				memset(o, 0, sizeof(*o));
-				r = bench_run_mgr(cfg, log, poll, err, &o->r);
+				r = bench_run_mgr(cfg, log, poll, 0, err, &o->r);
 				if (tty)
 					fprintf(err, "\r\033[K");
 				if (r != 0 && r != 3) {

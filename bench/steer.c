@@ -585,7 +585,7 @@ int bench_steer(int argc, char **argv)
 				}
 				o->size = sizes[s];
 				o->steer = steers[k];
-				r = bench_run_mgr(cfg, log, poll, err, &o->r);
+				r = bench_run_mgr(cfg, log, poll, 0, err, &o->r);
 				if (tty)
 					fprintf(err, "\r\033[K");
 				if (r != 0 && r != 3) {

@@ -96,9 +96,10 @@ static void echo_log(FILE *err, const char *path, bool all)
 	fclose(f);
 }
 
-int bench_run_mgr(const char *cfg, const char *log, int poll, FILE *err, struct mgr_result *res)
+int bench_run_mgr(const char *cfg, const char *log, int poll, double warmup, FILE *err,
+                  struct mgr_result *res)
 {
-	struct mgr_opts opts = {.config = cfg, .poll = poll, .quiet = 1};
+	struct mgr_opts opts = {.config = cfg, .poll = poll, .quiet = 1, .warmup = warmup};
 	sigset_t mask;
 	int fd, saved_out, saved_err, rc;
 

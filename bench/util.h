@@ -38,11 +38,14 @@ bool bench_parse_count(const char *s, uint64_t *out);
  * Run the manager on config 'cfg' with quiet output, writing everything it
  * and its NFs print to 'log' (truncated first), and fill *res. Warning and
  * error lines of the log are echoed to err afterwards (the whole log if the
- * run failed). Signal mask and stdout/stderr are restored. Returns mgr_run's
+ * run failed). With warmup > 0 the manager also snapshots its counters that
+ * many seconds after the ports open (res->warm, res->lat_after_warm).
+ * Signal mask and stdout/stderr are restored. Returns mgr_run's
  * exit code (0 ok, 3 accounting mismatch, else failure), or -1 if the log
  * could not be created.
  */
-int bench_run_mgr(const char *cfg, const char *log, int poll, FILE *err, struct mgr_result *res);
+int bench_run_mgr(const char *cfg, const char *log, int poll, double warmup, FILE *err,
+                  struct mgr_result *res);
 
 /*
  * An unbuffered stream on a duplicate of the current stderr, for progress

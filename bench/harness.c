@@ -1,0 +1,419 @@
+/*
+ * The trial harness and the NDR driver (see harness.h). A trial writes
+ * trial.yaml into the temporary directory (the manager section, then the
+ * scenario's part), runs the manager in-process with its output in
+ * trial.log, and works out the figures of the window after the warm-up
+ * from the manager's totals and its warm-up snapshot.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bench/harness.h"
+#include "bench/util.h"
+#include "tenet/log.h"
+
+int bench_harness_open(struct bench_harness *h, const char *who)
+{
+	memset(h, 0, sizeof(*h));
+	h->who = who;
+	snprintf(h->dir, sizeof(h->dir), "/tmp/tenet-bench-XXXXXX");
+	if (!mkdtemp(h->dir)) {
+		int e = errno;
+
+		fprintf(stderr, "%s: cannot make a temporary directory: %s\n", who, strerror(e));
+		return -e;
+	}
+	/* progress and warnings go to the real stderr while runs redirect fd 2 */
+	h->err = bench_err_open();
+	if (!h->err) {
+		int e = errno;
+
+		fprintf(stderr, "%s: %s\n", who, strerror(e));
+		rmdir(h->dir);
+		return -e;
+	}
+	h->tty = isatty(fileno(h->err));
+	tenet_set_log_level(TENET_LOG_WARN);
+	return 0;
+}
+
+void bench_harness_close(struct bench_harness *h)
+{
+	DIR *d;
+	struct dirent *e;
+
+	if (!h || !h->err)
+		return;
+	d = opendir(h->dir);
+	while (d && (e = readdir(d))) {
+		char p[sizeof(h->dir) + 256 + 2];
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", h->dir, e->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(h->dir);
+	fclose(h->err);
+	h->err = NULL;
+}
+
+void bench_gen_port(FILE *f, const struct bench_load *l, const char *steer, const char *extra)
+{
+	fprintf(f,
+	        "  - {name: gen, driver: gen, steer: %s, rate: %.0f, count: %llu, duration: %.3f, "
+	        "size: %u%s}\n",
+	        steer, l->rate, (unsigned long long)l->count, l->duration, l->size, extra);
+}
+
+static double per(uint64_t ns, uint64_t pkts)
+{
+	return pkts ? (double)ns / (double)pkts : 0;
+}
+
+static uint64_t sub(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : 0;
+}
+
+/* The window's figures from the totals minus the warm-up snapshot. */
+static void derive(const struct bench_load *l, struct bench_trial *t)
+{
+	const struct mgr_result *r = &t->r;
+	struct mgr_snapshot w = r->warm;
+	const struct sink_latency *lat = w.taken ? &r->lat_after_warm : &r->lat;
+	uint64_t verdict, warm_verdict, dropped;
+
+	if (!w.taken)
+		memset(&w, 0, sizeof(w));
+	t->window_s = r->elapsed - w.at > 1e-9 ? r->elapsed - w.at : 1e-9;
+	t->offered = sub(r->packets_in, w.packets_in);
+	t->delivered = sub(r->delivered, w.delivered);
+	verdict = r->drops[DROP_NF_VERDICT] + r->drops[DROP_NIC_SCAN];
+	warm_verdict = w.drops[DROP_NF_VERDICT] + w.drops[DROP_NIC_SCAN];
+	t->verdict_drop = sub(verdict, warm_verdict);
+	dropped = sub(r->dropped, w.dropped);
+	t->lost = sub(dropped, t->verdict_drop);
+	t->warm_lost = sub(w.dropped, warm_verdict);
+	t->offered_mpps = (double)t->offered / t->window_s / 1e6;
+	t->mpps = (double)t->delivered / t->window_s / 1e6;
+	t->loss_pct = t->offered ? 100.0 * (double)t->lost / (double)t->offered : 0;
+	t->nic_ns_per_pkt = per(sub(r->nic_ns, w.nic_ns), t->offered);
+	t->router_ns_per_pkt = per(sub(r->router_ns, w.router_ns), t->delivered);
+	t->dispatch_ns_per_pkt = per(
+	        sub(r->dispatcher_ns + r->router_ns, w.dispatcher_ns + w.router_ns), t->delivered);
+	t->nf_ns_per_pkt = per(sub(r->nf_ns, w.nf_ns), t->delivered);
+	t->host_ns_per_pkt = t->dispatch_ns_per_pkt + t->nf_ns_per_pkt;
+	t->copies_per_pkt = r->delivered ? (double)r->copies / (double)r->delivered : 0;
+	t->lat_count = lat->count;
+	t->lat_p50_us = (double)lat->p50_ns / 1e3;
+	t->lat_p99_us = (double)lat->p99_ns / 1e3;
+	t->lat_p999_us = (double)lat->p999_ns / 1e3;
+	t->lat_max_us = (double)lat->max_ns / 1e3;
+	t->conserved = r->conserved;
+	/*
+	 * Paced: the generator must have sent all 'count' frames and offered the
+	 * window at the asked rate within rate_tol (a pacer starved of CPU falls
+	 * behind and cannot catch up more than its bucket holds).
+	 */
+	t->rate_short = false;
+	if (l->rate > 0 && l->count)
+		t->rate_short = r->packets_in < l->count ||
+		                t->offered_mpps * 1e6 < l->rate * (1.0 - l->rate_tol);
+}
+
+int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
+                    const struct bench_load *l, struct bench_trial *t)
+{
+	char path[sizeof(h->dir) + 16], log[sizeof(h->dir) + 16];
+	FILE *f;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(path, sizeof(path), "%s/trial.yaml", h->dir);
+	snprintf(log, sizeof(log), "%s/trial.log", h->dir);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(h->err, "%s: cannot write %s: %s\n", h->who, path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "manager:\n  socket_dir: ");
+	bench_yaml_quoted(f, h->dir);
+	fprintf(f, "\n  stats_interval: 0\n");
+	rc = cfg(f, l, arg);
+	if (fclose(f) || rc) {
+		fprintf(h->err, "%s: cannot write %s: %s\n", h->who, path,
+		        strerror(rc ? -rc : errno));
+		return -1;
+	}
+	h->trials++;
+	rc = bench_run_mgr(path, log, l->poll, l->warmup, h->err, &t->r);
+	if (rc != 0 && rc != 3)
+		return rc;
+	derive(l, t);
+	return 0;
+}
+
+/* ---- the NDR driver ---------------------------------------------------- */
+
+void bench_ndr_opts_default(struct bench_ndr_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	ndr_opts_default(&o->search);
+	o->warmup = 0.5;
+	o->rate_tol = 0.01;
+	o->lat_frac[0] = 0.5;
+	o->lat_frac[1] = 0.9;
+	o->size = 64;
+	o->label = "";
+}
+
+struct ndr_ctx {
+	struct bench_harness *h;
+	bench_config_fn cfg;
+	void *arg;
+	const struct bench_ndr_opts *o;
+	struct bench_trial *log; /* by trial id */
+	unsigned int nb, cap;
+};
+
+/* The load of a trial at 'rate' for 'duration' s after the warm-up. */
+static struct bench_load load_for(const struct bench_ndr_opts *o, double rate, double duration)
+{
+	struct bench_load l = {.rate = rate,
+	                       .warmup = o->warmup,
+	                       .rate_tol = o->rate_tol,
+	                       .size = o->size,
+	                       .poll = o->poll};
+	double total = o->warmup + duration;
+
+	if (rate > 0) {
+		/* the count ends it; the duration only bounds a generator that falls behind */
+		l.count = (uint64_t)ceil(rate * total);
+		l.duration = total * 1.5 + 0.5;
+	} else {
+		l.duration = total;
+	}
+	return l;
+}
+
+static int ndr_trial(void *a, struct ndr_trial *t)
+{
+	struct ndr_ctx *c = a;
+	struct bench_load l = load_for(c->o, t->rate, t->duration);
+	struct bench_trial bt;
+	int rc;
+
+	if (c->nb == c->cap) {
+		unsigned int cap = c->cap ? 2 * c->cap : 32;
+		struct bench_trial *n = realloc(c->log, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		c->log = n;
+		c->cap = cap;
+	}
+	rc = bench_trial_run(c->h, c->cfg, c->arg, &l, &bt);
+	if (rc) {
+		fprintf(c->h->err, "%s: %s: trial failed (exit %d)\n", c->h->who, c->o->label, rc);
+		return -EIO;
+	}
+	t->offered = bt.offered;
+	t->lost = bt.lost;
+	t->offered_pps = bt.offered_mpps * 1e6;
+	t->delivered_pps = bt.mpps * 1e6;
+	t->rate_short = bt.rate_short;
+	t->valid = bt.conserved && (bt.r.warm.taken || l.warmup <= 0);
+	if (!bt.conserved)
+		fprintf(c->h->err,
+		        "%s: %s: INVALID trial: packets not conserved (in %llu, delivered %llu, "
+		        "dropped %llu)\n",
+		        c->h->who, c->o->label, (unsigned long long)bt.r.packets_in,
+		        (unsigned long long)bt.r.delivered, (unsigned long long)bt.r.dropped);
+	else if (!t->valid)
+		fprintf(c->h->err, "%s: %s: INVALID trial: ended before the warm-up did\n",
+		        c->h->who, c->o->label);
+	c->log[c->nb++] = bt;
+	return 0;
+}
+
+static void ndr_progress(void *a, unsigned int phase, unsigned int nb_phases, const char *target,
+                         const struct ndr_trial *t)
+{
+	struct ndr_ctx *c = a;
+	char rate[32];
+
+	if (t->rate > 0)
+		snprintf(rate, sizeof(rate), "%8.4f Mpps", t->rate / 1e6);
+	else
+		snprintf(rate, sizeof(rate), "max (%.4f)", t->offered_pps / 1e6);
+	fprintf(c->h->err,
+	        "  %s phase %u/%u %-3s trial %2u: %s x %.2f s: lost %llu of %llu (%.4f %%)",
+	        c->o->label, phase + 1, nb_phases, target, t->id + 1, rate, t->duration,
+	        (unsigned long long)t->lost, (unsigned long long)t->offered,
+	        t->offered ? 100.0 * (double)t->lost / (double)t->offered : 0.0);
+	if (t->rate_short)
+		fprintf(c->h->err, "  generator short: offered %.4f Mpps (counts as loss)",
+		        t->offered_pps / 1e6);
+	fprintf(c->h->err, "\n");
+}
+
+int bench_fixed_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
+                    const struct bench_ndr_opts *o, double rate, double duration,
+                    struct bench_trial *t)
+{
+	struct bench_load l = load_for(o, rate, duration);
+	int rc = bench_trial_run(h, cfg, arg, &l, t);
+
+	if (rc)
+		fprintf(h->err, "%s: %s: trial failed (exit %d)\n", h->who, o->label, rc);
+	else
+		fprintf(h->err,
+		        "  %s fixed %8.4f Mpps x %.2f s: lost %llu of %llu (%.4f %%), host %.0f "
+		        "ns/pkt%s\n",
+		        o->label, rate / 1e6, duration, (unsigned long long)t->lost,
+		        (unsigned long long)t->offered, t->loss_pct, t->host_ns_per_pkt,
+		        t->conserved ? "" : "  NOT CONSERVED");
+	return rc;
+}
+
+int bench_ndr_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
+                  const struct bench_ndr_opts *o, struct bench_ndr *out)
+{
+	struct ndr_ctx c = {.h = h, .cfg = cfg, .arg = arg, .o = o};
+	struct ndr_opts so = o->search;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	so.progress = ndr_progress;
+	so.progress_arg = &c;
+	rc = ndr_search(&so, ndr_trial, &c, &out->res);
+	out->rc = rc;
+	if (c.nb)
+		out->mrr = c.log[0];
+	if (out->res.ndr.found && out->res.ndr.lower_id < c.nb)
+		out->at_ndr = c.log[out->res.ndr.lower_id];
+	if (out->res.pdr.found && out->res.pdr.lower_id < c.nb)
+		out->at_pdr = c.log[out->res.pdr.lower_id];
+	out->ndr_mpps = out->res.ndr.rate / 1e6;
+	out->pdr_mpps = out->res.pdr.rate / 1e6;
+	free(c.log);
+	if (rc) {
+		fprintf(h->err, "%s: %s: search stopped: %s\n", h->who, o->label,
+		        rc == -EPROTO ? "a trial was invalid" : strerror(-rc));
+		return rc;
+	}
+	fprintf(h->err, "  %s NDR %.4f Mpps, PDR %.4f Mpps (%u trials, %.1f s of trials)%s\n",
+	        o->label, out->ndr_mpps, out->pdr_mpps, out->res.trials, out->res.trial_s,
+	        out->res.capped ? ", capped by the generator" : "");
+	for (int i = 0; i < 2 && out->res.ndr.found; i++) {
+		double rate = floor(out->res.ndr.rate * o->lat_frac[i]);
+
+		if (o->lat_frac[i] <= 0 || rate < 1)
+			continue;
+		rc = bench_fixed_run(h, cfg, arg, o, rate, so.final_s, &out->lat[i]);
+		if (rc)
+			return out->rc = -EIO;
+		out->lat_done[i] = true;
+		if (!out->lat[i].conserved)
+			return out->rc = -EPROTO;
+	}
+	return 0;
+}
+
+/* ---- reporting NDR results ---------------------------------------------- */
+
+const struct report_col bench_ndr_cols[] = {
+        {"bench", NULL, REP_STR, 0, 0},
+        {"load", NULL, REP_STR, 0, 0},
+        {"series", NULL, REP_STR, 0, 0},
+        {"scenario", "scenario", REP_STR, 9, 0},
+        {"steer", "steer", REP_STR, 6, 0},
+        {"size", "size", REP_UINT, 5, 0},
+        {"hops", "hops", REP_UINT, 4, 0},
+        {"tenants", "ten", REP_UINT, 3, 0},
+        {"mode", "mode", REP_STR, 8, 0},
+        {"run", "run", REP_UINT, 3, 0},
+        {"ndr_mpps", "NDR Mpps", REP_DBL, 8, 4},
+        {"pdr_mpps", "PDR Mpps", REP_DBL, 8, 4},
+        {"ndr_upper_mpps", NULL, REP_DBL, 0, 4},
+        {"pdr_upper_mpps", NULL, REP_DBL, 0, 4},
+        {"ndr_offered_mpps", NULL, REP_DBL, 0, 4},
+        {"capped", NULL, REP_BOOL, 0, 0},
+        {"host_ns_per_pkt", "host ns", REP_DBL, 7, 0},
+        {"dispatch_ns_per_pkt", "disp ns", REP_DBL, 7, 0},
+        {"router_ns_per_pkt", NULL, REP_DBL, 0, 0},
+        {"nf_ns_per_pkt", "NFs ns", REP_DBL, 6, 0},
+        {"nic_ns_per_pkt", "nic ns", REP_DBL, 6, 0},
+        {"copies_per_pkt", NULL, REP_DBL, 0, 3},
+        {"lat_p50_us", "p50@50%", REP_DBL, 7, 1},
+        {"lat_p99_us", "p99@50%", REP_DBL, 7, 1},
+        {"lat90_p50_us", "p50@90%", REP_DBL, 7, 1},
+        {"lat90_p99_us", "p99@90%", REP_DBL, 7, 1},
+        {"lat_frac", NULL, REP_DBL, 0, 2},
+        {"lat90_frac", NULL, REP_DBL, 0, 2},
+        {"mrr_mpps", NULL, REP_DBL, 0, 4},
+        {"mrr_offered_mpps", NULL, REP_DBL, 0, 4},
+        {"mrr_loss_pct", NULL, REP_DBL, 0, 3},
+        {"trials", "trials", REP_UINT, 6, 0},
+        {"final_s", NULL, REP_DBL, 0, 2},
+        {"warmup_s", NULL, REP_DBL, 0, 2},
+        {"width", NULL, REP_DBL, 0, 4},
+        {"pdr_loss", NULL, REP_DBL, 0, 4},
+        {"valid", NULL, REP_BOOL, 0, 0},
+};
+const unsigned int bench_ndr_nb_cols = sizeof(bench_ndr_cols) / sizeof(bench_ndr_cols[0]);
+
+void bench_ndr_fill(struct report *r, const struct bench_ndr *n, const struct bench_ndr_opts *o)
+{
+	const struct ndr_result *s = &n->res;
+
+	report_set_str(r, "load", "ndr");
+	report_set_bool(r, "valid", n->rc == 0);
+	report_set_uint(r, "trials", s->trials);
+	report_set_dbl(r, "final_s", o->search.final_s);
+	report_set_dbl(r, "warmup_s", o->warmup);
+	report_set_dbl(r, "width", o->search.width);
+	report_set_dbl(r, "pdr_loss", o->search.pdr_loss);
+	if (s->trials) {
+		report_set_dbl(r, "mrr_mpps", n->mrr.mpps);
+		report_set_dbl(r, "mrr_offered_mpps", n->mrr.offered_mpps);
+		report_set_dbl(r, "mrr_loss_pct", n->mrr.loss_pct);
+	}
+	if (n->rc)
+		return;
+	report_set_dbl(r, "ndr_mpps", n->ndr_mpps);
+	report_set_dbl(r, "pdr_mpps", n->pdr_mpps);
+	if (s->ndr.upper > 0)
+		report_set_dbl(r, "ndr_upper_mpps", s->ndr.upper / 1e6);
+	if (s->pdr.upper > 0)
+		report_set_dbl(r, "pdr_upper_mpps", s->pdr.upper / 1e6);
+	report_set_bool(r, "capped", s->capped);
+	if (s->ndr.found) {
+		const struct bench_trial *t = &n->at_ndr;
+
+		report_set_dbl(r, "ndr_offered_mpps", t->offered_mpps);
+		report_set_dbl(r, "host_ns_per_pkt", t->host_ns_per_pkt);
+		report_set_dbl(r, "dispatch_ns_per_pkt", t->dispatch_ns_per_pkt);
+		report_set_dbl(r, "router_ns_per_pkt", t->router_ns_per_pkt);
+		report_set_dbl(r, "nf_ns_per_pkt", t->nf_ns_per_pkt);
+		report_set_dbl(r, "nic_ns_per_pkt", t->nic_ns_per_pkt);
+		report_set_dbl(r, "copies_per_pkt", t->copies_per_pkt);
+	}
+	if (n->lat_done[0] && n->lat[0].lat_count) {
+		report_set_dbl(r, "lat_p50_us", n->lat[0].lat_p50_us);
+		report_set_dbl(r, "lat_p99_us", n->lat[0].lat_p99_us);
+		report_set_dbl(r, "lat_frac", o->lat_frac[0]);
+	}
+	if (n->lat_done[1] && n->lat[1].lat_count) {
+		report_set_dbl(r, "lat90_p50_us", n->lat[1].lat_p50_us);
+		report_set_dbl(r, "lat90_p99_us", n->lat[1].lat_p99_us);
+		report_set_dbl(r, "lat90_frac", o->lat_frac[1]);
+	}
+}

@@ -1,0 +1,145 @@
+/*
+ * The one harness of tenet-bench's software-port scenarios: a trial is the
+ * real manager (mgr_run, in-process, NFs as processes) on a config written
+ * for it, with the generator paced at the trial's rate, and the figures
+ * come from the manager's own accounting over the window after the
+ * warm-up. The NDR driver on top runs the search of ndr.h through it and
+ * then the latency trials at fractions of the NDR.
+ *
+ * A scenario provides one function that writes its ports, tenants,
+ * services and chains for a given load; bench_gen_port() writes the
+ * generator line with the load's rate, count and duration.
+ */
+#ifndef TENET_BENCH_HARNESS_H
+#define TENET_BENCH_HARNESS_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bench/ndr.h"
+#include "mgr/mgr.h"
+
+/* What the generator offers in one trial. */
+struct bench_load {
+	double rate;       /* pps, 0: as fast as it goes */
+	uint64_t count;    /* frames in all (warm-up included), 0: unbounded */
+	double duration;   /* s the generator sends at most, 0: until count */
+	double warmup;     /* s at the start that the figures leave out, 0: none */
+	double rate_tol;   /* offered may fall short of rate by this ratio (paced trials) */
+	unsigned int size; /* frame size on the wire, B */
+	bool poll;         /* pure polling instead of adaptive */
+};
+
+/* Write the scenario's config (after the manager section) for load l. 0 or -errno. */
+typedef int (*bench_config_fn)(FILE *f, const struct bench_load *l, void *arg);
+
+/* A temporary directory for configs and logs, and the progress stream. */
+struct bench_harness {
+	const char *who;     /* "tenet-bench chain" ... for messages */
+	char dir[64];        /* temporary directory */
+	FILE *err;           /* progress and warnings (the real stderr) */
+	bool tty;            /* err is a terminal: progress lines overwrite */
+	unsigned int trials; /* run so far */
+};
+
+/* What a trial measured; rates and ratios over the window after the warm-up. */
+struct bench_trial {
+	struct mgr_result r;   /* the manager's totals */
+	double window_s;       /* length of the measured window */
+	uint64_t offered;      /* packets that entered in the window */
+	uint64_t delivered;    /* packets sent out of a port in the window */
+	uint64_t lost;         /* dropped in the window, not by an NF's or the NIC's verdict */
+	uint64_t verdict_drop; /* dropped by a scan verdict (NF or NIC) in the window */
+	uint64_t warm_lost;    /* lost during the warm-up (not counted) */
+	double offered_mpps, mpps, loss_pct;
+	double nic_ns_per_pkt; /* NIC stage (the software NIC, generator included) per offered */
+	double dispatch_ns_per_pkt; /* dispatcher + router per delivered */
+	double router_ns_per_pkt;   /* router alone (steer: cpu) per delivered */
+	double nf_ns_per_pkt;       /* NF processes per delivered */
+	double host_ns_per_pkt;     /* dispatcher + router + NFs per delivered */
+	double copies_per_pkt;      /* over the whole run */
+	double lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us; /* sink, window */
+	uint64_t lat_count;
+	bool rate_short; /* the generator did not reach the asked rate */
+	bool conserved;  /* in == delivered + dropped over the whole run */
+};
+
+/*
+ * Make the temporary directory and the progress stream; set the log level
+ * to warnings. 0, or -errno with a message on stderr.
+ */
+int bench_harness_open(struct bench_harness *h, const char *who);
+/* Remove what the trials left and the directory; close the stream. NULL is a no-op. */
+void bench_harness_close(struct bench_harness *h);
+
+/*
+ * One trial: write the config, run the manager on it with its output sent
+ * to a log (warnings echoed on h->err), fill *t. Returns 0 (also when the
+ * run did not conserve packets: t->conserved says so), or the manager's
+ * exit code / -1 when the run failed (the log is echoed).
+ */
+int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
+                    const struct bench_load *l, struct bench_trial *t);
+
+/* The gen port line for load l: steer mode, then extra keys ("" or ", payload: ..."). */
+void bench_gen_port(FILE *f, const struct bench_load *l, const char *steer, const char *extra);
+
+/* ---- the NDR driver ---------------------------------------------------- */
+
+struct bench_ndr_opts {
+	struct ndr_opts search;
+	double warmup;      /* s before every trial's window (default 0.5) */
+	double rate_tol;    /* a window offered below rate x (1 - this) fails (0.01) */
+	double lat_frac[2]; /* latency trials at these fractions of NDR (0.5, 0.9) */
+	unsigned int size;  /* frame size */
+	bool poll;
+	const char *label; /* progress prefix, e.g. "64 B nic" */
+};
+
+void bench_ndr_opts_default(struct bench_ndr_opts *o);
+
+/* What an NDR run found. */
+struct bench_ndr {
+	struct ndr_result res;
+	int rc;                    /* ndr_search's: 0, -EPROTO (invalid trial), ... */
+	struct bench_trial at_ndr; /* the final trial at the NDR rate */
+	struct bench_trial at_pdr; /* the final trial at the PDR rate */
+	struct bench_trial mrr;    /* the unpaced trial (overload) */
+	struct bench_trial lat[2]; /* at lat_frac[] x NDR */
+	bool lat_done[2];
+	double ndr_mpps, pdr_mpps;
+};
+
+/*
+ * Search NDR and PDR for one scenario, then measure latency at the given
+ * fractions of the NDR with trials of the final duration. Progress on
+ * h->err. Returns 0, or the search's / a trial's error (out->rc).
+ */
+int bench_ndr_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
+                  const struct bench_ndr_opts *o, struct bench_ndr *out);
+
+/* A trial at a fixed rate for 'duration' s after the warm-up (steer's fixed-rate CPU). */
+int bench_fixed_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
+                    const struct bench_ndr_opts *o, double rate, double duration,
+                    struct bench_trial *t);
+
+#endif
+
+/* ---- reporting NDR results ---------------------------------------------- */
+
+#include "bench/report.h"
+
+/*
+ * The columns of an NDR result, the same for every scenario: identity
+ * (bench, scenario, steer, size, hops, tenants, mode, run), then
+ * ndr_mpps, pdr_mpps, host CPU per packet at NDR by component, latency at
+ * 50 % (lat_p50_us, lat_p99_us) and 90 % (lat90_*) of NDR, and how the
+ * search went.
+ */
+extern const struct report_col bench_ndr_cols[];
+extern const unsigned int bench_ndr_nb_cols;
+
+/* Set the measured columns of the current row from n (identity columns are the caller's). */
+void bench_ndr_fill(struct report *r, const struct bench_ndr *n, const struct bench_ndr_opts *o);

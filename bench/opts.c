@@ -1,0 +1,250 @@
+/*
+ * The shared options of tenet-bench's platform scenarios (see opts.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/opts.h"
+#include "bench/util.h"
+
+enum {
+	OPT_SIZES = 0x100,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_PLOT,
+	OPT_NDR,
+	OPT_FINAL,
+	OPT_INITIAL,
+	OPT_PHASES,
+	OPT_WIDTH,
+	OPT_PDR_LOSS,
+	OPT_WARMUP,
+	OPT_MIN_RATE,
+	OPT_MAX_RATE,
+	OPT_RATE_TOL,
+	OPT_COUNT,
+	OPT_REPS,
+	OPT_POLL,
+	OPT_MODE,
+	OPT_HELP,
+};
+
+static const struct option common[] = {
+        {"sizes", required_argument, NULL, OPT_SIZES},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"csv", required_argument, NULL, OPT_CSV},
+        {"plot", required_argument, NULL, OPT_PLOT},
+        {"ndr", no_argument, NULL, OPT_NDR},
+        {"final", required_argument, NULL, OPT_FINAL},
+        {"initial", required_argument, NULL, OPT_INITIAL},
+        {"phases", required_argument, NULL, OPT_PHASES},
+        {"width", required_argument, NULL, OPT_WIDTH},
+        {"pdr-loss", required_argument, NULL, OPT_PDR_LOSS},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
+        {"min-rate", required_argument, NULL, OPT_MIN_RATE},
+        {"max-rate", required_argument, NULL, OPT_MAX_RATE},
+        {"rate-tol", required_argument, NULL, OPT_RATE_TOL},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"reps", required_argument, NULL, OPT_REPS},
+        {"runs", required_argument, NULL, OPT_REPS},
+        {"poll", no_argument, NULL, OPT_POLL},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"help", no_argument, NULL, OPT_HELP},
+};
+
+#define NB_COMMON (sizeof(common) / sizeof(common[0]))
+#define MAX_EXTRA 16
+
+void bench_opts_default(struct bench_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	bench_ndr_opts_default(&o->nopt);
+	o->sizes[0] = 64;
+	o->nb_sizes = 1;
+	o->count = 2000000;
+	o->reps = 1;
+}
+
+bool bench_parse_double(const char *s, double lo, double hi, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !isfinite(v) || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+void bench_opts_help(FILE *f)
+{
+	fprintf(f,
+	        "Output:\n"
+	        "  --json         print a JSON array, one object per result, instead of the table\n"
+	        "  --csv FILE     also write the results as CSV to FILE\n"
+	        "  --plot DIR     also write plots into DIR (PNG and SVG; needs gnuplot)\n"
+	        "\n"
+	        "Zero-loss throughput (--ndr): an NDR (0 loss) and PDR (--pdr-loss) search\n"
+	        "over trials of the real platform, the generator paced at the trial's rate,\n"
+	        "the warm-up left out of every figure (docs/benchmarks.md):\n"
+	        "  --ndr          search NDR/PDR instead of the max-rate (overload) run\n"
+	        "  --final S      duration of the final trials, s (default 2)\n"
+	        "  --initial S    duration of the first phase's trials, s (default 0.2)\n"
+	        "  --phases N     phases of growing duration, the last at --final (default 3)\n"
+	        "  --width W      final relative width of the bounds (default 0.01)\n"
+	        "  --pdr-loss R   loss ratio allowed at PDR (default 0.005 = 0.5 %%)\n"
+	        "  --warmup S     s at the start of every trial not counted (default 0.5)\n"
+	        "  --min-rate PPS lowest rate tried (default 10000)\n"
+	        "  --max-rate PPS highest rate tried (default: the generator's full speed)\n"
+	        "  --rate-tol R   a trial whose generator offered less than rate x (1 - R)\n"
+	        "                 fails as if it lost (default 0.01)\n"
+	        "  --runs N       run the whole search N times (default 1; steer: 2)\n"
+	        "\n"
+	        "  --poll         pure polling manager threads and NFs (default adaptive)\n"
+	        "  --help         this text\n");
+}
+
+static int bad(const char *who, const char *what)
+{
+	fprintf(stderr, "%s: %s\n", who, what);
+	return 2;
+}
+
+int bench_opts_parse(int argc, char **argv, const char *who, const struct option *extra,
+                     int (*set)(void *ctx, int val, const char *arg), void *ctx,
+                     void (*usage)(FILE *f), struct bench_opts *o)
+{
+	struct option table[NB_COMMON + MAX_EXTRA + 1];
+	unsigned int n = 0;
+	int c;
+
+	memset(table, 0, sizeof(table));
+	for (unsigned int i = 0; extra && extra[i].name && i < MAX_EXTRA; i++)
+		table[n++] = extra[i];
+	/* the scenario's entries first: they may take a shared name over (e.g. --mode) */
+	for (unsigned int i = 0; i < NB_COMMON; i++) {
+		bool taken = false;
+
+		for (unsigned int k = 0; k < n && !taken; k++)
+			taken = !strcmp(table[k].name, common[i].name);
+		if (!taken)
+			table[n++] = common[i];
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", table, NULL)) != -1) {
+		const char *a = optarg;
+		double d;
+
+		switch (c) {
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			return 1;
+		case OPT_SIZES:
+			o->nb_sizes = bench_parse_list(a, o->sizes, BENCH_MAX_SIZES, 64, 1518);
+			if (!o->nb_sizes)
+				return bad(who,
+				           "--sizes wants up to 16 of 64..1518, comma-separated");
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case OPT_CSV:
+			o->csv = a;
+			break;
+		case OPT_PLOT:
+			o->plot = a;
+			break;
+		case OPT_NDR:
+			o->ndr = true;
+			break;
+		case OPT_FINAL:
+			if (!bench_parse_double(a, 0.1, 600, &o->nopt.search.final_s))
+				return bad(who, "--final wants seconds, 0.1..600");
+			break;
+		case OPT_INITIAL:
+			if (!bench_parse_double(a, 0.05, 600, &o->nopt.search.initial_s))
+				return bad(who, "--initial wants seconds, 0.05..600");
+			break;
+		case OPT_PHASES:
+			if (!bench_parse_double(a, 1, 8, &d) || d != floor(d))
+				return bad(who, "--phases wants 1..8");
+			o->nopt.search.phases = (unsigned int)d;
+			break;
+		case OPT_WIDTH:
+			if (!bench_parse_double(a, 0.001, 0.25, &o->nopt.search.width))
+				return bad(who, "--width wants 0.001..0.25");
+			break;
+		case OPT_PDR_LOSS:
+			if (!bench_parse_double(a, 1e-6, 0.5, &o->nopt.search.pdr_loss))
+				return bad(who, "--pdr-loss wants a ratio, 0.000001..0.5");
+			break;
+		case OPT_WARMUP:
+			if (!bench_parse_double(a, 0, 60, &o->nopt.warmup))
+				return bad(who, "--warmup wants seconds, 0..60");
+			break;
+		case OPT_MIN_RATE:
+			if (!bench_parse_double(a, 1, 1e9, &o->nopt.search.min_rate))
+				return bad(who, "--min-rate wants packets per second");
+			break;
+		case OPT_MAX_RATE:
+			if (!bench_parse_double(a, 1, 1e9, &o->nopt.search.max_rate))
+				return bad(who, "--max-rate wants packets per second");
+			break;
+		case OPT_RATE_TOL:
+			if (!bench_parse_double(a, 0, 0.5, &o->nopt.rate_tol))
+				return bad(who, "--rate-tol wants a ratio, 0..0.5");
+			break;
+		case OPT_COUNT:
+			if (!bench_parse_count(a, &o->count))
+				return bad(who, "--count wants a positive integer");
+			o->count_set = true;
+			break;
+		case OPT_REPS:
+			if (!bench_parse_double(a, 1, 15, &d) || d != floor(d))
+				return bad(who, "--reps / --runs want 1..15");
+			o->reps = (unsigned int)d;
+			o->reps_set = true;
+			break;
+		case OPT_POLL:
+			o->poll = true;
+			break;
+		case OPT_MODE:
+			if (!strcmp(a, "poll"))
+				o->poll = true;
+			else if (!strcmp(a, "adaptive"))
+				o->poll = false;
+			else
+				return bad(who, "--mode wants adaptive or poll");
+			break;
+		case '?':
+		case ':':
+			fprintf(stderr, "%s: unknown option or missing value '%s'\n", who,
+			        argv[optind - 1]);
+			usage(stderr);
+			return 2;
+		default:
+			if (c >= BENCH_OPT_SCENARIO && set && !set(ctx, c, a))
+				break;
+			if (c < BENCH_OPT_SCENARIO)
+				fprintf(stderr, "%s: unhandled option\n", who);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", who, argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (o->nopt.search.initial_s > o->nopt.search.final_s)
+		o->nopt.search.initial_s = o->nopt.search.final_s;
+	o->nopt.poll = o->poll;
+	return 0;
+}
