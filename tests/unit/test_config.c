@@ -792,7 +792,7 @@ static void test_pool_memory(void **state)
 /* a mapping of many keys is refused at the 65th, before any key is compared */
 static void test_wide_mapping(void **state)
 {
-	size_t cap = 300000 * 12, n = 0;
+	size_t cap = 300000 * 20, n = 0; /* "    k299999: 1\n" is 15 bytes */
 	char *text = malloc(cap), err[256] = "";
 	struct cfg_rule r;
 	struct tenet_config *c;
