@@ -27,7 +27,8 @@ struct value {
 struct report {
 	const struct report_col *cols;
 	unsigned int nb_cols, nb_rows, cap;
-	struct value *v; /* nb_rows x nb_cols */
+	unsigned int cur; /* the row the setters write */
+	struct value *v;  /* nb_rows x nb_cols */
 };
 
 struct report *report_create(const struct report_col *cols, unsigned int nb_cols)
@@ -64,8 +65,14 @@ int report_row(struct report *r)
 		r->cap = cap;
 	}
 	memset(&r->v[(size_t)r->nb_rows * r->nb_cols], 0, r->nb_cols * sizeof(*r->v));
-	r->nb_rows++;
+	r->cur = r->nb_rows++;
 	return 0;
+}
+
+void report_select(struct report *r, unsigned int row)
+{
+	if (row < r->nb_rows)
+		r->cur = row;
 }
 
 static int col_of(const struct report *r, const char *key)
@@ -85,7 +92,7 @@ static struct value *cell(struct report *r, const char *key, enum report_type ty
 		        type == REP_STR ? "string" : "number", key);
 		abort();
 	}
-	return &r->v[(size_t)(r->nb_rows - 1) * r->nb_cols + (unsigned int)c];
+	return &r->v[(size_t)r->cur * r->nb_cols + (unsigned int)c];
 }
 
 void report_set_uint(struct report *r, const char *key, uint64_t v)

@@ -32,6 +32,8 @@ void report_destroy(struct report *r);
 
 /* Start a new row; its values are absent until set. 0 or -ENOMEM. */
 int report_row(struct report *r);
+/* Make an earlier row the current one (to set a value found later). */
+void report_select(struct report *r, unsigned int row);
 /* Set a value of the current row by key (an unknown key is a programming error: abort). */
 void report_set_uint(struct report *r, const char *key, uint64_t v);
 void report_set_dbl(struct report *r, const char *key, double v);

@@ -6,52 +6,51 @@
  * stage classifies and DMAs straight into the tenant pool), cpu (DMA into
  * the ingress pool, then a router thread classifies and copies) and shared
  * (one global pool, the dispatcher classifies: the OpenNetVM baseline) -
- * the benchmark pushes N frames through a two-NF same-tenant chain
- * alice/fwd -> alice/fwd2 (build/nf/fwd twice) into a sink.
+ * the benchmark pushes traffic through a two-NF same-tenant chain
+ * alice/fwd -> alice/fwd2 (build/nf/fwd twice) into a sink. Every run is a
+ * trial of the harness (harness.h): the real manager on a generated config.
  *
- * A run is the real platform: a generated YAML config in a temporary
- * directory (count-bounded gen port at full speed, a sink, one tenant, two
- * services, one chain) and mgr_run() in-process with quiet output, which
- * starts the NFs as processes and stops once the generator is done and
- * nothing is in flight. All figures come from the manager's counters
- * (struct mgr_result): delivered Mpps and on-wire Gbps, loss, host CPU per
- * delivered packet (dispatcher + router + NF processes), the NIC stage's
- * CPU per packet in (apart from host CPU: it is the software NIC, and it
- * includes generating the frame), and copies per packet.
+ * --ndr: per size and mode the zero-loss throughput (NDR) and PDR from the
+ * search of ndr.h, host CPU per packet at NDR by component, latency at
+ * 50 % and 90 % of NDR; then, per size, every mode once more at one fixed
+ * rate below every mode's NDR (--fixed-frac of the lowest), so that host
+ * CPU per packet compares the modes at the same load. The whole thing runs
+ * --runs times (default 2) and the benchmark checks that the runs agree on
+ * the ordering of the modes by NDR: two NDRs closer than the search width
+ * are a tie, and a pair ordered one way in one run and the other way in
+ * another is a disagreement, reported in the table, the JSON
+ * (ordering_agrees) and the exit status (3).
  *
- * Noise on a small machine is large, so each repetition runs every
- * (size, steer) once with the steer modes interleaved, and the table shows,
- * per (size, steer), the run with the median delivered rate (all its
- * figures from that one run). Ratios nic/shared and nic/cpu are computed
- * from those medians, side by side per size. Every run must conserve
- * packets (in == delivered + dropped); one that does not is reported
- * loudly and makes the exit status 1.
+ * Default: the max-rate run, an overload (the generator at full speed, what
+ * the chain cannot take dropped and counted), each repetition running every
+ * (size, mode) once with the modes interleaved; per (size, mode) the run
+ * with the median delivered rate is shown. Its figures say how the
+ * scheduler shared the cores during an overload more than what a mode
+ * sustains; it stays for comparison, labelled as such.
+ *
+ * Every run must conserve packets (in == delivered + dropped); one that
+ * does not is reported loudly and makes the exit status 1.
  */
 #include <errno.h>
 #include <limits.h>
-#include <spawn.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include "bench/real.h"
-#include "bench/util.h"
 #include "bench/bench.h"
-#include "mgr/mgr.h"
-#include "tenet/log.h"
+#include "bench/harness.h"
+#include "bench/opts.h"
+#include "bench/real.h"
+#include "bench/report.h"
+#include "bench/util.h"
 
-extern char **environ;
-
-#define DEFAULT_COUNT 2000000u
-#define DEFAULT_REPS  3
-#define MAX_SIZES     16
-#define MAX_REPS      15
-#define NB_STEER      3
+#define WHO      "tenet-bench steer"
+#define NB_STEER 3
+#define MAX_REPS 15
 
 enum steer { STEER_NIC, STEER_CPU, STEER_SHARED };
 
@@ -60,599 +59,619 @@ static const char *const steer_name[NB_STEER] = {"nic", "cpu", "shared"};
 /* Copies of each frame on ingress that the mode implies (DESIGN.md sec. 5). */
 static const unsigned int ingress_copies[NB_STEER] = {1, 2, 1};
 
-struct outcome {
-	unsigned int size;
-	enum steer steer;
-	struct mgr_result r;
-	double mpps, gbps, loss_pct, host_ns_per_pkt, host_ns_per_in, nic_ns_per_pkt,
-	        copies_per_pkt;
+struct steer_args {
+	enum steer steers[NB_STEER];
+	unsigned int nb_steers;
+	double fixed_frac;
 };
 
-/* The median run of one (size, steer) and how the repetitions spread. */
-struct cell {
-	unsigned int nb; /* repetitions done */
-	struct outcome run[MAX_REPS];
-	const struct outcome *median; /* NULL until a run is done */
-	double mpps_min, mpps_max;
-	bool conserved; /* every repetition conserved */
+struct scenario {
+	unsigned int size;
+	enum steer steer;
+	const char *fwd;
 };
+
+enum { OPT_STEER = BENCH_OPT_SCENARIO, OPT_FIXED_FRAC };
+
+static const struct option steer_options[] = {
+        {"steer", required_argument, NULL, OPT_STEER},
+        {"fixed-frac", required_argument, NULL, OPT_FIXED_FRAC},
+        {NULL, 0, NULL, 0},
+};
+
+static const struct report_col maxrate_cols[] = {
+        {"bench", NULL, REP_STR, 0, 0},
+        {"load", NULL, REP_STR, 0, 0},
+        {"steer", "steer", REP_STR, 6, 0},
+        {"size", "size", REP_UINT, 5, 0},
+        {"hops", NULL, REP_UINT, 0, 0},
+        {"tenants", NULL, REP_UINT, 0, 0},
+        {"mode", NULL, REP_STR, 0, 0},
+        {"mpps", "Mpps", REP_DBL, 7, 3},
+        {"gbps", "Gbps", REP_DBL, 7, 3},
+        {"offered_mpps", "offered", REP_DBL, 8, 3},
+        {"loss_pct", "loss%", REP_DBL, 6, 1},
+        {"host_ns_per_pkt", "host ns/pkt", REP_DBL, 11, 0},
+        {"dispatch_ns_per_pkt", NULL, REP_DBL, 0, 0},
+        {"nf_ns_per_pkt", NULL, REP_DBL, 0, 0},
+        {"nic_ns_per_pkt", "nic ns/pkt", REP_DBL, 10, 0},
+        {"copies_per_pkt", "copies/pkt", REP_DBL, 10, 2},
+        {"mpps_min", "Mpps min", REP_DBL, 8, 3},
+        {"mpps_max", "Mpps max", REP_DBL, 8, 3},
+        {"lat_p50_us", NULL, REP_DBL, 0, 1},
+        {"lat_p99_us", NULL, REP_DBL, 0, 1},
+        {"max_lat_us", NULL, REP_DBL, 0, 1},
+        {"ndr_mpps", NULL, REP_DBL, 0, 4},
+        {"pdr_mpps", NULL, REP_DBL, 0, 4},
+        {"reps", NULL, REP_UINT, 0, 0},
+        {"conserved", NULL, REP_BOOL, 0, 0},
+};
+
+/* NDR: the shared NDR columns, then these. */
+static const struct report_col ndr_extra_cols[] = {
+        {"gbps", "NDR Gbps", REP_DBL, 8, 3},
+        {"fixed_mpps", "fixed Mpps", REP_DBL, 10, 4},
+        {"fixed_host_ns_per_pkt", "host ns@fixed", REP_DBL, 13, 0},
+        {"fixed_dispatch_ns_per_pkt", NULL, REP_DBL, 0, 0},
+        {"fixed_router_ns_per_pkt", NULL, REP_DBL, 0, 0},
+        {"fixed_nf_ns_per_pkt", NULL, REP_DBL, 0, 0},
+        {"fixed_nic_ns_per_pkt", NULL, REP_DBL, 0, 0},
+        {"fixed_loss_pct", NULL, REP_DBL, 0, 4},
+        {"ordering", NULL, REP_STR, 0, 0},
+        {"ordering_agrees", NULL, REP_BOOL, 0, 0},
+};
+
+#define NB_MAXRATE_COLS (sizeof(maxrate_cols) / sizeof(maxrate_cols[0]))
+#define NB_EXTRA_COLS   (sizeof(ndr_extra_cols) / sizeof(ndr_extra_cols[0]))
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-	        "usage: tenet-bench steer [--sizes LIST] [--steer LIST] [--count N] [--reps N]\n"
-	        "                         [--poll] [--json] [--csv FILE] [--plot DIR]\n"
+	        "usage: tenet-bench steer [--ndr] [--sizes LIST] [--steer LIST] [--runs N]\n"
+	        "                         [--fixed-frac F] [--count N] [--reps N] [--poll]\n"
+	        "                         [--json] [--csv FILE] [--plot DIR] [search options]\n"
 	        "       tenet-bench steer --real [OPTIONS]   (veth + XDP + AF_XDP, root;\n"
 	        "                                           see tenet-bench steer --real --help)\n"
 	        "\n"
 	        "Ingress steering, the paper's Fig. 5: throughput and host CPU per packet vs\n"
 	        "frame size for steer nic (the NIC classifies and DMAs into the tenant pool),\n"
 	        "cpu (a router thread classifies and copies from an ingress pool) and shared\n"
-	        "(one pool for all, the dispatcher classifies; no isolation). Each run starts\n"
-	        "the manager in-process on a generated config: a gen port sending N frames as\n"
-	        "fast as it can, a 2-NF chain alice/fwd -> alice/fwd2 (build/nf/fwd), a sink.\n"
+	        "(one pool for all, the dispatcher classifies; no isolation). Each trial starts\n"
+	        "the manager in-process on a generated config: a gen port, a 2-NF chain\n"
+	        "alice/fwd -> alice/fwd2 (build/nf/fwd), a sink.\n"
 	        "\n"
+	        "  --ndr          per size and mode: NDR and PDR, host CPU at NDR by component,\n"
+	        "                 latency at 50 %% and 90 %% of NDR; then every mode at one fixed\n"
+	        "                 rate (--fixed-frac x the lowest NDR of the size) for host CPU\n"
+	        "                 per packet at the same load. --runs N (default 2) repeats it\n"
+	        "                 all and checks that the runs agree on the ordering by NDR\n"
+	        "                 (exit status 3 and a warning when they do not)\n"
+	        "  --fixed-frac F fraction of the lowest NDR for the fixed-rate trials\n"
+	        "                 (default 0.8)\n"
+	        "  (default)      max-rate runs (OVERLOAD): the generator at full speed, what\n"
+	        "                 the chain cannot take is dropped; median of --reps\n"
 	        "  --sizes LIST   frame sizes on the wire incl. FCS, 64..1518\n"
 	        "                 (default 64,128,256,512,1024,1518)\n"
 	        "  --steer LIST   modes among nic,cpu,shared (default all three)\n"
-	        "  --count N      frames per run (default %u)\n"
-	        "  --reps N       repetitions, 1..%d (default %d); each one runs every\n"
-	        "                 (size, steer) with the modes interleaved; the table shows\n"
-	        "                 the run with the median Mpps (the lower middle for even N)\n"
-	        "  --poll         pure polling manager threads (default adaptive)\n"
-	        "  --json         print a JSON array (one object per size and mode) instead\n"
-	        "                 of the table\n"
-	        "  --csv FILE     also write the results as CSV to FILE\n"
-	        "  --plot DIR     also write DIR/steer-throughput.png and DIR/steer-hostns.png\n"
-	        "                 (needs gnuplot, e.g. Debian's gnuplot-nox)\n"
-	        "  --help         this text\n"
-	        "\n"
-	        "Columns: Mpps delivered (delivered/elapsed); Gbps on the wire\n"
-	        "(Mpps x (size + 20 B preamble and gap) x 8); loss %% of frames in; host CPU\n"
-	        "ns per delivered packet (dispatcher + router + NF processes); NIC-stage CPU\n"
-	        "ns per frame in (the software NIC's thread, which also generates the frame;\n"
-	        "not host CPU); copies per delivered packet = the ingress copies the mode\n"
-	        "implies (nic 1: the DMA; cpu 2: DMA + router copy; shared 1), which the\n"
-	        "manager does not count, plus the cross-tenant copies it counts (0 here);\n"
-	        "Mpps range over the repetitions.\n",
-	        DEFAULT_COUNT, MAX_REPS, DEFAULT_REPS);
+	        "  --count N      frames per max-rate run (default 2000000)\n"
+	        "  --reps N       max-rate repetitions, 1..%d (default 3), modes interleaved\n"
+	        "\n",
+	        MAX_REPS);
+	bench_opts_help(f);
+	fprintf(f, "\n"
+	           "Max-rate columns: Mpps delivered (delivered/elapsed); Gbps on the wire\n"
+	           "(Mpps x (size + 20 B preamble and gap) x 8); loss %% of frames in; host CPU\n"
+	           "ns per delivered packet (dispatcher + router + NF processes); NIC-stage CPU\n"
+	           "ns per frame in (the software NIC's thread, which also generates the frame;\n"
+	           "not host CPU); copies per delivered packet (the ingress copies the mode\n"
+	           "implies plus the cross-tenant copies the manager counts); Mpps range over\n"
+	           "the repetitions. NDR columns: docs/benchmarks.md.\n");
 }
 
-static int write_config(const char *path, const char *dir, const char *fwd, unsigned int size,
-                        enum steer steer, uint64_t count)
+static int parse_steers(const char *v, struct steer_args *a)
 {
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -errno;
-	fprintf(f, "manager:\n  socket_dir: ");
-	bench_yaml_quoted(f, dir);
-	fprintf(f, "\n  stats_interval: 0\n");
-	fprintf(f,
-	        "ports:\n"
-	        "  - {name: gen, driver: gen, steer: %s, rate: 0, count: %llu, size: %u}\n"
-	        "  - {name: sink, driver: sink}\n"
-	        "tenants:\n"
-	        "  - {name: alice}\n"
-	        "services:\n",
-	        steer_name[steer], (unsigned long long)count, size);
-	fprintf(f, "  - {name: fwd, tenant: alice, command: [");
-	bench_yaml_quoted(f, fwd);
-	fprintf(f, "]}\n  - {name: fwd2, tenant: alice, command: [");
-	bench_yaml_quoted(f, fwd);
-	fprintf(f, "]}\n"
-	           "chains:\n"
-	           "  - name: bench\n"
-	           "    hops: [alice/fwd, alice/fwd2]\n"
-	           "    output: sink\n");
-	return fclose(f) ? -errno : 0;
-}
-
-static void derive(struct outcome *o)
-{
-	const struct mgr_result *r = &o->r;
-	double el = r->elapsed > 0 ? r->elapsed : 1e-9;
-	double in = r->packets_in ? (double)r->packets_in : 1;
-	double out = r->delivered ? (double)r->delivered : 1;
-
-	o->mpps = (double)r->delivered / el / 1e6;
-	o->gbps = o->mpps * (o->size + 20) * 8 / 1000;
-	o->loss_pct = 100.0 * (double)r->dropped / in;
-	o->host_ns_per_pkt = (double)r->host_ns / out;
-	o->host_ns_per_in = (double)r->host_ns / in;
-	o->nic_ns_per_pkt = (double)r->nic_ns / in;
-	o->copies_per_pkt = ingress_copies[o->steer] + (double)r->copies / out;
-}
-
-static int cmp_mpps(const void *a, const void *b)
-{
-	const struct outcome *x = *(const struct outcome *const *)a;
-	const struct outcome *y = *(const struct outcome *const *)b;
-
-	return (x->mpps > y->mpps) - (x->mpps < y->mpps);
-}
-
-static void cell_update(struct cell *c)
-{
-	const struct outcome *v[MAX_REPS];
-
-	c->conserved = true;
-	for (unsigned int i = 0; i < c->nb; i++) {
-		v[i] = &c->run[i];
-		c->conserved &= c->run[i].r.conserved;
-	}
-	qsort(v, c->nb, sizeof(v[0]), cmp_mpps);
-	c->median = v[(c->nb - 1) / 2];
-	c->mpps_min = v[0]->mpps;
-	c->mpps_max = v[c->nb - 1]->mpps;
-}
-
-static double ratio(double a, double b)
-{
-	return b > 0 ? a / b : 0;
-}
-
-static void print_table(const struct cell *cells, const unsigned int *sizes, unsigned int nb_sizes,
-                        const enum steer *steers, unsigned int nb_steers)
-{
-	printf("%5s %-6s %7s %7s %6s %11s %10s %10s %9s  %s\n", "size", "steer", "Mpps", "Gbps",
-	       "loss%", "host ns/pkt", "nic ns/pkt", "copies/pkt", "conserved", "Mpps min..max");
-	for (unsigned int s = 0; s < nb_sizes; s++) {
-		for (unsigned int k = 0; k < nb_steers; k++) {
-			const struct cell *c = &cells[s * NB_STEER + steers[k]];
-			const struct outcome *o = c->median;
-
-			if (!o)
-				continue;
-			printf("%5u %-6s %7.3f %7.3f %6.2f %11.0f %10.0f %10.2f %9s "
-			       "%7.3f..%.3f\n",
-			       sizes[s], steer_name[steers[k]], o->mpps, o->gbps, o->loss_pct,
-			       o->host_ns_per_pkt, o->nic_ns_per_pkt, o->copies_per_pkt,
-			       c->conserved ? "yes" : "NO!", c->mpps_min, c->mpps_max);
-		}
-	}
-}
-
-/* Ratios from the medians, per size; only for the pairs that ran. */
-static void print_ratios(const struct cell *cells, const unsigned int *sizes, unsigned int nb_sizes)
-{
-	printf("\nratios of the medians (paper: Mpps nic >= 0.95 x shared and > cpu; host ns nic < "
-	       "cpu)\n");
-	printf("%5s %16s %12s %18s %14s\n", "size", "Mpps nic/shared", "Mpps nic/cpu",
-	       "host ns nic/shared", "host ns nic/cpu");
-	for (unsigned int s = 0; s < nb_sizes; s++) {
-		const struct outcome *n = cells[s * NB_STEER + STEER_NIC].median;
-		const struct outcome *c = cells[s * NB_STEER + STEER_CPU].median;
-		const struct outcome *h = cells[s * NB_STEER + STEER_SHARED].median;
-		char b[4][16];
-
-		if (!n)
-			continue;
-		snprintf(b[0], sizeof(b[0]), h ? "%.3f" : "-", h ? ratio(n->mpps, h->mpps) : 0);
-		snprintf(b[1], sizeof(b[1]), c ? "%.3f" : "-", c ? ratio(n->mpps, c->mpps) : 0);
-		snprintf(b[2], sizeof(b[2]), h ? "%.3f" : "-",
-		         h ? ratio(n->host_ns_per_pkt, h->host_ns_per_pkt) : 0);
-		snprintf(b[3], sizeof(b[3]), c ? "%.3f" : "-",
-		         c ? ratio(n->host_ns_per_pkt, c->host_ns_per_pkt) : 0);
-		printf("%5u %16s %12s %18s %14s\n", sizes[s], b[0], b[1], b[2], b[3]);
-	}
-}
-
-static void print_json(FILE *f, const struct cell *cells, const unsigned int *sizes,
-                       unsigned int nb_sizes, const enum steer *steers, unsigned int nb_steers)
-{
-	bool first = true;
-
-	fprintf(f, "[");
-	for (unsigned int s = 0; s < nb_sizes; s++) {
-		for (unsigned int k = 0; k < nb_steers; k++) {
-			const struct cell *c = &cells[s * NB_STEER + steers[k]];
-			const struct outcome *o = c->median;
-
-			if (!o)
-				continue;
-			fprintf(f,
-			        "%s\n  {\"steer\": \"%s\", \"size\": %u, \"mpps\": %.4f, "
-			        "\"gbps\": %.4f, \"host_ns_per_pkt\": %.1f, \"nic_ns_per_pkt\": "
-			        "%.1f, \"copies_per_pkt\": %.4f, \"loss_pct\": %.3f, "
-			        "\"conserved\": %s, \"delivered\": %llu, \"packets_in\": %llu, "
-			        "\"elapsed_s\": %.4f, \"offered_mpps\": %.4f, \"reps\": %u, "
-			        "\"mpps_min\": %.4f, \"mpps_max\": %.4f, \"dispatcher_ns\": %llu, "
-			        "\"router_ns\": %llu, \"nf_ns\": %llu, \"nic_ns\": %llu, "
-			        "\"host_ns_per_pkt_in\": %.1f, \"max_lat_us\": %.1f, \"drops\": {",
-			        first ? "" : ",", steer_name[o->steer], sizes[s], o->mpps, o->gbps,
-			        o->host_ns_per_pkt, o->nic_ns_per_pkt, o->copies_per_pkt,
-			        o->loss_pct, c->conserved ? "true" : "false",
-			        (unsigned long long)o->r.delivered,
-			        (unsigned long long)o->r.packets_in, o->r.elapsed,
-			        o->r.elapsed > 0 ? (double)o->r.packets_in / o->r.elapsed / 1e6 : 0,
-			        c->nb, c->mpps_min, c->mpps_max,
-			        (unsigned long long)o->r.dispatcher_ns,
-			        (unsigned long long)o->r.router_ns, (unsigned long long)o->r.nf_ns,
-			        (unsigned long long)o->r.nic_ns, o->host_ns_per_in,
-			        (double)o->r.lat.max_ns / 1e3);
-			for (unsigned int d = 0, n = 0; d < DROP_MAX; d++)
-				if (o->r.drops[d])
-					fprintf(f, "%s\"%s\": %llu", n++ ? ", " : "",
-					        drop_reason_name((enum drop_reason)d),
-					        (unsigned long long)o->r.drops[d]);
-			fprintf(f, "}}");
-			first = false;
-		}
-	}
-	fprintf(f, "\n]\n");
-}
-
-static int write_csv(const char *path, const struct cell *cells, const unsigned int *sizes,
-                     unsigned int nb_sizes, const enum steer *steers, unsigned int nb_steers)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -errno;
-	fprintf(f, "size,steer,mpps,gbps,loss_pct,host_ns_per_pkt,nic_ns_per_pkt,copies_per_pkt,"
-	           "conserved,delivered,packets_in,elapsed_s,reps,mpps_min,mpps_max,host_ns_per_"
-	           "pkt_in,"
-	           "dispatcher_ns,router_ns,nf_ns,nic_ns\n");
-	for (unsigned int s = 0; s < nb_sizes; s++) {
-		for (unsigned int k = 0; k < nb_steers; k++) {
-			const struct cell *c = &cells[s * NB_STEER + steers[k]];
-			const struct outcome *o = c->median;
-
-			if (!o)
-				continue;
-			fprintf(f,
-			        "%u,%s,%.4f,%.4f,%.3f,%.1f,%.1f,%.4f,%s,%llu,%llu,%.4f,%u,%.4f,%."
-			        "4f,"
-			        "%.1f,%llu,%llu,%llu,%llu\n",
-			        sizes[s], steer_name[o->steer], o->mpps, o->gbps, o->loss_pct,
-			        o->host_ns_per_pkt, o->nic_ns_per_pkt, o->copies_per_pkt,
-			        c->conserved ? "true" : "false", (unsigned long long)o->r.delivered,
-			        (unsigned long long)o->r.packets_in, o->r.elapsed, c->nb,
-			        c->mpps_min, c->mpps_max, o->host_ns_per_in,
-			        (unsigned long long)o->r.dispatcher_ns,
-			        (unsigned long long)o->r.router_ns, (unsigned long long)o->r.nf_ns,
-			        (unsigned long long)o->r.nic_ns);
-		}
-	}
-	return fclose(f) ? -errno : 0;
-}
-
-/*
- * Plots via gnuplot: the data go to tmp/steer.dat (one block per mode),
- * the script to tmp/steer.gp. Returns 0, 1 if gnuplot is missing (said
- * on err), or -1 on failure (said on err).
- */
-static int plot(FILE *err, const char *tmp, const char *outdir, const struct cell *cells,
-                const unsigned int *sizes, unsigned int nb_sizes, const enum steer *steers,
-                unsigned int nb_steers, uint64_t count, unsigned int reps, bool poll)
-{
-	static const char *const color[NB_STEER] = {"#1b9e77", "#d95f02", "#7570b3"};
-	char dat[PATH_MAX], gp[PATH_MAX];
-	char *args[] = {"gnuplot", gp, NULL};
-	FILE *f;
-	pid_t pid;
-	int st, e;
-
-	snprintf(dat, sizeof(dat), "%s/steer.dat", tmp);
-	snprintf(gp, sizeof(gp), "%s/steer.gp", tmp);
-	if (mkdir(outdir, 0777) && errno != EEXIST) {
-		fprintf(err, "tenet-bench steer: cannot create %s: %s\n", outdir, strerror(errno));
-		return -1;
-	}
-	f = fopen(dat, "w");
-	if (!f)
-		goto err_write;
-	for (unsigned int k = 0; k < nb_steers; k++) {
-		fprintf(f, "# steer %s: size mpps gbps host_ns_per_pkt mpps_min mpps_max\n",
-		        steer_name[steers[k]]);
-		for (unsigned int s = 0; s < nb_sizes; s++) {
-			const struct cell *c = &cells[s * NB_STEER + steers[k]];
-
-			if (c->median)
-				fprintf(f, "%u %.4f %.4f %.1f %.4f %.4f\n", sizes[s],
-				        c->median->mpps, c->median->gbps,
-				        c->median->host_ns_per_pkt, c->mpps_min, c->mpps_max);
-		}
-		fprintf(f, "\n\n");
-	}
-	if (fclose(f))
-		goto err_write;
-
-	f = fopen(gp, "w");
-	if (!f)
-		goto err_write;
-	fprintf(f, "set terminal pngcairo size 960,600 font 'sans,11'\n"
-	           "set grid\nset key tmargin center horizontal box\n"
-	           "set logscale x 2\nset xrange [56:1750]\nset xtics (");
-	for (unsigned int s = 0; s < nb_sizes; s++)
-		fprintf(f, "%s%u", s ? ", " : "", sizes[s]);
-	fprintf(f, ")\nset xlabel 'frame size on the wire (B)'\n"
-	           "set offsets 0, 0, graph 0.08, 0\nset yrange [0:*]\n");
-	/* throughput: Mpps solid with the rep range as error bars, Gbps dashed on y2 */
-	fprintf(f,
-	        "set output '%s/steer-throughput.png'\n"
-	        "set title \"tenet-bench steer: 2-NF chain alice/fwd -> alice/fwd2, %llu "
-	        "frames/run, "
-	        "median of %u (%s)\"\n"
-	        "set ylabel 'Mpps delivered (solid)'\nset y2label 'Gbps on the wire (dashed)'\n"
-	        "set y2range [0:*]\nset ytics nomirror\nset y2tics\nplot ",
-	        outdir, (unsigned long long)count, reps, poll ? "poll" : "adaptive");
-	for (unsigned int k = 0; k < nb_steers; k++)
-		fprintf(f,
-		        "%s'%s' index %u using 1:2:5:6 with yerrorlines lw 2 pt 7 lc rgb '%s' "
-		        "title '%s Mpps', '' index %u using 1:3 axes x1y2 with linespoints dt 2 "
-		        "pt 6 lc rgb '%s' title '%s Gbps'",
-		        k ? ", " : "", dat, k, color[steers[k]], steer_name[steers[k]], k,
-		        color[steers[k]], steer_name[steers[k]]);
-	fprintf(f,
-	        "\nunset y2label\nunset y2tics\nset ytics mirror\n"
-	        "set output '%s/steer-hostns.png'\n"
-	        "set title \"tenet-bench steer: host CPU per delivered packet (dispatcher + "
-	        "router + NFs), median run of %u\"\n"
-	        "set ylabel 'host CPU ns / packet'\nplot ",
-	        outdir, reps);
-	for (unsigned int k = 0; k < nb_steers; k++)
-		fprintf(f,
-		        "%s'%s' index %u using 1:4 with linespoints lw 2 pt 7 lc rgb '%s' title "
-		        "'%s'",
-		        k ? ", " : "", dat, k, color[steers[k]], steer_name[steers[k]]);
-	fprintf(f, "\n");
-	if (fclose(f))
-		goto err_write;
-
-	fflush(stdout);
-	e = posix_spawnp(&pid, "gnuplot", NULL, NULL, args, environ);
-	if (e == ENOENT) {
-		fprintf(err, "tenet-bench steer: gnuplot not found (apt-get install gnuplot-nox); "
-		             "no plots written\n");
-		return 1;
-	}
-	if (e) {
-		fprintf(err, "tenet-bench steer: cannot run gnuplot: %s\n", strerror(e));
-		return -1;
-	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		fprintf(err, "tenet-bench steer: gnuplot failed; no plots written\n");
-		return -1;
-	}
-	fprintf(err, "tenet-bench steer: wrote %s/steer-throughput.png and %s/steer-hostns.png\n",
-	        outdir, outdir);
-	return 0;
-
-err_write:
-	fprintf(err, "tenet-bench steer: cannot write plot data in %s: %s\n", tmp, strerror(errno));
-	if (f)
-		fclose(f);
-	return -1;
-}
-
-/* Remove what the runs and the plot left in the temporary directory. */
-static void remove_dir(const char *dir)
-{
-	static const char *const files[] = {"steer.yaml", "run.log", "steer.dat", "steer.gp"};
-	char p[PATH_MAX];
-
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
-}
-
-static int parse_steers(const char *v, enum steer *steers, unsigned int *nb)
-{
-	bool seen[NB_STEER] = {false};
 	char buf[64], *save = NULL;
+	bool seen[NB_STEER] = {false};
 
 	if (strlen(v) >= sizeof(buf))
 		return -1;
-	strcpy(buf, v);
-	*nb = 0;
+	snprintf(buf, sizeof(buf), "%s", v);
+	a->nb_steers = 0;
 	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		unsigned int k;
+		int k;
 
 		for (k = 0; k < NB_STEER && strcmp(t, steer_name[k]); k++)
 			;
 		if (k == NB_STEER || seen[k])
 			return -1;
 		seen[k] = true;
-		steers[(*nb)++] = (enum steer)k;
+		a->steers[a->nb_steers++] = (enum steer)k;
 	}
-	return *nb ? 0 : -1;
+	return a->nb_steers ? 0 : -1;
+}
+
+static int set_option(void *ctx, int val, const char *arg)
+{
+	struct steer_args *a = ctx;
+
+	switch (val) {
+	case OPT_STEER:
+		if (parse_steers(arg, a)) {
+			fprintf(stderr, WHO ": --steer wants a comma-separated list of nic, cpu, "
+			                    "shared (each once)\n");
+			return -1;
+		}
+		return 0;
+	case OPT_FIXED_FRAC:
+		if (!bench_parse_double(arg, 0.05, 1, &a->fixed_frac)) {
+			fprintf(stderr, WHO ": --fixed-frac wants 0.05..1\n");
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+static int steer_config(FILE *f, const struct bench_load *l, void *arg)
+{
+	const struct scenario *sc = arg;
+
+	fprintf(f, "ports:\n");
+	bench_gen_port(f, l, steer_name[sc->steer], "");
+	fprintf(f, "  - {name: sink, driver: sink}\n"
+	           "tenants:\n"
+	           "  - {name: alice}\n"
+	           "services:\n");
+	fprintf(f, "  - {name: fwd, tenant: alice, command: [");
+	bench_yaml_quoted(f, sc->fwd);
+	fprintf(f, "]}\n  - {name: fwd2, tenant: alice, command: [");
+	bench_yaml_quoted(f, sc->fwd);
+	fprintf(f, "]}\n"
+	           "chains:\n"
+	           "  - name: bench\n"
+	           "    hops: [alice/fwd, alice/fwd2]\n"
+	           "    output: sink\n");
+	return ferror(f) ? -EIO : 0;
+}
+
+static double gbps(double mpps, unsigned int size)
+{
+	return mpps * (size + 20) * 8 / 1000;
+}
+
+static void set_identity(struct report *r, const struct scenario *sc, bool poll)
+{
+	report_set_str(r, "bench", "steer");
+	report_set_str(r, "steer", steer_name[sc->steer]);
+	report_set_uint(r, "size", sc->size);
+	report_set_uint(r, "hops", 2);
+	report_set_uint(r, "tenants", 1);
+	report_set_str(r, "mode", poll ? "poll" : "adaptive");
+}
+
+/* ---- max-rate (overload) ------------------------------------------------ */
+
+struct cell {
+	unsigned int nb;
+	struct bench_trial run[MAX_REPS];
+	bool conserved;
+};
+
+static int cmp_mpps(const void *a, const void *b)
+{
+	const struct bench_trial *x = *(const struct bench_trial *const *)a;
+	const struct bench_trial *y = *(const struct bench_trial *const *)b;
+
+	return (x->mpps > y->mpps) - (x->mpps < y->mpps);
+}
+
+static int run_maxrate(struct bench_harness *h, const struct bench_opts *o,
+                       const struct steer_args *a, const char *fwd, struct report *rep)
+{
+	struct cell *cells = calloc(o->nb_sizes * NB_STEER, sizeof(*cells));
+	unsigned int total = o->reps * o->nb_sizes * a->nb_steers, done = 0;
+	bool stop = false;
+	int rc = 0;
+
+	if (!cells)
+		return 1;
+	if (!o->json)
+		printf(WHO
+		       ": 2-NF chain alice/fwd -> alice/fwd2, max-rate runs (OVERLOAD: the "
+		       "generator at full speed), %llu frames per run, median of %u reps, %s, %ld "
+		       "CPUs online\n",
+		       (unsigned long long)o->count, o->reps, o->poll ? "poll" : "adaptive",
+		       sysconf(_SC_NPROCESSORS_ONLN));
+	for (unsigned int rp = 0; rp < o->reps && !stop; rp++)
+		for (unsigned int s = 0; s < o->nb_sizes && !stop; s++)
+			for (unsigned int k = 0; k < a->nb_steers && !stop; k++) {
+				struct scenario sc = {o->sizes[s], a->steers[k], fwd};
+				struct cell *c = &cells[s * NB_STEER + sc.steer];
+				struct bench_load l = {
+				        .count = o->count, .size = sc.size, .poll = o->poll};
+				struct bench_trial *t = &c->run[c->nb];
+
+				fprintf(h->err, "%s[%u/%u] rep %u, %u B, steer %s ...%s",
+				        h->tty ? "\r" : "", ++done, total, rp + 1, sc.size,
+				        steer_name[sc.steer], h->tty ? "\033[K" : "\n");
+				if (bench_trial_run(h, steer_config, &sc, &l, t)) {
+					fprintf(h->err, WHO ": run failed; stopping\n");
+					stop = true;
+					rc = 1;
+					break;
+				}
+				if (h->tty)
+					fprintf(h->err, "\r\033[K");
+				if (t->r.packets_in < o->count) {
+					fprintf(h->err, WHO ": run stopped early; stopping\n");
+					stop = true;
+					rc = 1;
+					break;
+				}
+				if (!c->nb)
+					c->conserved = true;
+				if (!t->conserved) {
+					fprintf(h->err,
+					        "WARNING: %u B steer %s: packets not conserved (in "
+					        "%llu, "
+					        "delivered %llu, dropped %llu)\n",
+					        sc.size, steer_name[sc.steer],
+					        (unsigned long long)t->r.packets_in,
+					        (unsigned long long)t->r.delivered,
+					        (unsigned long long)t->r.dropped);
+					c->conserved = false;
+					rc = 1;
+				}
+				c->nb++;
+			}
+
+	if (!o->json)
+		report_table_header(rep, stdout);
+	for (unsigned int s = 0; s < o->nb_sizes; s++)
+		for (unsigned int k = 0; k < a->nb_steers; k++) {
+			struct scenario sc = {o->sizes[s], a->steers[k], fwd};
+			struct cell *c = &cells[s * NB_STEER + sc.steer];
+			const struct bench_trial *sorted[MAX_REPS], *m;
+
+			if (!c->nb)
+				continue;
+			for (unsigned int i = 0; i < c->nb; i++)
+				sorted[i] = &c->run[i];
+			qsort(sorted, c->nb, sizeof(sorted[0]), cmp_mpps);
+			m = sorted[(c->nb - 1) / 2];
+			if (report_row(rep)) {
+				free(cells);
+				return 1;
+			}
+			set_identity(rep, &sc, o->poll);
+			report_set_str(rep, "load", "max-rate (overload)");
+			report_set_dbl(rep, "mpps", m->mpps);
+			report_set_dbl(rep, "gbps", gbps(m->mpps, sc.size));
+			report_set_dbl(rep, "offered_mpps", m->offered_mpps);
+			report_set_dbl(rep, "loss_pct", m->loss_pct);
+			report_set_dbl(rep, "host_ns_per_pkt", m->host_ns_per_pkt);
+			report_set_dbl(rep, "dispatch_ns_per_pkt", m->dispatch_ns_per_pkt);
+			report_set_dbl(rep, "nf_ns_per_pkt", m->nf_ns_per_pkt);
+			report_set_dbl(rep, "nic_ns_per_pkt", m->nic_ns_per_pkt);
+			report_set_dbl(rep, "copies_per_pkt",
+			               ingress_copies[sc.steer] + m->copies_per_pkt);
+			report_set_dbl(rep, "mpps_min", sorted[0]->mpps);
+			report_set_dbl(rep, "mpps_max", sorted[c->nb - 1]->mpps);
+			if (m->lat_count) {
+				report_set_dbl(rep, "lat_p50_us", m->lat_p50_us);
+				report_set_dbl(rep, "lat_p99_us", m->lat_p99_us);
+			}
+			report_set_dbl(rep, "max_lat_us", m->lat_max_us);
+			report_set_uint(rep, "reps", c->nb);
+			report_set_bool(rep, "conserved", c->conserved);
+			if (!o->json)
+				report_table_row(rep, report_rows(rep) - 1, stdout,
+				                 c->conserved ? NULL : "NOT CONSERVED");
+		}
+	if (!o->json && a->nb_steers > 1) {
+		printf("\nratios of the medians, overload (paper: Mpps nic >= 0.95 x shared and > "
+		       "cpu)\n%5s %16s %12s\n",
+		       "size", "Mpps nic/shared", "Mpps nic/cpu");
+		for (unsigned int i = 0; i < report_rows(rep); i++) {
+			const char *st = report_get_str(rep, i, "steer");
+			double size = report_get(rep, i, "size"), n = report_get(rep, i, "mpps");
+			double v[NB_STEER] = {NAN, NAN, NAN};
+
+			if (!st || strcmp(st, "nic"))
+				continue;
+			for (unsigned int j = 0; j < report_rows(rep); j++) {
+				const char *sj = report_get_str(rep, j, "steer");
+
+				if (sj && report_get(rep, j, "size") == size)
+					v[!strcmp(sj, "cpu")      ? 1
+					  : !strcmp(sj, "shared") ? 2
+					                          : 0] = report_get(rep, j, "mpps");
+			}
+			printf("%5.0f %16.3f %12.3f\n", size, n / v[2], n / v[1]);
+		}
+	}
+	free(cells);
+	return rc;
+}
+
+/* ---- NDR ------------------------------------------------------------------ */
+
+/* -1, 0, 1: a clearly below, a tie (within the width), a clearly above b. */
+static int order_of(double a, double b, double width)
+{
+	if (a > b * (1 + width))
+		return 1;
+	if (b > a * (1 + width))
+		return -1;
+	return 0;
+}
+
+/* "nic > shared ~ cpu" for the NDRs of one run and size. */
+static void ordering(const double *ndr, const struct steer_args *a, double width, char *out,
+                     size_t len)
+{
+	enum steer idx[NB_STEER];
+	size_t o = 0;
+
+	for (unsigned int i = 0; i < a->nb_steers; i++)
+		idx[i] = a->steers[i];
+	for (unsigned int i = 1; i < a->nb_steers; i++)
+		for (unsigned int j = i; j > 0 && ndr[idx[j]] > ndr[idx[j - 1]]; j--) {
+			enum steer t = idx[j];
+
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	out[0] = '\0';
+	for (unsigned int i = 0; i < a->nb_steers && o < len; i++)
+		o += (size_t)snprintf(
+		        out + o, len - o, "%s%s",
+		        i ? (order_of(ndr[idx[i - 1]], ndr[idx[i]], width) > 0 ? " > " : " ~ ")
+		          : "",
+		        steer_name[idx[i]]);
+}
+
+static int run_ndr(struct bench_harness *h, struct bench_opts *o, const struct steer_args *a,
+                   const char *fwd, struct report *rep)
+{
+	unsigned int runs = o->reps_set ? o->reps : 2, nb = runs * o->nb_sizes * a->nb_steers;
+	double *ndr = calloc((size_t)runs * o->nb_sizes * NB_STEER, sizeof(*ndr));
+	unsigned int *row_of = calloc((size_t)runs * o->nb_sizes * NB_STEER, sizeof(*row_of));
+	double width = o->nopt.search.width;
+	unsigned int done = 0;
+	int rc = 0;
+
+	if (!ndr || !row_of) {
+		free(ndr);
+		free(row_of);
+		return 1;
+	}
+	if (!o->json) {
+		printf(WHO ": 2-NF chain alice/fwd -> alice/fwd2, NDR/PDR (0 / %g %% loss), final "
+		           "trials %.1f s, width %g %%, %u run%s, %s, %ld CPUs online\n",
+		       o->nopt.search.pdr_loss * 100, o->nopt.search.final_s, width * 100, runs,
+		       runs > 1 ? "s" : "", o->poll ? "poll" : "adaptive",
+		       sysconf(_SC_NPROCESSORS_ONLN));
+		report_table_header(rep, stdout);
+	}
+	for (unsigned int run = 0; run < runs; run++)
+		for (unsigned int s = 0; s < o->nb_sizes; s++) {
+			double *nd = &ndr[(run * o->nb_sizes + s) * NB_STEER];
+			struct bench_trial fixed[NB_STEER];
+			bool all = true, fixed_done[NB_STEER] = {false};
+			double lowest = 0, rate;
+			char ord[64];
+
+			for (unsigned int k = 0; k < a->nb_steers; k++) {
+				struct scenario sc = {o->sizes[s], a->steers[k], fwd};
+				struct bench_ndr res;
+				char label[64];
+				int e;
+
+				snprintf(label, sizeof(label), "[%u/%u run %u %u B %s]", ++done, nb,
+				         run + 1, sc.size, steer_name[sc.steer]);
+				o->nopt.size = sc.size;
+				o->nopt.label = label;
+				e = bench_ndr_run(h, steer_config, &sc, &o->nopt, &res);
+				if (report_row(rep))
+					goto fail;
+				row_of[(run * o->nb_sizes + s) * NB_STEER + sc.steer] =
+				        report_rows(rep) - 1;
+				set_identity(rep, &sc, o->poll);
+				report_set_str(rep, "scenario", "steer");
+				report_set_uint(rep, "run", run + 1);
+				snprintf(label, sizeof(label), "%s run %u", steer_name[sc.steer],
+				         run + 1);
+				report_set_str(rep, "series", label);
+				bench_ndr_fill(rep, &res, &o->nopt);
+				if (e) {
+					rc = 1;
+					all = false;
+					if (e != -EPROTO)
+						goto fail;
+					continue;
+				}
+				report_set_dbl(rep, "gbps", gbps(res.ndr_mpps, sc.size));
+				nd[sc.steer] = res.res.ndr.rate;
+				if (!res.res.ndr.found)
+					all = false;
+				else if (!lowest || res.res.ndr.rate < lowest)
+					lowest = res.res.ndr.rate;
+			}
+			/* host CPU per packet at one rate below every mode's NDR */
+			rate = floor(lowest * a->fixed_frac);
+			for (unsigned int k = 0; k < a->nb_steers && all && rate >= 1; k++) {
+				struct scenario sc = {o->sizes[s], a->steers[k], fwd};
+				char label[64];
+
+				snprintf(label, sizeof(label), "[run %u %u B %s]", run + 1, sc.size,
+				         steer_name[sc.steer]);
+				o->nopt.size = sc.size;
+				o->nopt.label = label;
+				if (bench_fixed_run(h, steer_config, &sc, &o->nopt, rate,
+				                    o->nopt.search.final_s, &fixed[sc.steer]))
+					goto fail;
+				fixed_done[sc.steer] = true;
+				if (!fixed[sc.steer].conserved)
+					rc = 1;
+			}
+			ordering(nd, a, width, ord, sizeof(ord));
+			for (unsigned int k = 0; k < a->nb_steers; k++) {
+				enum steer st = a->steers[k];
+				unsigned int row = row_of[(run * o->nb_sizes + s) * NB_STEER + st];
+				const struct bench_trial *t = &fixed[st];
+
+				report_select(rep, row);
+				report_set_str(rep, "ordering", ord);
+				if (fixed_done[st]) {
+					report_set_dbl(rep, "fixed_mpps", rate / 1e6);
+					report_set_dbl(rep, "fixed_host_ns_per_pkt",
+					               t->host_ns_per_pkt);
+					report_set_dbl(rep, "fixed_dispatch_ns_per_pkt",
+					               t->dispatch_ns_per_pkt);
+					report_set_dbl(rep, "fixed_router_ns_per_pkt",
+					               t->router_ns_per_pkt);
+					report_set_dbl(rep, "fixed_nf_ns_per_pkt",
+					               t->nf_ns_per_pkt);
+					report_set_dbl(rep, "fixed_nic_ns_per_pkt",
+					               t->nic_ns_per_pkt);
+					report_set_dbl(rep, "fixed_loss_pct", t->loss_pct);
+				}
+				if (!o->json)
+					report_table_row(rep, row, stdout, NULL);
+			}
+			if (!o->json)
+				printf("  run %u, %u B: NDR ordering %s\n", run + 1, o->sizes[s],
+				       ord);
+		}
+
+	/* do the runs agree on the ordering? a pair ordered both ways is a disagreement */
+	for (unsigned int s = 0; s < o->nb_sizes; s++) {
+		bool agree = true;
+
+		for (unsigned int i = 0; i < a->nb_steers; i++)
+			for (unsigned int j = i + 1; j < a->nb_steers; j++) {
+				int seen = 0;
+
+				for (unsigned int run = 0; run < runs; run++) {
+					const double *nd = &ndr[(run * o->nb_sizes + s) * NB_STEER];
+					int c = order_of(nd[a->steers[i]], nd[a->steers[j]], width);
+
+					if (c && seen && c != seen)
+						agree = false;
+					if (c)
+						seen = c;
+				}
+			}
+		for (unsigned int run = 0; run < runs; run++)
+			for (unsigned int k = 0; k < a->nb_steers; k++) {
+				report_select(
+				        rep,
+				        row_of[(run * o->nb_sizes + s) * NB_STEER + a->steers[k]]);
+				report_set_bool(rep, "ordering_agrees", agree);
+			}
+		if (runs < 2)
+			continue;
+		if (agree) {
+			fprintf(h->err, WHO ": %u B: the %u runs agree on the ordering by NDR\n",
+			        o->sizes[s], runs);
+			if (!o->json)
+				printf("%u B: the %u runs agree on the ordering by NDR\n",
+				       o->sizes[s], runs);
+		} else {
+			fprintf(h->err,
+			        "WARNING: " WHO ": %u B: the runs DISAGREE on the ordering by NDR "
+			        "(see the ordering of each run); the comparison is not stable "
+			        "here\n",
+			        o->sizes[s]);
+			if (!o->json)
+				printf("%u B: WARNING: the runs DISAGREE on the ordering by NDR\n",
+				       o->sizes[s]);
+			if (!rc)
+				rc = 3;
+		}
+	}
+	free(ndr);
+	free(row_of);
+	return rc;
+fail:
+	free(ndr);
+	free(row_of);
+	return 1;
 }
 
 int bench_steer(int argc, char **argv)
 {
-	unsigned int sizes[MAX_SIZES] = {64, 128, 256, 512, 1024, 1518};
-	unsigned int nb_sizes = 6, nb_steers = NB_STEER, reps = DEFAULT_REPS, nb_runs, done = 0;
-	enum steer steers[NB_STEER] = {STEER_NIC, STEER_CPU, STEER_SHARED};
-	uint64_t count = DEFAULT_COUNT;
-	const char *csv = NULL, *plot_dir = NULL;
-	char dir[] = "/tmp/tenet-bench-steer-XXXXXX", fwd[PATH_MAX], cfg[PATH_MAX], log[PATH_MAX];
-	bool json = false, poll = false, stop = false, tty = isatty(STDERR_FILENO);
-	struct cell *cells;
-	int rc = 0;
-	FILE *err;
+	struct steer_args a = {.steers = {STEER_NIC, STEER_CPU, STEER_SHARED},
+	                       .nb_steers = NB_STEER,
+	                       .fixed_frac = 0.8};
+	static struct report_col ndr_cols[64];
+	struct bench_harness h;
+	struct bench_opts o;
+	struct report *rep;
+	char fwd[PATH_MAX];
+	int rc;
 
 	for (int i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "--real"))
 			return bench_steer_real(argc, argv);
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+	bench_opts_default(&o);
+	{
+		static const unsigned int sizes[] = {64, 128, 256, 512, 1024, 1518};
 
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "--json")) {
-			json = true;
-		} else if (!strcmp(a, "--poll")) {
-			poll = true;
-		} else if (!strcmp(a, "--csv") && v) {
-			csv = v;
-			i++;
-		} else if (!strcmp(a, "--plot") && v) {
-			plot_dir = v;
-			i++;
-		} else if (!strcmp(a, "--count") && v) {
-			if (!bench_parse_count(v, &count)) {
-				fprintf(stderr,
-				        "tenet-bench steer: --count wants a positive integer\n");
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--reps") && v) {
-			unsigned int r[1];
-
-			if (bench_parse_list(v, r, 1, 1, MAX_REPS) != 1) {
-				fprintf(stderr, "tenet-bench steer: --reps wants 1..%d\n",
-				        MAX_REPS);
-				return 2;
-			}
-			reps = r[0];
-			i++;
-		} else if (!strcmp(a, "--sizes") && v) {
-			nb_sizes = bench_parse_list(v, sizes, MAX_SIZES, 64, 1518);
-			if (!nb_sizes) {
-				fprintf(stderr,
-				        "tenet-bench steer: --sizes wants up to %d of 64..1518, "
-				        "comma-separated\n",
-				        MAX_SIZES);
-				return 2;
-			}
-			i++;
-		} else if (!strcmp(a, "--steer") && v) {
-			if (parse_steers(v, steers, &nb_steers)) {
-				fprintf(stderr,
-				        "tenet-bench steer: --steer wants a comma-separated "
-				        "list of nic, cpu, shared (each once)\n");
-				return 2;
-			}
-			i++;
-		} else {
-			fprintf(stderr, "tenet-bench steer: unknown option or missing value '%s'\n",
-			        a);
-			usage(stderr);
-			return 2;
-		}
+		memcpy(o.sizes, sizes, sizeof(sizes));
+		o.nb_sizes = 6;
+		o.reps = 3;
 	}
-
+	rc = bench_opts_parse(argc, argv, WHO, steer_options, set_option, &a, usage, &o);
+	if (rc)
+		return rc == 1 ? 0 : rc;
 	rc = bench_nf_path("fwd", fwd, sizeof(fwd));
 	if (rc) {
-		fprintf(stderr, "tenet-bench steer: no NF at %s: %s (run make first)\n", fwd,
-		        strerror(-rc));
+		fprintf(stderr, WHO ": no NF at %s: %s (run make first)\n", fwd, strerror(-rc));
 		return 1;
 	}
-	cells = calloc((size_t)nb_sizes * NB_STEER, sizeof(*cells));
-	if (!cells || !mkdtemp(dir)) {
-		fprintf(stderr, "tenet-bench steer: %s\n", strerror(errno));
-		free(cells);
+	memcpy(ndr_cols, bench_ndr_cols, bench_ndr_nb_cols * sizeof(ndr_cols[0]));
+	memcpy(ndr_cols + bench_ndr_nb_cols, ndr_extra_cols, sizeof(ndr_extra_cols));
+	rep = o.ndr ? report_create(ndr_cols, bench_ndr_nb_cols + NB_EXTRA_COLS)
+	            : report_create(maxrate_cols, NB_MAXRATE_COLS);
+	if (!rep || bench_harness_open(&h, WHO)) {
+		report_destroy(rep);
 		return 1;
 	}
-	/* progress and warnings go to the real stderr while runs redirect fd 2 */
-	err = bench_err_open();
-	if (!err) {
-		fprintf(stderr, "tenet-bench steer: %s\n", strerror(errno));
-		free(cells);
-		rmdir(dir);
-		return 1;
-	}
-	tenet_set_log_level(TENET_LOG_WARN);
-	snprintf(cfg, sizeof(cfg), "%s/steer.yaml", dir);
-	snprintf(log, sizeof(log), "%s/run.log", dir);
-
-	nb_runs = reps * nb_sizes * nb_steers;
-	for (unsigned int rep = 0; rep < reps && !stop; rep++) {
-		for (unsigned int s = 0; s < nb_sizes && !stop; s++) {
-			for (unsigned int k = 0; k < nb_steers && !stop; k++) {
-				struct cell *c = &cells[s * NB_STEER + steers[k]];
-				struct outcome *o = &c->run[c->nb];
-				int e, r;
-
-				fprintf(err, "%s[%u/%u] rep %u/%u, %u B, steer %s ...%s",
-				        tty ? "\r" : "", done + 1, nb_runs, rep + 1, reps, sizes[s],
-				        steer_name[steers[k]], tty ? "\033[K" : "\n");
-				e = write_config(cfg, dir, fwd, sizes[s], steers[k], count);
-				if (e) {
-					fprintf(err, "tenet-bench steer: cannot write %s: %s\n",
-					        cfg, strerror(-e));
-					rc = 1;
-					stop = true;
-					break;
-				}
-				o->size = sizes[s];
-				o->steer = steers[k];
-				r = bench_run_mgr(cfg, log, poll, 0, err, &o->r);
-				if (tty)
-					fprintf(err, "\r\033[K");
-				if (r != 0 && r != 3) {
-					fprintf(err,
-					        "tenet-bench steer: run failed (exit %d); "
-					        "stopping\n",
-					        r);
-					rc = 1;
-					stop = true;
-					break;
-				}
-				derive(o);
-				c->nb++;
-				done++;
-				cell_update(c);
-				if (!o->r.conserved) {
-					fprintf(err,
-					        "\n*** WARNING: %u B, steer %s, rep %u: packets "
-					        "NOT "
-					        "conserved (in %llu, delivered %llu, dropped %llu) "
-					        "***\n\n",
-					        sizes[s], steer_name[steers[k]], rep + 1,
-					        (unsigned long long)o->r.packets_in,
-					        (unsigned long long)o->r.delivered,
-					        (unsigned long long)o->r.dropped);
-					rc = 1;
-				}
-				if (o->r.packets_in < count) {
-					/* a signal stopped the run before the generator finished */
-					fprintf(err,
-					        "tenet-bench steer: run stopped early (%llu of "
-					        "%llu "
-					        "frames sent); stopping\n",
-					        (unsigned long long)o->r.packets_in,
-					        (unsigned long long)count);
-					rc = 1;
-					stop = true;
-				}
-			}
-		}
-	}
-
-	if (json) {
-		print_json(stdout, cells, sizes, nb_sizes, steers, nb_steers);
-	} else {
-		printf("tenet-bench steer: 2-NF chain alice/fwd -> alice/fwd2, %llu frames per "
-		       "run, "
-		       "median of %u rep%s, %s, %ld CPUs online\n",
-		       (unsigned long long)count, reps, reps > 1 ? "s" : "",
-		       poll ? "poll" : "adaptive", sysconf(_SC_NPROCESSORS_ONLN));
-		print_table(cells, sizes, nb_sizes, steers, nb_steers);
-		print_ratios(cells, sizes, nb_sizes);
-	}
-	if (csv) {
-		int e = write_csv(csv, cells, sizes, nb_sizes, steers, nb_steers);
+	rc = o.ndr ? run_ndr(&h, &o, &a, fwd, rep) : run_maxrate(&h, &o, &a, fwd, rep);
+	if (o.json)
+		report_json(rep, stdout);
+	if (o.csv) {
+		int e = report_csv(rep, o.csv);
 
 		if (e) {
-			fprintf(err, "tenet-bench steer: cannot write %s: %s\n", csv, strerror(-e));
-			rc = 1;
+			fprintf(h.err, WHO ": cannot write %s: %s\n", o.csv, strerror(-e));
+			rc = rc ? rc : 1;
 		}
 	}
-	if (plot_dir && done &&
-	    plot(err, dir, plot_dir, cells, sizes, nb_sizes, steers, nb_steers, count, reps, poll) <
-	            0)
-		rc = 1;
-	remove_dir(dir);
-	fclose(err);
-	free(cells);
+	if (o.plot) {
+		struct report_plot p = {
+		        .name = o.ndr ? "steer-ndr" : "steer-maxrate",
+		        .title =
+		                o.ndr ? "tenet-bench steer --ndr: 2-NF chain, zero-loss throughput "
+		                        "and host CPU at a fixed rate"
+		                      : "tenet-bench steer: max-rate run (overload), median",
+		        .xkey = "size",
+		        .xlabel = "frame size on the wire (B)",
+		        .series_key = o.ndr ? "series" : "steer",
+		        .ykeys = {o.ndr ? "ndr_mpps" : "mpps",
+		                  o.ndr ? "fixed_host_ns_per_pkt" : "host_ns_per_pkt"},
+		        .ylabels = {o.ndr ? "NDR Mpps" : "Mpps delivered (overload)",
+		                    o.ndr ? "host CPU ns / packet at the fixed rate"
+		                          : "host CPU ns / packet"},
+		        .xlog = true,
+		};
+
+		if (report_plot(rep, &p, h.dir, o.plot, h.err) < 0)
+			rc = rc ? rc : 1;
+	}
+	bench_harness_close(&h);
+	report_destroy(rep);
 	return rc;
 }
