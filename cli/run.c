@@ -28,6 +28,10 @@ static void usage(FILE *f)
 	        "  --quiet         no live table\n"
 	        "\n"
 	        "NFs attach over $socket_dir/TENANT.sock (see docs/config.md, docs/nf-guide.md).\n"
+	        "NFs the config starts inherit no fd of the manager's, run as the tenant's\n"
+	        "uid/gid when it has one, and are restarted when they exit: after 100 ms,\n"
+	        "doubling up to 5 s while they keep dying quickly, at most 1000 times per\n"
+	        "service. The summary's \"ctl\" counts ctl clients closed for being slow.\n"
 	        "Exit status: 0 ok, 1 runtime error, 2 bad config, 3 accounting mismatch.\n");
 }
 
