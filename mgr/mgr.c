@@ -647,7 +647,7 @@ static void close_fds_from_3(void)
 	char buf[4096];
 	int d;
 
-#ifdef SYS_close_range
+#if defined(SYS_close_range) && !defined(TENET_NO_CLOSE_RANGE) /* -D...: test the fallback */
 	if (syscall(SYS_close_range, 3u, ~0u, 0u) == 0)
 		return;
 #endif
