@@ -601,9 +601,10 @@ static void nf_gone(struct mgr *m, struct nf *nf, int epfd, const char *why)
 	post_command(m, nf->id, false);
 	wait_commands(m);
 	stats_nf_life_end(m, nf);
-	tenet_log(TENET_LOG_INFO, "NF %s/%s#%u %s; %llu buffers reclaimed",
+	tenet_log(TENET_LOG_INFO, "NF %s/%s#%u %s; %llu buffers reclaimed; %llu wake-ups failed",
 	          m->cfg->tenants[svc->tenant].name, svc->cfg->name, nf->instance, why,
-	          (unsigned long long)cnt_get(&nf->reclaimed));
+	          (unsigned long long)cnt_get(&nf->reclaimed),
+	          (unsigned long long)cnt_get(&nf->kick_errors));
 	nf_release(nf);
 }
 

@@ -52,6 +52,9 @@ echo "ok: stopped on SIGTERM, exit 0"
 S="$T/s.json"
 grep -q "tx kick socket hung up" "$T/mgr.log" || fail "the closed wake-up fd was not noticed and dropped"
 echo "ok: the hung-up wake-up fd was dropped from the dispatcher's epoll set"
+grep -Eq "NF alice/evil#0 .*; [1-9][0-9]* wake-ups failed" "$T/mgr.log" ||
+	fail "kicks to the closed wake-up fd were not counted: $(grep 'alice/evil#0' "$T/mgr.log" | tail -n 1)"
+echo "ok: kicks to the closed wake-up fd failed cleanly and were counted: $(grep -o '[0-9]* wake-ups failed' "$T/mgr.log" | sort -n | tail -n 1)"
 check "exact summary: packets_in == delivered + every drop, per reason" \
 	'j["conserved"] and j["packets_in"] == j["delivered"] + sum(j["dropped"].values()) and sum(j["dropped"].values()) == j["dropped_total"]' "$S"
 # a busy 2-core machine may deschedule bob's NF long enough to fill its rx
