@@ -611,9 +611,10 @@ static void nf_gone(struct mgr *m, struct nf *nf, int epfd, const char *why)
 static void handle_nf_event(struct mgr *m, struct nf *nf, int epfd)
 {
 	struct tenet_msg msg;
-	ssize_t n = recv(nf->sock, &msg, sizeof(msg), MSG_DONTWAIT);
+	/* MSG_TRUNC: the record's real length; a longer one is not a DETACH cut to size */
+	ssize_t n = recv(nf->sock, &msg, sizeof(msg), MSG_DONTWAIT | MSG_TRUNC);
 
-	if (n < 0 && errno == EAGAIN)
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n == sizeof(msg) && msg.magic == TENET_PROTO_MAGIC && msg.type == TENET_MSG_DETACH) {
 		nf_gone(m, nf, epfd, "detached");
