@@ -852,8 +852,10 @@ static void schedule_restart(struct mgr *m, struct service *svc, unsigned int k,
 		          tname, svc->cfg->name, k, cause, MGR_RESTART_MAX);
 		return;
 	}
-	if (svc->attached[k] && up >= MGR_UP_OK)
-		svc->backoff_ms[k] = MGR_BACKOFF_MIN_MS; /* it ran fine: start the ladder again */
+	/* it stayed up: start the ladder again (by time alone: an NF started
+	 * through a wrapper attaches under another pid than the child's) */
+	if (up >= MGR_UP_OK)
+		svc->backoff_ms[k] = MGR_BACKOFF_MIN_MS;
 	delay = svc->backoff_ms[k] ? svc->backoff_ms[k] : MGR_BACKOFF_MIN_MS;
 	svc->backoff_ms[k] = delay * 2 < MGR_BACKOFF_MAX_MS ? delay * 2 : MGR_BACKOFF_MAX_MS;
 	if (delay > svc->max_backoff_ms)

@@ -159,7 +159,7 @@ struct nf_totals {
 #define MGR_RESTART_MAX    1000 /* restarts per service over the manager's life */
 #define MGR_BACKOFF_MIN_MS 100  /* first delay after a quick death, doubling... */
 #define MGR_BACKOFF_MAX_MS 5000 /* ...up to this */
-#define MGR_UP_OK          5.0  /* s up (and attached) after which a death is not quick */
+#define MGR_UP_OK          5.0  /* s up after which a death is not quick */
 
 struct service {
 	const struct cfg_service *cfg;
@@ -171,7 +171,7 @@ struct service {
 	 * Supervisor (control). Instance k is a running child (child[k] > 0),
 	 * a restart due at restart_at[k] (> 0), or stopped for good (nf stop,
 	 * restart: false, MGR_RESTART_MAX reached). An instance that dies
-	 * within MGR_UP_OK s of its start (or before it attached) is restarted
+	 * within MGR_UP_OK s of its start is restarted
 	 * after backoff_ms[k], which doubles from MGR_BACKOFF_MIN_MS up to
 	 * MGR_BACKOFF_MAX_MS; one that stayed up longer starts the ladder again.
 	 */
