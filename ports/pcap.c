@@ -46,7 +46,7 @@ struct pcap_port {
 	const char *in_path;
 	pcap_t *in;
 	bool loop;
-	uint64_t pass_packets; /* records read in the current pass over the file */
+	uint64_t pass_packets; /* records handed out in the current pass over the file */
 	pcap_t *dead;
 	pcap_dumper_t *dump;
 	time_t last_flush;
@@ -223,7 +223,8 @@ static bool input_ended(struct pcap_port *pp)
 	pcap_close(pp->in);
 	pp->in = NULL;
 	if (!pp->loop || !pp->pass_packets)
-		return false; /* an empty file would loop forever */
+		return false; /* an empty file (or one of oversize records only) would loop forever
+		               */
 	if (open_input(pp->in_path, &pp->in, err, sizeof(err)) < 0) {
 		tenet_log(TENET_LOG_ERR, "%s", err);
 		return false;
@@ -255,11 +256,11 @@ static int pcap_port_rx(struct port *p, struct tenet_frame *f, unsigned int n)
 		if (rc == 1) {
 			uint8_t *buf = pp->staging + (size_t)got * PCAP_FRAME_MAX;
 
-			pp->pass_packets++;
 			if (h->caplen > PCAP_FRAME_MAX) {
 				ctr_add(&pp->oversize, 1);
 				continue;
 			}
+			pp->pass_packets++;
 			if (h->caplen < h->len)
 				ctr_add(&pp->truncated, 1);
 			memcpy(buf, d, h->caplen);

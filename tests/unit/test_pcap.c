@@ -320,6 +320,40 @@ static void test_oversize(void **state)
 	p.drv->close(&p);
 }
 
+/* A looped file whose records are all too long ends after one pass, each counted once. */
+static void test_oversize_loop_ends(void **state)
+{
+	static uint8_t buf[10000];
+	struct cfg_port cfg = {0};
+	struct tenet_frame fr[8];
+	struct pcap_pkthdr h = {0};
+	struct port p;
+	char err[256] = "";
+	pcap_t *dead;
+	pcap_dumper_t *d;
+
+	(void)state;
+	path_in_dir(cfg.pcap_in, "all-jumbo.pcap");
+	dead = pcap_open_dead(DLT_EN10MB, 65535);
+	assert_non_null(dead);
+	d = pcap_dump_open(dead, cfg.pcap_in);
+	assert_non_null(d);
+	h.caplen = h.len = sizeof(buf);
+	for (int i = 0; i < 5; i++)
+		pcap_dump((u_char *)d, &h, buf);
+	pcap_dump_close(d);
+	pcap_close(dead);
+	cfg.pcap_loop = true;
+	cfg.gen.count = 100;
+	if (open_port(&p, &cfg, err, sizeof(err)))
+		fail_msg("open: %s", err);
+	alarm(10);
+	assert_int_equal(p.drv->rx(&p, fr, 8), -ENODATA);
+	alarm(0);
+	assert_int_equal(p.drv->rx_oversize(&p), 5);
+	p.drv->close(&p);
+}
+
 /* Every fd of this process that refers to path must be close-on-exec. */
 static unsigned int check_cloexec(const char *path)
 {
@@ -418,6 +452,7 @@ int main(void)
 	        cmocka_unit_test(test_empty_file_loop_ends),
 	        cmocka_unit_test(test_errors),
 	        cmocka_unit_test(test_oversize),
+	        cmocka_unit_test(test_oversize_loop_ends),
 	        cmocka_unit_test(test_cloexec),
 	        cmocka_unit_test(test_fifo),
 	        cmocka_unit_test(test_registry),
