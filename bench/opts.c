@@ -65,6 +65,7 @@ void bench_opts_default(struct bench_opts *o)
 	o->nb_sizes = 1;
 	o->count = 2000000;
 	o->reps = 1;
+	o->max_reps = 15;
 }
 
 bool bench_parse_double(const char *s, double lo, double hi, double *out)
@@ -208,8 +209,11 @@ int bench_opts_parse(int argc, char **argv, const char *who, const struct option
 			o->count_set = true;
 			break;
 		case OPT_REPS:
-			if (!bench_parse_double(a, 1, 15, &d) || d != floor(d))
-				return bad(who, "--reps / --runs want 1..15");
+			if (!bench_parse_double(a, 1, o->max_reps, &d) || d != floor(d)) {
+				fprintf(stderr, "%s: --reps / --runs want 1..%u\n", who,
+				        o->max_reps);
+				return 2;
+			}
 			o->reps = (unsigned int)d;
 			o->reps_set = true;
 			break;

@@ -27,8 +27,9 @@ struct bench_opts {
 	const char *plot; /* plot directory, or NULL */
 	bool ndr;         /* NDR/PDR search instead of max-rate runs */
 	struct bench_ndr_opts nopt;
-	uint64_t count;    /* frames per max-rate run */
-	unsigned int reps; /* max-rate repetitions; with --ndr: --runs */
+	uint64_t count;        /* frames per max-rate run */
+	unsigned int reps;     /* max-rate repetitions; with --ndr: --runs */
+	unsigned int max_reps; /* --reps / --runs bound (default 15) */
 	bool poll;
 	bool count_set, reps_set;
 };

@@ -32,6 +32,7 @@
 #endif
 
 #include "bench/bench.h"
+#include "bench/opts.h"
 #include "tenet/log.h"
 #include "tenet/pool.h"
 #include "tenet/ring.h"
@@ -284,21 +285,6 @@ static void usage(FILE *f)
 	        DEFAULT_COUNT, MAX_REPS, DEFAULT_REPS);
 }
 
-static bool parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-	unsigned long long x;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	x = strtoull(s, &end, 10);
-	if (errno || *end || x == 0)
-		return false;
-	*v = x;
-	return true;
-}
-
 int bench_ring(int argc, char **argv)
 {
 	uint64_t count = DEFAULT_COUNT, reps = DEFAULT_REPS;
@@ -309,28 +295,29 @@ int bench_ring(int argc, char **argv)
 	bool json = false, have_rte = false;
 	int rc = 1;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--count") && i + 1 < argc) {
-			if (!parse_u64(argv[++i], &count) || count > UINT32_MAX) {
-				fprintf(stderr, "tenet-bench ring: --count wants 1..%u\n",
-				        UINT32_MAX);
-				return 2;
-			}
-		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
-			if (!parse_u64(argv[++i], &reps) || reps > MAX_REPS) {
-				fprintf(stderr, "tenet-bench ring: --reps wants 1..%d\n", MAX_REPS);
-				return 2;
-			}
-		} else {
-			fprintf(stderr, "tenet-bench ring: unknown option '%s'\n", argv[i]);
-			usage(stderr);
+	{
+		struct bench_opts o;
+		int e;
+
+		bench_opts_default(&o);
+		o.count = DEFAULT_COUNT;
+		o.reps = DEFAULT_REPS;
+		o.max_reps = MAX_REPS;
+		e = bench_opts_parse(argc, argv, "tenet-bench ring", NULL, NULL, NULL, usage, &o);
+		if (e)
+			return e == 1 ? 0 : e;
+		if (o.ndr || o.csv || o.plot) {
+			fprintf(stderr, "tenet-bench ring: --ndr, --csv and --plot are not for the "
+			                "ring micro-benchmark\n");
 			return 2;
 		}
+		if (o.count > UINT32_MAX) {
+			fprintf(stderr, "tenet-bench ring: --count wants 1..%u\n", UINT32_MAX);
+			return 2;
+		}
+		count = o.count;
+		reps = o.reps;
+		json = o.json;
 	}
 
 	memset(&r, 0, sizeof(r));
