@@ -1219,27 +1219,37 @@ static void tenant_list(struct ctx *c, char *list, size_t size)
  * Memory this machine can give the pools now, in bytes, and where that
  * figure came from. MemAvailable: the pools are mapped MAP_POPULATE (every
  * byte is allocated at start, lib/pool.c), so what counts is what can be
- * allocated now without swapping, not the installed total; MemTotal and
- * then sysinfo() only when the kernel does not report MemAvailable (before
+ * allocated now without swapping, not the installed total. Free huge pages
+ * are added: lib/pool.c takes a pool from them when some are reserved, and
+ * reserved huge pages are not part of MemAvailable. MemTotal, then
+ * sysinfo(), only when the kernel does not report MemAvailable (before
  * Linux 3.14). 0: unknown (no check).
  */
 static uint64_t mem_available(const char **src)
 {
-	uint64_t avail = 0, total = 0;
+	uint64_t avail = 0, total = 0, huge_free = 0, huge_size = 0;
 	struct sysinfo si;
 	char line[128];
 	FILE *f = fopen("/proc/meminfo", "re");
 
 	if (f) {
 		while (fgets(line, sizeof(line), f)) {
-			unsigned long long kb;
+			unsigned long long v;
 
-			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-				avail = (uint64_t)kb << 10;
-			else if (sscanf(line, "MemTotal: %llu kB", &kb) == 1)
-				total = (uint64_t)kb << 10;
+			if (sscanf(line, "MemAvailable: %llu kB", &v) == 1)
+				avail = (uint64_t)v << 10;
+			else if (sscanf(line, "MemTotal: %llu kB", &v) == 1)
+				total = (uint64_t)v << 10;
+			else if (sscanf(line, "HugePages_Free: %llu", &v) == 1)
+				huge_free = v;
+			else if (sscanf(line, "Hugepagesize: %llu kB", &v) == 1)
+				huge_size = (uint64_t)v << 10;
 		}
 		fclose(f);
+	}
+	if (avail && huge_free && huge_size) {
+		*src = "MemAvailable + free huge pages in /proc/meminfo";
+		return avail + huge_free * huge_size;
 	}
 	if (avail) {
 		*src = "MemAvailable in /proc/meminfo";
