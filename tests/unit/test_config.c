@@ -288,7 +288,7 @@ static void test_defaults(void **state)
 	assert_false(c->mgr.poll);
 	assert_true(c->mgr.stats_interval == 1);
 	assert_int_equal(c->ports[0].steer, CFG_STEER_NIC);
-	assert_true(c->ports[0].gen.rate_pps == 50000);
+	assert_true(c->ports[0].gen.rate_pps == 0);
 	assert_int_equal(c->ports[0].gen.count, 0);
 	assert_int_equal(c->ports[0].gen.nb_sizes, 1);
 	assert_int_equal(c->ports[0].gen.sizes[0], 64);
