@@ -45,12 +45,59 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/opts.h"
 #include "bench/real.h"
 #include "bench/util.h"
 
 #define NAME_LEN 16
 
 /* ---- processes ------------------------------------------------------------------------------ */
+
+/* getopt_long values of the --real options (steer and scan share the common ones) */
+enum {
+	OPT_REAL = 0x100,
+	OPT_HELP,
+	OPT_JSON,
+	OPT_CSV,
+	OPT_PLOT,
+	OPT_REPS,
+	OPT_DURATION,
+	OPT_RATE,
+	OPT_SIZES,
+	OPT_STEER,
+	OPT_FRACTION,
+	OPT_COUNT,
+	OPT_SCENARIOS,
+};
+
+static const struct option st_options[] = {
+        {"real", no_argument, NULL, OPT_REAL},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"csv", required_argument, NULL, OPT_CSV},
+        {"plot", required_argument, NULL, OPT_PLOT},
+        {"reps", required_argument, NULL, OPT_REPS},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"sizes", required_argument, NULL, OPT_SIZES},
+        {"steer", required_argument, NULL, OPT_STEER},
+        {NULL, 0, NULL, 0},
+};
+
+static const struct option sc_options[] = {
+        {"real", no_argument, NULL, OPT_REAL},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"csv", required_argument, NULL, OPT_CSV},
+        {"plot", required_argument, NULL, OPT_PLOT},
+        {"reps", required_argument, NULL, OPT_REPS},
+        {"rate", required_argument, NULL, OPT_RATE},
+        {"fraction", required_argument, NULL, OPT_FRACTION},
+        {"count", required_argument, NULL, OPT_COUNT},
+        {"sizes", required_argument, NULL, OPT_SIZES},
+        {"scenarios", required_argument, NULL, OPT_SCENARIOS},
+        {NULL, 0, NULL, 0},
+};
 
 static volatile sig_atomic_t stop_req;
 
@@ -1193,39 +1240,43 @@ int bench_steer_real(int argc, char **argv)
 	struct ctx c;
 	int rc = 0;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+	optind = 1;
+	opterr = 0;
+	for (int o; (o = getopt_long(argc, argv, "h", st_options, NULL)) != -1;) {
+		const char *v = optarg;
 		unsigned int r[1];
 
-		if (!strcmp(a, "--real")) {
-			continue;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		switch (o) {
+		case OPT_REAL:
+			break;
+		case 'h':
+		case OPT_HELP:
 			st_usage(stdout);
 			return 0;
-		} else if (!strcmp(a, "--json")) {
+		case OPT_JSON:
 			json = true;
-		} else if (!strcmp(a, "--csv") && v) {
-			csv = argv[++i];
-		} else if (!strcmp(a, "--plot") && v) {
-			plot_dir = argv[++i];
-		} else if (!strcmp(a, "--reps") && v) {
+			break;
+		case OPT_CSV:
+			csv = v;
+			break;
+		case OPT_PLOT:
+			plot_dir = v;
+			break;
+		case OPT_REPS:
 			if (bench_parse_list(v, r, 1, 1, ST_MAX_REPS) != 1) {
 				fprintf(stderr, "tenet-bench steer: --reps wants 1..%d\n",
 				        ST_MAX_REPS);
 				return 2;
 			}
 			reps = r[0];
-			i++;
-		} else if (!strcmp(a, "--duration") && v) {
-			char *end;
-
-			duration = strtod(v, &end);
-			if (*end || !(duration >= 0.5 && duration <= 600)) {
+			break;
+		case OPT_DURATION:
+			if (!bench_parse_double(v, 0.5, 600, &duration)) {
 				fprintf(stderr, "tenet-bench steer: --duration wants 0.5..600 s\n");
 				return 2;
 			}
-			i++;
-		} else if (!strcmp(a, "--rate") && v) {
+			break;
+		case OPT_RATE:
 			g.nb_rates = (unsigned int)parse_rate_list(v, g.rates, ST_MAX_RATES);
 			if (!g.nb_rates) {
 				fprintf(stderr,
@@ -1234,8 +1285,8 @@ int bench_steer_real(int argc, char **argv)
 				        ST_MAX_RATES);
 				return 2;
 			}
-			i++;
-		} else if (!strcmp(a, "--sizes") && v) {
+			break;
+		case OPT_SIZES:
 			g.nb_sizes = bench_parse_list(v, g.sizes, ST_MAX_SIZES, 64, 1518);
 			if (!g.nb_sizes) {
 				fprintf(stderr,
@@ -1244,22 +1295,27 @@ int bench_steer_real(int argc, char **argv)
 				        ST_MAX_SIZES);
 				return 2;
 			}
-			i++;
-		} else if (!strcmp(a, "--steer") && v) {
+			break;
+		case OPT_STEER:
 			if (parse_steer_list(v, g.steers, &g.nb_steers)) {
 				fprintf(stderr,
 				        "tenet-bench steer: --steer wants a comma-separated "
 				        "list of nic, cpu, shared (each once)\n");
 				return 2;
 			}
-			i++;
-		} else {
+			break;
+		default:
 			fprintf(stderr,
 			        "tenet-bench steer --real: unknown option or missing value '%s'\n",
-			        a);
+			        argv[optind - 1]);
 			st_usage(stderr);
 			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tenet-bench steer --real: unexpected argument '%s'\n",
+		        argv[optind]);
+		return 2;
 	}
 	if (ctx_init(&c, "steer")) {
 		ctx_fini(&c);
@@ -1894,53 +1950,57 @@ int bench_scan_real(int argc, char **argv)
 	struct ctx c;
 	int rc = 0;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+	optind = 1;
+	opterr = 0;
+	for (int o; (o = getopt_long(argc, argv, "h", sc_options, NULL)) != -1;) {
+		const char *v = optarg;
 		unsigned int r[1];
-		char *end;
 
-		if (!strcmp(a, "--real")) {
-			continue;
-		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+		switch (o) {
+		case OPT_REAL:
+			break;
+		case 'h':
+		case OPT_HELP:
 			sc_usage(stdout);
 			return 0;
-		} else if (!strcmp(a, "--json")) {
+		case OPT_JSON:
 			json = true;
-		} else if (!strcmp(a, "--csv") && v) {
-			csv = argv[++i];
-		} else if (!strcmp(a, "--plot") && v) {
-			plot_dir = argv[++i];
-		} else if (!strcmp(a, "--reps") && v) {
+			break;
+		case OPT_CSV:
+			csv = v;
+			break;
+		case OPT_PLOT:
+			plot_dir = v;
+			break;
+		case OPT_REPS:
 			if (bench_parse_list(v, r, 1, 1, SC_MAX_REPS) != 1) {
 				fprintf(stderr, "tenet-bench scan: --reps wants 1..%d\n",
 				        SC_MAX_REPS);
 				return 2;
 			}
 			reps = r[0];
-			i++;
-		} else if (!strcmp(a, "--rate") && v) {
-			rate = strtod(v, &end);
-			if (*end || !(rate >= 1 && rate <= 1e7)) {
+			break;
+		case OPT_RATE:
+			if (!bench_parse_double(v, 1, 1e7, &rate)) {
 				fprintf(stderr,
 				        "tenet-bench scan: --rate wants 1..1e7 packets/s\n");
 				return 2;
 			}
-			i++;
-		} else if (!strcmp(a, "--fraction") && v) {
-			fraction = strtod(v, &end);
-			if (*end || !(fraction >= 0 && fraction <= 1)) {
+			break;
+		case OPT_FRACTION:
+			if (!bench_parse_double(v, 0, 1, &fraction)) {
 				fprintf(stderr, "tenet-bench scan: --fraction wants 0..1\n");
 				return 2;
 			}
-			i++;
-		} else if (!strcmp(a, "--count") && v) {
+			break;
+		case OPT_COUNT:
 			if (!bench_parse_count(v, &count)) {
 				fprintf(stderr,
 				        "tenet-bench scan: --count wants a positive integer\n");
 				return 2;
 			}
-			i++;
-		} else if (!strcmp(a, "--sizes") && v) {
+			break;
+		case OPT_SIZES:
 			g.nb_sizes = bench_parse_list(v, g.sizes, SC_MAX_SIZES, 64, 1518);
 			if (!g.nb_sizes) {
 				fprintf(stderr,
@@ -1949,22 +2009,27 @@ int bench_scan_real(int argc, char **argv)
 				        SC_MAX_SIZES);
 				return 2;
 			}
-			i++;
-		} else if (!strcmp(a, "--scenarios") && v) {
+			break;
+		case OPT_SCENARIOS:
 			if (parse_scen_list(v, g.scens, &g.nb_scens)) {
 				fprintf(stderr,
 				        "tenet-bench scan: --scenarios wants a comma-separated "
 				        "list of wire, nic-only, nic-scan, host-scan\n");
 				return 2;
 			}
-			i++;
-		} else {
+			break;
+		default:
 			fprintf(stderr,
 			        "tenet-bench scan --real: unknown option or missing value '%s'\n",
-			        a);
+			        argv[optind - 1]);
 			sc_usage(stderr);
 			return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "tenet-bench scan --real: unexpected argument '%s'\n",
+		        argv[optind]);
+		return 2;
 	}
 	if (ctx_init(&c, "scan")) {
 		ctx_fini(&c);
