@@ -65,7 +65,7 @@ int tenet_file_open(const char *path, size_t max, char *err, size_t errlen)
 {
 	struct stat st;
 	char lim[32];
-	int fd, flags, e;
+	int fd, e;
 
 	if (!path || !*path) {
 		set_err(err, errlen, "(empty file name): expected a file name");
@@ -95,9 +95,8 @@ int tenet_file_open(const char *path, size_t max, char *err, size_t errlen)
 		        (long long)st.st_size, lim);
 		goto err_close;
 	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags >= 0)
-		fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	/* O_NONBLOCK stays: nothing for a regular file, but a procfs file that
+	 * waits for data (/proc/kmsg) then fails with EAGAIN instead */
 	return fd;
 
 err_close:
@@ -147,7 +146,7 @@ int tenet_file_read(const char *path, size_t max, char **buf, size_t *len, char 
 		if (r < 0) {
 			e = errno;
 			set_err(err, errlen, "%s: %s; expected a readable regular file", path,
-			        strerror(e));
+			        e == EAGAIN ? "a read would wait for data" : strerror(e));
 			goto err_free;
 		}
 		if (r == 0)

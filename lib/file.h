@@ -15,9 +15,10 @@
 #define TENET_FILE_MAX (16u << 20) /* default bound for text files: 16 MiB */
 
 /*
- * Open path read-only, close-on-exec, and check that it is a regular file
- * of at most max bytes (0: no bound). Returns the fd (blocking mode again:
- * reads of a regular file never wait), or -errno with one line
+ * Open path read-only, close-on-exec and non-blocking, and check that it
+ * is a regular file of at most max bytes (0: no bound). Returns the fd
+ * (still O_NONBLOCK: no effect on a regular file, but a procfs file that
+ * waits for data fails with EAGAIN instead), or -errno with one line
  * "PATH: what is wrong; expected a regular file ..." in err.
  */
 int tenet_file_open(const char *path, size_t max, char *err, size_t errlen);

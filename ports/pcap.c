@@ -16,8 +16,8 @@
  * Files are opened by this driver, not by libpcap (whose opens are not
  * close-on-exec): the input through lib/file.h (a regular file, opened
  * without blocking), the output O_CLOEXEC and never a FIFO or a device
- * (the transmit path must not block on a reader), each handed to libpcap
- * as a FILE.
+ * other than /dev/null (the transmit path must not block on a reader),
+ * each handed to libpcap as a FILE.
  *
  * tx writes Ethernet records with CLOCK_REALTIME microsecond stamps,
  * flushed at least once a second and at close.
@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,8 +126,10 @@ static int open_output(struct pcap_port *pp, const char *path, char *err, size_t
 		         path, strerror(e));
 		return -e;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "pcap: output file '%s': is %s; expected a regular file",
+	if (fstat(fd, &st) < 0 ||
+	    !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))) {
+		snprintf(err, errlen,
+		         "pcap: output file '%s': is %s; expected a regular file (or /dev/null)",
 		         path, tenet_file_type(st.st_mode));
 		close(fd);
 		return -EINVAL;

@@ -426,6 +426,14 @@ static void test_fifo(void **state)
 	assert_non_null(strstr(err, "fifo"));
 	assert_non_null(strstr(err, "expected"));
 	assert_null(p.priv);
+	/* /dev/null takes a capture (nothing blocks on it); /dev/zero does not */
+	strcpy(cfg.pcap_out, "/dev/null");
+	assert_int_equal(open_port(&p, &cfg, err, sizeof(err)), 0);
+	p.drv->close(&p);
+	strcpy(cfg.pcap_out, "/dev/zero");
+	assert_true(open_port(&p, &cfg, err, sizeof(err)) < 0);
+	assert_non_null(strstr(err, "is a character device; expected a regular file"));
+	cfg.pcap_out[0] = 0;
 	/* a directory as input */
 	strcpy(cfg.pcap_in, dir);
 	cfg.pcap_out[0] = 0;
