@@ -54,6 +54,20 @@ for len in 49 65536; do
 		fail "$len-byte hello: no clear log line"
 	echo "ok: $len-byte hello refused: $out"
 done
+# descriptors sent along with a hello are never installed in the manager
+echo bait >"$T/bait"
+out=$(python3 - "$A" "$T/bait" <<'PY'
+import os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+fd = os.open(sys.argv[2], os.O_RDONLY)
+socket.send_fds(s, [struct.pack("<IIII32s", 0x544E4554, 2, os.getpid(), 0, b"nosuch")], [fd] * 8)
+print(s.recv(512)[8:12] != b"\0\0\0\0")
+PY
+)
+[ "$out" = "True" ] || fail "hello with fds: no refusal ($out)"
+ls -l /proc/$mgr/fd 2>/dev/null | grep -q "$T/bait" && fail "the manager kept descriptors sent with a hello"
+echo "ok: descriptors sent with a hello are not kept by the manager"
 out=$("$C" "$A" 'fw d' --raw 2)
 echo "$out" | grep -q "status -71 .*byte 0x20 at 2 of the service name" || fail "bad service name: '$out'"
 echo "ok: bad service name: $out"
