@@ -1,8 +1,9 @@
 #!/bin/sh
 # Files the config makes the manager open never reach an NF: while a run
 # replays a pcap input into a pcap output, every descriptor of the manager
-# on either capture file is close-on-exec, none is left open on the config
-# or the pattern file, and no NF process holds any of them.
+# on either capture file (and every other one) is close-on-exec, none is
+# left open on the config or the pattern file, and no NF process holds any
+# of them.
 . "$(dirname "$0")/lib.sh"
 [ -d /proc/self/fdinfo ] || skip "needs /proc/PID/fdinfo"
 python3 - "$T/in.pcap" <<'PY' || fail "cannot write the input capture"
@@ -26,6 +27,12 @@ services:
 chains:
   - {name: a, match: {src: 10.1.0.0/16}, hops: [alice/fwd], output: out}
 YAML
+# descriptors this shell passes down (same number, same open file) are not
+# the manager's own: skipped below
+inherited=" "
+for f in /proc/$$/fd/*; do
+	l=$(readlink "$f" 2>/dev/null) && inherited="$inherited${f##*/}=$l "
+done
 "$TENET" run "$T/c.yaml" --quiet --summary "$T/s.json" >"$T/mgr.log" 2>&1 &
 mgr=$!
 for i in $(seq 100); do grep -q "attached (id 1" "$T/mgr.log" && break; sleep 0.1; done
@@ -41,6 +48,15 @@ fds() {
 	done
 }
 m=$(fds $mgr)
+nocloexec=""
+for f in /proc/$mgr/fdinfo/*; do
+	fd=${f##*/}
+	[ "$fd" -gt 2 ] || continue
+	case "$inherited" in *" $fd=$(readlink /proc/$mgr/fd/$fd) "*) continue ;; esac
+	fl=$(sed -n 's/^flags:[[:space:]]*//p' "$f" 2>/dev/null) || continue
+	[ -n "$fl" ] || continue
+	[ $((0$fl & 02000000)) -ne 0 ] || nocloexec="$nocloexec $fd=$(readlink /proc/$mgr/fd/$fd)"
+done
 nf=$(pgrep -P $mgr)
 kids=""
 for p in $nf; do kids="$kids$(fds $p)"; done
@@ -53,6 +69,8 @@ echo "$m" | while read -r fd flags target; do
 	[ $((0$flags & 02000000)) -ne 0 ] || { echo "FAIL: fd $fd on $target is not close-on-exec (flags $flags)"; exit 1; }
 done || exit 1
 echo "ok: every manager descriptor on the capture files is close-on-exec"
+[ -z "$nocloexec" ] || fail "manager descriptors without close-on-exec:$nocloexec"
+echo "ok: so is every other descriptor of the manager"
 echo "$m" | grep -qE " $T/(c.yaml|pat.txt)$" && fail "the manager keeps the config or pattern file open: $m"
 echo "ok: the config and pattern files are closed once read"
 [ -n "$nf" ] || fail "no NF process found"
