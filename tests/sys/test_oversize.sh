@@ -9,7 +9,8 @@
 # never cut - while bob's packets leave byte for byte as they came in (his
 # output capture compared with his input records), alice's frames that fit
 # (1920 B exactly, small ones) leave whole, and the manager ends on its own
-# with an exact summary.
+# with an exact summary. The same with steer: cpu (the router's copy into a
+# smaller pool) and steer: shared (one pool of the largest buf_size).
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "python3 is needed to write and compare the captures"
 
@@ -157,4 +158,29 @@ else
 	[ "$b" = same ] || [ "$b" = part ] || fail "cpu: bob's output: $b"
 	[ "$a" = same ] || [ "$a" = part ] || fail "cpu: alice's output: $a"
 	echo "ok: cpu: what left is byte for byte what came in, nothing cut or foreign ($(nobuf "$S") frames found no buffer: exact counts not checked)"
+fi
+
+# --- steer: shared (one pool of the largest buf_size, 2 KiB): alice's 1000 B
+# frames fit it now; 1921 B and 9216 B do not, 9300 B not the driver.
+sed -e "s|steer: cpu|steer: shared|; s|$T/a2.pcap|$T/a3.pcap|; s|$T/b2.pcap|$T/b3.pcap|" \
+	-e "s|driver: pcap, out:|driver: pcap, steer: shared, out:|" \
+	"$T/cpu.yaml" >"$T/shared.yaml"
+run shared
+S="$T/shared.json"
+check "shared: every record counted in packets_in" 'j["packets_in"] == 300 + 350' "$S"
+check "shared: packets_in == delivered + sum(dropped)" 'j["conserved"]' "$S"
+check "shared: 1921 B, 9216 B (NIC stage) and 9300 B (driver) dropped as oversize; no other reason but no_buffer" \
+	'j["dropped"]["oversize"] == 150 and sum(j["dropped"].values()) == 150 + j["dropped"]["no_buffer"]' "$S"
+b=$(same "$T/in2.pcap" "$T/b3.pcap" 3 65535)
+a=$(same "$T/in2.pcap" "$T/a3.pcap" 1 1920)
+if [ "$(nobuf "$S")" -eq 0 ]; then
+	check "shared: bob got all 300 of his packets; alice her 200 frames of up to 1000 B" \
+		'j["delivered"] == 300 + 200' "$S"
+	[ "$b" = same ] || fail "shared: bob's output is not his input: $b"
+	[ "$a" = same ] || fail "shared: alice's output is not her frames that fit: $a"
+	echo "ok: shared: bob's 300 frames left byte for byte as they came in, alice's 200 whole"
+else
+	[ "$b" = same ] || [ "$b" = part ] || fail "shared: bob's output: $b"
+	[ "$a" = same ] || [ "$a" = part ] || fail "shared: alice's output: $a"
+	echo "ok: shared: what left is byte for byte what came in, nothing cut or foreign ($(nobuf "$S") frames found no buffer: exact counts not checked)"
 fi
