@@ -8,7 +8,8 @@
  * copied into the destination pool and the source buffer is freed - or
  * out of a port, and tops up the fill rings the NIC stages take empty
  * buffers from. It never blocks on an NF: a full NF ring is a counted drop.
- * When idle it sleeps on an epoll set of eventfds (adaptive mode).
+ * When idle it sleeps on an epoll set of its eventfd and the NFs' kick
+ * sockets (adaptive mode); nothing in that set can make it block.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -551,6 +552,7 @@ static bool anything_pending(struct mgr *m)
  */
 static void nf_kicked(struct dctx *x, struct nf *nf, uint32_t events)
 {
+	const struct service *s = &x->m->services[nf->service];
 	ssize_t n = tenet_kick_drain(nf->tx_kick);
 
 	if (n >= 0 && !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
@@ -558,8 +560,10 @@ static void nf_kicked(struct dctx *x, struct nf *nf, uint32_t events)
 	epoll_ctl(x->epfd, EPOLL_CTL_DEL, nf->tx_kick, NULL);
 	nf->tx_kick_off = true;
 	cnt_add(&nf->kick_errors, 1);
-	tenet_log(TENET_LOG_WARN, "NF id %u: its tx kick socket hung up (%s); polled from now on",
-	          nf->id, n < 0 ? strerror((int)-n) : "closed or shut down");
+	tenet_log(TENET_LOG_WARN,
+	          "NF %s/%s#%u (id %u): its tx kick socket hung up (%s); polled from now on",
+	          x->m->cfg->tenants[s->tenant].name, s->cfg->name, nf->instance, nf->id,
+	          n < 0 ? strerror((int)-n) : "closed or shut down");
 }
 
 static void idle_sleep(struct dctx *x)

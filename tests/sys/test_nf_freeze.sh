@@ -50,7 +50,7 @@ rc=$?
 [ $rc = 0 ] || fail "manager exited $rc after SIGTERM ($(tail -n 5 "$T/mgr.log"))"
 echo "ok: stopped on SIGTERM, exit 0"
 S="$T/s.json"
-grep -q "tx kick socket hung up" "$T/mgr.log" || fail "the closed wake-up fd was not noticed and dropped"
+grep -q "NF alice/evil#0 (id [0-9]*): its tx kick socket hung up" "$T/mgr.log" || fail "the closed wake-up fd was not noticed and dropped"
 echo "ok: the hung-up wake-up fd was dropped from the dispatcher's epoll set"
 grep -Eq "NF alice/evil#0 .*; [1-9][0-9]* wake-ups failed" "$T/mgr.log" ||
 	fail "kicks to the closed wake-up fd were not counted: $(grep 'alice/evil#0' "$T/mgr.log" | tail -n 1)"
