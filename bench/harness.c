@@ -126,6 +126,16 @@ static void derive(const struct bench_load *l, struct bench_trial *t)
 	if (l->rate > 0 && l->count)
 		t->rate_short = r->packets_in < l->count ||
 		                t->offered_mpps * 1e6 < l->rate * (1.0 - l->rate_tol);
+	/*
+	 * A generator that falls behind makes a run longer, never shorter: a
+	 * count-bounded run that sent less, or a time-bounded one that ended
+	 * well before its time, was stopped (SIGINT, SIGTERM).
+	 */
+	if (l->count)
+		t->stopped = r->packets_in < l->count &&
+		             (!l->rate || r->elapsed < (double)l->count / l->rate * 0.9);
+	else if (l->duration > 0)
+		t->stopped = r->elapsed < l->duration * 0.9;
 }
 
 int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
@@ -224,6 +234,11 @@ static int ndr_trial(void *a, struct ndr_trial *t)
 		fprintf(c->h->err, "%s: %s: trial failed (exit %d)\n", c->h->who, c->o->label, rc);
 		return -EIO;
 	}
+	if (bt.stopped) {
+		fprintf(c->h->err, "%s: %s: trial stopped early (signal); stopping\n", c->h->who,
+		        c->o->label);
+		return -EINTR;
+	}
 	t->offered = bt.offered;
 	t->lost = bt.lost;
 	t->offered_pps = bt.offered_mpps * 1e6;
@@ -271,7 +286,11 @@ int bench_fixed_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
 	struct bench_load l = load_for(o, rate, duration);
 	int rc = bench_trial_run(h, cfg, arg, &l, t);
 
-	if (rc)
+	if (!rc && t->stopped) {
+		fprintf(h->err, "%s: %s: trial stopped early (signal); stopping\n", h->who,
+		        o->label);
+		rc = -1;
+	} else if (rc)
 		fprintf(h->err, "%s: %s: trial failed (exit %d)\n", h->who, o->label, rc);
 	else
 		fprintf(h->err,
@@ -319,7 +338,7 @@ int bench_ndr_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
 			continue;
 		rc = bench_fixed_run(h, cfg, arg, o, rate, so.final_s, &out->lat[i]);
 		if (rc)
-			return out->rc = -EIO;
+			return out->rc = out->lat[i].stopped ? -EINTR : -EIO;
 		out->lat_done[i] = true;
 		if (!out->lat[i].conserved)
 			return out->rc = -EPROTO;

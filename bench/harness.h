@@ -63,6 +63,7 @@ struct bench_trial {
 	double lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us; /* sink, window */
 	uint64_t lat_count;
 	bool rate_short; /* the generator did not reach the asked rate */
+	bool stopped;    /* the run ended early (a signal): the figures are partial */
 	bool conserved;  /* in == delivered + dropped over the whole run */
 };
 

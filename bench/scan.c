@@ -344,6 +344,12 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 				}
 				if (h->tty)
 					fprintf(h->err, "\r\033[K");
+				if (t->stopped) {
+					fprintf(h->err, WHO ": run stopped early; stopping\n");
+					stop = true;
+					rc = 1;
+					break;
+				}
 				if (!c->nb)
 					c->conserved = true;
 				if (!t->conserved) {
