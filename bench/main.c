@@ -1,5 +1,8 @@
 /*
- * tenet-bench: dispatch to the named benchmark scenario.
+ * tenet-bench: the benchmark program. Dispatches to the named scenario
+ * (bench.h); the platform scenarios share one trial harness (harness.h),
+ * the NDR/PDR search (ndr.h), one reporter (report.h) and one option
+ * parser (opts.h). docs/benchmarks.md describes the method.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,8 +15,8 @@ static const struct {
 	const char *help;
 } scenarios[] = {
         {"ring", bench_ring, "ring burst throughput vs DPDK rte_ring, pool alloc/free rate"},
-        {"chain", bench_chain, "1..4-hop fwd chains, 1 or 2 tenants: Mpps, host CPU ns/hop"},
-        {"steer", bench_steer, "Fig. 5: Mpps, host CPU/pkt vs size, steer nic/cpu/shared"},
+        {"chain", bench_chain, "1..4-hop fwd chains, 1 or 2 tenants: throughput, host CPU/hop"},
+        {"steer", bench_steer, "Fig. 5: throughput, host CPU/pkt vs size, steer nic/cpu/shared"},
         {"scan", bench_scan, "Fig. 6: payload scan latency p50/p99, NIC vs host scan"},
 };
 
@@ -22,6 +25,11 @@ static void usage(FILE *f)
 	fprintf(f, "usage: tenet-bench SCENARIO [OPTIONS]\n\nscenarios:\n");
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
 		fprintf(f, "  %-8s %s\n", scenarios[i].name, scenarios[i].help);
+	fprintf(f, "\n"
+	           "chain, steer and scan: --ndr searches the zero-loss throughput (NDR) and the\n"
+	           "0.5 %%-loss rate (PDR) over trials of fixed duration; without it chain and\n"
+	           "steer run the generator at full speed (an overload). --real (steer, scan):\n"
+	           "veth + XDP, as root. tenet-bench SCENARIO --help; docs/benchmarks.md.\n");
 }
 
 int main(int argc, char **argv)
