@@ -45,8 +45,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/ndr.h"
 #include "bench/opts.h"
 #include "bench/real.h"
+#include "bench/report.h"
 #include "bench/util.h"
 
 #define NAME_LEN 16
@@ -68,6 +70,15 @@ enum {
 	OPT_FRACTION,
 	OPT_COUNT,
 	OPT_SCENARIOS,
+	OPT_NDR,
+	OPT_FINAL,
+	OPT_INITIAL,
+	OPT_PHASES,
+	OPT_WIDTH,
+	OPT_PDR_LOSS,
+	OPT_MIN_RATE,
+	OPT_MAX_RATE,
+	OPT_RATE_TOL,
 };
 
 static const struct option st_options[] = {
@@ -81,6 +92,15 @@ static const struct option st_options[] = {
         {"rate", required_argument, NULL, OPT_RATE},
         {"sizes", required_argument, NULL, OPT_SIZES},
         {"steer", required_argument, NULL, OPT_STEER},
+        {"ndr", no_argument, NULL, OPT_NDR},
+        {"final", required_argument, NULL, OPT_FINAL},
+        {"initial", required_argument, NULL, OPT_INITIAL},
+        {"phases", required_argument, NULL, OPT_PHASES},
+        {"width", required_argument, NULL, OPT_WIDTH},
+        {"pdr-loss", required_argument, NULL, OPT_PDR_LOSS},
+        {"min-rate", required_argument, NULL, OPT_MIN_RATE},
+        {"max-rate", required_argument, NULL, OPT_MAX_RATE},
+        {"rate-tol", required_argument, NULL, OPT_RATE_TOL},
         {NULL, 0, NULL, 0},
 };
 
@@ -815,6 +835,11 @@ static void st_usage(FILE *f)
 	        "  --csv FILE      also write CSV\n"
 	        "  --plot DIR      also write DIR/steer-real-throughput.png and\n"
 	        "                  DIR/steer-real-hostns.png (gnuplot)\n"
+	        "  --ndr           per size and mode: NDR and PDR by the search of\n"
+	        "                  docs/benchmarks.md over trials of this path (loss = sent -\n"
+	        "                  delivered, no warm-up excluded), latency at 50 %% and 90 %%\n"
+	        "                  of NDR; --final, --initial, --phases, --width, --pdr-loss,\n"
+	        "                  --min-rate, --max-rate, --rate-tol as without --real\n"
 	        "\n"
 	        "Columns: offered = the sender's measured rate (sent / its send time); Mpps =\n"
 	        "delivered to the sink port / the sender's send time; loss%% = (sent -\n"
@@ -1203,6 +1228,203 @@ static int st_plot(struct ctx *c, const char *outdir, const struct st_grid *g, d
 	return rc;
 }
 
+/* ---- steer --real --ndr: the NDR/PDR search of ndr.h over st_once trials ---- */
+
+struct real_ndr {
+	struct ctx *c;
+	unsigned int size, steer;
+	double rate_tol;
+	struct st_out *log; /* by trial id */
+	unsigned int nb, cap;
+};
+
+static int real_trial(void *arg, struct ndr_trial *t)
+{
+	struct real_ndr *x = arg;
+	struct st_out o;
+
+	if (stop_req)
+		return -EINTR;
+	if (x->nb == x->cap) {
+		unsigned int cap = x->cap ? 2 * x->cap : 32;
+		struct st_out *n = realloc(x->log, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		x->log = n;
+		x->cap = cap;
+	}
+	memset(&o, 0, sizeof(o));
+	o.size = x->size;
+	o.steer = x->steer;
+	o.rate = t->rate;
+	if (st_once(x->c, &o, t->duration))
+		return stop_req ? -EINTR : -EIO;
+	/* offered = what the sender sent; lost = sent and not delivered (the path included) */
+	t->offered = (uint64_t)o.sent;
+	t->lost = o.sent > o.delivered ? (uint64_t)(o.sent - o.delivered) : 0;
+	t->offered_pps = o.offered_mpps * 1e6;
+	t->delivered_pps = o.mpps * 1e6;
+	t->rate_short = t->rate > 0 && t->offered_pps < t->rate * (1.0 - x->rate_tol);
+	t->valid = o.conserved;
+	if (!o.conserved)
+		fprintf(stderr,
+		        "tenet-bench steer --real: INVALID trial: not conserved in the manager\n");
+	x->log[x->nb++] = o;
+	return 0;
+}
+
+static void real_progress(void *arg, unsigned int phase, unsigned int nb_phases, const char *target,
+                          const struct ndr_trial *t)
+{
+	const struct real_ndr *x = arg;
+
+	fprintf(stderr,
+	        "  [%u B %s] phase %u/%u %-3s trial %2u: %.4f Mpps%s x %.2f s: lost %llu of %llu "
+	        "(%.4f %%)%s\n",
+	        x->size, steer_name[x->steer], phase + 1, nb_phases, target, t->id + 1,
+	        (t->rate > 0 ? t->rate : t->offered_pps) / 1e6, t->rate > 0 ? "" : " (max)",
+	        t->duration, (unsigned long long)t->lost, (unsigned long long)t->offered,
+	        t->offered ? 100.0 * (double)t->lost / (double)t->offered : 0.0,
+	        t->rate_short ? "  generator short (counts as loss)" : "");
+}
+
+static const struct report_col real_ndr_cols[] = {
+        {"bench", NULL, REP_STR, 0, 0},
+        {"load", NULL, REP_STR, 0, 0},
+        {"backend", NULL, REP_STR, 0, 0},
+        {"steer", "steer", REP_STR, 6, 0},
+        {"size", "size", REP_UINT, 5, 0},
+        {"hops", NULL, REP_UINT, 0, 0},
+        {"tenants", NULL, REP_UINT, 0, 0},
+        {"mode", NULL, REP_STR, 0, 0},
+        {"ndr_mpps", "NDR Mpps", REP_DBL, 8, 4},
+        {"pdr_mpps", "PDR Mpps", REP_DBL, 8, 4},
+        {"ndr_upper_mpps", NULL, REP_DBL, 0, 4},
+        {"capped", NULL, REP_BOOL, 0, 0},
+        {"host_ns_per_pkt", "host ns", REP_DBL, 7, 0},
+        {"dispatch_ns_per_pkt", "disp ns", REP_DBL, 7, 0},
+        {"nf_ns_per_pkt", "NFs ns", REP_DBL, 6, 0},
+        {"port_ns_per_pkt", "port ns", REP_DBL, 7, 0},
+        {"softirq_ns_per_pkt", "sirq ns", REP_DBL, 7, 0},
+        {"lat_p50_us", "p50@50%", REP_DBL, 7, 1},
+        {"lat_p99_us", "p99@50%", REP_DBL, 7, 1},
+        {"lat90_p50_us", "p50@90%", REP_DBL, 7, 1},
+        {"lat90_p99_us", "p99@90%", REP_DBL, 7, 1},
+        {"trials", "trials", REP_UINT, 6, 0},
+        {"final_s", NULL, REP_DBL, 0, 2},
+        {"valid", NULL, REP_BOOL, 0, 0},
+};
+
+/*
+ * Per size and mode: NDR and PDR by trials of the real path (sender ->
+ * veth -> XDP -> AF_XDP -> manager -> sink), then one trial each at 50 %
+ * and 90 % of the NDR for latency. There is no warm-up snapshot here (the
+ * manager is a process of its own): each trial's figures are whole-run.
+ */
+static int st_ndr(struct ctx *c, const struct st_grid *g, const struct ndr_opts *so,
+                  double rate_tol, bool json, const char *csv)
+{
+	struct report *rep =
+	        report_create(real_ndr_cols, sizeof(real_ndr_cols) / sizeof(real_ndr_cols[0]));
+	int rc = 0;
+
+	if (!rep)
+		return 1;
+	if (!json) {
+		printf("tenet-bench steer --real --ndr: veth pair between two network namespaces, "
+		       "afxdp port, 2-NF chain alice/fwd -> alice/fwd2 -> sink; NDR/PDR (0 / %g %% "
+		       "loss, sent vs delivered), final trials %.1f s, width %g %%\n",
+		       so->pdr_loss * 100, so->final_s, so->width * 100);
+		report_table_header(rep, stdout);
+	}
+	for (unsigned int s = 0; s < g->nb_sizes && !stop_req; s++)
+		for (unsigned int k = 0; k < g->nb_steers && !stop_req; k++) {
+			struct real_ndr x = {.c = c,
+			                     .size = g->sizes[s],
+			                     .steer = g->steers[k],
+			                     .rate_tol = rate_tol};
+			struct ndr_opts o = *so;
+			struct ndr_result res;
+			struct st_out lat[2];
+			bool lat_ok[2] = {false, false};
+			int e;
+
+			o.progress = real_progress;
+			o.progress_arg = &x;
+			e = ndr_search(&o, real_trial, &x, &res);
+			for (int i = 0; i < 2 && !e && res.ndr.found; i++) {
+				memset(&lat[i], 0, sizeof(lat[i]));
+				lat[i].size = x.size;
+				lat[i].steer = x.steer;
+				lat[i].rate = floor(res.ndr.rate * (i ? 0.9 : 0.5));
+				lat_ok[i] = lat[i].rate >= 1 && !st_once(c, &lat[i], so->final_s);
+			}
+			if (report_row(rep)) {
+				free(x.log);
+				rc = 1;
+				break;
+			}
+			report_set_str(rep, "bench", "steer");
+			report_set_str(rep, "load", "ndr");
+			report_set_str(rep, "backend", "real");
+			report_set_str(rep, "steer", steer_name[x.steer]);
+			report_set_uint(rep, "size", x.size);
+			report_set_uint(rep, "hops", 2);
+			report_set_uint(rep, "tenants", 1);
+			report_set_str(rep, "mode", "adaptive");
+			report_set_uint(rep, "trials", res.trials);
+			report_set_dbl(rep, "final_s", so->final_s);
+			report_set_bool(rep, "valid", e == 0);
+			if (!e) {
+				report_set_dbl(rep, "ndr_mpps", res.ndr.rate / 1e6);
+				report_set_dbl(rep, "pdr_mpps", res.pdr.rate / 1e6);
+				if (res.ndr.upper > 0)
+					report_set_dbl(rep, "ndr_upper_mpps", res.ndr.upper / 1e6);
+				report_set_bool(rep, "capped", res.capped);
+			}
+			if (!e && res.ndr.found && res.ndr.lower_id < x.nb) {
+				const struct st_out *t = &x.log[res.ndr.lower_id];
+				double del = t->delivered > 0 ? t->delivered : 1;
+
+				report_set_dbl(rep, "host_ns_per_pkt", t->host_ns_pkt);
+				report_set_dbl(rep, "dispatch_ns_per_pkt",
+				               (t->disp_ns + t->router_ns) / del);
+				report_set_dbl(rep, "nf_ns_per_pkt", t->nf_ns / del);
+				report_set_dbl(rep, "port_ns_per_pkt", t->port_ns_pkt);
+				report_set_dbl(rep, "softirq_ns_per_pkt", t->sirq_ns_pkt);
+			}
+			if (lat_ok[0]) {
+				report_set_dbl(rep, "lat_p50_us", lat[0].lat_p50);
+				report_set_dbl(rep, "lat_p99_us", lat[0].lat_p99);
+			}
+			if (lat_ok[1]) {
+				report_set_dbl(rep, "lat90_p50_us", lat[1].lat_p50);
+				report_set_dbl(rep, "lat90_p99_us", lat[1].lat_p99);
+			}
+			if (!json)
+				report_table_row(rep, report_rows(rep) - 1, stdout, NULL);
+			free(x.log);
+			if (e) {
+				fprintf(stderr,
+				        "tenet-bench steer --real: %u B %s: search stopped: %s\n",
+				        x.size, steer_name[x.steer],
+				        e == -EPROTO ? "a trial was invalid" : strerror(-e));
+				rc = 1;
+				if (e != -EPROTO)
+					break;
+			}
+		}
+	if (json)
+		report_json(rep, stdout);
+	if (csv && report_csv(rep, csv)) {
+		fprintf(stderr, "tenet-bench steer: cannot write %s\n", csv);
+		rc = 1;
+	}
+	report_destroy(rep);
+	return stop_req ? 1 : rc;
+}
+
 static int parse_steer_list(const char *v, unsigned int *steers, unsigned int *nb)
 {
 	bool seen[NB_STEER] = {false};
@@ -1234,11 +1456,14 @@ int bench_steer_real(int argc, char **argv)
 	                    .rates = {0},
 	                    .nb_rates = 1};
 	unsigned int reps = 3, done = 0, nb_runs;
-	double duration = 3;
+	double duration = 3, rate_tol = 0.01;
 	const char *csv = NULL, *plot_dir = NULL;
-	bool json = false, tty = isatty(STDERR_FILENO);
+	bool json = false, ndr = false, tty = isatty(STDERR_FILENO);
+	struct ndr_opts so;
 	struct ctx c;
 	int rc = 0;
+
+	ndr_opts_default(&so);
 
 	optind = 1;
 	opterr = 0;
@@ -1296,6 +1521,47 @@ int bench_steer_real(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case OPT_NDR:
+			ndr = true;
+			break;
+		case OPT_FINAL:
+		case OPT_INITIAL:
+		case OPT_PHASES:
+		case OPT_WIDTH:
+		case OPT_PDR_LOSS:
+		case OPT_MIN_RATE:
+		case OPT_MAX_RATE:
+		case OPT_RATE_TOL: {
+			static const struct {
+				int opt;
+				double lo, hi;
+			} lim[] = {{OPT_FINAL, 0.1, 600},     {OPT_INITIAL, 0.05, 600},
+			           {OPT_PHASES, 1, 8},        {OPT_WIDTH, 0.001, 0.25},
+			           {OPT_PDR_LOSS, 1e-6, 0.5}, {OPT_MIN_RATE, 1, 1e9},
+			           {OPT_MAX_RATE, 1, 1e9},    {OPT_RATE_TOL, 0, 0.5}};
+			double d = 0,
+			       *dst[] = {&so.final_s,  &so.initial_s, NULL,         &so.width,
+			                 &so.pdr_loss, &so.min_rate,  &so.max_rate, &rate_tol};
+			unsigned int i;
+
+			for (i = 0; lim[i].opt != o; i++)
+				;
+			if (!bench_parse_double(v, lim[i].lo, lim[i].hi, &d) ||
+			    (o == OPT_PHASES && d != floor(d))) {
+				unsigned int n = 0;
+
+				while (st_options[n].val != o)
+					n++;
+				fprintf(stderr, "tenet-bench steer --real: --%s wants %g..%g\n",
+				        st_options[n].name, lim[i].lo, lim[i].hi);
+				return 2;
+			}
+			if (dst[i])
+				*dst[i] = d;
+			else
+				so.phases = (unsigned int)d;
+			break;
+		}
 		case OPT_STEER:
 			if (parse_steer_list(v, g.steers, &g.nb_steers)) {
 				fprintf(stderr,
@@ -1328,6 +1594,14 @@ int bench_steer_real(int argc, char **argv)
 		ctx_fini(&c);
 		free(g.cells);
 		return 1;
+	}
+	if (ndr) {
+		if (so.initial_s > so.final_s)
+			so.initial_s = so.final_s;
+		rc = st_ndr(&c, &g, &so, rate_tol, json, csv);
+		ctx_fini(&c);
+		free(g.cells);
+		return rc;
 	}
 	nb_runs = reps * g.nb_rates * g.nb_sizes * g.nb_steers;
 	for (unsigned int rep = 0; rep < reps && !stop_req && !rc; rep++)
