@@ -82,8 +82,7 @@ static uint64_t sub(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
-/* The window's figures from the totals minus the warm-up snapshot. */
-static void derive(const struct bench_load *l, struct bench_trial *t)
+void bench_trial_derive(const struct bench_load *l, struct bench_trial *t)
 {
 	const struct mgr_result *r = &t->r;
 	struct mgr_snapshot w = r->warm;
@@ -166,7 +165,7 @@ int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
 	rc = bench_run_mgr(path, log, l->poll, l->warmup, h->err, &t->r);
 	if (rc != 0 && rc != 3)
 		return rc;
-	derive(l, t);
+	bench_trial_derive(l, t);
 	return 0;
 }
 

@@ -84,6 +84,15 @@ void bench_harness_close(struct bench_harness *h);
 int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
                     const struct bench_load *l, struct bench_trial *t);
 
+/*
+ * Work out t's figures from t->r (the manager's totals and its warm-up
+ * snapshot) for a trial that ran load l: everything over the window after
+ * the warm-up, loss without the scan verdicts, whether the generator fell
+ * short of the rate and whether the run was stopped. bench_trial_run calls
+ * it; exposed for tests.
+ */
+void bench_trial_derive(const struct bench_load *l, struct bench_trial *t);
+
 /* The gen port line for load l: steer mode, then extra keys ("" or ", payload: ..."). */
 void bench_gen_port(FILE *f, const struct bench_load *l, const char *steer, const char *extra);
 
