@@ -113,9 +113,9 @@ check "slow connections closed by the manager and counted" \
 check "the supervisor restarted bob's NF once" 'j["services"]["bob/probe"]["restarts"] == 1' "$S"
 [ "$(probe_val "$T/bob.0" seen)" -gt 0 ] || fail "bob's restarted NF saw no packets"
 echo "ok: bob's restarted NF carried $(probe_val "$T/bob.0" seen) packets"
-check "alice: every packet the generator sent for alice classified, delivered but for load drops" \
-	'j["ports"]["gen0"]["driver_stats"]["groups"][0] == j["tenants"]["alice"]["in"] == j["tenants"]["alice"]["delivered"] + j["tenants"]["alice"]["dropped"] and j["tenants"]["alice"]["delivered"] > 0 and j["tenants"]["alice"]["dropped"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"]' "$S"
-echo "info: alice dropped $(json "$S" 'j["tenants"]["alice"]["dropped"]') (rx_full, no_buffer, tx_full over all tenants: $(json "$S" '[j["dropped"][k] for k in ("nf_rx_full", "no_buffer", "tx_full")]'))"
+echo "info: alice dropped $(json "$S" 'j["tenants"]["alice"]["dropped"]') (all tenants: $(json "$S" '{k: v for k, v in j["dropped"].items() if v}'))"
+check "alice: every packet the generator sent for alice delivered, but for load drops" \
+	'0 <= j["ports"]["gen0"]["driver_stats"]["groups"][0] - j["tenants"]["alice"]["delivered"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"] and j["tenants"]["alice"]["in"] == j["tenants"]["alice"]["delivered"] + j["tenants"]["alice"]["dropped"] and j["tenants"]["alice"]["delivered"] > 0' "$S"
 sink='j["ports"]["sink0"]["driver_stats"]'
 check "alice: the sink got exactly alice's packets, all checksums right" \
 	"[t for t in $sink['tenants'] if t['tenant'] == 0][0]['packets'] == j['tenants']['alice']['delivered'] and [t for t in $sink['tenants'] if t['tenant'] == 0][0]['csum_bad'] == 0" "$S"

@@ -51,9 +51,9 @@ check "restarts in the summary match the log ($restarted)" \
 check "deaths counted, longest delay recorded" \
 	'j["services"]["alice/crashy"]["deaths"] >= j["services"]["alice/crashy"]["restarts"] and j["services"]["alice/crashy"]["max_backoff_ms"] >= 1600' "$S"
 check "every packet accounted" 'j["conserved"]' "$S"
-check "bob: every packet the generator sent for bob classified, delivered but for load drops" \
-	'j["ports"]["gen0"]["driver_stats"]["groups"][1] == j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0 and j["tenants"]["bob"]["dropped"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"]' "$S"
-echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') (rx_full, no_buffer, tx_full over all tenants: $(json "$S" '[j["dropped"][k] for k in ("nf_rx_full", "no_buffer", "tx_full")]'))"
+echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') (all tenants: $(json "$S" '{k: v for k, v in j["dropped"].items() if v}'))"
+check "bob: every packet the generator sent for bob delivered, but for load drops" \
+	'0 <= j["ports"]["gen0"]["driver_stats"]["groups"][1] - j["tenants"]["bob"]["delivered"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"] and j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0' "$S"
 sink='j["ports"]["sink0"]["driver_stats"]'
 check "bob: the sink got exactly bob's packets, all checksums right" \
 	"[t for t in $sink['tenants'] if t['tenant'] == 1][0]['packets'] == j['tenants']['bob']['delivered'] and [t for t in $sink['tenants'] if t['tenant'] == 1][0]['csum_bad'] == 0" "$S"

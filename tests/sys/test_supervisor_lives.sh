@@ -50,9 +50,9 @@ check "rejects over all lives at least those of the listed slots, and more than 
 check "buffers reclaimed over all lives == packets dropped as nf_gone" \
 	'j["nf_totals"]["reclaimed"] == j["dropped"]["nf_gone"] > 0' "$S"
 echo "info: nfs[] lists $(json "$S" 'len(j["nfs"])') lives; reclaimed there $(json "$S" 'sum(n["reclaimed"] for n in j["nfs"])'), over all lives $(json "$S" 'j["nf_totals"]["reclaimed"]')"
-check "bob: every packet the generator sent for bob classified, delivered but for load drops" \
-	'j["ports"]["gen0"]["driver_stats"]["groups"][1] == j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0 and j["tenants"]["bob"]["dropped"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"]' "$S"
-echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') (rx_full, no_buffer, tx_full over all tenants: $(json "$S" '[j["dropped"][k] for k in ("nf_rx_full", "no_buffer", "tx_full")]'))"
+echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') (all tenants: $(json "$S" '{k: v for k, v in j["dropped"].items() if v}'))"
+check "bob: every packet the generator sent for bob delivered, but for load drops" \
+	'0 <= j["ports"]["gen0"]["driver_stats"]["groups"][1] - j["tenants"]["bob"]["delivered"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"] and j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0' "$S"
 sink='j["ports"]["sink0"]["driver_stats"]'
 check "bob: all checksums right at the sink" \
 	"[t for t in $sink['tenants'] if t['tenant'] == 1][0]['csum_bad'] == 0" "$S"
