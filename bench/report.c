@@ -312,7 +312,8 @@ int report_plot(const struct report *r, const struct report_plot *p, const char 
 	const char *names[8];
 	char dat[512], gp[512];
 	char *args[] = {"gnuplot", gp, NULL};
-	unsigned int nb_series = series_of(r, p, names, 8), nb_y = 0;
+	unsigned int nb_series = series_of(r, p, names, 8), nb_y = 0, nb_x;
+	double xs[16];
 	FILE *f;
 	pid_t pid;
 	int st, e;
@@ -354,6 +355,17 @@ int report_plot(const struct report *r, const struct report_plot *p, const char 
 	if (fclose(f))
 		goto err_write;
 
+	/* tics at the x values measured (sizes, hops), not in between */
+	nb_x = 0;
+	for (unsigned int row = 0; row < r->nb_rows && nb_x < 16; row++) {
+		double x = report_get(r, row, p->xkey);
+		unsigned int k;
+
+		for (k = 0; k < nb_x && xs[k] != x; k++)
+			;
+		if (k == nb_x && !isnan(x))
+			xs[nb_x++] = x;
+	}
 	f = fopen(gp, "w");
 	if (!f)
 		goto err_write;
@@ -366,6 +378,12 @@ int report_plot(const struct report *r, const struct report_plot *p, const char 
 		        svg ? "svg" : "pngcairo", 480 * nb_y + 160, 560, dir, p->name,
 		        svg ? "svg" : "png", p->xlog ? "set logscale x 2\n" : "", p->xlabel, nb_y,
 		        p->title);
+		if (nb_x) {
+			fprintf(f, "set offsets graph 0.05, graph 0.05, 0, 0\nset xtics (");
+			for (unsigned int k = 0; k < nb_x; k++)
+				fprintf(f, "%s%g", k ? ", " : "", xs[k]);
+			fprintf(f, ")\n");
+		}
 		for (unsigned int y = 0; y < nb_y; y++) {
 			fprintf(f, "set ylabel '%s'\nplot ", p->ylabels[y]);
 			for (unsigned int k = 0; k < nb_series; k++)
