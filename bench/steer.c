@@ -540,9 +540,21 @@ static int run_ndr(struct bench_harness *h, struct bench_opts *o, const struct s
 				if (!o->json)
 					report_table_row(rep, row, stdout, NULL);
 			}
-			if (!o->json)
-				printf("  run %u, %u B: NDR ordering %s\n", run + 1, o->sizes[s],
+			if (!o->json) {
+				printf("  run %u, %u B: NDR ordering %s", run + 1, o->sizes[s],
 				       ord);
+				if (nd[STEER_NIC] > 0 && nd[STEER_CPU] > 0)
+					printf("; nic/cpu %.2f", nd[STEER_NIC] / nd[STEER_CPU]);
+				if (nd[STEER_NIC] > 0 && nd[STEER_SHARED] > 0)
+					printf("; nic/shared %.2f",
+					       nd[STEER_NIC] / nd[STEER_SHARED]);
+				if (fixed_done[STEER_NIC] && fixed_done[STEER_CPU] &&
+				    fixed[STEER_CPU].host_ns_per_pkt > 0)
+					printf("; host ns at %.4f Mpps nic/cpu %.2f", rate / 1e6,
+					       fixed[STEER_NIC].host_ns_per_pkt /
+					               fixed[STEER_CPU].host_ns_per_pkt);
+				printf("\n");
+			}
 		}
 
 	/* do the runs agree on the ordering? a pair ordered both ways is a disagreement */
