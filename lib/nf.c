@@ -262,6 +262,9 @@ void tenet_nf_detach(struct tenet_nf *nf)
 	if (!nf)
 		return;
 	tenet_fd_send(nf->sock, &m, sizeof(m), NULL, 0);
+	/* the control socket first: the manager tells a leaving NF from one
+	 * that hangs up its kick sockets while attached by this order */
+	close(nf->sock);
 	if (sig_nf == nf)
 		sig_nf = NULL;
 	munmap(nf->rings, nf->rings_len);
@@ -269,7 +272,6 @@ void tenet_nf_detach(struct tenet_nf *nf)
 	close(nf->rx_kick);
 	close(nf->tx_kick);
 	close(nf->wake_efd);
-	close(nf->sock);
 	free(nf);
 }
 

@@ -12,6 +12,7 @@
  * sockets (adaptive mode); nothing in that set can make it block.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -543,12 +544,23 @@ static bool anything_pending(struct mgr *m)
 	return __atomic_load_n(&m->cmd_pending, __ATOMIC_ACQUIRE) != 0;
 }
 
+/* Has the NF hung up its control socket too (it exited, crashed or detached)? */
+static bool nf_leaving(const struct nf *nf)
+{
+	struct pollfd p = {.fd = nf->sock, .events = POLLRDHUP};
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
 /*
  * An NF kicked us (or wrote garbage to its kick socket: any byte is a
  * kick, and the drain is bounded). An end it closed or shut down would
  * stay readable for ever and turn every idle sleep into a busy loop: it
- * leaves the epoll set, is counted, and the NF is from then on served by
- * the sleep's timeout only - slower for it, no one else.
+ * leaves the epoll set, and the NF is from then on served by the sleep's
+ * timeout only - slower for it, no one else. An NF that is leaving closes
+ * its control socket first (libtenet does, and a dying process closes its
+ * fds in order, the control socket lowest); one that hangs up its kick
+ * socket while still attached is counted and logged.
  */
 static void nf_kicked(struct dctx *x, struct nf *nf, uint32_t events)
 {
@@ -559,6 +571,8 @@ static void nf_kicked(struct dctx *x, struct nf *nf, uint32_t events)
 		return;
 	epoll_ctl(x->epfd, EPOLL_CTL_DEL, nf->tx_kick, NULL);
 	nf->tx_kick_off = true;
+	if (nf_leaving(nf))
+		return;
 	cnt_add(&nf->kick_errors, 1);
 	tenet_log(TENET_LOG_WARN,
 	          "NF %s/%s#%u (id %u): its tx kick socket hung up (%s); polled from now on",

@@ -142,7 +142,7 @@ struct nf {
 	unsigned int nb_out;
 	/* counters (dispatch) */
 	uint64_t rx_pkts, tx_pkts, rx_full, verdict_drop, kicks, reclaimed;
-	uint64_t kick_errors; /* kicks that failed: its end of a kick socket closed or shut down */
+	uint64_t kick_errors; /* failed kicks, and kick sockets it hung up while attached */
 	struct tenet_ring_rejects rej;
 };
 
