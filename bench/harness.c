@@ -190,6 +190,7 @@ struct ndr_ctx {
 	const struct bench_ndr_opts *o;
 	struct bench_trial *log; /* by trial id */
 	unsigned int nb, cap;
+	unsigned int short_trials; /* the generator fell short of the rate */
 };
 
 /* The load of a trial at 'rate' for 'duration' s after the warm-up. */
@@ -267,6 +268,7 @@ static int ndr_trial(void *a, struct ndr_trial *t)
 	t->offered_pps = bt.offered_mpps * 1e6;
 	t->delivered_pps = bt.mpps * 1e6;
 	t->rate_short = bt.rate_short;
+	c->short_trials += bt.rate_short;
 	t->valid = bt.conserved && (bt.r.warm.taken || l.warmup <= 0);
 	if (!bt.conserved)
 		fprintf(c->h->err,
@@ -343,6 +345,7 @@ int bench_ndr_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
 		out->at_ndr = c.log[out->res.ndr.lower_id];
 	if (out->res.pdr.found && out->res.pdr.lower_id < c.nb)
 		out->at_pdr = c.log[out->res.pdr.lower_id];
+	out->short_trials = c.short_trials;
 	out->ndr_mpps = out->res.ndr.rate / 1e6;
 	out->pdr_mpps = out->res.pdr.rate / 1e6;
 	free(c.log);
@@ -404,6 +407,7 @@ const struct report_col bench_ndr_cols[] = {
         {"mrr_offered_mpps", NULL, REP_DBL, 0, 4},
         {"mrr_loss_pct", NULL, REP_DBL, 0, 3},
         {"trials", "trials", REP_UINT, 6, 0},
+        {"short_trials", NULL, REP_UINT, 0, 0},
         {"final_s", NULL, REP_DBL, 0, 2},
         {"warmup_s", NULL, REP_DBL, 0, 2},
         {"width", NULL, REP_DBL, 0, 4},
@@ -419,6 +423,7 @@ void bench_ndr_fill(struct report *r, const struct bench_ndr *n, const struct be
 	report_set_str(r, "load", "ndr");
 	report_set_bool(r, "valid", n->rc == 0);
 	report_set_uint(r, "trials", s->trials);
+	report_set_uint(r, "short_trials", n->short_trials);
 	report_set_dbl(r, "final_s", o->search.final_s);
 	report_set_dbl(r, "warmup_s", o->warmup);
 	report_set_dbl(r, "width", o->search.width);

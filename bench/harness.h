@@ -119,6 +119,7 @@ struct bench_ndr {
 	struct bench_trial mrr;    /* the unpaced trial (overload) */
 	struct bench_trial lat[2]; /* at lat_frac[] x NDR */
 	bool lat_done[2];
+	unsigned int short_trials; /* trials where the generator fell short of the rate */
 	double ndr_mpps, pdr_mpps;
 };
 
