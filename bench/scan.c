@@ -25,7 +25,8 @@
  *
  * Default: every (size, scenario) at one fixed rate well below saturation
  * (--rate), each repetition running them all interleaved; per (size,
- * scenario) the median of each figure over the repetitions. --ndr: per
+ * scenario) the median of each figure over the repetitions, each over the
+ * window after the warm-up (--warmup). --ndr: per
  * (size, scenario) the NDR/PDR search (scan verdicts are not loss), host
  * CPU at NDR, and latency at 50 % and 90 % of that scenario's NDR.
  * Every run must conserve packets; one that does not is reported loudly
@@ -325,6 +326,8 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 				struct cell *c;
 				struct bench_load l = {.rate = a->rate,
 				                       .count = o->count,
+				                       .warmup = o->nopt.warmup,
+				                       .rate_tol = o->nopt.rate_tol,
 				                       .size = o->sizes[s],
 				                       .poll = o->poll};
 				struct bench_trial *t;
@@ -352,6 +355,13 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 				}
 				if (!c->nb)
 					c->conserved = true;
+				if (t->rate_short)
+					fprintf(h->err,
+					        "warning: %u B %s: the generator offered %.0f pps, "
+					        "short "
+					        "of %.0f\n",
+					        sc.size, scen_name[sc.sc], t->offered_mpps * 1e6,
+					        a->rate);
 				if (!t->conserved) {
 					fprintf(h->err, "WARNING: %u B %s: packets not conserved\n",
 					        sc.size, scen_name[sc.sc]);
