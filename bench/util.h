@@ -1,6 +1,6 @@
 /*
  * Helpers shared by the tenet-bench scenarios that run the whole platform
- * in-process: find the example NFs next to the tenet binary, write YAML
+ * in-process: find the example NFs next to the tenet-bench binary, write YAML
  * scalars, parse comma-separated lists, and run the manager on a generated
  * config with its output (and the NFs', which inherit it) sent to a log.
  */
@@ -15,7 +15,7 @@
 #include "mgr/mgr.h"
 
 /*
- * The path of example NF 'name' next to this executable (build/tenet ->
+ * The path of example NF 'name' next to this executable (build/tenet-bench ->
  * build/nf/NAME) into out. Returns 0, or -errno (-ENOENT, -EACCES: not
  * built; -ENAMETOOLONG); out holds the path tried either way.
  */
