@@ -124,44 +124,68 @@ int cli_ctl(int argc, char **argv)
 	strcpy(sa.sun_path, path);
 	tv.tv_sec = (time_t)timeout;
 	tv.tv_usec = (suseconds_t)((timeout - (double)tv.tv_sec) * 1e6);
-	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s >= 0 && (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	               setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)) {
-		fprintf(stderr, "tenet ctl: setsockopt: %s\n", strerror(errno));
-		close(s);
-		return 1;
-	}
-	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "tenet ctl: cannot reach the manager at %s: %s\n", path,
-		        strerror(errno));
-		return 1;
-	}
-	if (send(s, req, used, MSG_NOSIGNAL) != (ssize_t)used) {
-		fprintf(stderr, "tenet ctl: send: %s\n", strerror(errno));
-		close(s);
-		return 1;
-	}
-	while ((n = recv(s, buf, sizeof(buf), 0)) > 0 || (n < 0 && errno == EINTR)) {
-		if (n < 0)
-			continue;
-		fwrite(buf, 1, (size_t)n, stdout);
-		/* keep the last complete line: the manager's "ok" or "error: ..." */
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] == '\n') {
-				line[ll] = '\0';
-				memcpy(last, line, ll + 1);
-				ll = 0;
-			} else if (ll < sizeof(line) - 1) {
-				line[ll++] = buf[i];
+	/*
+	 * A manager with every ctl slot taken closes its oldest connection; one
+	 * closed before any reply byte was never carried out (the manager only
+	 * evicts a connection whose request is not all in), so it is safe to
+	 * try again, a few times, with a short pause.
+	 */
+	for (unsigned int attempt = 0;; attempt++) {
+		size_t got = 0;
+
+		s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s >= 0 && (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+		               setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)) {
+			fprintf(stderr, "tenet ctl: setsockopt: %s\n", strerror(errno));
+			close(s);
+			return 1;
+		}
+		if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+			fprintf(stderr, "tenet ctl: cannot reach the manager at %s: %s\n", path,
+			        strerror(errno));
+			if (s >= 0)
+				close(s);
+			return 1;
+		}
+		if (send(s, req, used, MSG_NOSIGNAL) != (ssize_t)used) {
+			n = -1;
+		} else {
+			while ((n = recv(s, buf, sizeof(buf), 0)) > 0 ||
+			       (n < 0 && errno == EINTR)) {
+				if (n < 0)
+					continue;
+				got += (size_t)n;
+				fwrite(buf, 1, (size_t)n, stdout);
+				/* keep the last complete line: the manager's "ok" or "error: ..."
+				 */
+				for (ssize_t i = 0; i < n; i++) {
+					if (buf[i] == '\n') {
+						line[ll] = '\0';
+						memcpy(last, line, ll + 1);
+						ll = 0;
+					} else if (ll < sizeof(line) - 1) {
+						line[ll++] = buf[i];
+					}
+				}
 			}
 		}
+		close(s);
+		if (got || attempt >= 5 ||
+		    (n < 0 && errno != EPIPE && errno != ECONNRESET && errno != EINTR))
+			break;
+		usleep(20000u << attempt); /* closed before a byte of reply: again */
 	}
 	if (n < 0) {
 		fprintf(stderr, "tenet ctl: no complete answer from the manager at %s: %s\n", path,
 		        errno == EAGAIN || errno == EWOULDBLOCK ? "timed out" : strerror(errno));
-		close(s);
 		return 1;
 	}
-	close(s);
+	if (strcmp(last, "ok") && strncmp(last, "error: ", 7)) {
+		fprintf(stderr,
+		        "tenet ctl: the manager at %s closed the connection without a complete "
+		        "answer (too many clients at once?)\n",
+		        path);
+		return 1;
+	}
 	return strcmp(last, "ok") ? 1 : 0;
 }

@@ -48,9 +48,11 @@
 #include "mgr/mgr.h"
 #include "tenet/log.h"
 
-#define CTL_DEADLINE    2.0 /* s from accept to the last byte of the reply */
-#define CTL_LISTEN      0xffffu
-#define CTL_ACCEPT_TURN 64 /* connections accepted per turn of the loop */
+#define CTL_DEADLINE 2.0 /* s from accept to the last byte of the reply */
+#define CTL_LISTEN   0xffffu
+/* connections accepted per turn of the loop: half the slots, so that one
+ * accepted in a turn is still open in the next, when its request is read */
+#define CTL_ACCEPT_TURN (MGR_CTL_CONNS / 2)
 #define CTL_BACKLOG     64
 
 struct ctl_conn {
@@ -679,6 +681,11 @@ static void conn_accept(struct mgr *m)
 				slot = i;
 			}
 		}
+		/* a request that is all in is answered, not evicted */
+		if (c->fd >= 0 && c->req)
+			conn_read(m, c, slot);
+		if (c->fd >= 0 && !c->req && flush_reply(c))
+			conn_close(m, c);
 		if (c->fd >= 0) {
 			/* every slot taken: the oldest goes, so a new request is never refused */
 			m->ctl_stats.evicted++;
@@ -697,8 +704,13 @@ static void conn_accept(struct mgr *m)
 		c->deadline = c->opened + CTL_DEADLINE;
 		ev = (struct epoll_event){.events = EPOLLIN | EPOLLRDHUP,
 		                          .data.u32 = m->ctl_tag | slot};
-		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, s, &ev) < 0)
+		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
 			conn_close(m, c);
+			continue;
+		}
+		/* a client writes its request right after connecting: it is usually
+		 * in already, and answered now, before newer connections press */
+		conn_read(m, c, slot);
 	}
 }
 

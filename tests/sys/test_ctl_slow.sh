@@ -6,13 +6,14 @@
 # must attach, and `tenet ctl` requests must be answered, all before the
 # slow clients are done. Alice's traffic is delivered complete with every
 # checksum right, every slow connection was closed by the manager (timed
-# out or evicted, and counted), and the manager stops with an exact summary.
+# out or evicted, and counted), requests sent during a flood of idle
+# connections are answered, and the manager stops with an exact summary.
 . "$(dirname "$0")/lib.sh"
 P="$B/tests/nf_probe"
 cat >"$T/c.yaml" <<YAML
 manager: {socket_dir: $T/sock, stats_interval: 0}
 ports:
-  - {name: gen0, driver: gen, rate: 20000, duration: 14, size: [64, 512],
+  - {name: gen0, driver: gen, rate: 20000, duration: 18, size: [64, 512],
      flows: [{src: 10.1.0.0/16, dst: 10.2.0.0/16, proto: tcp, sport: 1000-2000, dport: 443, count: 32},
              {src: 10.9.0.0/16, dst: 10.2.0.0/16, proto: udp, count: 32}]}
   - {name: sink0, driver: sink}
@@ -105,6 +106,35 @@ opened=$(sed -n 's/^opened //p' "$T/slow.done")
 closed=$(sed -n 's/^closed //p' "$T/slow.done")
 [ "$closed" -ge 20 ] || fail "only $closed of $opened slow connections were closed by the manager"
 echo "ok: the manager closed $closed of the $opened slow connections"
+# a connection flood: clients that connect as fast as they can and say
+# nothing; requests sent meanwhile are answered all the same
+cat >"$T/flood.py" <<'PY'
+import socket, sys, time
+path, secs = sys.argv[1], float(sys.argv[2])
+socks, n, end = [], 0, time.time() + secs
+while time.time() < end:
+    s = socket.socket(socket.AF_UNIX)
+    s.setblocking(False)
+    try:
+        s.connect(path)
+    except OSError:
+        s.close()
+        continue
+    n += 1
+    socks.append(s)
+    if len(socks) > 400:
+        socks.pop(0).close()
+print(n)
+PY
+python3 "$T/flood.py" "$T/sock/ctl.sock" 4 >"$T/flood.n" &
+flood=$!
+sleep 0.5
+for i in $(seq 10); do
+	out=$($CTL tenants 2>&1) || fail "request $i during the connection flood: $out"
+	echo "$out" | grep -q '^alice' || fail "request $i during the connection flood: $out"
+done
+wait $flood
+echo "ok: 10 requests answered during a flood of $(cat "$T/flood.n") idle connections"
 wait $mgr || fail "manager exited $? ($(tail -n 5 "$T/mgr.log"))"
 S="$T/s.json"
 check "every packet accounted" 'j["conserved"]' "$S"
