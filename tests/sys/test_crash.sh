@@ -32,7 +32,9 @@ check "the supervisor restarted the NF" 'j["services"]["alice/victim"]["restarts
 check "two victim instances over the run, the restarted one carried traffic" \
 	'len([n for n in j["nfs"] if n["service"] == "alice/victim"]) == 2 and [n for n in j["nfs"] if n["service"] == "alice/victim"][-1]["rx"] > 0' "$S"
 check "buffers held by the killed NF were reclaimed and counted" \
-	'sum(n["reclaimed"] for n in j["nfs"]) == j["dropped"]["nf_gone"]' "$S"
+	'sum(n["reclaimed"] for n in j["nfs"]) == j["dropped"]["nf_gone"] == j["nf_totals"]["reclaimed"]' "$S"
+check "both victim lives in the totals, one death, restarted after the first backoff step" \
+	'j["services"]["alice/victim"]["lives"]["lives"] == 2 and j["services"]["alice/victim"]["deaths"] == 1 and j["services"]["alice/victim"]["max_backoff_ms"] == 100' "$S"
 check "pools full again once stopped (nothing leaked)" \
 	'all(t["pool_free_at_stop"] == t["pool_bufs"] for t in j["tenants"].values()) and j["dropped"]["shutdown"] == 0' "$S"
 [ "$(probe_val "$T/victim.0" seen)" -gt 0 ] || fail "restarted victim saw no packets"
