@@ -140,6 +140,9 @@ S="$T/s.json"
 check "every packet accounted" 'j["conserved"]' "$S"
 check "slow connections closed by the manager and counted" \
 	"j['ctl']['timeouts'] + j['ctl']['evicted'] >= $closed" "$S"
+check "both limits at work: connections past the deadline, and the oldest evicted when 16 were open" \
+	'j["ctl"]["timeouts"] > 0 and j["ctl"]["evicted"] > 0' "$S"
+echo "info: ctl $(json "$S" 'j["ctl"]')"
 check "the supervisor restarted bob's NF once" 'j["services"]["bob/probe"]["restarts"] == 1' "$S"
 [ "$(probe_val "$T/bob.0" seen)" -gt 0 ] || fail "bob's restarted NF saw no packets"
 echo "ok: bob's restarted NF carried $(probe_val "$T/bob.0" seen) packets"
