@@ -245,10 +245,28 @@ static int setup_ports(struct mgr *m)
 static int setup_sockets(struct mgr *m, int epfd)
 {
 	const struct tenet_config *c = m->cfg;
-	const char *dir = c->mgr.socket_dir;
+	const char *dir = c->mgr.socket_dir, *bad = NULL;
+	struct stat st;
 
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		tenet_log(TENET_LOG_ERR, "socket_dir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	/* whoever can write the directory can put a socket of their own where
+	 * NFs and tenet ctl look for the manager's */
+	if (lstat(dir, &st) < 0)
+		bad = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		bad = "not a directory (a symlink?)";
+	else if (st.st_uid != geteuid())
+		bad = "owned by another user";
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		bad = "writable by group or others";
+	if (bad) {
+		tenet_log(TENET_LOG_ERR,
+		          "socket_dir %s: %s; expected a directory (not a symlink) owned by uid %u "
+		          "and writable by it alone",
+		          dir, bad, (unsigned)geteuid());
 		return -1;
 	}
 	for (unsigned int t = 0; t < c->nb_tenants; t++) {
