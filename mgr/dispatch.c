@@ -72,8 +72,7 @@ static void drop(struct mgr *m, struct mgr_pool *mp, uint32_t buf, unsigned int 
                  enum drop_reason why)
 {
 	free_buf(mp, buf);
-	cnt_add(&m->drops[why], 1);
-	cnt_add(&m->tenants[tenant].dropped, 1);
+	tenant_drop(m, tenant, why, 1);
 }
 
 /*
@@ -642,9 +641,8 @@ void *dispatch_thread(void *arg)
 			                               &nf->rej);
 			if (nf->rej.freed != freed) {
 				/* bad length/verdict on a buffer it held: the packet ends */
-				cnt_add(&m->drops[DROP_NF_VIOLATION], nf->rej.freed - freed);
-				cnt_add(&m->tenants[m->services[nf->service].tenant].dropped,
-				        nf->rej.freed - freed);
+				tenant_drop(m, m->services[nf->service].tenant, DROP_NF_VIOLATION,
+				            nf->rej.freed - freed);
 			}
 			cnt_add(&nf->tx_pkts, n);
 			for (unsigned int i = 0; i < n; i++)

@@ -1079,8 +1079,7 @@ static void final_drain(struct mgr *m)
 		for (uint32_t b = 0; b < mp->pool->nb_bufs; b++) {
 			if (tenet_pool_owner(mp->pool, b) == TENET_OWNER_FREE)
 				continue;
-			cnt_add(&m->drops[DROP_SHUTDOWN], 1);
-			cnt_add(&m->tenants[m->chains[mp->meta[b].chain].tenant].dropped, 1);
+			tenant_drop(m, m->chains[mp->meta[b].chain].tenant, DROP_SHUTDOWN, 1);
 			tenet_pool_set_owner(mp->pool, b, TENET_OWNER_MGR);
 			tenet_pool_free_bulk(mp->pool, &b, 1);
 		}

@@ -109,10 +109,11 @@ struct tenant {
 	int listen_fd;
 	char sock_path[CFG_PATH_MAX + CFG_NAME_MAX + 8];
 	/* counters */
-	uint64_t in;        /* (nic/router/dispatch) packets classified into this tenant */
-	uint64_t delivered; /* (dispatch) sent out of a port from this tenant's chains */
-	uint64_t dropped;   /* (dispatch) dropped after classification */
-	uint64_t copies_in; /* (dispatch) cross-tenant copies into this pool */
+	uint64_t in;              /* (nic/router/dispatch) packets classified into this tenant */
+	uint64_t delivered;       /* (dispatch) sent out of a port from this tenant's chains */
+	uint64_t dropped;         /* (dispatch) dropped after classification */
+	uint64_t drops[DROP_MAX]; /* (dispatch) the same, by reason (tenant_drop) */
+	uint64_t copies_in;       /* (dispatch) cross-tenant copies into this pool */
 };
 
 enum nf_state { NF_FREE, NF_LIVE, NF_DEAD };
@@ -311,6 +312,14 @@ struct mgr {
 	double ctl_note_t; /* rate limit of ctl warnings */
 	unsigned int ctl_note_n, ctl_note_quiet;
 };
+
+/* n packets of tenant t's chains dropped after classification, for why. */
+static inline void tenant_drop(struct mgr *m, unsigned int t, enum drop_reason why, uint64_t n)
+{
+	cnt_add(&m->drops[why], n);
+	cnt_add(&m->tenants[t].dropped, n);
+	cnt_add(&m->tenants[t].drops[why], n);
+}
 
 /* mgr.c */
 struct mgr_opts {

@@ -268,11 +268,16 @@ static const char *pkt_err_name(unsigned int e)
 	return tenet_pkt_err_name((enum tenet_pkt_err)e);
 }
 
+static const char *drop_name(unsigned int r)
+{
+	return drop_reason_name((enum drop_reason)r);
+}
+
 int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 {
 	const struct tenet_config *c = m->cfg;
 	uint64_t in = mgr_packets_in(m), del = mgr_delivered(m), dropped = 0;
-	uint64_t parse[TENET_PKT_ERR_MAX] = {0};
+	uint64_t parse[TENET_PKT_ERR_MAX] = {0}, drops[DROP_MAX];
 	FILE *f;
 
 	if (!path)
@@ -314,12 +319,17 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 
 		fprintf(f,
 		        "%s\n    \"%s\": {\"in\": %llu, \"delivered\": %llu, \"dropped\": %llu, "
-		        "\"copies_in\": %llu, \"pool_bufs\": %u, \"pool_free_at_stop\": %u}",
+		        "\"copies_in\": %llu, \"pool_bufs\": %u, \"pool_free_at_stop\": %u, "
+		        "\"drops\": ",
 		        t ? "," : "", tn->cfg->name, (unsigned long long)cnt_get(&tn->in),
 		        (unsigned long long)cnt_get(&tn->delivered),
 		        (unsigned long long)cnt_get(&tn->dropped),
 		        (unsigned long long)cnt_get(&tn->copies_in), tn->mp->pool->nb_bufs,
 		        tn->mp->free_at_stop);
+		for (unsigned int r = 0; r < DROP_MAX; r++)
+			drops[r] = cnt_get(&tn->drops[r]);
+		json_counts(f, drops, DROP_MAX, drop_name);
+		fputc('}', f);
 	}
 	fprintf(f, "\n  },\n  \"chains\": {");
 	for (unsigned int i = 0; i < c->nb_chains; i++)

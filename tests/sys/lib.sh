@@ -33,3 +33,15 @@ check() {
 probe_val() { # FILE KEY
 	sed -n "s/^$2 //p" "$1"
 }
+
+# tenant_drops_only TENANT SUMMARY REASON...: every packet of TENANT's chains
+# that was dropped after classification was dropped for one of REASONs
+# (e.g. the load reasons nf_rx_full no_buffer tx_full), and the per-reason
+# counts add up to the tenant's total
+tenant_drops_only() {
+	_tn=$1
+	_s=$2
+	shift 2
+	check "$_tn: dropped only for $* ($(json "$_s" "j['tenants']['$_tn']['drops']"))" \
+		"set(j['tenants']['$_tn']['drops']) <= set('$*'.split()) and sum(j['tenants']['$_tn']['drops'].values()) == j['tenants']['$_tn']['dropped']" "$_s"
+}

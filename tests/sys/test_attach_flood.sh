@@ -74,4 +74,5 @@ check "bob: delivered packets all arrived with checksums right" \
 	"j['tenants']['bob']['delivered'] > 0 and [t for t in $sink['tenants'] if t['tenant'] == 1][0]['packets'] == j['tenants']['bob']['delivered'] and [t for t in $sink['tenants'] if t['tenant'] == 1][0]['csum_bad'] == 0" "$S"
 check "bob: nothing lost but what the killed NF held, the gap before its restart, and load drops" \
 	'j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["dropped"] <= j["dropped"]["nf_gone"] + j["dropped"]["no_instance"] + j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"]' "$S"
+tenant_drops_only bob "$S" nf_rx_full no_buffer tx_full nf_gone no_instance
 echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') ($(json "$S" '{k: j["dropped"][k] for k in ("nf_gone", "no_instance", "nf_rx_full", "no_buffer", "tx_full")}'))"

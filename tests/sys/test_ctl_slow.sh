@@ -149,6 +149,7 @@ echo "ok: bob's restarted NF carried $(probe_val "$T/bob.0" seen) packets"
 echo "info: alice dropped $(json "$S" 'j["tenants"]["alice"]["dropped"]') (all tenants: $(json "$S" '{k: v for k, v in j["dropped"].items() if v}'))"
 check "alice: every packet the generator sent for alice delivered, but for load drops" \
 	'0 <= j["ports"]["gen0"]["driver_stats"]["groups"][0] - j["tenants"]["alice"]["delivered"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"] and j["tenants"]["alice"]["in"] == j["tenants"]["alice"]["delivered"] + j["tenants"]["alice"]["dropped"] and j["tenants"]["alice"]["delivered"] > 0' "$S"
+tenant_drops_only alice "$S" nf_rx_full no_buffer tx_full
 sink='j["ports"]["sink0"]["driver_stats"]'
 check "alice: the sink got exactly alice's packets, all checksums right" \
 	"[t for t in $sink['tenants'] if t['tenant'] == 0][0]['packets'] == j['tenants']['alice']['delivered'] and [t for t in $sink['tenants'] if t['tenant'] == 0][0]['csum_bad'] == 0" "$S"

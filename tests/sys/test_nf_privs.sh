@@ -116,6 +116,7 @@ check "alice's NF (as nobody) carried alice's traffic" \
 	'j["tenants"]["alice"]["delivered"] > 0 and j["services"]["alice/report"]["restarts"] == 0' "$S"
 check "bob: every packet the generator and the pcap file sent for bob delivered, but for load drops" \
 	'0 <= j["ports"]["gen0"]["driver_stats"]["groups"][1] + 100 - j["tenants"]["bob"]["delivered"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"] and j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0' "$S"
+tenant_drops_only bob "$S" nf_rx_full no_buffer tx_full
 sink='j["ports"]["sink0"]["driver_stats"]'
 check "bob: all checksums right at the sink" \
 	"[t for t in $sink['tenants'] if t['tenant'] == 1][0]['csum_bad'] == 0" "$S"

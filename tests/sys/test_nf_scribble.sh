@@ -37,6 +37,7 @@ check "buffers held by the scribbling NF were reclaimed" "$evil[0]['reclaimed'] 
 # not the attack; anything else lost of bob's fails the test
 check "bob: every packet the generator sent for bob classified, delivered but for load drops" \
 	'j["ports"]["gen0"]["driver_stats"]["groups"][1] == j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0 and j["tenants"]["bob"]["dropped"] <= sum(n["rx_full"] for n in j["nfs"] if n["service"] == "bob/fwd") + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"]' "$S"
+tenant_drops_only bob "$S" nf_rx_full no_buffer tx_full
 echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') (bob/fwd rx_full $(json "$S" 'sum(n["rx_full"] for n in j["nfs"] if n["service"] == "bob/fwd")'), no_buffer $(json "$S" 'j["dropped"]["no_buffer"]'), tx_full $(json "$S" 'j["dropped"]["tx_full"]'))"
 sink='j["ports"]["sink0"]["driver_stats"]'
 check "bob: the sink got exactly bob's packets, all checksums right" \

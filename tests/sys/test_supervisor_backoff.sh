@@ -54,6 +54,7 @@ check "every packet accounted" 'j["conserved"]' "$S"
 echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') (all tenants: $(json "$S" '{k: v for k, v in j["dropped"].items() if v}'))"
 check "bob: every packet the generator sent for bob delivered, but for load drops" \
 	'0 <= j["ports"]["gen0"]["driver_stats"]["groups"][1] - j["tenants"]["bob"]["delivered"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"] and j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0' "$S"
+tenant_drops_only bob "$S" nf_rx_full no_buffer tx_full
 sink='j["ports"]["sink0"]["driver_stats"]'
 check "bob: the sink got exactly bob's packets, all checksums right" \
 	"[t for t in $sink['tenants'] if t['tenant'] == 1][0]['packets'] == j['tenants']['bob']['delivered'] and [t for t in $sink['tenants'] if t['tenant'] == 1][0]['csum_bad'] == 0" "$S"

@@ -53,6 +53,7 @@ echo "info: nfs[] lists $(json "$S" 'len(j["nfs"])') lives; reclaimed there $(js
 echo "info: bob dropped $(json "$S" 'j["tenants"]["bob"]["dropped"]') (all tenants: $(json "$S" '{k: v for k, v in j["dropped"].items() if v}'))"
 check "bob: every packet the generator sent for bob delivered, but for load drops" \
 	'0 <= j["ports"]["gen0"]["driver_stats"]["groups"][1] - j["tenants"]["bob"]["delivered"] <= j["dropped"]["nf_rx_full"] + j["dropped"]["no_buffer"] + j["dropped"]["tx_full"] and j["tenants"]["bob"]["in"] == j["tenants"]["bob"]["delivered"] + j["tenants"]["bob"]["dropped"] and j["tenants"]["bob"]["delivered"] > 0' "$S"
+tenant_drops_only bob "$S" nf_rx_full no_buffer tx_full
 sink='j["ports"]["sink0"]["driver_stats"]'
 check "bob: all checksums right at the sink" \
 	"[t for t in $sink['tenants'] if t['tenant'] == 1][0]['csum_bad'] == 0" "$S"
