@@ -246,6 +246,9 @@ static int tx_setup(struct mport *p, char *err, size_t errlen)
  */
 static void warn_mtu(const struct cfg_port *c)
 {
+	/* the kernel writes a frame TENET_XSK_XDP_HEADROOM into its chunk, past
+	 * the pool's own headroom: a chunk holds that much less */
+	uint32_t room = c->min_room + TENET_HEADROOM - TENET_XSK_XDP_HEADROOM;
 	char path[64 + IF_NAMESIZE];
 	unsigned int mtu = 0;
 	FILE *f;
@@ -257,11 +260,12 @@ static void warn_mtu(const struct cfg_port *c)
 	if (fscanf(f, "%u", &mtu) != 1)
 		mtu = 0;
 	fclose(f);
-	if (mtu && c->min_room && mtu + 18 > c->min_room)
+	if (mtu && c->min_room && mtu + 18 > room)
 		tenet_log(TENET_LOG_WARN,
 		          "afxdp: interface '%s' has MTU %u: frames of up to %u bytes, but tenant "
-		          "'%s' buffers hold %u; longer frames are dropped as oversize",
-		          c->ifname, mtu, mtu + 18, c->min_room_tenant, c->min_room);
+		          "'%s' buffers take %u through AF_XDP; longer frames are dropped as "
+		          "oversize",
+		          c->ifname, mtu, mtu + 18, c->min_room_tenant, room);
 }
 
 int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
