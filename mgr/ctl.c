@@ -539,7 +539,7 @@ static void execute(struct mgr *m, struct reply *r, char *buf, size_t len)
 		cmd_list(m, r, "rules");
 		break;
 	case CTL_STATS:
-		stats_print_table(m, r->f, -(mgr_now() - m->start_time));
+		stats_print_totals(m, r->f, mgr_now() - m->start_time);
 		break;
 	case CTL_RULE_ADD:
 		cmd_rule_add(m, r, req.arg);

@@ -1296,6 +1296,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	sigset_t sigs, oldmask;
 	char err[512];
 	double start, next_stats, last_stats, stop_at = 0, done_at = 0;
+	struct stats_snap table_prev = {0}; /* the live table's baseline: its alone */
 	struct mgr_snapshot warm = {0};
 	struct sink_hist *warm_hist = NULL;
 	bool warm_hist_ok = false, stopping = false, drained_stop = false;
@@ -1461,7 +1462,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 			afxdp_account(m, &m->ports[i]);
 		if (next_stats && now >= next_stats && !quiet) {
-			stats_print_table(m, stdout, now - last_stats);
+			stats_print_rates(m, stdout, now - last_stats, &table_prev);
 			last_stats = now;
 			next_stats += m->cfg->mgr.stats_interval;
 		}
@@ -1557,7 +1558,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		double elapsed = (drained_stop && last > start ? last : m->stop_time) - start;
 
 		if (!quiet)
-			stats_print_table(m, stdout, -elapsed);
+			stats_print_totals(m, stdout, elapsed);
 		uint64_t out = mgr_delivered(m);
 
 		for (unsigned int r = 0; r < DROP_MAX; r++)

@@ -389,7 +389,19 @@ void ctl_close(struct mgr *m);
 const struct tenet_classifier *mgr_cls(struct mgr *m);
 
 /* stats.c */
-void stats_print_table(struct mgr *m, FILE *out, double dt);
+/*
+ * The counters a live table's rates are taken from. Each reader of rates
+ * owns its own (the run loop's live table); nothing else writes it.
+ */
+struct stats_snap {
+	uint64_t port_rx[CFG_MAX_PORTS], port_tx[CFG_MAX_PORTS];
+	uint64_t t_in[CFG_MAX_TENANTS], t_del[CFG_MAX_TENANTS], t_drop[CFG_MAX_TENANTS];
+	uint64_t nf_rx[MGR_MAX_NF + 1], nf_tx[MGR_MAX_NF + 1];
+};
+/* The live table: rates over the dt s since *prev was taken; *prev takes the counters now. */
+void stats_print_rates(struct mgr *m, FILE *out, double dt, struct stats_snap *prev);
+/* Totals over elapsed s (tenet ctl stats, the end of a run); changes no snapshot. */
+void stats_print_totals(struct mgr *m, FILE *out, double elapsed);
 /* Add the counters of an NF whose life ended (after the dispatcher let go of it). */
 void stats_nf_life_end(struct mgr *m, const struct nf *nf);
 int stats_write_summary(struct mgr *m, const char *path, double elapsed);

@@ -14,14 +14,6 @@ uint64_t mgr_packets_in(struct mgr *m);
 uint64_t mgr_delivered(struct mgr *m);
 uint64_t mgr_dropped(struct mgr *m, enum drop_reason r);
 
-struct snap {
-	uint64_t port_rx[CFG_MAX_PORTS], port_tx[CFG_MAX_PORTS];
-	uint64_t t_in[CFG_MAX_TENANTS], t_del[CFG_MAX_TENANTS], t_drop[CFG_MAX_TENANTS];
-	uint64_t nf_rx[MGR_MAX_NF + 1], nf_tx[MGR_MAX_NF + 1];
-};
-
-static struct snap prev;
-
 static const char *rate(char *buf, size_t len, double v)
 {
 	if (v >= 1e6)
@@ -39,17 +31,24 @@ static uint64_t nf_rejects(const struct nf *nf)
 	       nf->tx.bad_index + nf->rx.bad_index;
 }
 
-/* dt > 0: rates over the last dt seconds; dt <= 0: totals over -dt seconds. */
-void stats_print_table(struct mgr *m, FILE *out, double dt)
+/*
+ * prev != NULL: rates over the last dt seconds, from the counters in *prev,
+ * which then take the current values. prev == NULL: totals over dt seconds.
+ */
+static void print_table(struct mgr *m, FILE *out, double dt, struct stats_snap *prev)
 {
 	const struct tenet_config *c = m->cfg;
-	bool totals = dt <= 0;
+	bool totals = !prev;
 	double div = totals ? 1 : dt;
+	struct stats_snap none = {0};
+
+	if (totals)
+		prev = &none; /* a totals table moves no reader's baseline */
 	char a[32], b[32], d[32];
 	uint64_t dropped = 0;
 
 	if (totals)
-		fprintf(out, "\n=== tenet: totals over %.1f s ===\n", -dt);
+		fprintf(out, "\n=== tenet: totals over %.1f s ===\n", dt);
 	else
 		fprintf(out, "\n--- tenet  t=%.1fs  (%s) ---\n", mgr_now() - m->start_time,
 		        m->poll ? "poll" : "adaptive");
@@ -62,12 +61,12 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 		fprintf(out, "%-14s %-6s %-7s %10s %10s %8llu %8.1f\n", p->cfg->name,
 		        cfg_driver_name(p->cfg->driver),
 		        p->port.drv && p->port.drv->rx ? cfg_steer_name(p->cfg->steer) : "-",
-		        rate(a, sizeof(a), (double)(rx - (totals ? 0 : prev.port_rx[i])) / div),
-		        rate(b, sizeof(b), (double)(tx - (totals ? 0 : prev.port_tx[i])) / div),
+		        rate(a, sizeof(a), (double)(rx - prev->port_rx[i]) / div),
+		        rate(b, sizeof(b), (double)(tx - prev->port_tx[i]) / div),
 		        (unsigned long long)cnt_get(&p->drops[DROP_NO_BUFFER]),
 		        (double)cnt_get(&p->nic_ns) / 1e6);
-		prev.port_rx[i] = rx;
-		prev.port_tx[i] = tx;
+		prev->port_rx[i] = rx;
+		prev->port_tx[i] = tx;
 	}
 	fprintf(out, "%-14s %10s %10s %10s %10s\n", "TENANT", totals ? "in" : "in pps",
 	        totals ? "delivered" : "deliv pps", totals ? "dropped" : "drop pps", "copies in");
@@ -77,13 +76,13 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 		         dr = cnt_get(&tn->dropped);
 
 		fprintf(out, "%-14s %10s %10s %10s %10llu\n", tn->cfg->name,
-		        rate(a, sizeof(a), (double)(in - (totals ? 0 : prev.t_in[t])) / div),
-		        rate(b, sizeof(b), (double)(del - (totals ? 0 : prev.t_del[t])) / div),
-		        rate(d, sizeof(d), (double)(dr - (totals ? 0 : prev.t_drop[t])) / div),
+		        rate(a, sizeof(a), (double)(in - prev->t_in[t]) / div),
+		        rate(b, sizeof(b), (double)(del - prev->t_del[t]) / div),
+		        rate(d, sizeof(d), (double)(dr - prev->t_drop[t]) / div),
 		        (unsigned long long)cnt_get(&tn->copies_in));
-		prev.t_in[t] = in;
-		prev.t_del[t] = del;
-		prev.t_drop[t] = dr;
+		prev->t_in[t] = in;
+		prev->t_del[t] = del;
+		prev->t_drop[t] = dr;
 	}
 	fprintf(out, "%-22s %10s %10s %9s %8s %8s %8s\n", "NF", totals ? "rx" : "rx pps",
 	        totals ? "tx" : "tx pps", "drop", "rx-full", "rejects", "kicks");
@@ -100,14 +99,14 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 		         c->tenants[m->services[nf->service].tenant].name,
 		         m->services[nf->service].cfg->name, nf->instance);
 		fprintf(out, "%-22s %10s %10s %9llu %8llu %8llu %8llu\n", name,
-		        rate(a, sizeof(a), (double)(rx - (totals ? 0 : prev.nf_rx[id])) / div),
-		        rate(b, sizeof(b), (double)(tx - (totals ? 0 : prev.nf_tx[id])) / div),
+		        rate(a, sizeof(a), (double)(rx - prev->nf_rx[id]) / div),
+		        rate(b, sizeof(b), (double)(tx - prev->nf_tx[id]) / div),
 		        (unsigned long long)cnt_get(&nf->verdict_drop),
 		        (unsigned long long)cnt_get(&nf->rx_full),
 		        (unsigned long long)nf_rejects(nf),
 		        (unsigned long long)cnt_get(&nf->kicks));
-		prev.nf_rx[id] = rx;
-		prev.nf_tx[id] = tx;
+		prev->nf_rx[id] = rx;
+		prev->nf_tx[id] = tx;
 	}
 	fprintf(out, "drops:");
 	for (unsigned int r = 0; r < DROP_MAX; r++) {
@@ -169,6 +168,16 @@ void stats_print_table(struct mgr *m, FILE *out, double dt)
 		}
 	}
 	fflush(out);
+}
+
+void stats_print_rates(struct mgr *m, FILE *out, double dt, struct stats_snap *prev)
+{
+	print_table(m, out, dt, prev);
+}
+
+void stats_print_totals(struct mgr *m, FILE *out, double elapsed)
+{
+	print_table(m, out, elapsed, NULL);
 }
 
 void stats_nf_life_end(struct mgr *m, const struct nf *nf)
