@@ -359,11 +359,6 @@ uint32_t tenet_xsk_frame_max(const struct tenet_xsk *x)
 	return x->frame_size - x->rx_off;
 }
 
-uint32_t tenet_xsk_frame_size(const struct tenet_xsk *x)
-{
-	return x->frame_size;
-}
-
 unsigned int tenet_xsk_fill(struct tenet_xsk *x, const uint64_t *addr, unsigned int n)
 {
 	uint32_t idx, room = xsk_prod_nb_free(&x->fill, n);

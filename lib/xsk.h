@@ -136,7 +136,6 @@ bool tenet_xsk_zerocopy(const struct tenet_xsk *x);
 uint32_t tenet_xsk_rx_offset(const struct tenet_xsk *x);
 /* Longest frame the socket receives: frame_size - tenet_xsk_rx_offset(). */
 uint32_t tenet_xsk_frame_max(const struct tenet_xsk *x);
-uint32_t tenet_xsk_frame_size(const struct tenet_xsk *x);
 
 /* Post up to n empty buffers on the fill ring; returns how many were posted. */
 unsigned int tenet_xsk_fill(struct tenet_xsk *x, const uint64_t *addr, unsigned int n);

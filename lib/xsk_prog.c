@@ -158,16 +158,6 @@ void tenet_xsk_prog_close(struct tenet_xsk_prog *p)
 	free(p);
 }
 
-int tenet_xsk_prog_fd(const struct tenet_xsk_prog *p)
-{
-	return p ? p->prog_fd : -EINVAL;
-}
-
-int tenet_xsk_prog_map_fd(const struct tenet_xsk_prog *p)
-{
-	return p ? p->map_fd : -EINVAL;
-}
-
 int tenet_xsk_prog_set(struct tenet_xsk_prog *p, uint32_t queue, const struct tenet_xsk *x)
 {
 	if (!p)

@@ -39,9 +39,6 @@ struct tenet_xsk_prog *tenet_xsk_prog_open(const char *obj_path, int ifindex,
 /* Detach our program (never one that replaced it) and free everything. NULL: no-op. */
 void tenet_xsk_prog_close(struct tenet_xsk_prog *p);
 
-int tenet_xsk_prog_fd(const struct tenet_xsk_prog *p);
-int tenet_xsk_prog_map_fd(const struct tenet_xsk_prog *p);
-
 /*
  * Frames arriving on rx queue 'queue' go to x (which must be bound to this
  * interface and queue); x NULL removes the entry (frames pass). -ERANGE

@@ -570,34 +570,6 @@ int tenet_xdp_set_dev(struct tenet_xdp *x, unsigned int tenant, int ifindex)
 	return 0;
 }
 
-int tenet_xdp_set_xsk(struct tenet_xdp *x, unsigned int tenant, int xsk_fd, unsigned int queue)
-{
-	struct tenet_xdp_hdr hdr;
-	uint32_t k = tenant, v = (uint32_t)xsk_fd;
-	int err;
-
-	if (!x || tenant >= TENET_XDP_MAX_TENANTS)
-		return -EINVAL;
-	if (xsk_fd < 0) {
-		if (bpf_map_delete_elem(x->fd_xsks, &k) && errno != ENOENT)
-			return -errno;
-		return 0;
-	}
-	hdr = x->hdr;
-	hdr.queue[tenant] = queue;
-	err = publish(x, x->rules, x->nb_rules, &hdr, &x->scan);
-	if (err)
-		return err;
-	x->hdr = hdr;
-	if (bpf_map_update_elem(x->fd_xsks, &k, &v, BPF_ANY)) {
-		err = -errno;
-		tenet_log(TENET_LOG_ERR, "xdp: tenant %u -> xsk fd %d: %s", tenant, xsk_fd,
-		          strerror(-err));
-		return err;
-	}
-	return 0;
-}
-
 int tenet_xdp_read_stats(const struct tenet_xdp *x, struct tenet_xdp_stats *s)
 {
 	uint64_t *v;

@@ -93,13 +93,6 @@ int tenet_xdp_set_scan(struct tenet_xdp *x, const struct tenet_nicscan_prog *pro
 
 /* DEVMAP steering: frames of tenant go out ifindex (0 removes the entry). */
 int tenet_xdp_set_dev(struct tenet_xdp *x, unsigned int tenant, int ifindex);
-/*
- * XSKMAP steering: frames of tenant go to the AF_XDP socket xsk_fd, which
- * must be bound to this interface's queue 'queue'; frames of the tenant
- * that arrive on another queue are dropped (redirect_err). xsk_fd < 0
- * removes the entry.
- */
-int tenet_xdp_set_xsk(struct tenet_xdp *x, unsigned int tenant, int xsk_fd, unsigned int queue);
 
 /* Read the counters (sum over CPUs) into *s. */
 int tenet_xdp_read_stats(const struct tenet_xdp *x, struct tenet_xdp_stats *s);
