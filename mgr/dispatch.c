@@ -586,7 +586,7 @@ static void idle_sleep(struct dctx *x)
 	int n;
 
 	set_sleeping(m, 1);
-	if (!anything_pending(m) && !m->stop_dispatch) {
+	if (!anything_pending(m) && !flag_up(&m->stop_dispatch)) {
 		n = epoll_wait(x->epfd, ev, 16, 50);
 		for (int i = 0; i < n; i++) {
 			uint32_t id = ev[i].data.u32;
@@ -617,7 +617,7 @@ void *dispatch_thread(void *arg)
 	x->epfd = epoll_create1(EPOLL_CLOEXEC);
 	epoll_ctl(x->epfd, EPOLL_CTL_ADD, m->dispatch_efd, &ev);
 
-	while (!m->stop_dispatch) {
+	while (!flag_up(&m->stop_dispatch)) {
 		unsigned int work = 0;
 
 		if (__atomic_load_n(&m->cmd_pending, __ATOMIC_ACQUIRE))

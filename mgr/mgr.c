@@ -1484,7 +1484,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	m->stop_time = mgr_now();
 
 	/* 1. close the wire, 2. let what is in flight finish, 3. stop NFs */
-	m->stop_nic = 1;
+	flag_raise(&m->stop_nic);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 		afxdp_stop_rx(&m->ports[i]); /* no frame reaches a pool from here on */
 		if (m->ports[i].has_thread && m->cfg->ports[i].driver != CFG_DRV_AFXDP) {
@@ -1537,13 +1537,13 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		usleep(1000);
 		reap(m, true);
 	}
-	m->stop_tx = 1; /* afxdp threads transmitted what the drain delivered; now stop */
+	flag_raise(&m->stop_tx); /* afxdp threads transmitted what the drain delivered; now stop */
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].has_thread) {
 			pthread_join(m->ports[i].thread, NULL);
 			m->ports[i].has_thread = false;
 		}
-	m->stop_dispatch = 1;
+	flag_raise(&m->stop_dispatch);
 	tenet_event_signal(m->dispatch_efd);
 	pthread_join(m->dispatch, NULL);
 	dispatch_started = false;
@@ -1578,9 +1578,9 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	}
 out:
 	if (dispatch_started || router_started) {
-		m->stop_nic = 1;
-		m->stop_tx = 1;
-		m->stop_dispatch = 1;
+		flag_raise(&m->stop_nic);
+		flag_raise(&m->stop_tx);
+		flag_raise(&m->stop_dispatch);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 			if (m->ports[i].has_thread)
 				pthread_join(m->ports[i].thread, NULL);

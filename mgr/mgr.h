@@ -83,6 +83,17 @@ static inline uint64_t cnt_get(const uint64_t *c)
 	return __atomic_load_n(c, __ATOMIC_RELAXED);
 }
 
+/* One-way flags between manager threads: raised once, never lowered. */
+static inline void flag_raise(uint32_t *f)
+{
+	__atomic_store_n(f, 1, __ATOMIC_RELEASE); /* pairs with flag_up's acquire */
+}
+
+static inline bool flag_up(const uint32_t *f)
+{
+	return __atomic_load_n(f, __ATOMIC_ACQUIRE); /* pairs with flag_raise's release */
+}
+
 /* Manager-private state per buffer of a pool. */
 #define BUF_EMPTY 0xff /* bufmeta.chain of a buffer that holds no packet (fill rings) */
 struct bufmeta {
@@ -294,9 +305,10 @@ struct mgr {
 	unsigned int nb_add, nb_del;
 	uint32_t cmd_done; /* dispatch: bumps after applying commands */
 
-	volatile int stop_nic; /* control -> nic/router threads */
-	volatile int stop_tx;  /* control -> afxdp threads: stop transmitting too */
-	volatile int stop_dispatch;
+	/* stop flags, raised by control (flag_raise), polled by the threads (flag_up) */
+	uint32_t stop_nic; /* control -> nic/router threads */
+	uint32_t stop_tx;  /* control -> afxdp threads: stop transmitting too */
+	uint32_t stop_dispatch;
 	double start_time;
 	double stop_time;
 	uint64_t last_work_ns; /* (dispatch) mgr_now() in ns of the last loop that moved a packet */

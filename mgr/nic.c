@@ -159,7 +159,7 @@ void *nic_thread(void *arg)
 	bool starved;
 
 	memset(&st, 0, sizeof(st));
-	while (!m->stop_nic) {
+	while (!flag_up(&m->stop_nic)) {
 		int n = p->port.drv->rx(&p->port, f, MGR_BURST);
 		uint64_t bytes = 0;
 
@@ -268,7 +268,7 @@ void *router_thread(void *arg)
 	unsigned int loops = 0, idle = 0;
 
 	memset(&st, 0, sizeof(st));
-	while (!m->stop_nic) {
+	while (!flag_up(&m->stop_nic)) {
 		unsigned int work = 0;
 
 		for (unsigned int pi = 0; pi < m->cfg->nb_ports; pi++) {
