@@ -117,18 +117,12 @@ wait $MGR_PID || fail "manager exited $? ($(tail -n 3 "$T/mgr.log"))"
 MGR_PID=
 S="$T/s.json"
 echo "info: $(json "$S" '{k: j[k] for k in ("packets_in", "delivered", "dropped_total")}'), driver $(json "$S" '{k: v for k, v in j["ports"]["wire"]["driver_stats"].items() if k.startswith("rx_") or k.startswith("kernel")}')"
-check "the kernel lost nothing (else the counts below cannot be exact)" \
-	'j["ports"]["wire"]["driver_stats"]["kernel_drops"] == 0' "$S"
-check "every frame sent counted in packets_in (also the ones the ring cut)" \
-	'j["packets_in"] == 300 + 350' "$S"
-check "1921 B, 9014 B and the 50 cut 20014 B frames dropped as oversize, nothing else" \
-	'j["dropped"]["oversize"] == 250 and j["dropped_total"] == 250' "$S"
-check "the ring's cut frames were not passed on" \
-	'j["ports"]["wire"]["driver_stats"]["rx_truncated"] == 50' "$S"
 check "packets_in == delivered + sum(dropped)" 'j["conserved"]' "$S"
-check "bob: all 300 frames through his chain; alice: her 100 that fit" \
-	'j["tenants"]["bob"]["delivered"] == 300 and j["tenants"]["alice"]["delivered"] == 100' "$S"
-cmp() { # SENT OUT NET MAXLEN: OUT holds exactly SENT's frames from 10.NET/16 of at most MAXLEN bytes
+check "the ring's cut frames were not passed on, and counted as oversize" \
+	'j["ports"]["wire"]["driver_stats"]["rx_truncated"] <= j["dropped"]["oversize"]' "$S"
+kd=$(json "$S" 'j["ports"]["wire"]["driver_stats"]["kernel_drops"]')
+nb=$(json "$S" 'j["dropped"]["no_buffer"]')
+cmp() { # SENT OUT NET MAXLEN [part]: OUT holds exactly (part: only) SENT's frames from 10.NET/16 of at most MAXLEN bytes
 	python3 - "$@" <<'PY'
 import struct, sys
 def recs(p):
@@ -137,12 +131,36 @@ def recs(p):
         cap = struct.unpack("<I", d[o + 8:o + 12])[0]; r.append(d[o + 16:o + 16 + cap]); o += 16 + cap
     return r
 net, mx = int(sys.argv[3]), int(sys.argv[4])
-want = sorted(r for r in recs(sys.argv[1]) if r[26] == 10 and r[27] == net and len(r) <= mx)
-got = sorted(recs(sys.argv[2]))
-sys.exit(0 if want == got and got else 1)
+import collections
+want = collections.Counter(r for r in recs(sys.argv[1]) if r[26] == 10 and r[27] == net and len(r) <= mx)
+got = collections.Counter(recs(sys.argv[2]))
+part = len(sys.argv) > 5  # a part of them will do, but nothing else
+sys.exit(0 if got and (not got - want if part else got == want) else 1)
 PY
 }
-cmp "$T/sent.pcap" "$T/b.pcap" 3 65535 || fail "bob's output differs from what was sent for him"
-echo "ok: bob's 300 frames left byte for byte as sent"
-cmp "$T/sent.pcap" "$T/a.pcap" 1 1920 || fail "alice's output is not exactly her frames that fit"
-echo "ok: alice's 1920 B and 60 B frames left whole; none cut"
+# exact counts hold unless the box was too loaded: the kernel lost frames
+# before the port (its ring full) or the NIC stage found a fill ring empty
+if [ "$kd" -eq 0 ] && [ "$nb" -eq 0 ]; then
+	check "every frame sent counted in packets_in (also the ones the ring cut)" \
+		'j["packets_in"] == 300 + 350' "$S"
+	check "1921 B, 9014 B and the 50 cut 20014 B frames dropped as oversize, nothing else" \
+		'j["dropped"]["oversize"] == 250 and j["dropped_total"] == 250' "$S"
+	check "the ring cut exactly the 50 frames of 20014 B" \
+		'j["ports"]["wire"]["driver_stats"]["rx_truncated"] == 50' "$S"
+	check "bob: all 300 frames through his chain; alice: her 100 that fit" \
+		'j["tenants"]["bob"]["delivered"] == 300 and j["tenants"]["alice"]["delivered"] == 100' "$S"
+	cmp "$T/sent.pcap" "$T/b.pcap" 3 65535 || fail "bob's output differs from what was sent for him"
+	echo "ok: bob's 300 frames left byte for byte as sent"
+	cmp "$T/sent.pcap" "$T/a.pcap" 1 1920 || fail "alice's output is not exactly her frames that fit"
+	echo "ok: alice's 1920 B and 60 B frames left whole; none cut"
+else
+	# which frames were lost is unknown: what left is checked as a part of
+	# what was sent
+	check "every frame sent counted: in packets_in or in the kernel's drops" \
+		"j['packets_in'] + $kd == 300 + 350" "$S"
+	check "no drop reason but oversize and no_buffer" \
+		'j["dropped_total"] == j["dropped"]["oversize"] + j["dropped"]["no_buffer"]' "$S"
+	cmp "$T/sent.pcap" "$T/b.pcap" 3 65535 part || fail "bob's output holds frames he did not send, or cut ones"
+	cmp "$T/sent.pcap" "$T/a.pcap" 1 1920 part || fail "alice's output holds frames that do not fit, or cut ones"
+	echo "ok: what left is byte for byte what was sent, nothing cut or foreign ($kd lost by the kernel, $nb found no buffer: exact counts not checked)"
+fi

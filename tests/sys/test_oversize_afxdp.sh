@@ -114,12 +114,10 @@ J="$T/s.json"
 echo "info: $(json "$J" '{k: j[k] for k in ("packets_in", "delivered", "dropped_total", "chains")}') drops $(json "$J" '{k: v for k, v in j["dropped"].items() if v}')"
 check "every frame sent counted in packets_in (the ones the kernel dropped too)" \
 	'j["packets_in"] == 300 + 260' "$J"
-check "alice's 100 jumbo frames and 30 of 1793 B dropped as oversize, nothing else dropped" \
-	'j["dropped"]["oversize"] == 130 and j["dropped_total"] == 130' "$J"
 check "packets_in == delivered + sum(dropped)" 'j["conserved"]' "$J"
-check "bob: all 300 frames through his chain; alice: her 130 that fit" \
-	'j["tenants"]["bob"]["delivered"] == 300 and j["tenants"]["alice"]["delivered"] == 130' "$J"
-cmp() { # SENT OUT NET MAXLEN
+check "alice's 100 jumbo frames and 30 of 1793 B dropped as oversize, whatever else happened" \
+	'j["dropped"]["oversize"] == 130' "$J"
+cmp() { # SENT OUT NET MAXLEN [part]
 	python3 - "$@" <<'PY'
 import struct, sys
 def recs(p):
@@ -128,12 +126,27 @@ def recs(p):
         cap = struct.unpack("<I", d[o + 8:o + 12])[0]; r.append(d[o + 16:o + 16 + cap]); o += 16 + cap
     return r
 net, mx = int(sys.argv[3]), int(sys.argv[4])
-want = sorted(r for r in recs(sys.argv[1]) if r[26] == 10 and r[27] == net and len(r) <= mx)
-got = sorted(recs(sys.argv[2]))
-sys.exit(0 if want == got and got else 1)
+import collections
+want = collections.Counter(r for r in recs(sys.argv[1]) if r[26] == 10 and r[27] == net and len(r) <= mx)
+got = collections.Counter(recs(sys.argv[2]))
+part = len(sys.argv) > 5  # a part of them will do, but nothing else
+sys.exit(0 if got and (not got - want if part else got == want) else 1)
 PY
 }
-cmp "$T/sent.pcap" "$T/b.pcap" 3 65535 || fail "bob's output differs from what was sent for him"
-echo "ok: bob's 300 frames left byte for byte as sent"
-cmp "$T/sent.pcap" "$T/a.pcap" 1 1792 || fail "alice's output is not exactly her frames that fit"
-echo "ok: alice's 1792 B, 1000 B and 60 B frames left whole"
+nb=$(json "$J" 'j["dropped"]["no_buffer"]')
+if [ "$nb" -eq 0 ]; then
+	check "nothing dropped but those" 'j["dropped_total"] == 130' "$J"
+	check "bob: all 300 frames through his chain; alice: her 130 that fit" \
+		'j["tenants"]["bob"]["delivered"] == 300 and j["tenants"]["alice"]["delivered"] == 130' "$J"
+	cmp "$T/sent.pcap" "$T/b.pcap" 3 65535 || fail "bob's output differs from what was sent for him"
+	echo "ok: bob's 300 frames left byte for byte as sent"
+	cmp "$T/sent.pcap" "$T/a.pcap" 1 1792 || fail "alice's output is not exactly her frames that fit"
+	echo "ok: alice's 1792 B, 1000 B and 60 B frames left whole"
+else
+	# a loaded box: the kernel found a fill ring empty for some frames
+	check "no drop reason but oversize and no_buffer" \
+		'j["dropped_total"] == 130 + j["dropped"]["no_buffer"]' "$J"
+	cmp "$T/sent.pcap" "$T/b.pcap" 3 65535 part || fail "bob's output holds frames he did not send, or cut ones"
+	cmp "$T/sent.pcap" "$T/a.pcap" 1 1792 part || fail "alice's output holds frames that do not fit, or cut ones"
+	echo "ok: what left is byte for byte what was sent, nothing cut or foreign ($nb found no buffer: exact counts not checked)"
+fi
