@@ -1552,7 +1552,7 @@ static int parse_service(struct ctx *c, yaml_node_t *n, unsigned int idx)
 		return -1;
 	s->instances = 1;
 	if ((v = get(c, n, "instances"))) {
-		if (get_int(c, v, "instances", 1, 16, &i64) < 0)
+		if (get_int(c, v, "instances", 1, CFG_MAX_INSTANCES, &i64) < 0)
 			return -1;
 		s->instances = (unsigned int)i64;
 	}

@@ -25,18 +25,19 @@
 
 #include "lib/classify.h"
 
-#define CFG_NAME_MAX     32
-#define CFG_PATH_MAX     256
-#define CFG_MAX_PORTS    16
-#define CFG_MAX_TENANTS  64
-#define CFG_MAX_SERVICES 128
-#define CFG_MAX_CHAINS   250 /* chain indices travel in a byte; 0xff is reserved */
-#define CFG_MAX_HOPS     8
-#define CFG_MAX_ARGS     32
-#define CFG_MAX_FLOWS    16
-#define CFG_MAX_SIZES    16
-#define CFG_MAX_PATTERNS 64
-#define CFG_PATTERN_MAX  64
+#define CFG_NAME_MAX      32
+#define CFG_PATH_MAX      256
+#define CFG_MAX_PORTS     16
+#define CFG_MAX_TENANTS   64
+#define CFG_MAX_SERVICES  128
+#define CFG_MAX_INSTANCES 16  /* of one service */
+#define CFG_MAX_CHAINS    250 /* chain indices travel in a byte; 0xff is reserved */
+#define CFG_MAX_HOPS      8
+#define CFG_MAX_ARGS      32
+#define CFG_MAX_FLOWS     16
+#define CFG_MAX_SIZES     16
+#define CFG_MAX_PATTERNS  64
+#define CFG_PATTERN_MAX   64
 
 /* Where a value was in the file (1-based), for messages after the parse. */
 struct cfg_pos {

@@ -579,15 +579,17 @@ static void nf_kicked(struct dctx *x, struct nf *nf, uint32_t events)
 	          n < 0 ? strerror((int)-n) : "closed or shut down");
 }
 
+#define DISPATCH_SLEEP_MS 50 /* longest sleep with nothing to do (stop flag, commands) */
+
 static void idle_sleep(struct dctx *x)
 {
 	struct mgr *m = x->m;
-	struct epoll_event ev[16];
+	struct epoll_event ev[MGR_EPOLL_BATCH];
 	int n;
 
 	set_sleeping(m, 1);
 	if (!anything_pending(m) && !flag_up(&m->stop_dispatch)) {
-		n = epoll_wait(x->epfd, ev, 16, 50);
+		n = epoll_wait(x->epfd, ev, MGR_EPOLL_BATCH, DISPATCH_SLEEP_MS);
 		for (int i = 0; i < n; i++) {
 			uint32_t id = ev[i].data.u32;
 

@@ -1188,7 +1188,7 @@ static bool take_snapshot(struct mgr *m, double at, struct mgr_snapshot *w, stru
 		const struct service *svc = &m->services[i];
 
 		w->nf_ns += svc->cpu_ns;
-		for (unsigned int k = 0; k < 16; k++)
+		for (unsigned int k = 0; k < CFG_MAX_INSTANCES; k++)
 			if (svc->child[k] > 0)
 				w->nf_ns += proc_cpu_ns(svc->child[k]);
 	}
@@ -1300,11 +1300,11 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	struct mgr_snapshot warm = {0};
 	struct sink_hist *warm_hist = NULL;
 	bool warm_hist_ok = false, stopping = false, drained_stop = false;
-	int epfd = -1, sfd = -1, rc = 1;
+	int epfd = -1, sfd = -1, rc = MGR_EXIT_ERROR;
 	bool dispatch_started = false, router_started = false;
 
 	if (!m)
-		return 1;
+		return MGR_EXIT_ERROR;
 	std_fds_open();
 	pthread_mutex_init(&m->cmd_lock, NULL);
 	m->dispatch_efd = -1;
@@ -1358,20 +1358,20 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		goto out;
 	if ((rc = ctl_open(m, epfd, EV_CTL))) {
 		tenet_log(TENET_LOG_ERR, "control socket %s: %s", m->ctl_path, strerror(-rc));
-		rc = 1;
+		rc = MGR_EXIT_ERROR;
 		goto out;
 	}
-	rc = 1;
+	rc = MGR_EXIT_ERROR;
 	if (pthread_create(&m->dispatch, NULL, dispatch_thread, m))
 		goto out;
 	dispatch_started = true;
 	start_services(m);
 
-	/* wait (up to 10 s) for the NFs the manager started before opening the ports */
+	/* wait for the NFs the manager started before opening the ports */
 	start = mgr_now();
-	while (services_waiting(m) && mgr_now() - start < 10 && !stopping) {
-		struct epoll_event evs[16];
-		int n = epoll_wait(epfd, evs, 16, 100);
+	while (services_waiting(m) && mgr_now() - start < MGR_START_WAIT && !stopping) {
+		struct epoll_event evs[MGR_EPOLL_BATCH];
+		int n = epoll_wait(epfd, evs, MGR_EPOLL_BATCH, MGR_START_TICK_MS);
 
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = evs[i].data.u32;
@@ -1428,9 +1428,9 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		stop_at = start + duration;
 
 	while (!stopping) {
-		struct epoll_event evs[16];
+		struct epoll_event evs[MGR_EPOLL_BATCH];
 		double now;
-		int n = epoll_wait(epfd, evs, 16, 50);
+		int n = epoll_wait(epfd, evs, MGR_EPOLL_BATCH, MGR_RUN_TICK_MS);
 
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = evs[i].data.u32;
@@ -1504,10 +1504,10 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		if (m->nfs[id].state == NF_LIVE)
 			tenet_fd_send(m->nfs[id].sock, &msg, sizeof(msg), NULL, 0);
 	}
-	for (double t0 = mgr_now(); mgr_now() - t0 < 3;) {
-		struct epoll_event evs[16];
+	for (double t0 = mgr_now(); mgr_now() - t0 < MGR_STOP_WAIT;) {
+		struct epoll_event evs[MGR_EPOLL_BATCH];
 		unsigned int live = 0;
-		int n = epoll_wait(epfd, evs, 16, 20);
+		int n = epoll_wait(epfd, evs, MGR_EPOLL_BATCH, MGR_STOP_TICK_MS);
 
 		for (int i = 0; i < n; i++) {
 			uint32_t tag = evs[i].data.u32;
@@ -1563,11 +1563,11 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 
 		for (unsigned int r = 0; r < DROP_MAX; r++)
 			out += mgr_dropped(m, r);
-		rc = stats_write_summary(m, summary_path, elapsed) ? 1 : 0;
+		rc = stats_write_summary(m, summary_path, elapsed) ? MGR_EXIT_ERROR : 0;
 		if (mgr_packets_in(m) != out) {
 			tenet_log(TENET_LOG_ERR, "accounting mismatch: %llu in, %llu out",
 			          (unsigned long long)mgr_packets_in(m), (unsigned long long)out);
-			rc = 3;
+			rc = MGR_EXIT_ACCOUNTING;
 		}
 		if (res) {
 			fill_result(m, res, elapsed, mgr_packets_in(m) == out);

@@ -36,6 +36,18 @@
 #define MGR_RING_SIZE   1024 /* NF rx/tx rings */
 #define MGR_FILL_SIZE   1024 /* fill and ingress rings between threads */
 #define MGR_FILL_TARGET 512  /* fill level the dispatcher keeps */
+#define MGR_EPOLL_BATCH 16   /* events taken per epoll_wait (control and dispatcher) */
+
+/* Control thread: how long one epoll_wait sleeps, ms, in each phase of a run. */
+#define MGR_START_TICK_MS 100  /* waiting for the supervised NFs to attach */
+#define MGR_RUN_TICK_MS   50   /* running: stats, supervisor, ctl deadlines */
+#define MGR_STOP_TICK_MS  20   /* stopping: waiting for the NFs to leave */
+#define MGR_START_WAIT    10.0 /* s to wait for the supervised NFs before opening the ports */
+#define MGR_STOP_WAIT     3.0  /* s to wait for the NFs to leave after TENET_MSG_STOP */
+
+/* Exit codes of a run (mgr_run): 1 set-up or summary failed, 3 the accounting did not add up. */
+#define MGR_EXIT_ERROR      1
+#define MGR_EXIT_ACCOUNTING 3 /* packets_in != delivered + dropped */
 
 /* Why a packet did not reach an output port. */
 enum drop_reason {
@@ -187,18 +199,18 @@ struct service {
 	 * after backoff_ms[k], which doubles from MGR_BACKOFF_MIN_MS up to
 	 * MGR_BACKOFF_MAX_MS; one that stayed up longer starts the ladder again.
 	 */
-	pid_t child[16];
-	bool no_restart[16];           /* stopped by tenet ctl: leave it stopped */
-	bool attached[16];             /* the instance's process attached since it started */
-	double started[16];            /* mgr_now() when it was last started */
-	double restart_at[16];         /* > 0: start it again at this mgr_now() */
-	unsigned int backoff_ms[16];   /* delay before the next restart after a quick death */
-	unsigned int restarts;         /* all instances, over the run */
-	unsigned int deaths;           /* exits and crashes while running */
-	unsigned int max_backoff_ms;   /* longest delay it waited */
-	struct nf_totals lives;        /* every NF life of this service that ended */
-	struct tenet_nicscan *nicscan; /* for hops of it that run on the NIC */
-	uint64_t cpu_ns;               /* CPU time of exited instances (wait4) */
+	pid_t child[CFG_MAX_INSTANCES];
+	bool no_restart[CFG_MAX_INSTANCES];   /* stopped by tenet ctl: leave it stopped */
+	bool attached[CFG_MAX_INSTANCES];     /* the instance's process attached since it started */
+	double started[CFG_MAX_INSTANCES];    /* mgr_now() when it was last started */
+	double restart_at[CFG_MAX_INSTANCES]; /* > 0: start it again at this mgr_now() */
+	unsigned int backoff_ms[CFG_MAX_INSTANCES]; /* next restart's delay after a quick death */
+	unsigned int restarts;                      /* all instances, over the run */
+	unsigned int deaths;                        /* exits and crashes while running */
+	unsigned int max_backoff_ms;                /* longest delay it waited */
+	struct nf_totals lives;                     /* every NF life of this service that ended */
+	struct tenet_nicscan *nicscan;              /* for hops of it that run on the NIC */
+	uint64_t cpu_ns;                            /* CPU time of exited instances (wait4) */
 };
 
 struct chain {
