@@ -55,7 +55,9 @@
 #include "lib/xsk.h"
 #include "lib/xsk_prog.h"
 #include "mgr/afxdp.h"
+#include "mgr/nic.h"
 #include "mgr/xdp.h"
+#include "mgr/xring.h"
 #include "tenet/log.h"
 
 #define MAX_SOCKS (CFG_MAX_TENANTS + 1)

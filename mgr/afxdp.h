@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "mgr/mgr.h"
+#include "mgr/state.h"
 
 /*
  * Load and attach the XDP programs and create the AF_XDP sockets of an

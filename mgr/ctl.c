@@ -45,7 +45,8 @@
 #include "lib/wait.h"
 #include "mgr/afxdp.h"
 #include "mgr/ctl_req.h"
-#include "mgr/mgr.h"
+#include "mgr/ctl.h"
+#include "mgr/stats.h"
 #include "tenet/log.h"
 
 #define CTL_DEADLINE 2.0 /* s from accept to the last byte of the reply */
@@ -63,12 +64,6 @@ struct ctl_conn {
 	char *out;  /* the reply, once the request is complete */
 	size_t outlen, sent;
 };
-
-const struct tenet_classifier *mgr_cls(struct mgr *m)
-{
-	/* acquire pairs with the release in publish(): the table is complete */
-	return __atomic_load_n(&m->cls, __ATOMIC_ACQUIRE);
-}
 
 int ctl_open(struct mgr *m, int epfd, uint32_t tag)
 {
@@ -178,7 +173,7 @@ static void publish(struct mgr *m, struct tenet_classifier *next)
 {
 	struct tenet_classifier *old = m->cls;
 
-	/* release pairs with the acquire in mgr_cls(): readers see a whole table */
+	/* release pairs with the acquire in mgr_cls() (state.h): readers see a whole table */
 	__atomic_store_n(&m->cls, next, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) /* and the NIC's copy */
 		if (afxdp_set_rules(&m->ports[i], next))

@@ -29,7 +29,11 @@
 #include "lib/proto.h"
 #include "lib/wait.h"
 #include "mgr/afxdp.h"
+#include "mgr/ctl.h"
+#include "mgr/dispatch.h"
 #include "mgr/mgr.h"
+#include "mgr/nic.h"
+#include "mgr/stats.h"
 #include "ports/sink.h"
 #include "tenet/log.h"
 
@@ -41,29 +45,6 @@
 #define PENDING_WAIT 2.0      /* s a new connection may take to say hello */
 #define INGRESS_BUFS 4096u
 #define DRAIN_WAIT   3.0 /* s to wait for packets in flight once the sources are done */
-
-static const char *const drop_names[DROP_MAX] = {
-        [DROP_MALFORMED] = "malformed",       [DROP_NO_RULE] = "no_rule",
-        [DROP_NIC_SCAN] = "nic_scan",         [DROP_NO_BUFFER] = "no_buffer",
-        [DROP_NF_VERDICT] = "nf_verdict",     [DROP_NF_RX_FULL] = "nf_rx_full",
-        [DROP_NO_INSTANCE] = "no_instance",   [DROP_NF_GONE] = "nf_gone",
-        [DROP_NF_VIOLATION] = "nf_violation", [DROP_NO_OUTPUT] = "no_output",
-        [DROP_SHUTDOWN] = "shutdown",         [DROP_TX_FULL] = "tx_full",
-        [DROP_OVERSIZE] = "oversize",
-};
-
-const char *drop_reason_name(enum drop_reason r)
-{
-	return r < DROP_MAX ? drop_names[r] : "?";
-}
-
-double mgr_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- set-up ------------------------------------------------------------- */
 
@@ -999,40 +980,6 @@ static unsigned int services_waiting(struct mgr *m)
 }
 
 /* ---- accounting ----------------------------------------------------------- */
-
-uint64_t mgr_packets_in(struct mgr *m);
-uint64_t mgr_delivered(struct mgr *m);
-uint64_t mgr_dropped(struct mgr *m, enum drop_reason r);
-
-uint64_t mgr_packets_in(struct mgr *m)
-{
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		n += cnt_get(&m->ports[i].rx_frames);
-		for (unsigned int r = 0; r < DROP_MAX; r++) /* seen by XDP, never reached a pool */
-			n += cnt_get(&m->ports[i].xdp_drops[r]);
-	}
-	return n;
-}
-
-uint64_t mgr_delivered(struct mgr *m)
-{
-	uint64_t n = 0;
-
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		n += cnt_get(&m->ports[i].tx_frames);
-	return n;
-}
-
-uint64_t mgr_dropped(struct mgr *m, enum drop_reason r)
-{
-	uint64_t n = cnt_get(&m->drops[r]) + cnt_get(&m->router_drops[r]);
-
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		n += cnt_get(&m->ports[i].drops[r]) + cnt_get(&m->ports[i].xdp_drops[r]);
-	return n;
-}
 
 static uint64_t in_flight(struct mgr *m)
 {

@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "lib/wait.h"
-#include "mgr/mgr.h"
+#include "mgr/nic.h"
 
 /* Local cache of empty buffers taken from one fill ring. */
 struct bufcache {

@@ -14,8 +14,8 @@
  * them from an AF_XDP fill ring) and hand full ones back through ingress
  * rings. Only the router touches the ingress pool.
  */
-#ifndef TENET_MGR_H
-#define TENET_MGR_H
+#ifndef TENET_MGR_STATE_H
+#define TENET_MGR_STATE_H
 
 #include <pthread.h>
 #include <stdbool.h>
@@ -26,6 +26,7 @@
 #include "lib/classify.h"
 #include "lib/nicscan.h"
 #include "mgr/config.h"
+#include "mgr/xring.h"
 #include "ports/port.h"
 #include "ports/sink.h"
 #include "tenet/pool.h"
@@ -67,6 +68,9 @@ enum drop_reason {
 	DROP_MAX
 };
 const char *drop_reason_name(enum drop_reason r);
+
+/* Monotonic seconds. */
+double mgr_now(void);
 
 /*
  * Descriptors between manager threads carry the pool index in 'verdict'
@@ -232,12 +236,6 @@ struct ctl_stats {
 	uint64_t evicted;  /* closed: the oldest, to make room for a new one */
 };
 
-/* One-way ring between two manager threads, in private memory. */
-struct xring {
-	struct tenet_ring prod, cons;
-	void *mem;
-};
-
 struct mport {
 	struct port port;
 	const struct cfg_port *cfg;
@@ -337,6 +335,13 @@ struct mgr {
 	unsigned int ctl_note_n, ctl_note_quiet;
 };
 
+/* The rule table now; acquire pairs with the release in ctl.c's publish(): the table is complete.
+ */
+static inline const struct tenet_classifier *mgr_cls(struct mgr *m)
+{
+	return __atomic_load_n(&m->cls, __ATOMIC_ACQUIRE);
+}
+
 /* n packets of tenant t's chains dropped after classification, for why. */
 static inline void tenant_drop(struct mgr *m, unsigned int t, enum drop_reason why, uint64_t n)
 {
@@ -344,16 +349,6 @@ static inline void tenant_drop(struct mgr *m, unsigned int t, enum drop_reason w
 	cnt_add(&m->tenants[t].dropped, n);
 	cnt_add(&m->tenants[t].drops[why], n);
 }
-
-/* mgr.c */
-struct mgr_opts {
-	const char *config;  /* YAML file */
-	double duration;     /* seconds, 0: until the sources end (or a signal) */
-	const char *summary; /* JSON summary file, or NULL */
-	int poll;            /* pure polling */
-	int quiet;           /* no live table */
-	double warmup; /* s after the ports open: counters snapshot into res->warm (0: none) */
-};
 
 /*
  * The counters at the end of the warm-up (mgr_opts.warmup), so that a
@@ -382,37 +377,6 @@ struct mgr_result {
 	struct sink_latency lat_after_warm;       /* lat over the packets after the warm-up */
 };
 
-/* Run the manager on a config until it stops; fills *res if not NULL. Returns the exit code. */
-int mgr_run(const struct mgr_opts *o, struct mgr_result *res);
-int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
-             int quiet);
-double mgr_now(void);
-
-/* dispatch.c */
-void *dispatch_thread(void *arg);
-int xring_create(struct xring *x, uint32_t size);
-void xring_destroy(struct xring *x);
-void dispatch_final_drain(struct mgr *m);
-
-/* nic.c */
-void *nic_thread(void *arg);
-void *router_thread(void *arg);
-struct nic_arg {
-	struct mgr *m;
-	struct mport *p;
-};
-
-/* ctl.c */
-/* Listen on $socket_dir/ctl.sock; epoll tags are tag | slot (0xffff: the listener). */
-int ctl_open(struct mgr *m, int epfd, uint32_t tag);
-/* Serve what the ctl socket of slot idx (tag & 0xffff) has; never blocks. */
-void ctl_event(struct mgr *m, unsigned int idx);
-/* Close (and count) connections past their deadline. */
-void ctl_expire(struct mgr *m, double now);
-void ctl_close(struct mgr *m);
-const struct tenet_classifier *mgr_cls(struct mgr *m);
-
-/* stats.c */
 /*
  * The counters a live table's rates are taken from. Each reader of rates
  * owns its own (the run loop's live table); nothing else writes it.
@@ -422,12 +386,4 @@ struct stats_snap {
 	uint64_t t_in[CFG_MAX_TENANTS], t_del[CFG_MAX_TENANTS], t_drop[CFG_MAX_TENANTS];
 	uint64_t nf_rx[MGR_MAX_NF + 1], nf_tx[MGR_MAX_NF + 1];
 };
-/* The live table: rates over the dt s since *prev was taken; *prev takes the counters now. */
-void stats_print_rates(struct mgr *m, FILE *out, double dt, struct stats_snap *prev);
-/* Totals over elapsed s (tenet ctl stats, the end of a run); changes no snapshot. */
-void stats_print_totals(struct mgr *m, FILE *out, double elapsed);
-/* Add the counters of an NF whose life ended (after the dispatcher let go of it). */
-void stats_nf_life_end(struct mgr *m, const struct nf *nf);
-int stats_write_summary(struct mgr *m, const char *path, double elapsed);
-
 #endif

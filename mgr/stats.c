@@ -7,12 +7,38 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mgr/mgr.h"
+#include "mgr/stats.h"
 #include "ports/sink.h"
 
-uint64_t mgr_packets_in(struct mgr *m);
-uint64_t mgr_delivered(struct mgr *m);
-uint64_t mgr_dropped(struct mgr *m, enum drop_reason r);
+uint64_t mgr_packets_in(struct mgr *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		n += cnt_get(&m->ports[i].rx_frames);
+		for (unsigned int r = 0; r < DROP_MAX; r++) /* seen by XDP, never reached a pool */
+			n += cnt_get(&m->ports[i].xdp_drops[r]);
+	}
+	return n;
+}
+
+uint64_t mgr_delivered(struct mgr *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		n += cnt_get(&m->ports[i].tx_frames);
+	return n;
+}
+
+uint64_t mgr_dropped(struct mgr *m, enum drop_reason r)
+{
+	uint64_t n = cnt_get(&m->drops[r]) + cnt_get(&m->router_drops[r]);
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		n += cnt_get(&m->ports[i].drops[r]) + cnt_get(&m->ports[i].xdp_drops[r]);
+	return n;
+}
 
 static const char *rate(char *buf, size_t len, double v)
 {

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "mgr/mgr.h"
+#include "mgr/stats.h"
 
 struct fixture {
 	struct tenet_config cfg;

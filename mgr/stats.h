@@ -1,0 +1,22 @@
+/* Accounting and reports (mgr/stats.c): the live table, totals, the JSON summary. */
+#ifndef TENET_MGR_STATS_H
+#define TENET_MGR_STATS_H
+
+#include <stdio.h>
+
+#include "mgr/state.h"
+
+/* Every packet, counted once: in at a port (or seen by XDP), out delivered or dropped. */
+uint64_t mgr_packets_in(struct mgr *m);
+uint64_t mgr_delivered(struct mgr *m);
+uint64_t mgr_dropped(struct mgr *m, enum drop_reason r);
+
+/* The live table: rates over the dt s since *prev was taken; *prev takes the counters now. */
+void stats_print_rates(struct mgr *m, FILE *out, double dt, struct stats_snap *prev);
+/* Totals over elapsed s (tenet ctl stats, the end of a run); changes no snapshot. */
+void stats_print_totals(struct mgr *m, FILE *out, double elapsed);
+/* Add the counters of an NF whose life ended (after the dispatcher let go of it). */
+void stats_nf_life_end(struct mgr *m, const struct nf *nf);
+int stats_write_summary(struct mgr *m, const char *path, double elapsed);
+
+#endif
