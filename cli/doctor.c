@@ -643,6 +643,12 @@ int cli_doctor(int argc, char **argv)
 			return 1;
 		}
 		line(&d, ST_OK, NULL, "config: %s", config);
+		if (tenet_config_check_host(cfg, err, sizeof(err)))
+			line(&d, ST_FAIL, "fix the named file or the pool sizes", "host: %s", err);
+		else
+			line(&d, ST_OK, NULL,
+			     "host: the named files are readable and the pools fit in "
+			     "the available memory");
 		config_needs(cfg, &n);
 		tenet_config_free(cfg);
 	} else {

@@ -93,6 +93,16 @@ cat "$T/out3"
 grep -qE "^FAIL +interface tndocX: " "$T/out3" || fail "missing interface not named"
 echo "ok: a missing interface fails with its name, exit 1"
 
+# 3b. pools larger than the machine's memory: the host check fails and says why
+sed 's/tenants: \[{name: alice, pool_bufs: 1024}\]/tenants: [{name: alice, pool_bufs: 1048576, buf_size: 65536}]/' \
+	"$T/ok.yaml" >"$T/huge.yaml"
+ip netns exec $NS "$TENET" doctor --config "$T/huge.yaml" >"$T/out3b" 2>&1
+rc=$?
+[ $rc -eq 1 ] || { cat "$T/out3b"; fail "doctor with 64 GiB of pools exited $rc, not 1"; }
+grep -qE "^FAIL +host: .*huge.yaml:[0-9]+:[0-9]+: the pools need 64.00 GiB" "$T/out3b" ||
+	{ cat "$T/out3b"; fail "the pool sum is not named"; }
+echo "ok: pools beyond the machine's memory fail the host check, exit 1"
+
 # 4. an interface that runs another XDP program is not touched
 ip -n $NS link set dev tndoc0 xdpgeneric obj "$B/bpf/classify.bpf.o" sec xdp 2>/dev/null ||
 	ip netns exec $NS "$TENET" doctor --help >/dev/null # no iproute2 XDP loader: skip this part
