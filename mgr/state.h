@@ -37,7 +37,14 @@
 #define MGR_RING_SIZE   1024 /* NF rx/tx rings */
 #define MGR_FILL_SIZE   1024 /* fill and ingress rings between threads */
 #define MGR_FILL_TARGET 512  /* fill level the dispatcher keeps */
-#define MGR_EPOLL_BATCH 16   /* events taken per epoll_wait (control and dispatcher) */
+/* epoll tags of the control thread: the kind in the high half, an index in the low */
+#define EV_LISTEN  0x10000u /* listen socket of tenant i */
+#define EV_NF      0x20000u /* NF control connection of id i */
+#define EV_SIGNAL  0x30000u
+#define EV_CTL     0x40000u /* tenet ctl sockets (listener and connections, ctl.c) */
+#define EV_PENDING 0x50000u /* a connection waiting for its hello */
+
+#define MGR_EPOLL_BATCH 16 /* events taken per epoll_wait (control and dispatcher) */
 
 /* Control thread: how long one epoll_wait sleeps, ms, in each phase of a run. */
 #define MGR_START_TICK_MS 100  /* waiting for the supervised NFs to attach */
