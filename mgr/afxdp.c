@@ -478,7 +478,7 @@ static unsigned int do_tx(struct mgr *m, struct mport *p, struct afxdp *a)
 			room = 2 * MGR_BURST - a->s[i].nb_tx;
 	n = tenet_ring_dequeue_burst(&p->txq.cons, d, room < MGR_BURST ? room : MGR_BURST);
 	for (unsigned int i = 0; i < n; i++) {
-		struct xsock *s = a->by_pool[d[i].verdict];
+		struct xsock *s = a->by_pool[xdesc_pool(&d[i])];
 		uint32_t fs = s->mp->pool->buf_size;
 
 		s->tx_addr[s->nb_tx] = (uint64_t)d[i].buf * fs + d[i].off;
@@ -500,10 +500,11 @@ static unsigned int do_tx(struct mgr *m, struct mport *p, struct afxdp *a)
 		if (!s->mp)
 			continue;
 		done = tenet_xsk_complete(s->xsk, addr, MGR_BURST);
-		for (unsigned int k = 0; k < done; k++)
+		for (unsigned int k = 0; k < done; k++) {
 			d[k] = (struct tenet_desc){
-			        .buf = (uint32_t)(addr[k] / s->mp->pool->buf_size),
-			        .verdict = (uint8_t)s->mp->index};
+			        .buf = (uint32_t)(addr[k] / s->mp->pool->buf_size)};
+			xdesc_set_pool(&d[k], s->mp->index);
+		}
 		for (unsigned int k = 0; k < done;) {
 			k += tenet_ring_enqueue_burst(&p->compq.prod, d + k, done - k);
 			if (k < done)
@@ -615,22 +616,22 @@ void *afxdp_thread(void *arg)
 					    (int)m->chains[act.chain].tenant != s->tenant) {
 						/* the rules changed between NIC and host: let the
 						 * dispatcher classify it afresh */
-						d.arg = CHAIN_UNCLASSIFIED;
-						d.verdict = (uint8_t)s->mp->index;
+						xdesc_set_chain(&d, CHAIN_UNCLASSIFIED);
+						xdesc_set_pool(&d, s->mp->index);
 						out[nb_out++] = d;
 						continue;
 					}
-					d.arg = (uint8_t)act.chain;
+					xdesc_set_chain(&d, act.chain);
 					d.hash = tenet_flow_hash(&pi);
 					d.hop = a->scan_on_nic && pi.payload_len <=
 					                                  TENET_NICSCAN_MAX_PAYLOAD
 					                ? (uint8_t)m->chains[act.chain]
 					                          .first_host_hop
 					                : 0;
-					d.verdict = (uint8_t)s->mp->index;
+					xdesc_set_pool(&d, s->mp->index);
 				} else if (steer == CFG_STEER_SHARED) {
-					d.arg = CHAIN_UNCLASSIFIED;
-					d.verdict = 0;
+					xdesc_set_chain(&d, CHAIN_UNCLASSIFIED);
+					xdesc_set_pool(&d, 0);
 				}
 				out[nb_out++] = d;
 			}

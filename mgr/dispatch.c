@@ -66,10 +66,8 @@ static void flush_xsk(struct dctx *x, struct mport *p, struct txq *q)
 
 	for (unsigned int i = 0; i < q->n; i++) {
 		q->mp[i]->meta[q->buf[i]].txlen = q->f[i].len;
-		d[i] = (struct tenet_desc){.buf = q->buf[i],
-		                           .off = q->off[i],
-		                           .len = q->f[i].len,
-		                           .verdict = (uint8_t)q->mp[i]->index};
+		d[i] = (struct tenet_desc){.buf = q->buf[i], .off = q->off[i], .len = q->f[i].len};
+		xdesc_set_pool(&d[i], q->mp[i]->index);
 	}
 	n = tenet_ring_enqueue_burst(&p->txq.prod, d, q->n);
 	for (unsigned int i = n; i < q->n; i++)
@@ -86,7 +84,7 @@ static unsigned int poll_tx_done(struct dctx *x, struct mport *p)
 	uint64_t bytes = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct mgr_pool *mp = &m->pools[d[i].verdict];
+		struct mgr_pool *mp = &m->pools[xdesc_pool(&d[i])];
 		struct bufmeta *bm = &mp->meta[d[i].buf];
 
 		bytes += bm->txlen;
@@ -278,7 +276,7 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d)
 {
 	struct mgr *m = x->m;
-	unsigned int chain = d.arg;
+	unsigned int chain = xdesc_chain(&d);
 	struct bufmeta *bm = &mp->meta[d.buf];
 
 	if (chain == CHAIN_UNCLASSIFIED) {
@@ -478,10 +476,8 @@ static unsigned int poll_ingress(struct dctx *x, struct xring *r)
 	struct tenet_desc d[MGR_BURST];
 	unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
 
-	for (unsigned int i = 0; i < n; i++) {
-		/* internal descriptors carry the pool index in 'verdict' */
-		from_ingress(x, &m->pools[d[i].verdict], d[i]);
-	}
+	for (unsigned int i = 0; i < n; i++)
+		from_ingress(x, &m->pools[xdesc_pool(&d[i])], d[i]);
 	return n;
 }
 

@@ -205,13 +205,13 @@ void *nic_thread(void *arg)
 					continue;
 				}
 				mp = m->tenants[m->chains[act.chain].tenant].mp;
-				d.arg = (uint8_t)act.chain;
+				xdesc_set_chain(&d, act.chain);
 				d.hash = tenet_flow_hash(&pi);
 				k = mp->index;
 				fill = &p->fill[k];
 			} else if (steer == CFG_STEER_SHARED) {
 				mp = &m->pools[0];
-				d.arg = CHAIN_UNCLASSIFIED;
+				xdesc_set_chain(&d, CHAIN_UNCLASSIFIED);
 				k = 0;
 				fill = &p->fill[0];
 			} else {
@@ -231,7 +231,7 @@ void *nic_thread(void *arg)
 			}
 			/* the DMA: the only write of the frame into host memory */
 			memcpy((uint8_t *)tenet_pool_buf(dst, d.buf) + d.off, f[i].data, f[i].len);
-			d.verdict = (uint8_t)k;
+			xdesc_set_pool(&d, k);
 			st.out[st.nb_out++] = d;
 		}
 		push(m, prod, st.out, &st.nb_out);
@@ -332,11 +332,11 @@ void *router_thread(void *arg)
 					/* the second copy that steer: nic avoids */
 					memcpy((uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off,
 					       frame, d.len);
-					d.arg = (uint8_t)act.chain;
+					xdesc_set_chain(&d, act.chain);
 					d.hop = 0; /* a router is no NIC: every hop runs on the host
 					            */
 					d.hash = tenet_flow_hash(&info);
-					d.verdict = (uint8_t)mp->index;
+					xdesc_set_pool(&d, mp->index);
 					st.out[st.nb_out++] = d;
 				}
 				tenet_pool_free_bulk(ip, &in[i].buf, 1);

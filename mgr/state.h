@@ -79,13 +79,6 @@ const char *drop_reason_name(enum drop_reason r);
 /* Monotonic seconds. */
 double mgr_now(void);
 
-/*
- * Descriptors between manager threads carry the pool index in 'verdict'
- * and the chain in 'arg'; this chain value asks the dispatcher to classify
- * (steer: shared, or rules that changed between NIC and host).
- */
-#define CHAIN_UNCLASSIFIED 0xff
-
 /* CPU time of the calling thread, ns (NIC-stage and host CPU accounting). */
 static inline uint64_t mgr_thread_ns(void)
 {

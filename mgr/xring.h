@@ -8,7 +8,38 @@
 
 #include <stdint.h>
 
+#include "tenet/desc.h"
 #include "tenet/ring.h"
+
+/*
+ * A descriptor on an internal ring is a struct tenet_desc (same 16 bytes)
+ * whose two NF-facing fields mean something else between manager threads:
+ * 'verdict' holds the index of the pool the buffer is in (m->pools[]) and
+ * 'arg' the chain, or CHAIN_UNCLASSIFIED to ask the dispatcher to classify
+ * (steer: shared, or rules that changed between NIC and host). The code
+ * reads and writes them only through these accessors.
+ */
+#define CHAIN_UNCLASSIFIED 0xff
+
+static inline unsigned int xdesc_pool(const struct tenet_desc *d)
+{
+	return d->verdict;
+}
+
+static inline void xdesc_set_pool(struct tenet_desc *d, unsigned int pool)
+{
+	d->verdict = (uint8_t)pool;
+}
+
+static inline unsigned int xdesc_chain(const struct tenet_desc *d)
+{
+	return d->arg;
+}
+
+static inline void xdesc_set_chain(struct tenet_desc *d, unsigned int chain)
+{
+	d->arg = (uint8_t)chain;
+}
 
 struct xring {
 	struct tenet_ring prod, cons;
