@@ -31,6 +31,7 @@
 #include <rte_ring_elem.h>
 #endif
 
+#include "lib/pool_mgr.h"
 #include "bench/bench.h"
 #include "bench/opts.h"
 #include "tenet/log.h"

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/pool_mgr.h"
 #include "tenet/log.h"
 #include "tenet/pool.h"
 

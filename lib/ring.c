@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/ring_mgr.h"
+#include "lib/pool_mgr.h"
 #include "tenet/pool.h"
 #include "tenet/ring.h"
 
@@ -54,8 +56,8 @@ int tenet_ring_bind_producer(struct tenet_ring *r, void *mem, size_t memlen, uin
 
 	if (err)
 		return err;
-	r->head = ring_load_acquire(&r->shm->prod);
-	r->cached = ring_load_acquire(&r->shm->cons);
+	r->head = tenet_ring_load_acquire(&r->shm->prod);
+	r->cached = tenet_ring_load_acquire(&r->shm->cons);
 	if (r->head - r->cached > r->size)
 		r->cached = r->head - r->size; /* garbage: assume full until a sane cons shows up */
 	return 0;
@@ -67,7 +69,7 @@ int tenet_ring_bind_consumer(struct tenet_ring *r, void *mem, size_t memlen, uin
 
 	if (err)
 		return err;
-	r->head = ring_load_acquire(&r->shm->cons);
+	r->head = tenet_ring_load_acquire(&r->shm->cons);
 	r->cached = r->head;
 	return 0;
 }

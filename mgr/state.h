@@ -23,6 +23,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "lib/ring_mgr.h"
+#include "lib/pool_mgr.h"
 #include "lib/classify.h"
 #include "lib/nicscan.h"
 #include "mgr/config.h"

@@ -84,17 +84,18 @@ int tenet_ring_bind_consumer(struct tenet_ring *r, void *mem, size_t memlen, uin
 
 /* ---- fast path ---------------------------------------------------------- */
 
-static inline uint32_t ring_load_acquire(const uint32_t *p)
+static inline uint32_t tenet_ring_load_acquire(const uint32_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
-static inline void ring_store_release(uint32_t *p, uint32_t v)
+static inline void tenet_ring_store_release(uint32_t *p, uint32_t v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
 
-static inline void ring_copy_in(struct tenet_ring *r, const struct tenet_desc *d, unsigned int n)
+static inline void tenet_ring_copy_in(struct tenet_ring *r, const struct tenet_desc *d,
+                                      unsigned int n)
 {
 	uint32_t i = r->head & r->mask;
 
@@ -108,7 +109,7 @@ static inline void ring_copy_in(struct tenet_ring *r, const struct tenet_desc *d
 	}
 }
 
-static inline void ring_copy_out(struct tenet_ring *r, struct tenet_desc *d, unsigned int n)
+static inline void tenet_ring_copy_out(struct tenet_ring *r, struct tenet_desc *d, unsigned int n)
 {
 	uint32_t i = r->head & r->mask;
 
@@ -134,18 +135,18 @@ static inline unsigned int tenet_ring_enqueue_burst(struct tenet_ring *r,
 	if (free_slots < n) {
 		/* acquire pairs with the consumer's release of cons: the slots it
 		 * hands back are no longer being read when we overwrite them */
-		r->cached = ring_load_acquire(&r->shm->cons);
+		r->cached = tenet_ring_load_acquire(&r->shm->cons);
 		free_slots = r->size - (r->head - r->cached);
 		if (n > free_slots)
 			n = free_slots;
 		if (n == 0)
 			return 0;
 	}
-	ring_copy_in(r, d, n);
+	tenet_ring_copy_in(r, d, n);
 	r->head += n;
 	/* release pairs with the consumer's acquire of prod: the slot writes
 	 * above are visible before the new prod is */
-	ring_store_release(&r->shm->prod, r->head);
+	tenet_ring_store_release(&r->shm->prod, r->head);
 	return n;
 }
 
@@ -160,18 +161,18 @@ static inline unsigned int tenet_ring_dequeue_burst(struct tenet_ring *r, struct
 
 	if (avail < n) {
 		/* acquire pairs with the producer's release of prod */
-		r->cached = ring_load_acquire(&r->shm->prod);
+		r->cached = tenet_ring_load_acquire(&r->shm->prod);
 		avail = r->cached - r->head;
 		if (n > avail)
 			n = avail;
 		if (n == 0)
 			return 0;
 	}
-	ring_copy_out(r, d, n);
+	tenet_ring_copy_out(r, d, n);
 	r->head += n;
 	/* release pairs with the producer's acquire of cons: our slot reads
 	 * are done before the producer may reuse the slots */
-	ring_store_release(&r->shm->cons, r->head);
+	tenet_ring_store_release(&r->shm->cons, r->head);
 	return n;
 }
 
@@ -187,7 +188,7 @@ tenet_ring_enqueue_burst_guarded(struct tenet_ring *r, const struct tenet_desc *
 
 	if (free_slots < n) {
 		/* acquire pairs with the consumer's release of cons */
-		uint32_t cons = ring_load_acquire(&r->shm->cons);
+		uint32_t cons = tenet_ring_load_acquire(&r->shm->cons);
 
 		if (r->head - cons > r->size) {
 			r->bad_index++;
@@ -200,10 +201,10 @@ tenet_ring_enqueue_burst_guarded(struct tenet_ring *r, const struct tenet_desc *
 		if (n == 0)
 			return 0;
 	}
-	ring_copy_in(r, d, n);
+	tenet_ring_copy_in(r, d, n);
 	r->head += n;
 	/* release pairs with the consumer's acquire of prod */
-	ring_store_release(&r->shm->prod, r->head);
+	tenet_ring_store_release(&r->shm->prod, r->head);
 	return n;
 }
 
@@ -222,7 +223,7 @@ static inline unsigned int tenet_ring_dequeue_burst_guarded(struct tenet_ring *r
 
 	if (avail < n) {
 		/* acquire pairs with the producer's release of prod */
-		uint32_t prod = ring_load_acquire(&r->shm->prod);
+		uint32_t prod = tenet_ring_load_acquire(&r->shm->prod);
 
 		if (prod - r->head > r->size) {
 			r->bad_index++;
@@ -235,10 +236,10 @@ static inline unsigned int tenet_ring_dequeue_burst_guarded(struct tenet_ring *r
 		if (n == 0)
 			return 0;
 	}
-	ring_copy_out(r, d, n);
+	tenet_ring_copy_out(r, d, n);
 	r->head += n;
 	/* release pairs with the producer's acquire of cons */
-	ring_store_release(&r->shm->cons, r->head);
+	tenet_ring_store_release(&r->shm->cons, r->head);
 	return n;
 }
 
@@ -251,7 +252,7 @@ static inline unsigned int tenet_ring_dequeue_burst_guarded(struct tenet_ring *r
 static inline uint32_t tenet_ring_count(struct tenet_ring *r)
 {
 	/* acquire pairs with the producer's release of prod */
-	uint32_t prod = ring_load_acquire(&r->shm->prod);
+	uint32_t prod = tenet_ring_load_acquire(&r->shm->prod);
 	uint32_t avail = prod - r->head;
 
 	if (avail > r->size)
@@ -259,34 +260,5 @@ static inline uint32_t tenet_ring_count(struct tenet_ring *r)
 	r->cached = prod;
 	return avail;
 }
-
-/* ---- manager-side validation --------------------------------------------- */
-
-struct tenet_pool;
-
-/* Why descriptors from an NF were rejected. */
-struct tenet_ring_rejects {
-	uint64_t buf_range;   /* index >= pool size: forged */
-	uint64_t not_owner;   /* buffer not held by this NF: stale, doubled, never received */
-	uint64_t bad_len;     /* off/len outside the buffer */
-	uint64_t bad_verdict; /* verdict not in enum tenet_verdict */
-	uint64_t freed;       /* of bad_len + bad_verdict: buffers taken back and freed */
-};
-
-/*
- * Manager: dequeue up to n descriptors from an NF's tx ring, keep only
- * those that are valid, and take them back from the NF. A descriptor is
- * valid when buf < pool size, the ownership table says 'nf_id' holds buf,
- * off + len fits in the buffer (len > 0) and verdict is known. Each valid
- * buffer's owner becomes TENET_OWNER_MGR at once, so an index repeated in
- * the same burst is rejected the second time. Rejected descriptors are
- * counted in *rej. A rejected descriptor whose buffer the NF does hold
- * (bad length or verdict) ends the packet: the buffer is freed and counted
- * in rej->freed. Any other rejected index is ignored, never followed.
- * Returns the number of valid descriptors written to out (0..n).
- */
-unsigned int tenet_ring_dequeue_checked(struct tenet_ring *r, struct tenet_pool *pool,
-                                        uint16_t nf_id, struct tenet_desc *out, unsigned int n,
-                                        struct tenet_ring_rejects *rej);
 
 #endif /* TENET_RING_H */

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/ring_mgr.h"
+#include "lib/pool_mgr.h"
 #include "tenet/log.h"
 #include "tenet/pool.h"
 #include "tenet/ring.h"

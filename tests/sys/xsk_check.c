@@ -60,6 +60,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "lib/pool_mgr.h"
 #include "lib/classify.h"
 #include "lib/xsk.h"
 #include "lib/xsk_prog.h"

@@ -26,6 +26,7 @@
 
 #include <cmocka.h>
 
+#include "lib/pool_mgr.h"
 #include "tenet/log.h"
 #include "tenet/pool.h"
 

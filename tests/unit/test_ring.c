@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "lib/ring_mgr.h"
+#include "lib/pool_mgr.h"
 #include "tenet/log.h"
 #include "tenet/pool.h"
 #include "tenet/ring.h"

@@ -43,6 +43,8 @@
 
 #include <cmocka.h>
 
+#include "lib/ring_mgr.h"
+#include "lib/pool_mgr.h"
 #include "lib/fdpass.h"
 #include "lib/wait.h"
 #include "tenet/log.h"
