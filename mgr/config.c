@@ -69,30 +69,53 @@ static void copy_cut(char *dst, size_t size, const char *src)
  * and a message too long for the buffer loses the middle of its first part
  * ("...") so that the "; expected ..." tail always survives.
  */
+/* The last "; expected" of a message: where the part that must survive a cut starts. */
+static const char *expect_tail(const char *msg)
+{
+	const char *t = NULL;
+
+	for (const char *p = strstr(msg, "; expected"); p; p = strstr(p + 1, "; expected"))
+		t = p;
+	return t;
+}
+
+/*
+ * One line "NAME:LINE:COL: message" into c->err. The message is formatted
+ * at its full length first (an echoed value may be as long as the file),
+ * control bytes become '?', and when it does not fit, the middle is cut so
+ * that the position and the "; expected ..." part survive.
+ */
 __attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const yaml_node_t *n,
                                                       const char *fmt, ...)
 {
-	char full[2048];
+	char pos[CFG_PATH_MAX + 48], *msg = NULL, *full = NULL;
 	const char *tail;
 	size_t len;
 	va_list ap;
-	int off;
+	int off, r;
 
 	if (!c->err || !c->errlen)
 		return -1;
-	off = snprintf(full, sizeof(full), "%s:%zu:%zu: ", c->name,
+	off = snprintf(pos, sizeof(pos), "%s:%zu:%zu: ", c->name,
 	               n ? n->start_mark.line + 1 : (size_t)1,
 	               n ? n->start_mark.column + 1 : (size_t)1);
-	if (off < 0 || (size_t)off >= sizeof(full))
-		off = 0;
+	if (off < 0 || (size_t)off >= sizeof(pos))
+		pos[0] = '\0';
 	va_start(ap, fmt);
-	vsnprintf(full + off, sizeof(full) - (size_t)off, fmt, ap);
+	r = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (r < 0 || asprintf(&full, "%s%s", pos, msg) < 0) {
+		copy_cut(c->err, c->errlen, pos);
+		free(msg);
+		return -1;
+	}
+	free(msg);
+	off = (int)strlen(pos);
 	for (char *p = full + off; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	len = strlen(full);
-	tail = strstr(full + off, "; expected");
+	tail = expect_tail(full + off);
 	if (len < c->errlen || !tail || (size_t)(tail - full) < 3) {
 		copy_cut(c->err, c->errlen, full);
 	} else {
@@ -100,6 +123,7 @@ __attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const yaml_
 
 		if (tlen + 3 + (size_t)off >= c->errlen) { /* a tiny buffer: plain truncation */
 			copy_cut(c->err, c->errlen, full);
+			free(full);
 			return -1;
 		}
 		keep = c->errlen - 1 - tlen - 3;
@@ -109,6 +133,7 @@ __attribute__((format(printf, 3, 4))) static int fail(struct ctx *c, const yaml_
 		memcpy(c->err + keep, "...", 3);
 		memcpy(c->err + keep + 3, tail, tlen + 1);
 	}
+	free(full);
 	return -1;
 }
 
