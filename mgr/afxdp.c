@@ -292,7 +292,8 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 		struct mgr_pool *mp = c->steer == CFG_STEER_SHARED ? &m->pools[0] : NULL;
 
 		rc = add_socket(a, c->ifname, (uint32_t)c->queue, mp,
-		                mp ? mp->pool : m->ingress_pool, -1, dir, generic, err, errlen);
+		                mp ? mp->pool : m->router.ingress_pool, -1, dir, generic, err,
+		                errlen);
 		/* steer: cpu leaves the tenant pools outside every UMEM: tx copies */
 		return rc ? rc : mp ? tx_setup(p, err, errlen) : 0;
 	}
@@ -567,7 +568,7 @@ void *afxdp_thread(void *arg)
 	struct afxdp *a = p->afxdp;
 	enum cfg_steer steer = p->cfg->steer;
 	struct tenet_ring *prod =
-	        steer == CFG_STEER_CPU ? &m->router_in[p->index].prod : &p->ingress.prod;
+	        steer == CFG_STEER_CPU ? &m->router.in[p->index].prod : &p->ingress.prod;
 	struct tenet_desc out[MGR_BURST];
 	unsigned int idle = 0, loops = 0;
 
@@ -576,8 +577,8 @@ void *afxdp_thread(void *arg)
 
 		for (unsigned int i = 0; i < a->nb && !flag_up(&m->stop_nic); i++) {
 			struct xsock *s = &a->s[i];
-			struct tenet_pool *pool = s->mp ? s->mp->pool : m->ingress_pool;
-			struct xring *fill = steer == CFG_STEER_CPU ? &m->router_fill[p->index]
+			struct tenet_pool *pool = s->mp ? s->mp->pool : m->router.ingress_pool;
+			struct xring *fill = steer == CFG_STEER_CPU ? &m->router.fill[p->index]
 			                                            : &p->fill[s->mp->index];
 			uint64_t addr[MGR_BURST];
 			uint32_t len[MGR_BURST];

@@ -56,20 +56,20 @@ static void reply_error(int s, int err, const char *fmt, ...)
 
 static void post_command(struct mgr *m, uint16_t id, bool add)
 {
-	pthread_mutex_lock(&m->cmd_lock);
+	pthread_mutex_lock(&m->cmd.lock);
 	if (add)
-		m->cmd_add[m->nb_add++] = id;
+		m->cmd.add[m->cmd.nb_add++] = id;
 	else
-		m->cmd_del[m->nb_del++] = id;
-	__atomic_store_n(&m->cmd_pending, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&m->cmd_lock);
+		m->cmd.del[m->cmd.nb_del++] = id;
+	__atomic_store_n(&m->cmd.pending, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&m->cmd.lock);
 	tenet_event_signal(m->dispatch_efd);
 }
 
 /* Wait until the dispatcher has applied every posted command. */
 void wait_commands(struct mgr *m)
 {
-	for (int i = 0; i < 20000 && __atomic_load_n(&m->cmd_pending, __ATOMIC_ACQUIRE); i++) {
+	for (int i = 0; i < 20000 && __atomic_load_n(&m->cmd.pending, __ATOMIC_ACQUIRE); i++) {
 		tenet_event_signal(m->dispatch_efd);
 		usleep(100);
 	}

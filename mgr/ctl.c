@@ -71,28 +71,28 @@ int ctl_open(struct mgr *m, int epfd, uint32_t tag)
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag | CTL_LISTEN};
 	int s;
 
-	m->ctl_tag = tag;
-	m->ctl_conns = calloc(MGR_CTL_CONNS, sizeof(*m->ctl_conns));
-	if (!m->ctl_conns)
+	m->ctl.tag = tag;
+	m->ctl.conns = calloc(MGR_CTL_CONNS, sizeof(*m->ctl.conns));
+	if (!m->ctl.conns)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < MGR_CTL_CONNS; i++)
-		m->ctl_conns[i].fd = -1;
-	snprintf(m->ctl_path, sizeof(m->ctl_path), "%s/ctl.sock", m->cfg->mgr.socket_dir);
-	if (strlen(m->ctl_path) >= sizeof(sa.sun_path))
+		m->ctl.conns[i].fd = -1;
+	snprintf(m->ctl.path, sizeof(m->ctl.path), "%s/ctl.sock", m->cfg->mgr.socket_dir);
+	if (strlen(m->ctl.path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, m->ctl_path);
-	unlink(m->ctl_path);
+	strcpy(sa.sun_path, m->ctl.path);
+	unlink(m->ctl.path);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return -errno;
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(m->ctl_path, 0600) < 0 ||
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(m->ctl.path, 0600) < 0 ||
 	    listen(s, CTL_BACKLOG) < 0) {
 		int err = errno;
 
 		close(s);
 		return -err;
 	}
-	m->ctl_fd = s;
+	m->ctl.fd = s;
 	m->epfd = epfd;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
 		int err = errno;
@@ -122,18 +122,18 @@ static void conn_close(struct mgr *m, struct ctl_conn *c)
 
 void ctl_close(struct mgr *m)
 {
-	if (m->ctl_conns) {
+	if (m->ctl.conns) {
 		for (unsigned int i = 0; i < MGR_CTL_CONNS; i++)
-			if (m->ctl_conns[i].fd >= 0)
-				conn_close(m, &m->ctl_conns[i]);
-		free(m->ctl_conns);
-		m->ctl_conns = NULL;
+			if (m->ctl.conns[i].fd >= 0)
+				conn_close(m, &m->ctl.conns[i]);
+		free(m->ctl.conns);
+		m->ctl.conns = NULL;
 	}
-	if (m->ctl_fd < 0)
+	if (m->ctl.fd < 0)
 		return;
-	close(m->ctl_fd);
-	unlink(m->ctl_path);
-	m->ctl_fd = -1;
+	close(m->ctl.fd);
+	unlink(m->ctl.path);
+	m->ctl.fd = -1;
 }
 
 /* ---- atomic classifier updates ---------------------------------------- */
@@ -145,7 +145,7 @@ static void wait_quiescent(struct mgr *m)
 
 	for (unsigned int i = 0; i < np; i++)
 		seen[i] = __atomic_load_n(&m->ports[i].epoch, __ATOMIC_ACQUIRE);
-	seen[np] = __atomic_load_n(&m->router_epoch, __ATOMIC_ACQUIRE);
+	seen[np] = __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE);
 	seen[np + 1] = __atomic_load_n(&m->dispatch_epoch, __ATOMIC_ACQUIRE);
 	for (int tries = 0; tries < 5000; tries++) {
 		bool all = true;
@@ -158,7 +158,7 @@ static void wait_quiescent(struct mgr *m)
 				all = false;
 		}
 		if (m->have_router &&
-		    __atomic_load_n(&m->router_epoch, __ATOMIC_ACQUIRE) == seen[np])
+		    __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE) == seen[np])
 			all = false;
 		if (__atomic_load_n(&m->dispatch_epoch, __ATOMIC_ACQUIRE) == seen[np + 1])
 			all = false;
@@ -565,16 +565,16 @@ static void note(struct mgr *m, const char *fmt, ...)
 	char msg[256];
 	va_list ap;
 
-	if (now - m->ctl_note_t >= 1.0) {
-		if (m->ctl_note_quiet)
+	if (now - m->ctl.note_t >= 1.0) {
+		if (m->ctl.note_quiet)
 			tenet_log(TENET_LOG_WARN, "ctl: %u more such message(s) not shown",
-			          m->ctl_note_quiet);
-		m->ctl_note_t = now;
-		m->ctl_note_n = 0;
-		m->ctl_note_quiet = 0;
+			          m->ctl.note_quiet);
+		m->ctl.note_t = now;
+		m->ctl.note_n = 0;
+		m->ctl.note_quiet = 0;
 	}
-	if (m->ctl_note_n++ >= 5) {
-		m->ctl_note_quiet++;
+	if (m->ctl.note_n++ >= 5) {
+		m->ctl.note_quiet++;
 		return;
 	}
 	va_start(ap, fmt);
@@ -605,7 +605,7 @@ static int flush_reply(struct ctl_conn *c)
 static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 {
 	struct reply r = {0};
-	struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = m->ctl_tag | slot};
+	struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = m->ctl.tag | slot};
 
 	r.f = open_memstream(&c->out, &c->outlen);
 	if (!r.f) {
@@ -619,8 +619,8 @@ static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 		conn_close(m, c);
 		return;
 	}
-	m->ctl_stats.requests++;
-	m->ctl_stats.errors += (uint64_t)r.err;
+	m->ctl.stats.requests++;
+	m->ctl.stats.errors += (uint64_t)r.err;
 	free(c->req);
 	c->req = NULL;
 	shutdown(c->fd, SHUT_RD);
@@ -656,7 +656,7 @@ static void conn_read(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 static void conn_accept(struct mgr *m)
 {
 	for (unsigned int k = 0; k < CTL_ACCEPT_TURN; k++) {
-		int s = accept4(m->ctl_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int s = accept4(m->ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		struct ctl_conn *c = NULL;
 		unsigned int slot = 0;
 		struct epoll_event ev;
@@ -664,7 +664,7 @@ static void conn_accept(struct mgr *m)
 		if (s < 0)
 			return;
 		for (unsigned int i = 0; i < MGR_CTL_CONNS; i++) {
-			struct ctl_conn *o = &m->ctl_conns[i];
+			struct ctl_conn *o = &m->ctl.conns[i];
 
 			if (o->fd < 0) {
 				c = o;
@@ -683,7 +683,7 @@ static void conn_accept(struct mgr *m)
 			conn_close(m, c);
 		if (c->fd >= 0) {
 			/* every slot taken: the oldest goes, so a new request is never refused */
-			m->ctl_stats.evicted++;
+			m->ctl.stats.evicted++;
 			note(m,
 			     "%d connections open; the oldest (%.1f s) closed to serve a new one",
 			     MGR_CTL_CONNS, mgr_now() - c->opened);
@@ -698,7 +698,7 @@ static void conn_accept(struct mgr *m)
 		c->opened = mgr_now();
 		c->deadline = c->opened + CTL_DEADLINE;
 		ev = (struct epoll_event){.events = EPOLLIN | EPOLLRDHUP,
-		                          .data.u32 = m->ctl_tag | slot};
+		                          .data.u32 = m->ctl.tag | slot};
 		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
 			conn_close(m, c);
 			continue;
@@ -717,9 +717,9 @@ void ctl_event(struct mgr *m, unsigned int idx)
 		conn_accept(m);
 		return;
 	}
-	if (idx >= MGR_CTL_CONNS || m->ctl_conns[idx].fd < 0)
+	if (idx >= MGR_CTL_CONNS || m->ctl.conns[idx].fd < 0)
 		return;
-	c = &m->ctl_conns[idx];
+	c = &m->ctl.conns[idx];
 	if (c->req)
 		conn_read(m, c, idx);
 	else if (flush_reply(c))
@@ -728,14 +728,14 @@ void ctl_event(struct mgr *m, unsigned int idx)
 
 void ctl_expire(struct mgr *m, double now)
 {
-	if (!m->ctl_conns)
+	if (!m->ctl.conns)
 		return;
 	for (unsigned int i = 0; i < MGR_CTL_CONNS; i++) {
-		struct ctl_conn *c = &m->ctl_conns[i];
+		struct ctl_conn *c = &m->ctl.conns[i];
 
 		if (c->fd < 0 || now < c->deadline)
 			continue;
-		m->ctl_stats.timeouts++;
+		m->ctl.stats.timeouts++;
 		note(m,
 		     "a client took longer than %.0f s (%zu request bytes, %zu of %zu reply "
 		     "bytes taken); connection closed",

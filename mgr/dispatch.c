@@ -364,9 +364,9 @@ static void apply_commands(struct dctx *x)
 {
 	struct mgr *m = x->m;
 
-	pthread_mutex_lock(&m->cmd_lock);
-	for (unsigned int i = 0; i < m->nb_add; i++) {
-		struct nf *nf = &m->nfs[m->cmd_add[i]];
+	pthread_mutex_lock(&m->cmd.lock);
+	for (unsigned int i = 0; i < m->cmd.nb_add; i++) {
+		struct nf *nf = &m->nfs[m->cmd.add[i]];
 		struct service *s = &m->services[nf->service];
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = nf->id};
 
@@ -374,8 +374,8 @@ static void apply_commands(struct dctx *x)
 		nf->in_dispatch = true;
 		nf->tx_kick_off = epoll_ctl(x->epfd, EPOLL_CTL_ADD, nf->tx_kick, &ev) < 0;
 	}
-	for (unsigned int i = 0; i < m->nb_del; i++) {
-		struct nf *nf = &m->nfs[m->cmd_del[i]];
+	for (unsigned int i = 0; i < m->cmd.nb_del; i++) {
+		struct nf *nf = &m->nfs[m->cmd.del[i]];
 		struct service *s = &m->services[nf->service];
 		unsigned int k = 0;
 
@@ -391,10 +391,10 @@ static void apply_commands(struct dctx *x)
 		nf->tx_kick_off = true;
 		reclaim_nf(m, nf);
 	}
-	m->nb_add = m->nb_del = 0;
-	__atomic_store_n(&m->cmd_pending, 0, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&m->cmd_done, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&m->cmd_lock);
+	m->cmd.nb_add = m->cmd.nb_del = 0;
+	__atomic_store_n(&m->cmd.pending, 0, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&m->cmd.done, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&m->cmd.lock);
 }
 
 /*
@@ -466,7 +466,7 @@ static unsigned int refill_all(struct dctx *x)
 	}
 	if (m->have_router)
 		for (unsigned int k = 0; k < m->nb_pools; k++)
-			n += refill(&m->pools[k], &m->router_tfill[k], x->fill_target[k]);
+			n += refill(&m->pools[k], &m->router.tfill[k], x->fill_target[k]);
 	return n;
 }
 
@@ -487,7 +487,7 @@ static void set_sleeping(struct mgr *m, uint32_t v)
 		if (m->ports[i].ingress.mem)
 			tenet_ring_set_sleeping(&m->ports[i].ingress.cons, v);
 	if (m->have_router)
-		tenet_ring_set_sleeping(&m->router_out.cons, v);
+		tenet_ring_set_sleeping(&m->router.out.cons, v);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].xsk_tx)
 			tenet_ring_set_sleeping(&m->ports[i].compq.cons, v);
@@ -501,7 +501,7 @@ static bool anything_pending(struct mgr *m)
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].ingress.mem && tenet_ring_count(&m->ports[i].ingress.cons))
 			return true;
-	if (m->have_router && tenet_ring_count(&m->router_out.cons))
+	if (m->have_router && tenet_ring_count(&m->router.out.cons))
 		return true;
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].xsk_tx && tenet_ring_count(&m->ports[i].compq.cons))
@@ -514,7 +514,7 @@ static bool anything_pending(struct mgr *m)
 		if (nf->in_dispatch && tenet_ring_count(&nf->tx))
 			return true;
 	}
-	return __atomic_load_n(&m->cmd_pending, __ATOMIC_ACQUIRE) != 0;
+	return __atomic_load_n(&m->cmd.pending, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* Has the NF hung up its control socket too (it exited, crashed or detached)? */
@@ -596,13 +596,13 @@ void *dispatch_thread(void *arg)
 	while (!flag_up(&m->stop_dispatch)) {
 		unsigned int work = 0;
 
-		if (__atomic_load_n(&m->cmd_pending, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&m->cmd.pending, __ATOMIC_ACQUIRE))
 			apply_commands(x);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 			if (m->ports[i].ingress.mem)
 				work += poll_ingress(x, &m->ports[i].ingress);
 		if (m->have_router)
-			work += poll_ingress(x, &m->router_out);
+			work += poll_ingress(x, &m->router.out);
 		for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
 			struct nf *nf = &m->nfs[id];
 			struct mgr_pool *mp;

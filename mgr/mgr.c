@@ -103,9 +103,9 @@ static void final_drain(struct mgr *m)
 		struct tenet_desc d[MGR_BURST];
 		unsigned int n;
 
-		if (!m->router_in[i].mem)
+		if (!m->router.in[i].mem)
 			continue;
-		while ((n = tenet_ring_dequeue_burst(&m->router_in[i].cons, d, MGR_BURST)))
+		while ((n = tenet_ring_dequeue_burst(&m->router.in[i].cons, d, MGR_BURST)))
 			cnt_add(&m->drops[DROP_SHUTDOWN], n);
 	}
 }
@@ -145,9 +145,9 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	if (!m)
 		return MGR_EXIT_ERROR;
 	std_fds_open();
-	pthread_mutex_init(&m->cmd_lock, NULL);
+	pthread_mutex_init(&m->cmd.lock, NULL);
 	m->dispatch_efd = -1;
-	m->ctl_fd = -1;
+	m->ctl.fd = -1;
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
 		m->pending[i].fd = -1;
 	m->cfg = tenet_config_load(config_path, err, sizeof(err));
@@ -196,7 +196,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	if (setup_pools(m) || setup_classifier(m) || setup_ports(m) || setup_sockets(m, epfd))
 		goto out;
 	if ((rc = ctl_open(m, epfd, EV_CTL))) {
-		tenet_log(TENET_LOG_ERR, "control socket %s: %s", m->ctl_path, strerror(-rc));
+		tenet_log(TENET_LOG_ERR, "control socket %s: %s", m->ctl.path, strerror(-rc));
 		rc = MGR_EXIT_ERROR;
 		goto out;
 	}
@@ -241,7 +241,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	wait_commands(m);
 
 	if (m->have_router) {
-		if (pthread_create(&m->router, NULL, router_thread, m))
+		if (pthread_create(&m->router.thread, NULL, router_thread, m))
 			goto out;
 		router_started = true;
 	}
@@ -332,7 +332,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		}
 	}
 	if (router_started) {
-		pthread_join(m->router, NULL);
+		pthread_join(m->router.thread, NULL);
 		router_started = false;
 	}
 	for (double t0 = mgr_now(); !drained_stop && in_flight(m) && mgr_now() - t0 < 2;)
@@ -424,7 +424,7 @@ out:
 			if (m->ports[i].has_thread)
 				pthread_join(m->ports[i].thread, NULL);
 		if (router_started)
-			pthread_join(m->router, NULL);
+			pthread_join(m->router.thread, NULL);
 		if (dispatch_started) {
 			tenet_event_signal(m->dispatch_efd);
 			pthread_join(m->dispatch, NULL);

@@ -152,7 +152,7 @@ void *nic_thread(void *arg)
 	struct nic_state st;
 	enum cfg_steer steer = p->cfg->steer;
 	struct tenet_ring *prod =
-	        steer == CFG_STEER_CPU ? &m->router_in[p->index].prod : &p->ingress.prod;
+	        steer == CFG_STEER_CPU ? &m->router.in[p->index].prod : &p->ingress.prod;
 	const struct tenet_classifier *cls;
 	unsigned int loops = 0;
 	uint64_t oversize_seen = 0;
@@ -217,9 +217,9 @@ void *nic_thread(void *arg)
 			} else {
 				mp = NULL;
 				k = 0;
-				fill = &m->router_fill[p->index];
+				fill = &m->router.fill[p->index];
 			}
-			dst = mp ? mp->pool : m->ingress_pool;
+			dst = mp ? mp->pool : m->router.ingress_pool;
 			if (!fits(dst, d.off, f[i].len)) {
 				cnt_add(&p->drops[DROP_OVERSIZE], 1);
 				continue;
@@ -263,7 +263,7 @@ void *nic_thread(void *arg)
 void *router_thread(void *arg)
 {
 	struct mgr *m = arg;
-	struct tenet_pool *ip = m->ingress_pool;
+	struct tenet_pool *ip = m->router.ingress_pool;
 	struct nic_state st;
 	unsigned int loops = 0, idle = 0;
 
@@ -276,11 +276,11 @@ void *router_thread(void *arg)
 			struct tenet_desc in[MGR_BURST];
 			unsigned int n;
 
-			if (!m->router_in[pi].mem)
+			if (!m->router.in[pi].mem)
 				continue;
 			/* keep the NIC stage's fill ring topped up from the ingress pool */
 			{
-				struct xring *r = &m->router_fill[pi];
+				struct xring *r = &m->router.fill[pi];
 				uint32_t level = r->prod.head - __atomic_load_n(&r->prod.shm->cons,
 				                                                __ATOMIC_ACQUIRE);
 				uint32_t bufs[MGR_BURST];
@@ -299,7 +299,7 @@ void *router_thread(void *arg)
 					work += k;
 				}
 			}
-			n = tenet_ring_dequeue_burst(&m->router_in[pi].cons, in, MGR_BURST);
+			n = tenet_ring_dequeue_burst(&m->router.in[pi].cons, in, MGR_BURST);
 			work += n;
 			for (unsigned int i = 0; i < n; i++) {
 				const uint8_t *frame =
@@ -310,23 +310,23 @@ void *router_thread(void *arg)
 				struct tenet_desc d = in[i];
 				struct mgr_pool *mp;
 
-				cnt_add(&m->router_pkts, 1);
+				cnt_add(&m->router.pkts, 1);
 				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
-					cnt_add(&m->router_parse_err[e], 1);
-					cnt_add(&m->router_drops[DROP_MALFORMED], 1);
+					cnt_add(&m->router.parse_err[e], 1);
+					cnt_add(&m->router.drops[DROP_MALFORMED], 1);
 				} else if (!tenet_classifier_lookup(mgr_cls(m), &info,
 				                                    (int)p->index, &act)) {
-					cnt_add(&m->router_drops[DROP_NO_RULE], 1);
+					cnt_add(&m->router.drops[DROP_NO_RULE], 1);
 				} else if (!fits(m->tenants[m->chains[act.chain].tenant].mp->pool,
 				                 d.off, d.len)) {
 					/* fits the ingress pool, not the tenant's */
-					cnt_add(&m->router_drops[DROP_OVERSIZE], 1);
+					cnt_add(&m->router.drops[DROP_OVERSIZE], 1);
 				} else {
 					mp = m->tenants[m->chains[act.chain].tenant].mp;
-					if (!get_buf(&m->router_tfill[mp->index],
+					if (!get_buf(&m->router.tfill[mp->index],
 					             &st.cache[mp->index], &d.buf)) {
 						tenet_pool_free_bulk(ip, &in[i].buf, 1);
-						cnt_add(&m->router_drops[DROP_NO_BUFFER], 1);
+						cnt_add(&m->router.drops[DROP_NO_BUFFER], 1);
 						continue;
 					}
 					/* the second copy that steer: nic avoids */
@@ -341,11 +341,11 @@ void *router_thread(void *arg)
 				}
 				tenet_pool_free_bulk(ip, &in[i].buf, 1);
 			}
-			push(m, &m->router_out.prod, st.out, &st.nb_out);
+			push(m, &m->router.out.prod, st.out, &st.nb_out);
 		}
-		__atomic_store_n(&m->router_epoch, m->router_epoch + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&m->router.epoch, m->router.epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 1023) == 0)
-			__atomic_store_n(&m->router_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+			__atomic_store_n(&m->router.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 		if (work) {
 			idle = 0;
 		} else if (++idle > TENET_SPIN_POLLS && !m->poll) {
@@ -353,6 +353,6 @@ void *router_thread(void *arg)
 			idle = 0;
 		}
 	}
-	__atomic_store_n(&m->router_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&m->router.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	return NULL;
 }

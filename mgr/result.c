@@ -44,7 +44,7 @@ void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, bool conse
 	}
 	r->copies = cnt_get(&m->copies);
 	r->dispatcher_ns = cnt_get(&m->dispatch_ns);
-	r->router_ns = cnt_get(&m->router_ns);
+	r->router_ns = cnt_get(&m->router.ns);
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
 		r->nf_ns += m->services[i].cpu_ns;
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
@@ -114,7 +114,7 @@ bool take_snapshot(struct mgr *m, double at, struct mgr_snapshot *w, struct sink
 		w->dropped += w->drops[d];
 	}
 	w->dispatcher_ns = cnt_get(&m->dispatch_ns);
-	w->router_ns = cnt_get(&m->router_ns);
+	w->router_ns = cnt_get(&m->router.ns);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		w->nic_ns += cnt_get(&m->ports[i].nic_ns);
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {

@@ -180,8 +180,8 @@ int setup_ports(struct mgr *m)
 			continue;
 		if (p->cfg->steer == CFG_STEER_CPU) {
 			m->have_router = true;
-			if (xring_create(&m->router_in[i], MGR_FILL_SIZE) ||
-			    xring_create(&m->router_fill[i], MGR_FILL_SIZE))
+			if (xring_create(&m->router.in[i], MGR_FILL_SIZE) ||
+			    xring_create(&m->router.fill[i], MGR_FILL_SIZE))
 				return -1;
 			continue;
 		}
@@ -192,11 +192,11 @@ int setup_ports(struct mgr *m)
 				return -1;
 	}
 	if (m->have_router) {
-		m->ingress_pool = tenet_pool_create("ingress", INGRESS_BUFS, 0, 0);
-		if (!m->ingress_pool || xring_create(&m->router_out, MGR_FILL_SIZE))
+		m->router.ingress_pool = tenet_pool_create("ingress", INGRESS_BUFS, 0, 0);
+		if (!m->router.ingress_pool || xring_create(&m->router.out, MGR_FILL_SIZE))
 			return -1;
 		for (unsigned int k = 0; k < m->nb_pools; k++)
-			if (xring_create(&m->router_tfill[k], MGR_FILL_SIZE))
+			if (xring_create(&m->router.tfill[k], MGR_FILL_SIZE))
 				return -1;
 	}
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
@@ -300,23 +300,23 @@ void teardown(struct mgr *m)
 		xring_destroy(&p->ingress);
 		for (unsigned int k = 0; k < CFG_MAX_TENANTS; k++)
 			xring_destroy(&p->fill[k]);
-		xring_destroy(&m->router_in[i]);
-		xring_destroy(&m->router_fill[i]);
+		xring_destroy(&m->router.in[i]);
+		xring_destroy(&m->router.fill[i]);
 	}
-	xring_destroy(&m->router_out);
+	xring_destroy(&m->router.out);
 	for (unsigned int k = 0; k < CFG_MAX_TENANTS; k++)
-		xring_destroy(&m->router_tfill[k]);
+		xring_destroy(&m->router.tfill[k]);
 	for (unsigned int k = 0; k < m->nb_pools; k++) {
 		tenet_pool_destroy(m->pools[k].pool);
 		free(m->pools[k].meta);
 	}
-	tenet_pool_destroy(m->ingress_pool);
+	tenet_pool_destroy(m->router.ingress_pool);
 	tenet_classifier_destroy(m->cls);
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
 		tenet_nicscan_destroy(m->services[i].nicscan);
 	if (m->dispatch_efd >= 0)
 		close(m->dispatch_efd);
-	pthread_mutex_destroy(&m->cmd_lock);
+	pthread_mutex_destroy(&m->cmd.lock);
 	tenet_config_free(m->cfg);
 	free(m);
 }

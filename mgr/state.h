@@ -277,6 +277,39 @@ struct pending {
 	double deadline;
 };
 
+/* The router (steer: cpu): its thread, the ingress pool and its rings. */
+struct mgr_router {
+	struct tenet_pool *ingress_pool;     /* only the router touches it */
+	struct xring in[CFG_MAX_PORTS];      /* nic -> router: ingress buffers */
+	struct xring fill[CFG_MAX_PORTS];    /* router -> nic: empty ingress buffers */
+	struct xring out;                    /* router -> dispatch */
+	struct xring tfill[CFG_MAX_TENANTS]; /* dispatch -> router: tenant buffers */
+	pthread_t thread;
+	uint64_t pkts, ns, epoch;              /* (router) */
+	uint64_t drops[DROP_MAX];              /* (router) */
+	uint64_t parse_err[TENET_PKT_ERR_MAX]; /* (router) */
+};
+
+/* Commands from the control thread to the dispatcher (NFs to adopt or let go of). */
+struct mgr_cmds {
+	pthread_mutex_t lock;
+	uint32_t pending; /* atomic flag */
+	uint16_t add[MGR_MAX_NF], del[MGR_MAX_NF];
+	unsigned int nb_add, nb_del;
+	uint32_t done; /* dispatch: bumps after applying commands */
+};
+
+/* The tenet ctl socket and its connections (control thread; see ctl.c). */
+struct mgr_ctl {
+	int fd;
+	char path[CFG_PATH_MAX + 16];
+	struct ctl_conn *conns; /* MGR_CTL_CONNS slots */
+	uint32_t tag;           /* epoll tag base of the ctl sockets */
+	struct ctl_stats stats;
+	double note_t; /* rate limit of ctl warnings */
+	unsigned int note_n, note_quiet;
+};
+
 struct mgr {
 	struct tenet_config *cfg;
 	bool poll;
@@ -292,16 +325,7 @@ struct mgr {
 	struct mport ports[CFG_MAX_PORTS];
 	struct nf nfs[MGR_MAX_NF + 1]; /* index = id; 0 unused (TENET_OWNER_MGR) */
 
-	/* steer: cpu */
-	struct tenet_pool *ingress_pool;
-	struct xring router_in[CFG_MAX_PORTS];      /* nic -> router: ingress buffers */
-	struct xring router_fill[CFG_MAX_PORTS];    /* router -> nic: empty ingress buffers */
-	struct xring router_out;                    /* router -> dispatch */
-	struct xring router_tfill[CFG_MAX_TENANTS]; /* dispatch -> router: tenant buffers */
-	pthread_t router;
-	uint64_t router_pkts, router_ns, router_epoch;
-	uint64_t router_drops[DROP_MAX];
-	uint64_t router_parse_err[TENET_PKT_ERR_MAX];
+	struct mgr_router router; /* steer: cpu */
 
 	/* dispatch */
 	pthread_t dispatch;
@@ -310,12 +334,7 @@ struct mgr {
 	uint64_t copies, wakeups, dispatch_ns, dispatch_epoch;
 	uint64_t host_parse_err[TENET_PKT_ERR_MAX]; /* steer: shared classifies on the host */
 
-	/* control -> dispatch commands */
-	pthread_mutex_t cmd_lock;
-	uint32_t cmd_pending; /* atomic flag */
-	uint16_t cmd_add[MGR_MAX_NF], cmd_del[MGR_MAX_NF];
-	unsigned int nb_add, nb_del;
-	uint32_t cmd_done; /* dispatch: bumps after applying commands */
+	struct mgr_cmds cmd; /* control -> dispatch */
 
 	/* stop flags, raised by control (flag_raise), polled by the threads (flag_up) */
 	uint32_t stop_nic; /* control -> nic/router threads */
@@ -324,21 +343,13 @@ struct mgr {
 	double start_time;
 	double stop_time;
 	uint64_t last_work_ns; /* (dispatch) mgr_now() in ns of the last loop that moved a packet */
-	int ctl_fd;
 	struct pending pending[MGR_PENDING]; /* tenant t: [t * PER_TENANT, (t + 1) * PER_TENANT) */
 	uint64_t pending_refused[CFG_MAX_TENANTS]; /* (control) connections over the budget */
-	char ctl_path[CFG_PATH_MAX + 16];
 	int epfd;
-	/* tenet ctl connections (control; see ctl.c) */
-	struct ctl_conn *ctl_conns; /* MGR_CTL_CONNS slots */
-	uint32_t ctl_tag;           /* epoll tag base of the ctl sockets */
-	struct ctl_stats ctl_stats;
-	double ctl_note_t; /* rate limit of ctl warnings */
-	unsigned int ctl_note_n, ctl_note_quiet;
+	struct mgr_ctl ctl; /* tenet ctl (control; see ctl.c) */
 };
 
-/* The rule table now; acquire pairs with the release in ctl.c's publish(): the table is complete.
- */
+/* The rule table now; acquire pairs with the release in ctl.c's publish(). */
 static inline const struct tenet_classifier *mgr_cls(struct mgr *m)
 {
 	return __atomic_load_n(&m->cls, __ATOMIC_ACQUIRE);

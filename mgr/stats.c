@@ -33,7 +33,7 @@ uint64_t mgr_delivered(struct mgr *m)
 
 uint64_t mgr_dropped(struct mgr *m, enum drop_reason r)
 {
-	uint64_t n = cnt_get(&m->drops[r]) + cnt_get(&m->router_drops[r]);
+	uint64_t n = cnt_get(&m->drops[r]) + cnt_get(&m->router.drops[r]);
 
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		n += cnt_get(&m->ports[i].drops[r]) + cnt_get(&m->ports[i].xdp_drops[r]);
@@ -340,12 +340,12 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	        (unsigned long long)cnt_get(&m->copies), (unsigned long long)cnt_get(&m->wakeups));
 	fprintf(f, "  \"host_ns\": {\"dispatcher\": %llu, \"router\": %llu},\n",
 	        (unsigned long long)cnt_get(&m->dispatch_ns),
-	        (unsigned long long)cnt_get(&m->router_ns));
+	        (unsigned long long)cnt_get(&m->router.ns));
 	for (unsigned int i = 0; i < c->nb_ports; i++)
 		for (unsigned int e = 0; e < TENET_PKT_ERR_MAX; e++)
 			parse[e] += cnt_get(&m->ports[i].parse_err[e]);
 	for (unsigned int e = 0; e < TENET_PKT_ERR_MAX; e++)
-		parse[e] += cnt_get(&m->router_parse_err[e]) + cnt_get(&m->host_parse_err[e]);
+		parse[e] += cnt_get(&m->router.parse_err[e]) + cnt_get(&m->host_parse_err[e]);
 	fprintf(f, "  \"parse_errors\": ");
 	json_counts(f, parse, TENET_PKT_ERR_MAX, pkt_err_name);
 	fprintf(f, ",\n  \"tenants\": {");
@@ -448,9 +448,9 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	fprintf(f,
 	        "\n  },\n  \"ctl\": {\"requests\": %llu, \"errors\": %llu, \"timeouts\": "
 	        "%llu, \"evicted\": %llu}\n}\n",
-	        (unsigned long long)m->ctl_stats.requests, (unsigned long long)m->ctl_stats.errors,
-	        (unsigned long long)m->ctl_stats.timeouts,
-	        (unsigned long long)m->ctl_stats.evicted);
+	        (unsigned long long)m->ctl.stats.requests, (unsigned long long)m->ctl.stats.errors,
+	        (unsigned long long)m->ctl.stats.timeouts,
+	        (unsigned long long)m->ctl.stats.evicted);
 	if (fclose(f)) {
 		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));
 		return -1;
