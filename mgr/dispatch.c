@@ -182,16 +182,7 @@ static void flush_nf(struct mgr *m, struct nf *nf)
  */
 static bool rx_room(struct nf *nf)
 {
-	struct tenet_ring *r = &nf->rx;
-	uint32_t cons;
-
-	if (r->size - (r->head - r->cached) > nf->nb_out)
-		return true;
-	cons = __atomic_load_n(&r->shm->cons, __ATOMIC_ACQUIRE);
-	if (r->head - cons > r->size)
-		return false; /* garbage: the guarded enqueue counts it */
-	r->cached = cons;
-	return r->size - (r->head - cons) > nf->nb_out;
+	return tenet_ring_room(&nf->rx, nf->nb_out + 1) > nf->nb_out;
 }
 
 /*

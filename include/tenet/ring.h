@@ -244,6 +244,26 @@ static inline unsigned int tenet_ring_dequeue_burst_guarded(struct tenet_ring *r
 }
 
 /*
+ * Free slots a producer could fill now: what its cached view shows when
+ * that is at least 'need', else what the consumer's index says (read with
+ * acquire, and kept). A consumer index that breaks the invariant reads as
+ * 0 and is not kept (the guarded enqueue counts it).
+ */
+static inline uint32_t tenet_ring_room(struct tenet_ring *r, uint32_t need)
+{
+	uint32_t room = r->size - (r->head - r->cached), cons;
+
+	if (room >= need)
+		return room;
+	/* acquire pairs with the consumer's release of cons */
+	cons = tenet_ring_load_acquire(&r->shm->cons);
+	if (r->head - cons > r->size)
+		return 0;
+	r->cached = cons;
+	return r->size - (r->head - cons);
+}
+
+/*
  * Number of descriptors a consumer could dequeue now (refreshes its view).
  * A producer index that breaks the invariant reads as 0 and is not kept:
  * the guarded dequeue trusts the cached view, so it must only ever hold a

@@ -395,6 +395,32 @@ static void test_guarded_dequeue_garbage_prod(void **state)
 	free(x.shm);
 }
 
+/* tenet_ring_room: the cached view first, the consumer's index when short, garbage as 0. */
+static void test_room(void **state)
+{
+	struct pair x;
+	struct tenet_desc in[16];
+
+	(void)state;
+	pair_new(&x, 16, 0);
+	for (unsigned int i = 0; i < 16; i++)
+		in[i] = mk(i);
+	assert_int_equal(tenet_ring_room(&x.p, 1), 16);
+	assert_int_equal(tenet_ring_enqueue_burst_guarded(&x.p, in, 16), 16);
+	assert_int_equal(tenet_ring_room(&x.p, 1), 0);
+
+	x.shm->cons = 5;                               /* the consumer took 5 */
+	assert_int_equal(tenet_ring_room(&x.p, 0), 0); /* enough by the cached view: not read */
+	assert_int_equal(tenet_ring_room(&x.p, 1), 5);
+	assert_int_equal(x.p.cached, 5);
+
+	x.shm->cons = 100; /* ahead of the producer: garbage */
+	assert_int_equal(tenet_ring_room(&x.p, 6), 0);
+	assert_int_equal(x.p.cached, 5); /* not kept */
+	assert_int_equal(tenet_ring_room(&x.p, 5), 5);
+	free(x.shm);
+}
+
 static void test_guarded_enqueue_garbage_cons(void **state)
 {
 	struct pair x;
@@ -721,6 +747,7 @@ int main(void)
 	        cmocka_unit_test(test_bind_validation),
 	        cmocka_unit_test(test_bind_producer_garbage_cons),
 	        cmocka_unit_test(test_burst_semantics),
+	        cmocka_unit_test(test_room),
 	        cmocka_unit_test(test_copy_straddles_end),
 	        cmocka_unit_test(test_wrap_around),
 	        cmocka_unit_test(test_guarded_dequeue_garbage_prod),
