@@ -404,3 +404,62 @@ int tenet_acl_format(const struct tenet_rule *r, char *buf, size_t len)
 	put_ports(s, n, sizeof(s), "dport", m->dport_lo, m->dport_hi);
 	return snprintf(buf, len, "%s", s);
 }
+
+/* ---- the NF-facing table (tenet/acl.h) ------------------------------------ */
+
+struct tenet_acl {
+	struct tenet_classifier *cls;
+};
+
+struct tenet_acl *tenet_acl_open(const char *path, char *err, size_t errlen)
+{
+	struct tenet_acl *acl = calloc(1, sizeof(*acl));
+	int rc;
+
+	if (!acl) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		errno = ENOMEM;
+		return NULL;
+	}
+	rc = tenet_acl_load(path, &acl->cls, err, errlen);
+	if (rc) {
+		free(acl);
+		errno = -rc;
+		return NULL;
+	}
+	return acl;
+}
+
+void tenet_acl_close(struct tenet_acl *acl)
+{
+	if (!acl)
+		return;
+	tenet_classifier_destroy(acl->cls);
+	free(acl);
+}
+
+unsigned int tenet_acl_match(const struct tenet_acl *acl, const struct tenet_pkt_info *pi,
+                             unsigned int in_port, int *action)
+{
+	struct tenet_action act;
+
+	if (!tenet_classifier_lookup(acl->cls, pi, (int)in_port, &act))
+		return 0;
+	*action = act.chain == TENET_ACL_DROP ? TENET_ACL_DROP : TENET_ACL_ALLOW;
+	return act.rule_id;
+}
+
+unsigned int tenet_acl_nb_rules(const struct tenet_acl *acl)
+{
+	return tenet_classifier_count(acl->cls);
+}
+
+unsigned int tenet_acl_rule(const struct tenet_acl *acl, unsigned int i, char *buf, size_t len)
+{
+	const struct tenet_rule *r = tenet_classifier_rule(acl->cls, i);
+
+	if (!r)
+		return 0;
+	tenet_acl_format(r, buf, len);
+	return r->id;
+}

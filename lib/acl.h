@@ -27,9 +27,7 @@
 #include <stddef.h>
 
 #include "lib/classify.h"
-
-#define TENET_ACL_ALLOW 0
-#define TENET_ACL_DROP  1
+#include "tenet/acl.h" /* TENET_ACL_ALLOW, TENET_ACL_DROP; the NF-facing verbs */
 
 /*
  * Parse len bytes of text (need not be NUL-terminated); name is the file

@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/acl.h"
+#include "tenet/acl.h"
 #include "tenet/nf.h"
 
 struct acl {
-	struct tenet_classifier *cls;
+	struct tenet_acl *rules;
 	uint64_t *hits; /* by rule id, which is the rule's line number */
 	enum tenet_verdict dflt;
 	uint64_t pkts, allowed, dropped;
@@ -33,16 +33,17 @@ static enum tenet_verdict on_pkt(struct tenet_pkt *pkt, void *arg)
 {
 	struct acl *acl = arg;
 	struct tenet_pkt_info pi;
-	struct tenet_action act;
+	unsigned int line;
+	int action;
 	enum tenet_verdict v;
 
 	acl->pkts++;
 	if (tenet_pkt_info(pkt, &pi) != TENET_PKT_OK) {
 		acl->not_parsed++;
 		v = acl->dflt;
-	} else if (tenet_classifier_lookup(acl->cls, &pi, pkt->desc.port, &act)) {
-		acl->hits[act.rule_id]++;
-		v = act.chain == TENET_ACL_DROP ? TENET_V_DROP : TENET_V_NEXT;
+	} else if ((line = tenet_acl_match(acl->rules, &pi, pkt->desc.port, &action))) {
+		acl->hits[line]++;
+		v = action == TENET_ACL_DROP ? TENET_V_DROP : TENET_V_NEXT;
 	} else {
 		acl->no_match++;
 		v = acl->dflt;
@@ -58,16 +59,14 @@ static void report(void *arg)
 {
 	struct acl *acl = arg;
 	const char *dflt = acl->dflt == TENET_V_DROP ? "drop" : "allow";
-	const struct tenet_rule *r;
+	unsigned int line;
 	char text[256];
 
 	printf("acl %s/%s#%u: %llu packets, %llu allowed, %llu dropped\n", tenet_nf_tenant(acl->nf),
 	       tenet_nf_service(acl->nf), tenet_nf_instance(acl->nf), (unsigned long long)acl->pkts,
 	       (unsigned long long)acl->allowed, (unsigned long long)acl->dropped);
-	for (unsigned int i = 0; (r = tenet_classifier_rule(acl->cls, i)); i++) {
-		tenet_acl_format(r, text, sizeof(text));
-		printf("  line %u: %s: %llu\n", r->id, text, (unsigned long long)acl->hits[r->id]);
-	}
+	for (unsigned int i = 0; (line = tenet_acl_rule(acl->rules, i, text, sizeof(text))); i++)
+		printf("  line %u: %s: %llu\n", line, text, (unsigned long long)acl->hits[line]);
 	printf("  default %s: %llu matched no rule, %llu non-IP/malformed\n", dflt,
 	       (unsigned long long)acl->no_match, (unsigned long long)acl->not_parsed);
 	fflush(stdout);
@@ -104,14 +103,15 @@ int main(int argc, char **argv)
 	}
 	if (!path)
 		return usage();
-	rc = tenet_acl_load(path, &acl.cls, err, sizeof(err));
-	if (rc) {
+	acl.rules = tenet_acl_open(path, err, sizeof(err));
+	if (!acl.rules) {
 		fprintf(stderr, "acl: %s\n", err);
 		return 2;
 	}
-	/* ids are line numbers: the last rule has the largest */
-	n = tenet_classifier_count(acl.cls);
-	acl.hits = calloc(n ? tenet_classifier_rule(acl.cls, n - 1)->id + 1 : 1, sizeof(*acl.hits));
+	/* hits by line number: the last rule has the largest */
+	n = tenet_acl_nb_rules(acl.rules);
+	acl.hits = calloc(n ? tenet_acl_rule(acl.rules, n - 1, err, sizeof(err)) + 1 : 1,
+	                  sizeof(*acl.hits));
 	if (!acl.hits)
 		return 1;
 
@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	rc = tenet_nf_run(acl.nf, on_pkt, &acl);
 	report(&acl);
 	tenet_nf_detach(acl.nf);
-	tenet_classifier_destroy(acl.cls);
+	tenet_acl_close(acl.rules);
 	free(acl.hits);
 	return rc ? 1 : 0;
 }
