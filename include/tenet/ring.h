@@ -124,19 +124,29 @@ static inline void tenet_ring_copy_out(struct tenet_ring *r, struct tenet_desc *
 }
 
 /*
- * Producer: enqueue up to n descriptors; returns how many (0..n).
- * Trusts the consumer's index.
+ * The one body of each burst verb. 'guarded' is a constant at every call
+ * (the four verbs below), so each verb compiles to its own straight code.
+ * Guarded: the other side's index is read once, and a value that breaks
+ * the invariant (more than 'size' slots apart from ours) is counted in
+ * bad_index and read as "no slots", never kept.
  */
-static inline unsigned int tenet_ring_enqueue_burst(struct tenet_ring *r,
-                                                    const struct tenet_desc *d, unsigned int n)
+static inline __attribute__((always_inline)) unsigned int
+tenet_ring_enqueue_common(struct tenet_ring *r, const struct tenet_desc *d, unsigned int n,
+                          const int guarded)
 {
 	uint32_t free_slots = r->size - (r->head - r->cached);
 
 	if (free_slots < n) {
 		/* acquire pairs with the consumer's release of cons: the slots it
 		 * hands back are no longer being read when we overwrite them */
-		r->cached = tenet_ring_load_acquire(&r->shm->cons);
-		free_slots = r->size - (r->head - r->cached);
+		uint32_t cons = tenet_ring_load_acquire(&r->shm->cons);
+
+		if (guarded && r->head - cons > r->size) {
+			r->bad_index++;
+			return 0;
+		}
+		r->cached = cons;
+		free_slots = r->size - (r->head - cons);
 		if (n > free_slots)
 			n = free_slots;
 		if (n == 0)
@@ -150,19 +160,22 @@ static inline unsigned int tenet_ring_enqueue_burst(struct tenet_ring *r,
 	return n;
 }
 
-/*
- * Consumer: dequeue up to n descriptors into d; returns how many (0..n).
- * Trusts the producer's index.
- */
-static inline unsigned int tenet_ring_dequeue_burst(struct tenet_ring *r, struct tenet_desc *d,
-                                                    unsigned int n)
+static inline __attribute__((always_inline)) unsigned int
+tenet_ring_dequeue_common(struct tenet_ring *r, struct tenet_desc *d, unsigned int n,
+                          const int guarded)
 {
 	uint32_t avail = r->cached - r->head;
 
 	if (avail < n) {
 		/* acquire pairs with the producer's release of prod */
-		r->cached = tenet_ring_load_acquire(&r->shm->prod);
-		avail = r->cached - r->head;
+		uint32_t prod = tenet_ring_load_acquire(&r->shm->prod);
+
+		if (guarded && prod - r->head > r->size) {
+			r->bad_index++;
+			return 0;
+		}
+		r->cached = prod;
+		avail = prod - r->head;
 		if (n > avail)
 			n = avail;
 		if (n == 0)
@@ -177,6 +190,26 @@ static inline unsigned int tenet_ring_dequeue_burst(struct tenet_ring *r, struct
 }
 
 /*
+ * Producer: enqueue up to n descriptors; returns how many (0..n).
+ * Trusts the consumer's index.
+ */
+static inline unsigned int tenet_ring_enqueue_burst(struct tenet_ring *r,
+                                                    const struct tenet_desc *d, unsigned int n)
+{
+	return tenet_ring_enqueue_common(r, d, n, 0);
+}
+
+/*
+ * Consumer: dequeue up to n descriptors into d; returns how many (0..n).
+ * Trusts the producer's index.
+ */
+static inline unsigned int tenet_ring_dequeue_burst(struct tenet_ring *r, struct tenet_desc *d,
+                                                    unsigned int n)
+{
+	return tenet_ring_dequeue_common(r, d, n, 0);
+}
+
+/*
  * Producer facing a hostile consumer (manager -> NF rx ring). The consumer
  * index is read once; a value outside [head - size, head] is counted in
  * bad_index and treated as "ring full". A consumer can only starve itself.
@@ -184,28 +217,7 @@ static inline unsigned int tenet_ring_dequeue_burst(struct tenet_ring *r, struct
 static inline unsigned int
 tenet_ring_enqueue_burst_guarded(struct tenet_ring *r, const struct tenet_desc *d, unsigned int n)
 {
-	uint32_t free_slots = r->size - (r->head - r->cached);
-
-	if (free_slots < n) {
-		/* acquire pairs with the consumer's release of cons */
-		uint32_t cons = tenet_ring_load_acquire(&r->shm->cons);
-
-		if (r->head - cons > r->size) {
-			r->bad_index++;
-			return 0;
-		}
-		r->cached = cons;
-		free_slots = r->size - (r->head - cons);
-		if (n > free_slots)
-			n = free_slots;
-		if (n == 0)
-			return 0;
-	}
-	tenet_ring_copy_in(r, d, n);
-	r->head += n;
-	/* release pairs with the consumer's acquire of prod */
-	tenet_ring_store_release(&r->shm->prod, r->head);
-	return n;
+	return tenet_ring_enqueue_common(r, d, n, 1);
 }
 
 /*
@@ -219,28 +231,7 @@ tenet_ring_enqueue_burst_guarded(struct tenet_ring *r, const struct tenet_desc *
 static inline unsigned int tenet_ring_dequeue_burst_guarded(struct tenet_ring *r,
                                                             struct tenet_desc *d, unsigned int n)
 {
-	uint32_t avail = r->cached - r->head;
-
-	if (avail < n) {
-		/* acquire pairs with the producer's release of prod */
-		uint32_t prod = tenet_ring_load_acquire(&r->shm->prod);
-
-		if (prod - r->head > r->size) {
-			r->bad_index++;
-			return 0;
-		}
-		r->cached = prod;
-		avail = prod - r->head;
-		if (n > avail)
-			n = avail;
-		if (n == 0)
-			return 0;
-	}
-	tenet_ring_copy_out(r, d, n);
-	r->head += n;
-	/* release pairs with the producer's acquire of cons */
-	tenet_ring_store_release(&r->shm->cons, r->head);
-	return n;
+	return tenet_ring_dequeue_common(r, d, n, 1);
 }
 
 /*
