@@ -83,6 +83,27 @@ bool bench_parse_double(const char *s, double lo, double hi, double *out)
 	return true;
 }
 
+int bench_parse_names(const char *v, const char *const *names, unsigned int nb, unsigned int *idx)
+{
+	char buf[64], *save = NULL;
+	unsigned int n = 0, seen = 0;
+
+	if (!v || strlen(v) >= sizeof(buf) || nb > 32)
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		unsigned int k;
+
+		for (k = 0; k < nb && strcmp(t, names[k]); k++)
+			;
+		if (k == nb || (seen >> k) & 1)
+			return -1;
+		seen |= 1u << k;
+		idx[n++] = k;
+	}
+	return n ? (int)n : -1;
+}
+
 void bench_opts_help(FILE *f)
 {
 	fprintf(f,

@@ -55,4 +55,11 @@ void bench_opts_help(FILE *f);
 /* Parse a double in lo..hi; false on junk. */
 bool bench_parse_double(const char *s, double lo, double hi, double *out);
 
+/*
+ * Parse "a,b,..." against names[0..nb): each name at most once, at least
+ * one. Writes the indices, in the order given, to idx (room for nb) and
+ * returns how many; -1 on an unknown or repeated name, or an empty list.
+ */
+int bench_parse_names(const char *v, const char *const *names, unsigned int nb, unsigned int *idx);
+
 #endif

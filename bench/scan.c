@@ -175,24 +175,15 @@ static void usage(FILE *f)
 
 static int parse_scens(const char *v, struct scan_args *a)
 {
-	char buf[64], *save = NULL;
-	bool seen[NB_SCEN] = {false};
+	unsigned int idx[NB_SCEN];
+	int n = bench_parse_names(v, scen_name, NB_SCEN, idx);
 
-	if (strlen(v) >= sizeof(buf))
+	if (n < 0)
 		return -1;
-	snprintf(buf, sizeof(buf), "%s", v);
-	a->nb_scens = 0;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int k;
-
-		for (k = 0; k < NB_SCEN && strcmp(t, scen_name[k]); k++)
-			;
-		if (k == NB_SCEN || seen[k])
-			return -1;
-		seen[k] = true;
-		a->scens[a->nb_scens++] = (enum scen)k;
-	}
-	return a->nb_scens ? 0 : -1;
+	for (int i = 0; i < n; i++)
+		a->scens[i] = (enum scen)idx[i];
+	a->nb_scens = (unsigned int)n;
+	return 0;
 }
 
 static int set_option(void *ctx, int val, const char *arg)

@@ -170,24 +170,15 @@ static void usage(FILE *f)
 
 static int parse_steers(const char *v, struct steer_args *a)
 {
-	char buf[64], *save = NULL;
-	bool seen[NB_STEER] = {false};
+	unsigned int idx[NB_STEER];
+	int n = bench_parse_names(v, steer_name, NB_STEER, idx);
 
-	if (strlen(v) >= sizeof(buf))
+	if (n < 0)
 		return -1;
-	snprintf(buf, sizeof(buf), "%s", v);
-	a->nb_steers = 0;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		int k;
-
-		for (k = 0; k < NB_STEER && strcmp(t, steer_name[k]); k++)
-			;
-		if (k == NB_STEER || seen[k])
-			return -1;
-		seen[k] = true;
-		a->steers[a->nb_steers++] = (enum steer)k;
-	}
-	return a->nb_steers ? 0 : -1;
+	for (int i = 0; i < n; i++)
+		a->steers[i] = (enum steer)idx[i];
+	a->nb_steers = (unsigned int)n;
+	return 0;
 }
 
 static int set_option(void *ctx, int val, const char *arg)
