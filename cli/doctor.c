@@ -33,7 +33,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdbool.h>
@@ -54,6 +53,7 @@
 
 #include "bpf/tenet_xdp.h"
 #include "cli/cli.h"
+#include "lib/xdp_util.h"
 #include "lib/xsk.h"
 #include "mgr/config.h"
 #include "tenet/log.h"
@@ -270,25 +270,6 @@ static void check_hyperscan(struct doctor *d, const struct needs *n)
 		line(d, need(n->hyperscan),
 		     "run host scan NFs on a CPU with SSSE3, or scan on the NIC",
 		     "hyperscan: this CPU is not supported (needs SSSE3)");
-}
-
-/* Where the BPF objects are: --bpf-dir, $TENET_BPF_DIR, or bpf/ beside the binary. */
-static const char *find_bpf_dir(const char *opt, char *buf, size_t len)
-{
-	const char *env = getenv("TENET_BPF_DIR");
-	char exe[PATH_MAX];
-	ssize_t k;
-
-	if (opt)
-		return opt;
-	if (env && *env)
-		return env;
-	k = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (k <= 0)
-		return "build/bpf";
-	exe[k] = '\0';
-	snprintf(buf, len, "%s/bpf", dirname(exe));
-	return buf;
 }
 
 /* "processed N insns" from a verifier log; -1 if absent. */
@@ -664,7 +645,7 @@ int cli_doctor(int argc, char **argv)
 	check_memlock(&d, &n);
 	check_hugepages(&d);
 	check_hyperscan(&d, &n);
-	dir = find_bpf_dir(bpf_opt, dirbuf, sizeof(dirbuf));
+	dir = bpf_opt ? bpf_opt : tenet_bpf_dir(dirbuf, sizeof(dirbuf));
 	check_bpf(&d, &n, dir);
 	check_ifs(&d, &n);
 	bpf_object__close(d.cls_obj);

@@ -2,6 +2,8 @@
 #ifndef TENET_XDP_UTIL_H
 #define TENET_XDP_UTIL_H
 
+#include <stddef.h>
+
 /*
  * Detach every XDP program named 'name' from ifindex, in any attach mode
  * (driver, generic, hardware): what a process killed with -9 left behind.
@@ -9,5 +11,12 @@
  * removed, or -errno.
  */
 int tenet_xdp_remove_by_name(int ifindex, const char *name);
+
+/*
+ * Where the BPF objects (*.bpf.o) are: $TENET_BPF_DIR if set, else bpf/
+ * beside the running binary (build/bpf for build/tenet), else "build/bpf".
+ * Returns env, buf (filled) or a literal.
+ */
+const char *tenet_bpf_dir(char *buf, size_t len);
 
 #endif

@@ -39,7 +39,6 @@
  * out through AF_PACKET.
  */
 #include <errno.h>
-#include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
 #include <poll.h>
@@ -52,6 +51,7 @@
 
 #include "lib/nicscan.h"
 #include "lib/wait.h"
+#include "lib/xdp_util.h"
 #include "lib/xsk.h"
 #include "lib/xsk_prog.h"
 #include "mgr/afxdp.h"
@@ -89,22 +89,6 @@ struct afxdp {
 	uint64_t kernel_drops;     /* frames the kernel dropped between redirect and socket */
 };
 
-static const char *bpf_dir(char *buf, size_t len)
-{
-	const char *env = getenv("TENET_BPF_DIR");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return "build/bpf";
-	exe[n] = '\0';
-	snprintf(buf, len, "%s/bpf", dirname(exe));
-	return buf;
-}
-
 /*
  * Where the classifier must redirect a tenant's frames so that they arrive
  * at the socket on 'ifindex': for a veth, its peer (a frame sent out of the
@@ -139,7 +123,7 @@ static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struc
                       struct tenet_pool *pool, int tenant, const char *dir, bool generic, char *err,
                       size_t errlen)
 {
-	/* dir comes from bpf_dir: shorter than PATH_MAX - 32 */
+	/* dir comes from tenet_bpf_dir: shorter than PATH_MAX - 32 */
 	struct xsock *s = &a->s[a->nb];
 	struct tenet_xsk_opts o = {
 	        .ifname = ifname,
@@ -275,7 +259,7 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 	const struct cfg_port *c = p->cfg;
 	struct afxdp *a = calloc(1, sizeof(*a));
 	char dirbuf[PATH_MAX - 32], path[PATH_MAX];
-	const char *dir = bpf_dir(dirbuf, sizeof(dirbuf));
+	const char *dir = tenet_bpf_dir(dirbuf, sizeof(dirbuf));
 	bool generic = xdp_mode(c) == TENET_XDP_GENERIC;
 	int rc = 0;
 
