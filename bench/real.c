@@ -1425,28 +1425,6 @@ static int st_ndr(struct ctx *c, const struct st_grid *g, const struct ndr_opts 
 	return stop_req ? 1 : rc;
 }
 
-static int parse_steer_list(const char *v, unsigned int *steers, unsigned int *nb)
-{
-	bool seen[NB_STEER] = {false};
-	char buf[64], *save = NULL;
-
-	if (strlen(v) >= sizeof(buf))
-		return -1;
-	strcpy(buf, v);
-	*nb = 0;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		unsigned int k;
-
-		for (k = 0; k < NB_STEER && strcmp(t, steer_name[k]); k++)
-			;
-		if (k == NB_STEER || seen[k])
-			return -1;
-		seen[k] = true;
-		steers[(*nb)++] = k;
-	}
-	return *nb ? 0 : -1;
-}
-
 int bench_steer_real(int argc, char **argv)
 {
 	struct st_grid g = {.sizes = {64, 128, 256, 512, 1024, 1518},
@@ -1470,6 +1448,7 @@ int bench_steer_real(int argc, char **argv)
 	for (int o; (o = getopt_long(argc, argv, "h", st_options, NULL)) != -1;) {
 		const char *v = optarg;
 		unsigned int r[1];
+		int k;
 
 		switch (o) {
 		case OPT_REAL:
@@ -1563,12 +1542,14 @@ int bench_steer_real(int argc, char **argv)
 			break;
 		}
 		case OPT_STEER:
-			if (parse_steer_list(v, g.steers, &g.nb_steers)) {
+			k = bench_parse_names(v, steer_name, NB_STEER, g.steers);
+			if (k < 0) {
 				fprintf(stderr,
 				        "tenet-bench steer: --steer wants a comma-separated "
 				        "list of nic, cpu, shared (each once)\n");
 				return 2;
 			}
+			g.nb_steers = (unsigned int)k;
 			break;
 		default:
 			fprintf(stderr,
@@ -2188,28 +2169,6 @@ static int sc_plot(struct ctx *c, const char *outdir, const struct sc_grid *g, d
 	return rc;
 }
 
-static int parse_scen_list(const char *v, unsigned int *scens, unsigned int *nb)
-{
-	bool seen[NB_RS] = {false};
-	char buf[64], *save = NULL;
-
-	if (strlen(v) >= sizeof(buf))
-		return -1;
-	strcpy(buf, v);
-	*nb = 0;
-	for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		unsigned int k;
-
-		for (k = 0; k < NB_RS && strcmp(t, rs_name[k]); k++)
-			;
-		if (k == NB_RS || seen[k])
-			return -1;
-		seen[k] = true;
-		scens[(*nb)++] = k;
-	}
-	return *nb ? 0 : -1;
-}
-
 int bench_scan_real(int argc, char **argv)
 {
 	struct sc_grid g = {.sizes = {128, 512, 1518},
@@ -2229,6 +2188,7 @@ int bench_scan_real(int argc, char **argv)
 	for (int o; (o = getopt_long(argc, argv, "h", sc_options, NULL)) != -1;) {
 		const char *v = optarg;
 		unsigned int r[1];
+		int k;
 
 		switch (o) {
 		case OPT_REAL:
@@ -2285,12 +2245,14 @@ int bench_scan_real(int argc, char **argv)
 			}
 			break;
 		case OPT_SCENARIOS:
-			if (parse_scen_list(v, g.scens, &g.nb_scens)) {
+			k = bench_parse_names(v, rs_name, NB_RS, g.scens);
+			if (k < 0) {
 				fprintf(stderr,
 				        "tenet-bench scan: --scenarios wants a comma-separated "
 				        "list of wire, nic-only, nic-scan, host-scan\n");
 				return 2;
 			}
+			g.nb_scens = (unsigned int)k;
 			break;
 		default:
 			fprintf(stderr,
