@@ -1131,8 +1131,8 @@ static int find_port(struct ctx *c, yaml_node_t *n, const char *key, int *out)
 
 static int parse_tenant(struct ctx *c, yaml_node_t *n, unsigned int idx)
 {
-	static const char *const keys[] = {"name",     "uid",         "gid", "pool_bufs",
-	                                   "buf_size", "socket_mode", NULL};
+	static const char *const keys[] = {"name",     "uid",      "gid",         "pool_bufs",
+	                                   "inflight", "buf_size", "socket_mode", NULL};
 	struct cfg_tenant *t = &c->cfg->tenants[idx];
 	yaml_node_t *v;
 	int64_t i64;
@@ -1172,6 +1172,14 @@ static int parse_tenant(struct ctx *c, yaml_node_t *n, unsigned int idx)
 			return -1;
 		t->pool_bufs = (uint32_t)i64;
 	}
+	t->inflight = CFG_INFLIGHT_DEFAULT;
+	if ((v = get(c, n, "inflight"))) {
+		if (get_int(c, v, "inflight", 32, 1048576, &i64) < 0)
+			return -1;
+		t->inflight = (uint32_t)i64;
+	}
+	if (t->inflight > t->pool_bufs)
+		t->inflight = t->pool_bufs; /* the pool bounds it anyway */
 	t->buf_size = 2048;
 	if ((v = get(c, n, "buf_size"))) {
 		c->buf_size_node[idx] = v;

@@ -9,7 +9,7 @@
  *
  *   manager:  {socket_dir, poll, stats_interval, summary}
  *   ports:    [{name, driver: gen|sink|pcap|afpacket|afxdp, steer: nic|cpu|shared, ...}]
- *   tenants:  [{name, uid, gid, pool_bufs, buf_size, socket_mode}]
+ *   tenants:  [{name, uid, gid, pool_bufs, inflight, buf_size, socket_mode}]
  *   services: [{name, tenant, command, instances, restart}]
  *   chains:   [{name, match: {...}, priority, hops: [tenant/service | {service, on}],
  *               output, on_failure: drop|skip}]
@@ -25,19 +25,20 @@
 
 #include "lib/classify.h"
 
-#define CFG_NAME_MAX      32
-#define CFG_PATH_MAX      256
-#define CFG_MAX_PORTS     16
-#define CFG_MAX_TENANTS   64
-#define CFG_MAX_SERVICES  128
-#define CFG_MAX_INSTANCES 16  /* of one service */
-#define CFG_MAX_CHAINS    250 /* chain indices travel in a byte; 0xff is reserved */
-#define CFG_MAX_HOPS      8
-#define CFG_MAX_ARGS      32
-#define CFG_MAX_FLOWS     16
-#define CFG_MAX_SIZES     16
-#define CFG_MAX_PATTERNS  64
-#define CFG_PATTERN_MAX   64
+#define CFG_NAME_MAX         32
+#define CFG_PATH_MAX         256
+#define CFG_MAX_PORTS        16
+#define CFG_MAX_TENANTS      64
+#define CFG_INFLIGHT_DEFAULT 512 /* a tenant's packets past the NIC at once */
+#define CFG_MAX_SERVICES     128
+#define CFG_MAX_INSTANCES    16  /* of one service */
+#define CFG_MAX_CHAINS       250 /* chain indices travel in a byte; 0xff is reserved */
+#define CFG_MAX_HOPS         8
+#define CFG_MAX_ARGS         32
+#define CFG_MAX_FLOWS        16
+#define CFG_MAX_SIZES        16
+#define CFG_MAX_PATTERNS     64
+#define CFG_PATTERN_MAX      64
 
 /* Where a value was in the file (1-based), for messages after the parse. */
 struct cfg_pos {
@@ -115,6 +116,7 @@ struct cfg_tenant {
 	uid_t uid;
 	gid_t gid;
 	uint32_t pool_bufs;   /* default 8192 */
+	uint32_t inflight;    /* default CFG_INFLIGHT_DEFAULT, at most pool_bufs */
 	uint32_t buf_size;    /* default 2048 */
 	uint32_t socket_mode; /* default 0660 */
 	int line;

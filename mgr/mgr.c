@@ -46,6 +46,18 @@
 
 #define DRAIN_WAIT 3.0 /* s to wait for packets in flight once the sources are done */
 
+/* Name a manager thread for ps/top/perf: prefix + what it serves, cut at 15. */
+static void thread_name(pthread_t t, const char *prefix, const char *what)
+{
+	char name[16];
+	size_t n = strlen(prefix);
+
+	memcpy(name, prefix, n < 15 ? n : 15);
+	n = n < 15 ? n : 15;
+	snprintf(name + n, sizeof(name) - n, "%.*s", (int)(15 - n), what);
+	pthread_setname_np(t, name);
+}
+
 /* ---- the end of a run ---------------------------------------------------- */
 
 static uint64_t in_flight(struct mgr *m)
@@ -203,6 +215,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	rc = MGR_EXIT_ERROR;
 	if (pthread_create(&m->dispatch, NULL, dispatch_thread, m))
 		goto out;
+	pthread_setname_np(m->dispatch, "tenet-dispatch");
 	dispatch_started = true;
 	start_services(m);
 
@@ -243,6 +256,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	if (m->have_router) {
 		if (pthread_create(&m->router.thread, NULL, router_thread, m))
 			goto out;
+		pthread_setname_np(m->router.thread, "tenet-router");
 		router_started = true;
 	}
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
@@ -256,6 +270,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		                   &nargs[i]))
 			goto out;
 		p->has_thread = true;
+		thread_name(p->thread, "tenet-nic:", p->cfg->name);
 	}
 	if (o->warmup > 0)
 		warm_hist = malloc(sizeof(*warm_hist));

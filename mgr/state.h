@@ -128,6 +128,7 @@ struct mgr_pool {
 	struct tenet_pool *pool;
 	struct bufmeta *meta;
 	unsigned int index;
+	uint32_t inflight;     /* budget of buffers past the NIC (dispatch.c, refill_all) */
 	uint32_t free_at_stop; /* free buffers once the platform stopped, before the drain */
 };
 
@@ -248,6 +249,7 @@ struct mport {
 	/* nic thread <-> dispatcher */
 	struct xring ingress;               /* nic/router -> dispatch: filled buffers */
 	struct xring fill[CFG_MAX_TENANTS]; /* dispatch -> nic: empty buffers per pool */
+	int nic_efd; /* wakes the nic thread waiting for empty buffers (> 0 when open) */
 	/* counters (nic thread) */
 	uint64_t rx_frames, rx_bytes;
 	uint64_t drops[DROP_MAX];
