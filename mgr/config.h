@@ -18,6 +18,7 @@
 #ifndef TENET_MGR_CONFIG_H
 #define TENET_MGR_CONFIG_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +44,13 @@
 /* Where a value was in the file (1-based), for messages after the parse. */
 struct cfg_pos {
 	int line, col;
+};
+
+/* A CPU list (manager.cpus, services[].cpus), e.g. "0-3,6"; docs/config.md. */
+struct cfg_cpus {
+	cpu_set_t set;
+	bool given;
+	struct cfg_pos at;
 };
 
 enum cfg_driver { CFG_DRV_GEN, CFG_DRV_SINK, CFG_DRV_PCAP, CFG_DRV_AFPACKET, CFG_DRV_AFXDP };
@@ -131,6 +139,7 @@ struct cfg_service {
 	bool restart;                 /* default true */
 	char patterns[CFG_PATH_MAX]; /* scan patterns file, needed for a hop of it to run on: nic */
 	struct cfg_pos patterns_at;
+	struct cfg_cpus cpus; /* where its instances run (default: manager.cpus' nfs) */
 	int line;
 };
 
@@ -155,10 +164,18 @@ struct cfg_chain {
 	int line;
 };
 
+enum cfg_place {
+	CFG_PLACE_AUTO, /* default: mgr/placement.c picks from the CPUs the process may use */
+	CFG_PLACE_NONE, /* threads and NFs go where the kernel puts them */
+};
+
 struct cfg_manager {
 	char socket_dir[CFG_PATH_MAX]; /* default $XDG_RUNTIME_DIR/tenet, else /tmp/tenet-UID */
 	bool poll;                     /* pure polling (default false: adaptive) */
 	double stats_interval;         /* seconds between live tables, 0: off (default 1) */
+	enum cfg_place place;          /* cpus: auto | none | {manager, nfs} */
+	struct cfg_cpus mgr_cpus;      /* cpus.manager: the manager's data-plane threads */
+	struct cfg_cpus nf_cpus;       /* cpus.nfs: the NFs it starts */
 };
 
 struct tenet_config {

@@ -28,6 +28,7 @@
 #include "lib/classify.h"
 #include "lib/nicscan.h"
 #include "mgr/config.h"
+#include "mgr/placement.h"
 #include "mgr/xring.h"
 #include "ports/port.h"
 #include "ports/sink.h"
@@ -314,6 +315,7 @@ struct mgr_ctl {
 
 struct mgr {
 	struct tenet_config *cfg;
+	struct placement place; /* (control) set before the threads start */
 	bool poll;
 	bool shared; /* steer: shared: one pool for everyone */
 	bool have_router;
