@@ -318,9 +318,10 @@ void tap_event(struct mgr *m, unsigned int idx)
 		/* a client sends nothing after its request: EOF (Ctrl-C in tenet ctl tap
 		 * shuts its end down) or any byte ends the tap; an error means it is gone */
 		n = recv(t->fd, junk, sizeof(junk), MSG_DONTWAIT);
-		if (n == 0)
+		if (n == 0) {
+			drain(m, t); /* what was copied before the stop, as far as it fits */
 			end(m, t, "stopped by the client");
-		else if (n > 0)
+		} else if (n > 0)
 			end(m, t, "the client sent bytes after its request");
 		else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 			tap_free(m, t, "the client went away");
