@@ -21,6 +21,7 @@
 #include "lib/wait.h"
 #include "mgr/dispatch.h"
 #include "mgr/stats.h"
+#include "mgr/tap.h"
 #include "mgr/xring.h"
 #include "tenet/log.h"
 
@@ -202,10 +203,12 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 
 	for (;;) {
 		if (svc < 0 && hop >= cc->nb_hops) {
-			if (cc->output < 0)
+			if (cc->output < 0) {
 				drop(m, mp, d.buf, c->tenant, DROP_NO_OUTPUT);
-			else
-				send_out(x, (unsigned int)cc->output, mp, &d, c->tenant);
+				return;
+			}
+			tap_hook(m, c, TAP_AT_OUT, mp->pool, &d);
+			send_out(x, (unsigned int)cc->output, mp, &d, c->tenant);
 			return;
 		}
 		s = &m->services[svc >= 0 ? (unsigned int)svc : cc->hops[hop].service];
@@ -257,6 +260,8 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 	d.hop = (uint8_t)hop;
 	d.verdict = TENET_V_NEXT;
 	d.arg = 0;
+	/* a copy for a tap on this hop (tap.h); a TO_SERVICE detour is no hop */
+	tap_hook(m, c, svc < 0 ? hop : TAP_AT_NONE, dmp->pool, &d);
 	tenet_pool_set_owner(dmp->pool, d.buf, nf->id);
 	nf->out[nf->nb_out++] = d;
 	if (nf->nb_out == MGR_BURST)
@@ -327,6 +332,7 @@ static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct t
 	case TENET_V_OUT_PORT:
 		if (d.arg >= m->cfg->nb_ports || !m->ports[d.arg].port.drv->tx)
 			break;
+		tap_hook(m, &m->chains[bm->chain], TAP_AT_OUT, mp->pool, &d);
 		send_out(x, d.arg, mp, &d, tenant);
 		return;
 	}

@@ -226,6 +226,7 @@ struct chain {
 	unsigned int first_host_hop; /* hops before it run on the NIC */
 	unsigned int tenant;
 	bool removed;  /* tenet ctl chain del: no new packets */
+	uint16_t tap;  /* (control) bit h: a tap at hop index h, or TAP_AT_OUT (tap.h) */
 	uint64_t pkts; /* (dispatch) entered the chain */
 	/* (nic) offloaded scan hops */
 	uint64_t nic_scanned, nic_tagged, nic_to_host;
@@ -302,6 +303,8 @@ struct mgr_cmds {
 	uint32_t done; /* dispatch: bumps after applying commands */
 };
 
+struct mgr_taps;
+
 /* The tenet ctl socket and its connections (control thread; see ctl.c). */
 struct mgr_ctl {
 	int fd;
@@ -350,7 +353,8 @@ struct mgr {
 	struct pending pending[MGR_PENDING]; /* tenant t: [t * PER_TENANT, (t + 1) * PER_TENANT) */
 	uint64_t pending_refused[CFG_MAX_TENANTS]; /* (control) connections over the budget */
 	int epfd;
-	struct mgr_ctl ctl; /* tenet ctl (control; see ctl.c) */
+	struct mgr_ctl ctl;    /* tenet ctl (control; see ctl.c) */
+	struct mgr_taps *taps; /* tenet ctl tap (control; the dispatcher copies; tap.h) */
 };
 
 /* The rule table now; acquire pairs with the release in ctl.c's publish(). */
