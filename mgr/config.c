@@ -619,8 +619,8 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 	m->stats_interval = 1;
 	if (!n || is_null(n))
 		return 0;
-	if (want_map(c, n, "manager", "a mapping with keys socket_dir, poll, stats_interval, cpus") <
-	            0 ||
+	if (want_map(c, n, "manager",
+	             "a mapping with keys socket_dir, poll, stats_interval, cpus") < 0 ||
 	    check_keys(c, n, "manager", keys) < 0)
 		return -1;
 	if ((v = get(c, n, "socket_dir")) &&
@@ -1473,8 +1473,8 @@ static int check_cpus(struct ctx *c, const struct cfg_cpus *cpus, const char *ke
 	have[0] = '\0';
 	for (int i = 0; i < CPU_SETSIZE && len + 8 < sizeof(have); i++)
 		if (CPU_ISSET(i, &allowed))
-			len += (size_t)snprintf(have + len, sizeof(have) - len, "%s%d", len ? "," : "",
-			                        i);
+			len += (size_t)snprintf(have + len, sizeof(have) - len, "%s%d",
+			                        len ? "," : "", i);
 	for (int i = 0; i < CPU_SETSIZE; i++)
 		if (CPU_ISSET(i, &cpus->set) && !CPU_ISSET(i, &allowed))
 			return fail(c, at(&n, cpus->at),
