@@ -283,10 +283,10 @@ void *nic_thread(void *arg)
 			st.out[st.nb_out++] = d;
 		}
 		push(m, prod, st.out, &st.nb_out);
-		/* a fill ring ran dry: wake its owner once per burst (the router
-		 * polls its own; the dispatcher may sleep) */
-		if (starved && steer != CFG_STEER_CPU && !m->poll)
-			tenet_event_signal(m->dispatch_efd);
+		/* a fill ring ran dry: wake its owner if it sleeps (the router
+		 * polls its own), at most once per burst */
+		if (starved && steer != CFG_STEER_CPU)
+			kick(m, prod);
 		cnt_add(&p->rx_frames, (uint64_t)n);
 		cnt_add(&p->rx_bytes, bytes);
 		/* quiescent point: no classifier pointer is held past here */
