@@ -159,7 +159,7 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 {
 	struct xring *r[CFG_MAX_TENANTS];
 	struct pollfd pfd = {.fd = p->nic_efd, .events = POLLIN};
-	struct tenet_spin spin = {0};
+	struct tenet_spin spin = {.busy = true}; /* starved: under load */
 	unsigned int nb = 0;
 	bool empty = true;
 
