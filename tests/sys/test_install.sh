@@ -10,6 +10,7 @@
 #   - the installed tenet, run from the staging tree, starts the installed
 #     example NFs named without a path and the out-of-tree NFs, and packets
 #     are delivered through them (a small chain, then the installed demo);
+#     the installed tenet-bench runs a chain through the installed fwd;
 #   - the installed tenet finds the installed BPF objects (tenet doctor);
 #   - systemd-analyze verify accepts the unit (when systemd-analyze exists);
 #   - make uninstall leaves no file behind.
@@ -148,6 +149,17 @@ rc=$?
 check "installed demo: every packet accounted, packets delivered" \
 	'j["conserved"] and j["delivered"] > 0' "$T/d.json"
 check "installed demo: the installed scan NF dropped by pattern" 'j["dropped"]["nf_verdict"] > 0' "$T/d.json"
+
+# the installed tenet-bench finds the installed fwd NF (a tiny run: its shape, not a figure)
+(cd "$T" && PATH=/usr/bin:/bin "$R/bin/tenet-bench" chain --sizes 64 --hops 1 --mode adaptive \
+	--count 20000 --reps 1 --json) >"$T/bench.json" 2>"$T/bench.err"
+rc=$?
+[ "$rc" -eq 0 ] || {
+	tail -n 5 "$T/bench.err"
+	fail "installed tenet-bench chain exited $rc"
+}
+check "installed tenet-bench ran a chain through the installed fwd" \
+	'len(j) == 1 and j[0]["conserved"] is True and j[0]["hops"] == 1' "$T/bench.json"
 
 # 6. the installed manager finds the installed BPF objects
 (cd "$T" && "$R/bin/tenet" doctor) >"$T/doctor.log" 2>&1
