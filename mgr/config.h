@@ -23,10 +23,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/cfgread.h"
 #include "lib/classify.h"
 
-#define CFG_NAME_MAX      32
-#define CFG_PATH_MAX      256
 #define CFG_MAX_PORTS     16
 #define CFG_MAX_TENANTS   64
 #define CFG_MAX_SERVICES  128
@@ -38,11 +37,6 @@
 #define CFG_MAX_SIZES     16
 #define CFG_MAX_PATTERNS  64
 #define CFG_PATTERN_MAX   64
-
-/* Where a value was in the file (1-based), for messages after the parse. */
-struct cfg_pos {
-	int line, col;
-};
 
 enum cfg_driver { CFG_DRV_GEN, CFG_DRV_SINK, CFG_DRV_PCAP, CFG_DRV_AFPACKET, CFG_DRV_AFXDP };
 enum cfg_steer { CFG_STEER_NIC, CFG_STEER_CPU, CFG_STEER_SHARED };
