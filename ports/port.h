@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mgr/config.h"
+#include "ports/port_cfg.h"
 
 struct tenet_frame {
 	uint8_t *data;
