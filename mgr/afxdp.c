@@ -1,5 +1,9 @@
 /*
- * The afxdp port: real interfaces, with the NIC doing the steering.
+ * The afxdp port's manager side: real interfaces, with the NIC doing the
+ * steering. Its keys and its port_driver face are in ports/afxdp.c; the
+ * sockets and the port thread are here, because an AF_XDP socket's UMEM
+ * *is* a manager pool and the thread feeds the manager's fill and ingress
+ * rings (mgr/state.h, mgr/xring.h).
  *
  *   steer: nic     the XDP tenant classifier (bpf/classify.bpf.c) runs on the
  *                  ingress netdev and redirects every frame to its tenant's
@@ -35,7 +39,7 @@
  * AF_XDP socket whose UMEM is its pool (the tenant's own netdev with steer:
  * nic, the ingress netdev with steer: shared), and returns it on compq when
  * the kernel has sent it; only then is it delivered. With steer: cpu the
- * tenant pools are in no UMEM and the port_driver below copies the frame
+ * tenant pools are in no UMEM and the port_driver (ports/afxdp.c) copies the frame
  * out through AF_PACKET.
  */
 #include <errno.h>
@@ -654,90 +658,3 @@ void *afxdp_thread(void *arg)
 	__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	return NULL;
 }
-
-/*
- * The port_driver face of an afxdp port. Frames are received by
- * afxdp_thread, not through rx. tx is the copying fallback for steer: cpu
- * (zero-copy transmit goes through txq/compq, see the top of this file).
- */
-#include <linux/if_packet.h>
-#include <net/ethernet.h>
-#include <sys/socket.h>
-
-struct afxdp_tx {
-	int fd;
-	struct sockaddr_ll to;
-	uint64_t sent, errors;
-};
-
-static int drv_open(struct port *p, const struct cfg_port *cfg, char *err, size_t errlen)
-{
-	struct afxdp_tx *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	t->to.sll_family = AF_PACKET;
-	t->to.sll_ifindex = (int)if_nametoindex(cfg->ifname);
-	t->to.sll_halen = ETH_ALEN;
-	if (t->fd < 0 || !t->to.sll_ifindex) {
-		snprintf(err, errlen, "%s: %s (AF_XDP and AF_PACKET need CAP_NET_RAW)", cfg->ifname,
-		         strerror(errno));
-		if (t->fd >= 0)
-			close(t->fd);
-		free(t);
-		return -errno;
-	}
-	p->priv = t;
-	return 0;
-}
-
-static void drv_close(struct port *p)
-{
-	struct afxdp_tx *t = p->priv;
-
-	if (!t)
-		return;
-	close(t->fd);
-	free(t);
-	p->priv = NULL;
-}
-
-static int drv_rx(struct port *p, struct tenet_frame *f, unsigned int n)
-{
-	(void)p;
-	(void)f;
-	(void)n;
-	return 0; /* frames arrive through afxdp_thread */
-}
-
-static void drv_tx(struct port *p, const struct tenet_frame *f, unsigned int n)
-{
-	struct afxdp_tx *t = p->priv;
-
-	for (unsigned int i = 0; i < n; i++) {
-		memcpy(t->to.sll_addr, f[i].data, ETH_ALEN);
-		if (sendto(t->fd, f[i].data, f[i].len, MSG_DONTWAIT, (struct sockaddr *)&t->to,
-		           sizeof(t->to)) < 0)
-			t->errors++;
-		else
-			t->sent++;
-	}
-}
-
-static void drv_report(struct port *p, FILE *out)
-{
-	struct afxdp_tx *t = p->priv;
-
-	fprintf(out, "\"tx_sent\": %llu, \"tx_errors\": %llu", (unsigned long long)t->sent,
-	        (unsigned long long)t->errors);
-}
-
-const struct port_driver port_afxdp = {
-        .name = "afxdp",
-        .open = drv_open,
-        .close = drv_close,
-        .rx = drv_rx,
-        .tx = drv_tx,
-        .report_json = drv_report,
-};

@@ -1,6 +1,5 @@
 /*
- * Port driver registry: config driver name -> driver. afxdp is not built
- * yet and resolves to NULL, which the manager reports as an unsupported driver.
+ * Port driver registry: config driver -> driver.
  */
 #include <stddef.h>
 
@@ -18,7 +17,7 @@ const struct port_driver *port_driver_find(enum cfg_driver d)
 	case CFG_DRV_AFPACKET:
 		return &port_afpacket;
 	case CFG_DRV_AFXDP:
-		return NULL;
+		return &port_afxdp;
 	}
 	return NULL;
 }

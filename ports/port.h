@@ -59,6 +59,6 @@ struct port {
 const struct port_driver *port_driver_find(enum cfg_driver d);
 
 extern const struct port_driver port_gen, port_sink, port_pcap;
-extern const struct port_driver port_afpacket;
+extern const struct port_driver port_afpacket, port_afxdp;
 
 #endif
