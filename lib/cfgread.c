@@ -17,8 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/cfgread.h"
+#include "lib/file.h"
 
 /* ---------------------------------------------------------------- errors */
 
@@ -515,4 +517,16 @@ bad:
 struct cfg_pos cfg_pos_of(const yaml_node_t *n)
 {
 	return (struct cfg_pos){(int)n->start_mark.line + 1, (int)n->start_mark.column + 1};
+}
+
+int cfg_check_file(struct cfg_reader *r, struct cfg_pos at, const char *key, const char *path,
+                   size_t max)
+{
+	char ferr[CFG_PATH_MAX + 128];
+	int fd = tenet_file_open(path, max, ferr, sizeof(ferr));
+
+	if (fd < 0)
+		return cfg_fail_at(r, at, "%s file %s", key, ferr);
+	close(fd);
+	return 0;
 }

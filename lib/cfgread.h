@@ -91,4 +91,13 @@ int cfg_get_port_range(struct cfg_reader *r, yaml_node_t *n, const char *key, ui
 int cfg_get_cidr(struct cfg_reader *r, yaml_node_t *n, const char *key, uint8_t *family,
                  uint8_t addr[16], uint8_t *plen);
 
+/*
+ * A file the config names that the manager or an NF will read: a regular
+ * file of at most max bytes (0: any size), checked as lib/file.h opens it,
+ * so that a FIFO, a device or a directory is reported at its line (at,
+ * message "KEY file ...") instead of blocking or exhausting a reader later.
+ */
+int cfg_check_file(struct cfg_reader *r, struct cfg_pos at, const char *key, const char *path,
+                   size_t max);
+
 #endif /* TENET_LIB_CFGREAD_H */

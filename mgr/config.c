@@ -28,13 +28,12 @@
 #include "lib/cfgread.h"
 #include "lib/file.h"
 #include "mgr/config.h"
+#include "ports/port.h"
 #include "tenet/pool.h"
 
 #define CFG_FILE_MAX  (16u << 20) /* a config larger than this is a mistake */
 #define CFG_DEPTH_MAX 32          /* nesting of lists and mappings; a config needs 5 */
 #define CFG_KEYS_MAX  64          /* keys in one mapping; a config needs a dozen */
-#define CFG_LIST_MAX  320         /* room for "one of: a, b, c" in a message */
-#define IFNAME_MAX    16          /* IFNAMSIZ */
 
 struct ctx {
 	struct cfg_reader r; /* the document, the file name and the error buffer */
@@ -42,9 +41,6 @@ struct ctx {
 	/* per port: the steer node if given (NULL: defaulted), and the port node */
 	yaml_node_t *steer_node[CFG_MAX_PORTS];
 	yaml_node_t *port_node[CFG_MAX_PORTS];
-	/* afxdp tenant_ifs keys, resolved once the tenants are known */
-	yaml_node_t *tif_key[CFG_MAX_PORTS][CFG_MAX_TENANT_IFS];
-	yaml_node_t *size_node[CFG_MAX_PORTS]; /* gen size, if given */
 	yaml_node_t *tenant_node[CFG_MAX_TENANTS], *buf_size_node[CFG_MAX_TENANTS];
 };
 
@@ -94,43 +90,19 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 
 /* ---------------------------------------------------------------- ports */
 
-static const char *const driver_names[] = {"gen", "sink", "pcap", "afpacket", "afxdp", NULL};
 static const char *const steer_names[] = {"nic", "cpu", "shared", NULL};
 
 static const char *const port_keys[] = {"name", "driver", "steer", NULL};
-static const char *const gen_keys[] = {"rate",  "count",   "duration", "size",
-                                       "flows", "payload", "seed",     NULL};
-static const char *const sink_keys[] = {NULL};
-static const char *const pcap_keys[] = {"in", "out", "loop", "rate", "count", "duration", NULL};
-static const char *const af_keys[] = {"ifname", "queue", "xdp_mode", NULL};
-static const char *const afxdp_keys[] = {"ifname",     "queue",       "xdp_mode",
-                                         "tenant_ifs", "scan_action", NULL};
-static const char *const *const driver_keys[] = {gen_keys, sink_keys, pcap_keys, af_keys,
-                                                 afxdp_keys};
-
-const char *cfg_driver_name(enum cfg_driver d)
-{
-	return (unsigned int)d < 5 ? driver_names[d] : "?";
-}
 
 const char *cfg_steer_name(enum cfg_steer s)
 {
 	return (unsigned int)s < 3 ? steer_names[s] : "?";
 }
 
-static bool port_can_rx(const struct cfg_port *p)
-{
-	return p->driver != CFG_DRV_SINK && (p->driver != CFG_DRV_PCAP || p->pcap_in[0]);
-}
-
-static bool port_can_tx(const struct cfg_port *p)
-{
-	return p->driver != CFG_DRV_GEN && (p->driver != CFG_DRV_PCAP || p->pcap_out[0]);
-}
-
+/* The keys every port has and the driver's own (struct port_driver, ports/port.h). */
 static int port_check_keys(struct ctx *c, yaml_node_t *n, enum cfg_driver drv)
 {
-	const char *const *own = driver_keys[drv];
+	const char *const *own = port_driver_find(drv)->keys;
 	char list[CFG_LIST_MAX];
 	yaml_node_pair_t *p;
 
@@ -144,369 +116,15 @@ static int port_check_keys(struct ctx *c, yaml_node_t *n, enum cfg_driver drv)
 		cfg_join(list, sizeof(list), port_keys);
 		for (const char *const *o = own; *o; o++)
 			cfg_append(list, sizeof(list), ", %s", *o);
-		for (int d = 0; d < 5; d++)
-			if (cfg_in_list(cfg_text(k), driver_keys[d]))
+		for (int d = 0; port_driver_names[d]; d++)
+			if (cfg_in_list(cfg_text(k), port_driver_find((enum cfg_driver)d)->keys))
 				return cfg_fail(
 				        &c->r, k,
 				        "key '%s' is for driver %s, not %s; expected one of: %s",
-				        cfg_text(k), driver_names[d], driver_names[drv], list);
+				        cfg_text(k), port_driver_names[d], port_driver_names[drv],
+				        list);
 		return cfg_fail(&c->r, k, "unknown key '%s' in %s port; expected one of: %s",
-		                cfg_text(k), driver_names[drv], list);
-	}
-	return 0;
-}
-
-static int parse_size(struct ctx *c, yaml_node_t *n, struct cfg_gen *g)
-{
-	static const char *const expect = "an integer in 64..1518, a list of them, or imix";
-	yaml_node_item_t *items;
-	unsigned int nb;
-	uint64_t u;
-	bool neg;
-
-	if (n->type == YAML_SCALAR_NODE && !strcmp(cfg_text(n), "imix")) {
-		g->imix = true;
-		g->sizes[0] = 64;
-		g->sizes[1] = 570;
-		g->sizes[2] = 1518;
-		g->nb_sizes = 3;
-		return 0;
-	}
-	if (n->type == YAML_SCALAR_NODE) {
-		if (!cfg_parse_int(cfg_text(n), &neg, &u) || neg || u < 64 || u > 1518)
-			return cfg_fail(&c->r, n, "bad size %s; expected %s", cfg_text(n), expect);
-		g->sizes[0] = (uint16_t)u;
-		g->nb_sizes = 1;
-		return 0;
-	}
-	if (cfg_want_list(&c->r, n, "size", expect, &items, &nb) < 0)
-		return -1;
-	if (!nb)
-		return cfg_fail(&c->r, n, "empty size list; expected %s", expect);
-	if (nb > CFG_MAX_SIZES)
-		return cfg_fail(&c->r, n, "too many sizes (%u); expected at most %d", nb,
-		                CFG_MAX_SIZES);
-	for (unsigned int i = 0; i < nb; i++) {
-		yaml_node_t *s = cfg_node(&c->r, items[i]);
-		char d[64];
-
-		if (s->type != YAML_SCALAR_NODE || !cfg_parse_int(cfg_text(s), &neg, &u) || neg ||
-		    u < 64 || u > 1518)
-			return cfg_fail(&c->r, s,
-			                "bad size %s in list; expected an integer in 64..1518",
-			                cfg_describe(s, d, sizeof(d)));
-		g->sizes[i] = (uint16_t)u;
-	}
-	g->nb_sizes = nb;
-	return 0;
-}
-
-/* How many distinct values a prefix or range holds, saturated at 2^32. */
-static uint64_t span_prefix(uint8_t family, uint8_t plen)
-{
-	int host = (family == 4 ? 32 : 128) - plen;
-
-	return host >= 32 ? (1ull << 32) : (1ull << host);
-}
-
-static uint64_t sat_mul(uint64_t a, uint64_t b)
-{
-	return a && b > (1ull << 32) / a ? (1ull << 32) : a * b;
-}
-
-static int parse_flow(struct ctx *c, yaml_node_t *n, struct cfg_gen_flow *f)
-{
-	static const char *const keys[] = {"src",  "dst",   "proto",  "sport", "dport",
-	                                   "vlan", "count", "weight", NULL};
-	static const char *const protos[] = {"tcp", "udp", NULL};
-	uint8_t dfam = 0;
-	yaml_node_t *v;
-	uint64_t combos;
-	int64_t i64;
-	int32_t vlan;
-	int p;
-
-	if (cfg_want_map(&c->r, n, "flow",
-	                 "a mapping {src, dst, proto, sport, dport, vlan, count, weight}") < 0 ||
-	    cfg_check_keys(&c->r, n, "flow", keys) < 0)
-		return -1;
-	f->proto = 17;
-	f->sport_lo = f->dport_lo = 1024;
-	f->sport_hi = f->dport_hi = 65535;
-	f->count = 1;
-	f->weight = 1;
-	if (!(v = cfg_get(&c->r, n, "src")))
-		return cfg_fail(&c->r, n, "missing required key 'src' in flow; expected src: CIDR");
-	if (cfg_get_cidr(&c->r, v, "src", &f->family, f->src, &f->src_plen) < 0)
-		return -1;
-	if (!(v = cfg_get(&c->r, n, "dst")))
-		return cfg_fail(&c->r, n, "missing required key 'dst' in flow; expected dst: CIDR");
-	if (cfg_get_cidr(&c->r, v, "dst", &dfam, f->dst, &f->dst_plen) < 0)
-		return -1;
-	if (dfam != f->family)
-		return cfg_fail(&c->r, v,
-		                "dst is IPv%u but src is IPv%u; expected the same address family",
-		                dfam, f->family);
-	if ((v = cfg_get(&c->r, n, "proto"))) {
-		if (cfg_get_enum(&c->r, v, "proto", protos, &p) < 0)
-			return -1;
-		f->proto = p == 0 ? 6 : 17;
-	}
-	if ((v = cfg_get(&c->r, n, "sport")) &&
-	    cfg_get_port_range(&c->r, v, "sport", &f->sport_lo, &f->sport_hi) < 0)
-		return -1;
-	if ((v = cfg_get(&c->r, n, "dport")) &&
-	    cfg_get_port_range(&c->r, v, "dport", &f->dport_lo, &f->dport_hi) < 0)
-		return -1;
-	if ((v = cfg_get(&c->r, n, "vlan"))) {
-		if (get_vlan(c, v, &vlan) < 0)
-			return -1;
-		f->vlan = (uint16_t)vlan;
-	}
-	if ((v = cfg_get(&c->r, n, "weight"))) {
-		if (cfg_get_int(&c->r, v, "weight", 1, 1000000, &i64) < 0)
-			return -1;
-		f->weight = (uint32_t)i64;
-	}
-	if ((v = cfg_get(&c->r, n, "count"))) {
-		if (cfg_get_int(&c->r, v, "count", 1, 1 << 24, &i64) < 0)
-			return -1;
-		f->count = (uint32_t)i64;
-		combos = sat_mul(span_prefix(f->family, f->src_plen),
-		                 span_prefix(f->family, f->dst_plen));
-		combos = sat_mul(combos, (uint64_t)(f->sport_hi - f->sport_lo + 1));
-		combos = sat_mul(combos, (uint64_t)(f->dport_hi - f->dport_lo + 1));
-		if (combos < f->count)
-			return cfg_fail(
-			        &c->r, v,
-			        "count %u is more than the %llu distinct flows the addresses "
-			        "and ports allow; expected at most %llu",
-			        f->count, (unsigned long long)combos, (unsigned long long)combos);
-	}
-	return 0;
-}
-
-/* A payload pattern: the text with \xNN and \\ unescaped, no NUL. */
-static int parse_pattern(struct ctx *c, yaml_node_t *n, char out[CFG_PATTERN_MAX])
-{
-	char raw[4 * CFG_PATTERN_MAX];
-	size_t o = 0;
-
-	if (cfg_get_str(&c->r, n, "pattern", raw, sizeof(raw)) < 0)
-		return -1;
-	for (const char *s = raw; *s; s++) {
-		unsigned int byte = (unsigned char)*s;
-
-		if (*s == '\\') {
-			if (s[1] == '\\') {
-				s++;
-			} else if (s[1] == 'x' && isxdigit((unsigned char)s[2]) &&
-			           isxdigit((unsigned char)s[3])) {
-				char hex[3] = {s[2], s[3], 0};
-
-				byte = (unsigned int)strtoul(hex, NULL, 16);
-				s += 3;
-				if (!byte)
-					return cfg_fail(&c->r, n,
-					                "pattern contains \\x00; expected non-zero "
-					                "bytes (a pattern is a C string)");
-			} else {
-				return cfg_fail(
-				        &c->r, n,
-				        "bad escape in pattern '%s'; expected \\xNN (two hex "
-				        "digits) or \\\\",
-				        raw);
-			}
-		}
-		if (o + 1 >= CFG_PATTERN_MAX)
-			return cfg_fail(&c->r, n,
-			                "pattern '%s' is too long; expected at most %d bytes", raw,
-			                CFG_PATTERN_MAX - 1);
-		out[o++] = (char)byte;
-	}
-	out[o] = '\0';
-	return 0;
-}
-
-static int parse_payload(struct ctx *c, yaml_node_t *n, struct cfg_gen *g)
-{
-	static const char *const keys[] = {"patterns", "fraction", NULL};
-	yaml_node_item_t *items;
-	yaml_node_t *v, *pv;
-	unsigned int nb = 0;
-
-	if (cfg_want_map(&c->r, n, "payload", "a mapping {patterns: [...], fraction: 0..1}") < 0 ||
-	    cfg_check_keys(&c->r, n, "payload", keys) < 0)
-		return -1;
-	if ((pv = cfg_get(&c->r, n, "patterns"))) {
-		if (cfg_want_list(&c->r, pv, "patterns", "a list of strings", &items, &nb) < 0)
-			return -1;
-		if (nb > CFG_MAX_PATTERNS)
-			return cfg_fail(&c->r, pv, "too many patterns (%u); expected at most %d",
-			                nb, CFG_MAX_PATTERNS);
-		for (unsigned int i = 0; i < nb; i++)
-			if (parse_pattern(c, cfg_node(&c->r, items[i]), g->patterns[i]) < 0)
-				return -1;
-		g->nb_patterns = nb;
-	}
-	g->pattern_fraction = nb ? 0.01 : 0;
-	if ((v = cfg_get(&c->r, n, "fraction"))) {
-		if (cfg_get_num(&c->r, v, "fraction", 0, 1, &g->pattern_fraction) < 0)
-			return -1;
-		if (g->pattern_fraction > 0 && !nb)
-			return cfg_fail(
-			        &c->r, v,
-			        "payload fraction without patterns; expected patterns: [...] "
-			        "to place in that fraction of packets");
-	}
-	return 0;
-}
-
-static int parse_gen(struct ctx *c, yaml_node_t *n, struct cfg_port *p)
-{
-	struct cfg_gen *g = &p->gen;
-	yaml_node_item_t *items;
-	unsigned int nb;
-	yaml_node_t *v;
-
-	g->sizes[0] = 64;
-	g->nb_sizes = 1;
-	g->seed = 1;
-	if ((v = cfg_get(&c->r, n, "size")) && parse_size(c, v, g) < 0)
-		return -1;
-	c->size_node[p - c->cfg->ports] = v;
-	if ((v = cfg_get(&c->r, n, "flows"))) {
-		if (cfg_want_list(&c->r, v, "flows", "a list of flows {src, dst, ...}", &items,
-		                  &nb) < 0)
-			return -1;
-		if (!nb)
-			return cfg_fail(&c->r, v,
-			                "empty flows list; expected at least one flow {src, dst}");
-		if (nb > CFG_MAX_FLOWS)
-			return cfg_fail(&c->r, v, "too many flows (%u); expected at most %d", nb,
-			                CFG_MAX_FLOWS);
-		for (unsigned int i = 0; i < nb; i++)
-			if (parse_flow(c, cfg_node(&c->r, items[i]), &g->flows[i]) < 0)
-				return -1;
-		g->nb_flows = nb;
-	} else {
-		/* one flow between two hosts, so that a bare gen port sends something */
-		struct cfg_gen_flow *f = &g->flows[0];
-
-		f->family = 4;
-		memcpy(f->src, (const uint8_t[]){10, 0, 0, 1}, 4);
-		memcpy(f->dst, (const uint8_t[]){10, 0, 0, 2}, 4);
-		f->src_plen = f->dst_plen = 32;
-		f->proto = 17;
-		f->sport_lo = f->sport_hi = f->dport_lo = f->dport_hi = 1024;
-		f->count = f->weight = 1;
-		g->nb_flows = 1;
-	}
-	if ((v = cfg_get(&c->r, n, "payload")) && parse_payload(c, v, g) < 0)
-		return -1;
-	if ((v = cfg_get(&c->r, n, "seed")) && cfg_get_u64(&c->r, v, "seed", &g->seed) < 0)
-		return -1;
-	return 0;
-}
-
-/* rate, count, duration: the gen port's, and the pcap port's replay limits */
-static int parse_limits(struct ctx *c, yaml_node_t *n, struct cfg_gen *g)
-{
-	yaml_node_t *v;
-
-	if ((v = cfg_get(&c->r, n, "rate")) &&
-	    cfg_get_num(&c->r, v, "rate", 0, 1e12, &g->rate_pps) < 0)
-		return -1;
-	if ((v = cfg_get(&c->r, n, "count")) && cfg_get_u64(&c->r, v, "count", &g->count) < 0)
-		return -1;
-	if ((v = cfg_get(&c->r, n, "duration")) &&
-	    cfg_get_num(&c->r, v, "duration", 0, 1e9, &g->duration) < 0)
-		return -1;
-	return 0;
-}
-
-static int parse_af(struct ctx *c, yaml_node_t *n, struct cfg_port *p)
-{
-	static const char *const modes[] = {"native", "generic", "offload", NULL};
-	yaml_node_t *v;
-	int64_t q;
-	int mode = 0;
-
-	if (!(v = cfg_get(&c->r, n, "ifname")))
-		return cfg_fail(&c->r, n,
-		                "missing required key 'ifname' in %s port; expected ifname: "
-		                "INTERFACE",
-		                driver_names[p->driver]);
-	if (cfg_get_name(&c->r, v, "ifname", p->ifname) < 0)
-		return -1;
-	if (strlen(p->ifname) >= IFNAME_MAX)
-		return cfg_fail(&c->r, v, "ifname '%s' is too long; expected at most %d characters",
-		                p->ifname, IFNAME_MAX - 1);
-	if ((v = cfg_get(&c->r, n, "queue"))) {
-		if (cfg_get_int(&c->r, v, "queue", 0, 65535, &q) < 0)
-			return -1;
-		p->queue = (int)q;
-	}
-	if ((v = cfg_get(&c->r, n, "xdp_mode")) &&
-	    cfg_get_enum(&c->r, v, "xdp_mode", modes, &mode) < 0)
-		return -1;
-	snprintf(p->xdp_mode, sizeof(p->xdp_mode), "%s", modes[mode]);
-	if ((v = cfg_get(&c->r, n, "scan_action"))) {
-		static const char *const actions[] = {"drop", "pass", "bounce", NULL};
-		int act;
-
-		if (cfg_get_enum(&c->r, v, "scan_action", actions, &act) < 0)
-			return -1;
-		p->scan_action = act;
-	}
-	if ((v = cfg_get(&c->r, n, "tenant_ifs"))) {
-		unsigned int idx = (unsigned int)(p - c->cfg->ports);
-
-		if (cfg_want_map(&c->r, v, "tenant_ifs", "a mapping {TENANT: INTERFACE, ...}") <
-		            0 ||
-		    cfg_check_keys(&c->r, v, "tenant_ifs", NULL) < 0)
-			return -1;
-		for (yaml_node_pair_t *pr = v->data.mapping.pairs.start;
-		     pr < v->data.mapping.pairs.top; pr++) {
-			struct cfg_tenant_if *ti = &p->tenant_ifs[p->nb_tenant_ifs];
-			yaml_node_t *iv = cfg_node(&c->r, pr->value);
-
-			if (p->nb_tenant_ifs == CFG_MAX_TENANT_IFS)
-				return cfg_fail(&c->r, v,
-				                "too many tenant_ifs; expected at most %d",
-				                CFG_MAX_TENANT_IFS);
-			if (cfg_get_name(&c->r, iv, "tenant_ifs", ti->ifname) < 0)
-				return -1;
-			if (strlen(ti->ifname) >= IFNAME_MAX)
-				return cfg_fail(
-				        &c->r, iv,
-				        "ifname '%s' is too long; expected at most %d characters",
-				        ti->ifname, IFNAME_MAX - 1);
-			c->tif_key[idx][p->nb_tenant_ifs++] = cfg_node(&c->r, pr->key);
-		}
-	}
-	return 0;
-}
-
-/* afxdp tenant_ifs name tenants, which are parsed after the ports. */
-static int resolve_tenant_ifs(struct ctx *c)
-{
-	for (unsigned int i = 0; i < c->cfg->nb_ports; i++) {
-		struct cfg_port *p = &c->cfg->ports[i];
-
-		for (unsigned int k = 0; k < p->nb_tenant_ifs; k++) {
-			yaml_node_t *key = c->tif_key[i][k];
-
-			p->tenant_ifs[k].tenant = -1;
-			for (unsigned int t = 0; t < c->cfg->nb_tenants; t++)
-				if (!strcmp(c->cfg->tenants[t].name, cfg_text(key)))
-					p->tenant_ifs[k].tenant = (int)t;
-			if (p->tenant_ifs[k].tenant < 0)
-				return cfg_fail(
-				        &c->r, key,
-				        "unknown tenant '%s' in tenant_ifs; expected a tenant name",
-				        cfg_text(key));
-		}
+		                cfg_text(k), port_driver_names[drv], list);
 	}
 	return 0;
 }
@@ -514,6 +132,7 @@ static int resolve_tenant_ifs(struct ctx *c)
 static int parse_port(struct ctx *c, yaml_node_t *n, unsigned int idx)
 {
 	struct cfg_port *p = &c->cfg->ports[idx];
+	const struct port_driver *drv;
 	yaml_node_t *v;
 	int e;
 
@@ -526,7 +145,7 @@ static int parse_port(struct ctx *c, yaml_node_t *n, unsigned int idx)
 		        &c->r, n,
 		        "missing required key 'driver' in port; expected driver: gen, sink, "
 		        "pcap, afpacket or afxdp");
-	if (cfg_get_enum(&c->r, v, "driver", driver_names, &e) < 0)
+	if (cfg_get_enum(&c->r, v, "driver", port_driver_names, &e) < 0)
 		return -1;
 	p->driver = (enum cfg_driver)e;
 	if (port_check_keys(c, n, p->driver) < 0)
@@ -544,46 +163,16 @@ static int parse_port(struct ctx *c, yaml_node_t *n, unsigned int idx)
 			        "names",
 			        p->name, c->cfg->ports[i].line);
 	p->steer = CFG_STEER_NIC;
-	p->queue = 0;
 	if ((v = cfg_get(&c->r, n, "steer"))) {
 		if (cfg_get_enum(&c->r, v, "steer", steer_names, &e) < 0)
 			return -1;
 		p->steer = (enum cfg_steer)e;
 		c->steer_node[idx] = v;
 	}
-	switch (p->driver) {
-	case CFG_DRV_GEN:
-		return parse_limits(c, n, &p->gen) < 0 ? -1 : parse_gen(c, n, p);
-	case CFG_DRV_SINK:
-		return 0;
-	case CFG_DRV_PCAP:
-		if ((v = cfg_get(&c->r, n, "in"))) {
-			if (cfg_get_str(&c->r, v, "in", p->pcap_in, CFG_PATH_MAX) < 0)
-				return -1;
-			p->pcap_in_at = cfg_pos_of(v);
-		}
-		if ((v = cfg_get(&c->r, n, "out")) &&
-		    cfg_get_str(&c->r, v, "out", p->pcap_out, CFG_PATH_MAX) < 0)
-			return -1;
-		if (!p->pcap_in[0] && !p->pcap_out[0])
-			return cfg_fail(
-			        &c->r, n,
-			        "pcap port '%s' has neither 'in' nor 'out'; expected in: FILE, "
-			        "out: FILE or both",
-			        p->name);
-		if ((v = cfg_get(&c->r, n, "loop"))) {
-			if (cfg_get_bool(&c->r, v, "loop", &p->pcap_loop) < 0)
-				return -1;
-			if (p->pcap_loop && !p->pcap_in[0])
-				return cfg_fail(&c->r, v,
-				                "loop without 'in'; expected in: FILE to replay");
-		}
-		return parse_limits(c, n, &p->gen);
-	case CFG_DRV_AFPACKET:
-	case CFG_DRV_AFXDP:
-		return parse_af(c, n, p);
-	}
-	return 0;
+	drv = port_driver_find(p->driver);
+	p->can_rx = drv->rx != NULL;
+	p->can_tx = drv->tx != NULL;
+	return drv->parse ? drv->parse(&c->r, n, p) : 0;
 }
 
 /*
@@ -597,7 +186,7 @@ static int check_steer(struct ctx *c)
 	int shared = -1, other = -1;
 
 	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
-		bool rx = cfg->ports[i].driver != CFG_DRV_SINK;
+		bool rx = port_driver_find(cfg->ports[i].driver)->rx != NULL;
 
 		if (!c->steer_node[i] && !rx)
 			continue;
@@ -896,24 +485,6 @@ static int check_pool_memory(struct ctx *c)
 	}
 }
 
-/*
- * A file the config names that the manager or an NF will read: a regular
- * file of at most max bytes (0: any size), checked as lib/file.h opens it,
- * so that a FIFO, a device or a directory is reported at its line instead
- * of blocking or exhausting a reader later.
- */
-static int check_file(struct ctx *c, struct cfg_pos p, const char *key, const char *path,
-                      size_t max)
-{
-	char ferr[CFG_PATH_MAX + 128];
-	int fd = tenet_file_open(path, max, ferr, sizeof(ferr));
-
-	if (fd < 0)
-		return cfg_fail_at(&c->r, p, "%s file %s", key, ferr);
-	close(fd);
-	return 0;
-}
-
 int tenet_config_check_host(const struct tenet_config *cfg, char *err, size_t errlen)
 {
 	struct ctx c = {.r = {.name = cfg->path, .err = err, .errlen = errlen},
@@ -921,33 +492,18 @@ int tenet_config_check_host(const struct tenet_config *cfg, char *err, size_t er
 
 	if (err && errlen)
 		err[0] = '\0';
-	for (unsigned int i = 0; i < cfg->nb_ports; i++)
-		if (cfg->ports[i].driver == CFG_DRV_PCAP && cfg->ports[i].pcap_in[0] &&
-		    check_file(&c, cfg->ports[i].pcap_in_at, "in", cfg->ports[i].pcap_in, 0) < 0)
+	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
+		const struct port_driver *drv = port_driver_find(cfg->ports[i].driver);
+
+		if (drv->check_host && drv->check_host(&c.r, &cfg->ports[i]) < 0)
 			return -1;
+	}
 	for (unsigned int i = 0; i < cfg->nb_services; i++)
 		if (cfg->services[i].patterns[0] &&
-		    check_file(&c, cfg->services[i].patterns_at, "patterns",
-		               cfg->services[i].patterns, TENET_FILE_MAX) < 0)
+		    cfg_check_file(&c.r, cfg->services[i].patterns_at, "patterns",
+		                   cfg->services[i].patterns, TENET_FILE_MAX) < 0)
 			return -1;
 	return check_pool_memory(&c);
-}
-
-/*
- * The largest frame a gen port sends (its sizes are on the wire, with the
- * 4-byte FCS that a software port does not carry; a frame too small for
- * its headers and stamp is made longer, at most GEN_FRAME_FLOOR bytes).
- */
-#define GEN_FRAME_FLOOR 94 /* IPv6 + TCP + VLAN headers (78) + the 16-byte stamp */
-
-static unsigned int gen_max_frame(const struct cfg_gen *g)
-{
-	unsigned int max = GEN_FRAME_FLOOR;
-
-	for (unsigned int i = 0; i < g->nb_sizes; i++)
-		if (g->sizes[i] >= 4 && g->sizes[i] - 4u > max)
-			max = g->sizes[i] - 4u;
-	return max;
 }
 
 /*
@@ -969,6 +525,7 @@ static int check_pool_frames(struct ctx *c)
 			shared_size = cfg->tenants[t].buf_size;
 	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
 		struct cfg_port *p = &c->cfg->ports[i];
+		const struct port_driver *drv;
 		unsigned int max;
 
 		for (unsigned int t = 0; t < cfg->nb_tenants; t++) {
@@ -981,9 +538,9 @@ static int check_pool_frames(struct ctx *c)
 				         cfg->tenants[t].name);
 			}
 		}
-		if (p->driver != CFG_DRV_GEN)
+		drv = port_driver_find(p->driver);
+		if (!drv->max_frame || !(max = drv->max_frame(p)))
 			continue;
-		max = gen_max_frame(&p->gen);
 		for (unsigned int t = 0; t < cfg->nb_tenants; t++) {
 			const struct cfg_tenant *tn = &cfg->tenants[t];
 			uint32_t size = shared ? shared_size : tn->buf_size;
@@ -995,15 +552,32 @@ static int check_pool_frames(struct ctx *c)
 				continue;
 			return cfg_fail(
 			        &c->r, at,
-			        "tenant '%s' %spool cannot hold the frames of port '%s' (gen, "
+			        "tenant '%s' %spool cannot hold the frames of port '%s' (%s, "
 			        "line %d): its buffers take frames of up to %u bytes (buf_size "
 			        "%u less %u of headroom), the port sends frames of up to %u "
 			        "bytes (size %u less the 4-byte FCS); expected buf_size >= %u "
-			        "or smaller gen sizes",
-			        tn->name, shared ? "(shared) " : "", p->name, p->line,
+			        "or smaller %s sizes",
+			        tn->name, shared ? "(shared) " : "", p->name, drv->name, p->line,
 			        size - TENET_HEADROOM, size, TENET_HEADROOM, max, max + 4,
-			        need < 512 ? 512 : need);
+			        need < 512 ? 512 : need, drv->name);
 		}
+	}
+	return 0;
+}
+
+/* Driver keys that name tenants (afxdp tenant_ifs): the tenants are read after the ports. */
+static int resolve_ports(struct ctx *c)
+{
+	const char *names[CFG_MAX_TENANTS];
+
+	for (unsigned int t = 0; t < c->cfg->nb_tenants; t++)
+		names[t] = c->cfg->tenants[t].name;
+	for (unsigned int i = 0; i < c->cfg->nb_ports; i++) {
+		const struct port_driver *drv = port_driver_find(c->cfg->ports[i].driver);
+
+		if (drv->resolve && drv->resolve(&c->r, c->port_node[i], &c->cfg->ports[i], names,
+		                                 c->cfg->nb_tenants) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -1213,7 +787,7 @@ static int parse_match(struct ctx *c, yaml_node_t *n, struct tenet_match *m)
 
 		if (find_port(c, v, "port", &p) < 0)
 			return -1;
-		if (!port_can_rx(&c->cfg->ports[p]))
+		if (!c->cfg->ports[p].can_rx)
 			return cfg_fail(
 			        &c->r, v,
 			        "port '%s' (driver %s) receives nothing; expected a port that "
@@ -1370,7 +944,7 @@ static int parse_chain(struct ctx *c, yaml_node_t *n, unsigned int idx)
 		if (find_port(c, v, "output", &ch->output) < 0)
 			return -1;
 		p = &c->cfg->ports[ch->output];
-		if (!port_can_tx(p))
+		if (!p->can_tx)
 			return cfg_fail(
 			        &c->r, v,
 			        "port '%s' (driver %s) cannot transmit; expected a sink, pcap "
@@ -1448,7 +1022,7 @@ static int parse_root(struct ctx *c, yaml_node_t *root)
 		return -1;
 	if (check_pool_buffers(c) < 0 || check_pool_frames(c) < 0)
 		return -1;
-	if (resolve_tenant_ifs(c) < 0)
+	if (resolve_ports(c) < 0)
 		return -1;
 	if ((v = cfg_get(&c->r, root, "services")) && parse_services(c, v) < 0)
 		return -1;

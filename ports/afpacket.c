@@ -531,8 +531,13 @@ static void afp_report_json(struct port *p, FILE *out)
 	        st.promisc ? "true" : "false");
 }
 
+/* afpacket reads queue and xdp_mode as afxdp does, and does not use them */
+static const char *const afpacket_keys[] = {"ifname", "queue", "xdp_mode", NULL};
+
 const struct port_driver port_afpacket = {
         .name = "afpacket",
+        .keys = afpacket_keys,
+        .parse = port_parse_if,
         .open = afp_open,
         .close = afp_close,
         .rx = afp_rx,

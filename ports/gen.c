@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ports/gen.h"
 #include "ports/pace.h"
 #include "ports/port.h"
 #include "ports/stamp.h"
@@ -696,6 +697,9 @@ static void gen_report_json(struct port *p, FILE *out)
 
 const struct port_driver port_gen = {
         .name = "gen",
+        .keys = port_gen_keys,
+        .parse = port_gen_parse,
+        .max_frame = port_gen_max_frame,
         .open = gen_open,
         .close = gen_close,
         .rx = gen_rx,

@@ -1,5 +1,5 @@
 /*
- * The gen port's options, read from its keys by ports/gen.c (gen_parse)
+ * The gen port's options, read from its keys by ports/gen_cfg.c (port_gen_parse)
  * and kept in struct cfg_port (ports/port_cfg.h). rate, count and duration
  * are also the pcap port's replay limits.
  */
@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "lib/cfgread.h"
 
 #define CFG_MAX_FLOWS    16
 #define CFG_MAX_SIZES    16
@@ -42,5 +44,12 @@ struct cfg_gen {
 	double pattern_fraction; /* fraction of packets carrying one pattern (0..1) */
 	uint64_t seed;           /* PRNG seed (default 1): runs are reproducible */
 };
+
+struct cfg_port;
+
+/* The driver table's config entries for gen (ports/gen_cfg.c). */
+extern const char *const port_gen_keys[];
+int port_gen_parse(struct cfg_reader *r, yaml_node_t *n, struct cfg_port *p);
+unsigned int port_gen_max_frame(const struct cfg_port *p);
 
 #endif /* TENET_PORTS_GEN_H */

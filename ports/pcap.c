@@ -343,8 +343,48 @@ static void pcap_port_report_json(struct port *p, FILE *out)
 	        (unsigned long long)ctr_get(&pp->tx_discarded));
 }
 
+/* ---------------------------------------------------------------- config */
+
+static const char *const pcap_keys[] = {"in", "out", "loop", "rate", "count", "duration", NULL};
+
+static int pcap_parse(struct cfg_reader *r, yaml_node_t *n, struct cfg_port *p)
+{
+	yaml_node_t *v;
+
+	if ((v = cfg_get(r, n, "in"))) {
+		if (cfg_get_str(r, v, "in", p->pcap_in, CFG_PATH_MAX) < 0)
+			return -1;
+		p->pcap_in_at = cfg_pos_of(v);
+	}
+	if ((v = cfg_get(r, n, "out")) && cfg_get_str(r, v, "out", p->pcap_out, CFG_PATH_MAX) < 0)
+		return -1;
+	if (!p->pcap_in[0] && !p->pcap_out[0])
+		return cfg_fail(r, n,
+		                "pcap port '%s' has neither 'in' nor 'out'; expected in: FILE, "
+		                "out: FILE or both",
+		                p->name);
+	if ((v = cfg_get(r, n, "loop"))) {
+		if (cfg_get_bool(r, v, "loop", &p->pcap_loop) < 0)
+			return -1;
+		if (p->pcap_loop && !p->pcap_in[0])
+			return cfg_fail(r, v, "loop without 'in'; expected in: FILE to replay");
+	}
+	p->can_rx = p->pcap_in[0] != '\0';
+	p->can_tx = p->pcap_out[0] != '\0';
+	return port_parse_limits(r, n, &p->gen);
+}
+
+/* The input must be a regular file (a FIFO would block the open). */
+static int pcap_check_host(struct cfg_reader *r, const struct cfg_port *p)
+{
+	return p->pcap_in[0] ? cfg_check_file(r, p->pcap_in_at, "in", p->pcap_in, 0) : 0;
+}
+
 const struct port_driver port_pcap = {
         .name = "pcap",
+        .keys = pcap_keys,
+        .parse = pcap_parse,
+        .check_host = pcap_check_host,
         .open = pcap_port_open,
         .close = pcap_port_close,
         .rx = pcap_port_rx,

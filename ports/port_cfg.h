@@ -26,6 +26,8 @@ struct cfg_port {
 	char name[CFG_NAME_MAX];
 	enum cfg_driver driver;
 	enum cfg_steer steer; /* default nic */
+	bool can_rx;          /* the port receives (a rule may name it) */
+	bool can_tx;          /* the port transmits (a chain's output may name it) */
 	int line;             /* where it was declared, for later messages */
 	/* the smallest frame room (buf_size less the headroom) of the pools this
 	 * port's frames can land in, and that pool's tenant: a driver whose

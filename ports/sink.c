@@ -500,8 +500,11 @@ static void sink_report_json(struct port *p, FILE *out)
 	fprintf(out, "]");
 }
 
+static const char *const sink_keys[] = {NULL};
+
 const struct port_driver port_sink = {
         .name = "sink",
+        .keys = sink_keys,
         .open = sink_open,
         .close = sink_close,
         .rx = NULL,
