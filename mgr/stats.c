@@ -9,6 +9,7 @@
 
 #include "mgr/stats.h"
 #include "ports/sink.h"
+#include "tenet/log.h"
 
 uint64_t mgr_packets_in(struct mgr *m)
 {
@@ -319,7 +320,7 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		return 0;
 	f = fopen(path, "we"); /* close-on-exec: nothing of the manager reaches an NF */
 	if (!f) {
-		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));
+		tenet_log(TENET_LOG_ERR, "cannot write summary %s: %s", path, strerror(errno));
 		return -1;
 	}
 	fprintf(f, "{\n  \"config\": \"%s\",\n  \"duration_s\": %.3f,\n  \"mode\": \"%s\",\n",
@@ -452,7 +453,7 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	        (unsigned long long)m->ctl.stats.timeouts,
 	        (unsigned long long)m->ctl.stats.evicted);
 	if (fclose(f)) {
-		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));
+		tenet_log(TENET_LOG_ERR, "cannot write summary %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
