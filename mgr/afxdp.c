@@ -53,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "lib/nicscan.h"
 #include "lib/wait.h"
 #include "lib/xdp_util.h"
@@ -142,7 +143,7 @@ static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struc
 
 	s->ifindex = (int)if_nametoindex(ifname);
 	if (!s->ifindex) {
-		snprintf(err, errlen, "interface %s: %s", ifname, strerror(errno));
+		tenet_err(err, errlen, "interface %s: %s", ifname, strerror(errno));
 		return -ENODEV;
 	}
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
@@ -154,7 +155,7 @@ static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struc
 	                              generic ? TENET_XSK_PROG_GENERIC : TENET_XSK_PROG_NATIVE);
 	if (!s->prog) {
 		rc = -errno;
-		snprintf(err, errlen, "XDP redirect program on %s: %s", ifname, strerror(errno));
+		tenet_err(err, errlen, "XDP redirect program on %s: %s", ifname, strerror(errno));
 		return rc;
 	}
 	s->xsk = tenet_xsk_create(&o, err, errlen);
@@ -166,7 +167,7 @@ static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struc
 	}
 	rc = tenet_xsk_prog_set(s->prog, queue, s->xsk);
 	if (rc) {
-		snprintf(err, errlen, "XSKMAP entry on %s: %s", ifname, strerror(-rc));
+		tenet_err(err, errlen, "XSKMAP entry on %s: %s", ifname, strerror(-rc));
 		tenet_xsk_destroy(s->xsk);
 		tenet_xsk_prog_close(s->prog);
 		return rc;
@@ -222,7 +223,7 @@ static const struct tenet_nicscan_prog *scan_setup(struct mgr *m, uint64_t *tena
 static int tx_setup(struct mport *p, char *err, size_t errlen)
 {
 	if (xring_create(&p->txq, MGR_FILL_SIZE) || xring_create(&p->compq, MGR_FILL_SIZE)) {
-		snprintf(err, errlen, "out of memory for the transmit rings");
+		tenet_err(err, errlen, "out of memory for the transmit rings");
 		return -ENOMEM;
 	}
 	p->xsk_tx = true;
@@ -272,7 +273,7 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 	p->afxdp = a;
 	a->ifindex = (int)if_nametoindex(c->ifname);
 	if (!a->ifindex) {
-		snprintf(err, errlen, "interface %s: %s", c->ifname, strerror(errno));
+		tenet_err(err, errlen, "interface %s: %s", c->ifname, strerror(errno));
 		return -ENODEV;
 	}
 	warn_mtu(c);
@@ -305,12 +306,12 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 	}
 	if (!a->cls) {
 		rc = -errno;
-		snprintf(err, errlen, "XDP classifier %s: %s", path, strerror(errno));
+		tenet_err(err, errlen, "XDP classifier %s: %s", path, strerror(errno));
 		return rc;
 	}
 	rc = tenet_xdp_set_rules(a->cls, m->cls);
 	if (rc) {
-		snprintf(err, errlen, "XDP rules: %s", strerror(-rc));
+		tenet_err(err, errlen, "XDP rules: %s", strerror(-rc));
 		return rc;
 	}
 	{
@@ -327,7 +328,7 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 
 			rc = tenet_xdp_set_scan(a->cls, sp, act[c->scan_action], tenants);
 			if (rc) {
-				snprintf(err, errlen, "XDP scan: %s", strerror(-rc));
+				tenet_err(err, errlen, "XDP scan: %s", strerror(-rc));
 				return rc;
 			}
 			a->scan_on_nic = true;
@@ -344,14 +345,14 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 		rc = tenet_xdp_set_dev(a->cls, (unsigned int)ti->tenant,
 		                       redirect_target(ti->ifname, a->s[a->nb - 1].ifindex));
 		if (rc) {
-			snprintf(err, errlen, "DEVMAP %s: %s", ti->ifname, strerror(-rc));
+			tenet_err(err, errlen, "DEVMAP %s: %s", ti->ifname, strerror(-rc));
 			return rc;
 		}
 	}
 	rc = tenet_xdp_attach(a->cls);
 	if (rc) {
-		snprintf(err, errlen, "attach XDP classifier to %s (%s mode): %s", c->ifname,
-		         c->xdp_mode, strerror(-rc));
+		tenet_err(err, errlen, "attach XDP classifier to %s (%s mode): %s", c->ifname,
+		          c->xdp_mode, strerror(-rc));
 		return rc;
 	}
 	rc = tx_setup(p, err, errlen);

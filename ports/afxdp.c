@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "ports/afxdp.h"
 #include "ports/port.h"
 
@@ -103,8 +104,8 @@ static int drv_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	t->to.sll_ifindex = (int)if_nametoindex(cfg->ifname);
 	t->to.sll_halen = ETH_ALEN;
 	if (t->fd < 0 || !t->to.sll_ifindex) {
-		snprintf(err, errlen, "%s: %s (AF_XDP and AF_PACKET need CAP_NET_RAW)", cfg->ifname,
-		         strerror(errno));
+		tenet_err(err, errlen, "%s: %s (AF_XDP and AF_PACKET need CAP_NET_RAW)",
+		          cfg->ifname, strerror(errno));
 		if (t->fd >= 0)
 			close(t->fd);
 		free(t);

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "lib/file.h"
 #include "ports/pace.h"
 #include "ports/port.h"
@@ -77,7 +78,7 @@ static int open_input(const char *path, pcap_t **out, char *err, size_t errlen)
 
 	fd = tenet_file_open(path, 0, ferr, sizeof(ferr));
 	if (fd < 0) {
-		snprintf(err, errlen, "pcap: input file %s", ferr);
+		tenet_err(err, errlen, "pcap: input file %s", ferr);
 		return fd;
 	}
 	f = fdopen(fd, "rb");
@@ -85,13 +86,13 @@ static int open_input(const char *path, pcap_t **out, char *err, size_t errlen)
 		int e = errno;
 
 		close(fd);
-		snprintf(err, errlen, "pcap: input file '%s': %s", path, strerror(e));
+		tenet_err(err, errlen, "pcap: input file '%s': %s", path, strerror(e));
 		return -e;
 	}
 	pc = pcap_fopen_offline(f, ebuf); /* owns f once it succeeds */
 	if (!pc) {
 		fclose(f); /* libpcap leaves the FILE to the caller when it fails */
-		snprintf(err, errlen, "pcap: input file '%s': %s", path, ebuf);
+		tenet_err(err, errlen, "pcap: input file '%s': %s", path, ebuf);
 		return -EINVAL;
 	}
 	dlt = pcap_datalink(pc);
@@ -122,8 +123,8 @@ static int open_output(struct pcap_port *pp, const char *path, char *err, size_t
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0) {
 		e = errno;
-		snprintf(err, errlen, "pcap: output file '%s': %s; expected a writable file path",
-		         path, strerror(e));
+		tenet_err(err, errlen, "pcap: output file '%s': %s; expected a writable file path",
+		          path, strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) < 0 ||
@@ -139,12 +140,12 @@ static int open_output(struct pcap_port *pp, const char *path, char *err, size_t
 	if (!f) {
 		e = errno;
 		close(fd);
-		snprintf(err, errlen, "pcap: output file '%s': %s", path, strerror(e));
+		tenet_err(err, errlen, "pcap: output file '%s': %s", path, strerror(e));
 		return -e;
 	}
 	pp->dump = pcap_dump_fopen(pp->dead, f);
 	if (!pp->dump) {
-		snprintf(err, errlen, "pcap: output file '%s': %s", path, pcap_geterr(pp->dead));
+		tenet_err(err, errlen, "pcap: output file '%s': %s", path, pcap_geterr(pp->dead));
 		fclose(f);
 		return -EIO;
 	}
@@ -176,12 +177,13 @@ static int pcap_port_open(struct port *p, const struct cfg_port *cfg, char *err,
 	int ret;
 
 	if (!cfg->pcap_in[0] && !cfg->pcap_out[0]) {
-		snprintf(err, errlen, "pcap: port '%s' needs pcap_in, pcap_out or both", cfg->name);
+		tenet_err(err, errlen, "pcap: port '%s' needs pcap_in, pcap_out or both",
+		          cfg->name);
 		return -EINVAL;
 	}
 	pp = calloc(1, sizeof(*pp));
 	if (!pp) {
-		snprintf(err, errlen, "pcap: out of memory");
+		tenet_err(err, errlen, "pcap: out of memory");
 		return -ENOMEM;
 	}
 	p->priv = pp;
@@ -191,7 +193,7 @@ static int pcap_port_open(struct port *p, const struct cfg_port *cfg, char *err,
 		pp->in_path = cfg->pcap_in;
 		pp->staging = malloc((size_t)PCAP_STAGING * PCAP_FRAME_MAX);
 		if (!pp->staging) {
-			snprintf(err, errlen, "pcap: out of memory");
+			tenet_err(err, errlen, "pcap: out of memory");
 			ret = -ENOMEM;
 			goto err_close;
 		}
@@ -202,7 +204,7 @@ static int pcap_port_open(struct port *p, const struct cfg_port *cfg, char *err,
 	if (cfg->pcap_out[0]) {
 		pp->dead = pcap_open_dead(DLT_EN10MB, 65535);
 		if (!pp->dead) {
-			snprintf(err, errlen, "pcap: out of memory");
+			tenet_err(err, errlen, "pcap: out of memory");
 			ret = -ENOMEM;
 			goto err_close;
 		}
