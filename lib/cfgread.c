@@ -530,3 +530,141 @@ int cfg_check_file(struct cfg_reader *r, struct cfg_pos at, const char *key, con
 	close(fd);
 	return 0;
 }
+
+/* ---------------------------------------------------------------- documents */
+
+#define CFG_DEPTH_MAX 32 /* nesting of lists and mappings; a config needs 5 */
+#define CFG_KEYS_MAX  64 /* keys in one mapping; a config needs a dozen */
+
+static void yaml_fail(struct cfg_reader *r, const yaml_parser_t *p)
+{
+	yaml_node_t at = {.start_mark = p->problem_mark};
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		cfg_fail(r, NULL, "out of memory while reading YAML; expected a smaller config");
+	} else if (p->context) {
+		cfg_fail(r, &at,
+		         "YAML syntax error: %s (%s at line %zu, column %zu); expected valid YAML",
+		         p->problem ? p->problem : "?", p->context, p->context_mark.line + 1,
+		         p->context_mark.column + 1);
+	} else {
+		cfg_fail(r, &at, "YAML syntax error: %s; expected valid YAML",
+		         p->problem ? p->problem : "?");
+	}
+}
+
+/*
+ * Walk the text's events once before building a document and refuse what
+ * would make the checks that follow slow, however short the file:
+ * nesting deeper than CFG_DEPTH_MAX (libyaml's work per token grows with
+ * the depth: 200,000 '[' take minutes) and a mapping of more than
+ * CFG_KEYS_MAX keys (each key is checked against those before it: 300,000
+ * keys take minutes). No config needs either: 5 levels, a dozen keys.
+ * Stops at the first offence, so the walk is short.
+ */
+static int check_shape(struct cfg_reader *r, const char *text, size_t len)
+{
+	unsigned int depth = 0, items[CFG_DEPTH_MAX + 1] = {0};
+	bool is_map[CFG_DEPTH_MAX + 1] = {false};
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int rc = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return cfg_fail(r, NULL, "out of memory; expected room for the YAML parser");
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	for (;;) {
+		yaml_event_type_t type;
+		yaml_node_t at;
+		bool start;
+
+		if (!yaml_parser_parse(&parser, &ev)) {
+			yaml_fail(r, &parser);
+			rc = -1;
+			break;
+		}
+		type = ev.type;
+		at.start_mark = ev.start_mark;
+		yaml_event_delete(&ev);
+		start = type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT;
+		if (start || type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT) {
+			/* a node inside the current collection: a key or value of a mapping */
+			if (depth && is_map[depth] && ++items[depth] > 2 * CFG_KEYS_MAX) {
+				rc = cfg_fail(
+				        r, &at,
+				        "a mapping with more than %d keys; expected at most %d",
+				        CFG_KEYS_MAX, CFG_KEYS_MAX);
+				break;
+			}
+		}
+		if (start) {
+			if (++depth > CFG_DEPTH_MAX) {
+				rc = cfg_fail(
+				        r, &at,
+				        "lists and mappings nested more than %d deep; expected at "
+				        "most %d levels",
+				        CFG_DEPTH_MAX, CFG_DEPTH_MAX);
+				break;
+			}
+			items[depth] = 0;
+			is_map[depth] = type == YAML_MAPPING_START_EVENT;
+		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		} else if (type == YAML_STREAM_END_EVENT) {
+			break;
+		}
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+int cfg_load(struct cfg_reader *r, const char *text, size_t len, const char *empty, bool single,
+             yaml_node_t **root)
+{
+	yaml_document_t extra;
+	yaml_node_t *more;
+
+	r->doc = NULL;
+	if (check_shape(r, text, len) < 0)
+		return -1;
+	if (!yaml_parser_initialize(&r->parser))
+		return cfg_fail(r, NULL, "out of memory; expected room for the YAML parser");
+	yaml_parser_set_input_string(&r->parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&r->parser, &r->store)) {
+		yaml_fail(r, &r->parser);
+		goto err_parser;
+	}
+	r->doc = &r->store;
+	*root = yaml_document_get_root_node(r->doc);
+	if (!*root) {
+		cfg_fail(r, NULL, "%s", empty);
+		goto err_doc;
+	}
+	if (!single)
+		return 0;
+	if (!yaml_parser_load(&r->parser, &extra)) {
+		yaml_fail(r, &r->parser);
+		goto err_doc;
+	}
+	more = yaml_document_get_root_node(&extra);
+	if (more)
+		cfg_fail(r, more, "a second YAML document; expected a single document per config");
+	yaml_document_delete(&extra);
+	if (!more)
+		return 0;
+err_doc:
+	yaml_document_delete(r->doc);
+	r->doc = NULL;
+err_parser:
+	yaml_parser_delete(&r->parser);
+	return -1;
+}
+
+void cfg_unload(struct cfg_reader *r)
+{
+	if (!r->doc)
+		return;
+	yaml_document_delete(r->doc);
+	r->doc = NULL;
+	yaml_parser_delete(&r->parser);
+}

@@ -32,7 +32,21 @@ struct cfg_reader {
 	const char *name;     /* file name (or "request") for messages */
 	char *err;
 	size_t errlen;
+	yaml_parser_t parser; /* cfg_load's, until cfg_unload */
+	yaml_document_t store;
 };
+
+/*
+ * Load the first YAML document of text into r (r->doc) and its root into
+ * *root. A walk of the text's events comes first and refuses what would
+ * make the checks slow however short the text (nesting deeper than 32,
+ * a mapping of more than 64 keys). No root: fails with the message
+ * 'empty'. single: a second document is an error. 0 (cfg_unload frees
+ * the document), or -1 with the message in r->err and nothing to free.
+ */
+int cfg_load(struct cfg_reader *r, const char *text, size_t len, const char *empty, bool single,
+             yaml_node_t **root);
+void cfg_unload(struct cfg_reader *r);
 
 /* Errors: always return -1. cfg_fail at a node (NULL: 1:1), cfg_fail_at a stored position. */
 int cfg_fail(struct cfg_reader *r, const yaml_node_t *n, const char *fmt, ...)

@@ -26,14 +26,13 @@
 #include <yaml.h>
 
 #include "lib/cfgread.h"
+#include "lib/err.h"
 #include "lib/file.h"
 #include "mgr/config.h"
 #include "ports/port.h"
 #include "tenet/pool.h"
 
-#define CFG_FILE_MAX  (16u << 20) /* a config larger than this is a mistake */
-#define CFG_DEPTH_MAX 32          /* nesting of lists and mappings; a config needs 5 */
-#define CFG_KEYS_MAX  64          /* keys in one mapping; a config needs a dozen */
+#define CFG_FILE_MAX (16u << 20) /* a config larger than this is a mistake */
 
 struct ctx {
 	struct cfg_reader r; /* the document, the file name and the error buffer */
@@ -1031,97 +1030,12 @@ static int parse_root(struct ctx *c, yaml_node_t *root)
 	return parse_default(c, cfg_get(&c->r, root, "default"));
 }
 
-static void yaml_fail(struct ctx *c, const yaml_parser_t *p)
-{
-	yaml_node_t at = {.start_mark = p->problem_mark};
-
-	if (p->error == YAML_MEMORY_ERROR) {
-		cfg_fail(&c->r, NULL,
-		         "out of memory while reading YAML; expected a smaller config");
-	} else if (p->context) {
-		cfg_fail(&c->r, &at,
-		         "YAML syntax error: %s (%s at line %zu, column %zu); expected valid YAML",
-		         p->problem ? p->problem : "?", p->context, p->context_mark.line + 1,
-		         p->context_mark.column + 1);
-	} else {
-		cfg_fail(&c->r, &at, "YAML syntax error: %s; expected valid YAML",
-		         p->problem ? p->problem : "?");
-	}
-}
-
-/*
- * Walk the text's events once before building a document and refuse what
- * would make the checks that follow slow, however short the file:
- * nesting deeper than CFG_DEPTH_MAX (libyaml's work per token grows with
- * the depth: 200,000 '[' take minutes) and a mapping of more than
- * CFG_KEYS_MAX keys (each key is checked against those before it: 300,000
- * keys take minutes). No config needs either: 5 levels, a dozen keys.
- * Stops at the first offence, so the walk is short.
- */
-static int check_shape(struct ctx *c, const char *text, size_t len)
-{
-	unsigned int depth = 0, items[CFG_DEPTH_MAX + 1] = {0};
-	bool is_map[CFG_DEPTH_MAX + 1] = {false};
-	yaml_parser_t parser;
-	yaml_event_t ev;
-	int rc = 0;
-
-	if (!yaml_parser_initialize(&parser))
-		return cfg_fail(&c->r, NULL, "out of memory; expected room for the YAML parser");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	for (;;) {
-		yaml_event_type_t type;
-		yaml_node_t at;
-		bool start;
-
-		if (!yaml_parser_parse(&parser, &ev)) {
-			yaml_fail(c, &parser);
-			rc = -1;
-			break;
-		}
-		type = ev.type;
-		at.start_mark = ev.start_mark;
-		yaml_event_delete(&ev);
-		start = type == YAML_SEQUENCE_START_EVENT || type == YAML_MAPPING_START_EVENT;
-		if (start || type == YAML_SCALAR_EVENT || type == YAML_ALIAS_EVENT) {
-			/* a node inside the current collection: a key or value of a mapping */
-			if (depth && is_map[depth] && ++items[depth] > 2 * CFG_KEYS_MAX) {
-				rc = cfg_fail(
-				        &c->r, &at,
-				        "a mapping with more than %d keys; expected at most %d",
-				        CFG_KEYS_MAX, CFG_KEYS_MAX);
-				break;
-			}
-		}
-		if (start) {
-			if (++depth > CFG_DEPTH_MAX) {
-				rc = cfg_fail(
-				        &c->r, &at,
-				        "lists and mappings nested more than %d deep; expected at "
-				        "most %d levels",
-				        CFG_DEPTH_MAX, CFG_DEPTH_MAX);
-				break;
-			}
-			items[depth] = 0;
-			is_map[depth] = type == YAML_MAPPING_START_EVENT;
-		} else if (type == YAML_SEQUENCE_END_EVENT || type == YAML_MAPPING_END_EVENT) {
-			depth--;
-		} else if (type == YAML_STREAM_END_EVENT) {
-			break;
-		}
-	}
-	yaml_parser_delete(&parser);
-	return rc;
-}
-
 struct tenet_config *tenet_config_parse(const char *text, size_t len, const char *name, char *err,
                                         size_t errlen)
 {
 	struct ctx c = {.r = {.name = name ? name : "<config>", .err = err, .errlen = errlen}};
-	yaml_document_t doc, extra;
-	yaml_parser_t parser;
-	yaml_node_t *root, *more;
-	int rc = -1;
+	yaml_node_t *root;
+	int rc;
 
 	if (err && errlen)
 		err[0] = '\0';
@@ -1131,43 +1045,15 @@ struct tenet_config *tenet_config_parse(const char *text, size_t len, const char
 		return NULL;
 	}
 	snprintf(c.cfg->path, sizeof(c.cfg->path), "%s", c.r.name);
-	if (check_shape(&c, text, len) < 0) {
+	if (cfg_load(&c.r, text, len,
+	             "the config is empty; expected a mapping with sections manager, ports, "
+	             "tenants, services, chains, default",
+	             true, &root) < 0) {
 		free(c.cfg);
 		return NULL;
 	}
-	if (!yaml_parser_initialize(&parser)) {
-		cfg_fail(&c.r, NULL, "out of memory; expected room for the YAML parser");
-		free(c.cfg);
-		return NULL;
-	}
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		yaml_fail(&c, &parser);
-		goto err_parser;
-	}
-	c.r.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
-	if (!root) {
-		cfg_fail(&c.r, NULL,
-		         "the config is empty; expected a mapping with sections manager, ports, "
-		         "tenants, services, chains, default");
-		goto err_doc;
-	}
-	if (!yaml_parser_load(&parser, &extra)) {
-		yaml_fail(&c, &parser);
-		goto err_doc;
-	}
-	more = yaml_document_get_root_node(&extra);
-	if (more)
-		cfg_fail(&c.r, more,
-		         "a second YAML document; expected a single document per config");
-	else
-		rc = parse_root(&c, root);
-	yaml_document_delete(&extra);
-err_doc:
-	yaml_document_delete(&doc);
-err_parser:
-	yaml_parser_delete(&parser);
+	rc = parse_root(&c, root);
+	cfg_unload(&c.r);
 	if (rc < 0) {
 		tenet_config_free(c.cfg);
 		return NULL;
@@ -1184,8 +1070,7 @@ struct tenet_config *tenet_config_load(const char *path, char *err, size_t errle
 	/* a regular file only (a FIFO would block the open, /dev/zero never
 	 * end), opened without blocking, close-on-exec, at most CFG_FILE_MAX */
 	if (tenet_file_read(path, CFG_FILE_MAX, &buf, &len, ferr, sizeof(ferr)) < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s (the YAML config)", ferr);
+		tenet_err(err, errlen, "%s (the YAML config)", ferr);
 		return NULL;
 	}
 	cfg = tenet_config_parse(buf, len, path, err, errlen);
@@ -1211,31 +1096,15 @@ static int parse_fragment(struct tenet_config *cfg, const char *text, size_t len
                           void *arg)
 {
 	struct ctx c = {.r = {.name = "request", .err = err, .errlen = errlen}, .cfg = cfg};
-	yaml_parser_t parser;
-	yaml_document_t doc;
 	yaml_node_t *root;
-	int rc = -1;
+	int rc;
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (check_shape(&c, text, len) < 0)
+	if (cfg_load(&c.r, text, len, "empty request; expected a YAML mapping", false, &root) < 0)
 		return -1;
-	if (!yaml_parser_initialize(&parser))
-		return cfg_fail(&c.r, NULL, "out of memory; expected room for the YAML parser");
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		yaml_fail(&c, &parser);
-		yaml_parser_delete(&parser);
-		return -1;
-	}
-	c.r.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
-	if (!root)
-		cfg_fail(&c.r, NULL, "empty request; expected a YAML mapping");
-	else
-		rc = fn(&c, root, arg);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	rc = fn(&c, root, arg);
+	cfg_unload(&c.r);
 	return rc;
 }
 
