@@ -195,18 +195,18 @@ static const struct tenet_nicscan_prog *scan_setup(struct mgr *m, uint64_t *tena
 		if (!c->first_host_hop)
 			continue;
 		if (c->first_host_hop > 1) {
-			snprintf(err, errlen,
-			         "chain %s: XDP runs one offloaded scan hop; expected at most one "
-			         "leading on: nic hop",
-			         c->cfg->name);
+			tenet_err(err, errlen,
+			          "chain %s: XDP runs one offloaded scan hop; expected at most one "
+			          "leading on: nic hop",
+			          c->cfg->name);
 			return NULL;
 		}
 		s = &m->services[c->cfg->hops[0].service];
 		if (svc && svc != s) {
-			snprintf(err, errlen,
-			         "chains offload scans of different services (%s, %s) on one "
-			         "port; expected one pattern set per XDP program",
-			         svc->cfg->name, s->cfg->name);
+			tenet_err(err, errlen,
+			          "chains offload scans of different services (%s, %s) on one "
+			          "port; expected one pattern set per XDP program",
+			          svc->cfg->name, s->cfg->name);
 			return NULL;
 		}
 		svc = s;

@@ -193,10 +193,10 @@ static int afp_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	if (a->fd < 0) {
 		ret = -errno;
 		if (ret == -EPERM || ret == -EACCES)
-			snprintf(err, errlen,
-			         "afpacket: interface '%s': an AF_PACKET socket needs CAP_NET_RAW "
-			         "(run as root or grant the capability): %s",
-			         ifn, strerror(-ret));
+			tenet_err(err, errlen,
+			          "afpacket: interface '%s': an AF_PACKET socket needs CAP_NET_RAW "
+			          "(run as root or grant the capability): %s",
+			          ifn, strerror(-ret));
 		else
 			tenet_err(err, errlen, "afpacket: interface '%s': socket(AF_PACKET): %s",
 			          ifn, strerror(-ret));

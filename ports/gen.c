@@ -280,9 +280,9 @@ static int build_group(struct gen *g, unsigned int gi, const struct cfg_gen_flow
 		return -EINVAL;
 	}
 	if (c.proto != 6 && c.proto != 17) {
-		snprintf(err, errlen,
-		         "gen flow group %u: protocol %u, expected 6 (tcp) or 17 (udp)", gi,
-		         c.proto);
+		tenet_err(err, errlen,
+		          "gen flow group %u: protocol %u, expected 6 (tcp) or 17 (udp)", gi,
+		          c.proto);
 		return -EINVAL;
 	}
 	alen = c.family == 4 ? 4 : 16;
@@ -298,11 +298,11 @@ static int build_group(struct gen *g, unsigned int gi, const struct cfg_gen_flow
 	if (exact) {
 		space = (UINT64_C(1) << src_hb) * (UINT64_C(1) << dst_hb) * nsp * ndp;
 		if (c.count > space) {
-			snprintf(err, errlen,
-			         "gen flow group %u: count %u exceeds the %llu distinct flows of "
-			         "its "
-			         "address and port ranges",
-			         gi, c.count, (unsigned long long)space);
+			tenet_err(err, errlen,
+			          "gen flow group %u: count %u exceeds the %llu distinct flows of "
+			          "its "
+			          "address and port ranges",
+			          gi, c.count, (unsigned long long)space);
 			return -EINVAL;
 		}
 		if (u64set_init(&set, c.count) < 0) {

@@ -99,9 +99,10 @@ static int open_input(const char *path, pcap_t **out, char *err, size_t errlen)
 	if (dlt != DLT_EN10MB) {
 		const char *name = pcap_datalink_val_to_name(dlt);
 
-		snprintf(err, errlen,
-		         "pcap: input file '%s': link type %s, only Ethernet (EN10MB) is supported",
-		         path, name ? name : "unknown");
+		tenet_err(
+		        err, errlen,
+		        "pcap: input file '%s': link type %s, only Ethernet (EN10MB) is supported",
+		        path, name ? name : "unknown");
 		pcap_close(pc);
 		return -EINVAL;
 	}
@@ -129,9 +130,9 @@ static int open_output(struct pcap_port *pp, const char *path, char *err, size_t
 	}
 	if (fstat(fd, &st) < 0 ||
 	    !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))) {
-		snprintf(err, errlen,
-		         "pcap: output file '%s': is %s; expected a regular file (or /dev/null)",
-		         path, tenet_file_type(st.st_mode));
+		tenet_err(err, errlen,
+		          "pcap: output file '%s': is %s; expected a regular file (or /dev/null)",
+		          path, tenet_file_type(st.st_mode));
 		close(fd);
 		return -EINVAL;
 	}
