@@ -89,7 +89,7 @@ TENET_BENCH := $(BUILD)/tenet-bench
 VERSION := 0.1.0
 SOVERSION := 0
 LIBTENET_SO := $(BUILD)/libtenet.so.$(VERSION)
-SO_LIBS := $(shell pkg-config --libs libbpf libxdp libhs 2>/dev/null)
+SO_LIBS := $(shell pkg-config --libs libbpf libxdp libhs yaml-0.1 2>/dev/null)
 
 # Files that need DPDK's headers.
 $(BUILD)/obj/bench/ring.o: CFLAGS += $(DPDK_CFLAGS)

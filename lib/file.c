@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,22 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "lib/file.h"
-
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	for (char *p = err; *p; p++) /* one line, whatever the name holds */
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-}
 
 const char *tenet_file_type(unsigned int mode)
 {
@@ -68,31 +53,33 @@ int tenet_file_open(const char *path, size_t max, char *err, size_t errlen)
 	int fd, e;
 
 	if (!path || !*path) {
-		set_err(err, errlen, "(empty file name): expected a file name");
+		tenet_err(err, errlen, "(empty file name): expected a file name");
 		return -EINVAL;
 	}
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		e = errno;
-		set_err(err, errlen, "%s: %s; expected a readable regular file", path, strerror(e));
+		tenet_err(err, errlen, "%s: %s; expected a readable regular file", path,
+		          strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) < 0) {
 		e = errno;
-		set_err(err, errlen, "%s: %s; expected a readable regular file", path, strerror(e));
+		tenet_err(err, errlen, "%s: %s; expected a readable regular file", path,
+		          strerror(e));
 		goto err_close;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		set_err(err, errlen, "%s: is %s; expected a regular file", path,
-		        tenet_file_type(st.st_mode));
+		tenet_err(err, errlen, "%s: is %s; expected a regular file", path,
+		          tenet_file_type(st.st_mode));
 		goto err_close;
 	}
 	if (max && (uint64_t)st.st_size > max) {
 		e = EFBIG;
 		size_text(lim, sizeof(lim), max);
-		set_err(err, errlen, "%s: %lld bytes; expected a file of at most %s", path,
-		        (long long)st.st_size, lim);
+		tenet_err(err, errlen, "%s: %lld bytes; expected a file of at most %s", path,
+		          (long long)st.st_size, lim);
 		goto err_close;
 	}
 	/* O_NONBLOCK stays: nothing for a regular file, but a procfs file that
@@ -120,7 +107,7 @@ int tenet_file_read(const char *path, size_t max, char **buf, size_t *len, char 
 	b = malloc(cap);
 	if (!b) {
 		e = ENOMEM;
-		set_err(err, errlen, "%s: out of memory for %zu bytes", path, cap);
+		tenet_err(err, errlen, "%s: out of memory for %zu bytes", path, cap);
 		goto err_close;
 	}
 	for (;;) {
@@ -134,7 +121,7 @@ int tenet_file_read(const char *path, size_t max, char **buf, size_t *len, char 
 			nb = realloc(b, cap * 2);
 			if (!nb) {
 				e = ENOMEM;
-				set_err(err, errlen, "%s: out of memory", path);
+				tenet_err(err, errlen, "%s: out of memory", path);
 				goto err_free;
 			}
 			b = nb;
@@ -145,8 +132,8 @@ int tenet_file_read(const char *path, size_t max, char **buf, size_t *len, char 
 			continue;
 		if (r < 0) {
 			e = errno;
-			set_err(err, errlen, "%s: %s; expected a readable regular file", path,
-			        e == EAGAIN ? "a read would wait for data" : strerror(e));
+			tenet_err(err, errlen, "%s: %s; expected a readable regular file", path,
+			          e == EAGAIN ? "a read would wait for data" : strerror(e));
 			goto err_free;
 		}
 		if (r == 0)
@@ -156,8 +143,8 @@ int tenet_file_read(const char *path, size_t max, char **buf, size_t *len, char 
 	if (max && n > max) { /* it grew while we read */
 		e = EFBIG;
 		size_text(lim, sizeof(lim), max);
-		set_err(err, errlen, "%s: more than %s; expected a file of at most %s", path, lim,
-		        lim);
+		tenet_err(err, errlen, "%s: more than %s; expected a file of at most %s", path, lim,
+		          lim);
 		goto err_free;
 	}
 	close(fd);

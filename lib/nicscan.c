@@ -5,30 +5,16 @@
  * shared matcher of bpf/scan_common.h on payloads in user space.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/err.h"
 #include "lib/nicscan.h"
 
 struct tenet_nicscan {
 	struct tenet_nicscan_prog prog;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int check(const struct tenet_patterns *p, char *err, size_t errlen)
 {
@@ -38,25 +24,25 @@ static int check(const struct tenet_patterns *p, char *err, size_t errlen)
 		const struct tenet_pattern *pat = &p->pat[i];
 
 		if (pat->kind != TENET_PAT_LITERAL) {
-			set_err(err, errlen,
-			        "%s:%u: regex '%s' cannot be offloaded to the NIC: it runs "
-			        "literals "
-			        "only (scan on the host instead)",
-			        p->name, pat->line, pat->text);
+			tenet_err(err, errlen,
+			          "%s:%u: regex '%s' cannot be offloaded to the NIC: it runs "
+			          "literals "
+			          "only (scan on the host instead)",
+			          p->name, pat->line, pat->text);
 			return -EINVAL;
 		}
 		if (pat->len < 1 || pat->len > TENET_NICSCAN_MAX_LEN) {
-			set_err(err, errlen,
-			        "%s:%u: literal '%s' is %zu bytes: the NIC takes 1..%d bytes per "
-			        "literal",
-			        p->name, pat->line, pat->text, pat->len, TENET_NICSCAN_MAX_LEN);
+			tenet_err(err, errlen,
+			          "%s:%u: literal '%s' is %zu bytes: the NIC takes 1..%d bytes per "
+			          "literal",
+			          p->name, pat->line, pat->text, pat->len, TENET_NICSCAN_MAX_LEN);
 			return -E2BIG;
 		}
 		if (i == TENET_NICSCAN_MAX_PATTERNS) {
-			set_err(err, errlen,
-			        "%s:%u: pattern %u is one too many: the NIC takes at most %d "
-			        "patterns",
-			        p->name, pat->line, i, TENET_NICSCAN_MAX_PATTERNS);
+			tenet_err(err, errlen,
+			          "%s:%u: pattern %u is one too many: the NIC takes at most %d "
+			          "patterns",
+			          p->name, pat->line, i, TENET_NICSCAN_MAX_PATTERNS);
 			return -E2BIG;
 		}
 	}
@@ -76,7 +62,7 @@ struct tenet_nicscan *tenet_nicscan_create(const struct tenet_patterns *p, char 
 	}
 	ns = calloc(1, sizeof(*ns));
 	if (!ns) {
-		set_err(err, errlen, "%s: out of memory", p->name);
+		tenet_err(err, errlen, "%s: out of memory", p->name);
 		errno = ENOMEM;
 		return NULL;
 	}

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,24 +22,11 @@
 
 #include <hs.h>
 
+#include "lib/err.h"
 #include "lib/file.h"
 #include "lib/scan.h"
 
 #define TENET_PATTERNS_FILE_MAX TENET_FILE_MAX /* 16 MiB: far above any real pattern set */
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const char *tenet_scan_action_name(enum tenet_scan_action a)
 {
@@ -122,7 +108,8 @@ static int parse_literal(struct parser *ps, struct tenet_pattern *pat, const cha
 			i += 3;
 			continue;
 		}
-		set_err(ps->err, ps->errlen,
+		tenet_err(
+		        ps->err, ps->errlen,
 		        "%s:%u:%zu: bad escape in literal: expected \\xNN (two hex digits) or \\\\",
 		        ps->name, ps->line, col0 + i);
 		free(out);
@@ -151,7 +138,8 @@ static int parse_regex(struct parser *ps, struct tenet_pattern *pat, const char 
 			}
 		}
 		if (!close) {
-			set_err(ps->err, ps->errlen,
+			tenet_err(
+			        ps->err, ps->errlen,
 			        "%s:%u:%zu: expected /EXPR/FLAGS: no closing '/' (write a leading "
 			        "'/' "
 			        "of a bare regex as \\/)",
@@ -170,7 +158,8 @@ static int parse_regex(struct parser *ps, struct tenet_pattern *pat, const char 
 				flags |= TENET_PAT_F_MULTILINE;
 				break;
 			default:
-				set_err(ps->err, ps->errlen,
+				tenet_err(
+				        ps->err, ps->errlen,
 				        "%s:%u:%zu: unknown regex flag '%c' after /EXPR/: expected "
 				        "i, s "
 				        "or m (write a leading '/' of a bare regex as \\/)",
@@ -181,8 +170,8 @@ static int parse_regex(struct parser *ps, struct tenet_pattern *pat, const char 
 		expr = s + 1;
 		elen = (size_t)(close - s) - 1;
 		if (!elen) {
-			set_err(ps->err, ps->errlen, "%s:%u:%zu: empty regex between '/' and '/'",
-			        ps->name, ps->line, col0);
+			tenet_err(ps->err, ps->errlen, "%s:%u:%zu: empty regex between '/' and '/'",
+			          ps->name, ps->line, col0);
 			return -EINVAL;
 		}
 	}
@@ -199,9 +188,9 @@ static int parse_line(struct parser *ps, const char *s, size_t n, struct tenet_p
 	size_t i = 0, w0, w1, k0, k1;
 
 	if (memchr(s, '\0', n)) {
-		set_err(ps->err, ps->errlen,
-		        "%s:%u: NUL byte in the line (write it as \\x00 in a literal)", ps->name,
-		        ps->line);
+		tenet_err(ps->err, ps->errlen,
+		          "%s:%u: NUL byte in the line (write it as \\x00 in a literal)", ps->name,
+		          ps->line);
 		return -EINVAL;
 	}
 	while (i < n && is_blank(s[i]))
@@ -218,8 +207,8 @@ static int parse_line(struct parser *ps, const char *s, size_t n, struct tenet_p
 	} else if (word_is(s + w0, w1 - w0, "tag")) {
 		pat->action = TENET_SCAN_ACT_TAG;
 	} else {
-		set_err(ps->err, ps->errlen, "%s:%u: expected action 'drop' or 'tag', got '%.*s'",
-		        ps->name, ps->line, (int)(w1 - w0 > 40 ? 40 : w1 - w0), s + w0);
+		tenet_err(ps->err, ps->errlen, "%s:%u: expected action 'drop' or 'tag', got '%.*s'",
+		          ps->name, ps->line, (int)(w1 - w0 > 40 ? 40 : w1 - w0), s + w0);
 		return -EINVAL;
 	}
 
@@ -230,9 +219,9 @@ static int parse_line(struct parser *ps, const char *s, size_t n, struct tenet_p
 		i++;
 	k1 = i;
 	if (k0 == k1) {
-		set_err(ps->err, ps->errlen,
-		        "%s:%u: expected kind 'literal' or 'regex' after '%.*s'", ps->name,
-		        ps->line, (int)(w1 - w0), s + w0);
+		tenet_err(ps->err, ps->errlen,
+		          "%s:%u: expected kind 'literal' or 'regex' after '%.*s'", ps->name,
+		          ps->line, (int)(w1 - w0), s + w0);
 		return -EINVAL;
 	}
 	if (word_is(s + k0, k1 - k0, "literal")) {
@@ -240,16 +229,16 @@ static int parse_line(struct parser *ps, const char *s, size_t n, struct tenet_p
 	} else if (word_is(s + k0, k1 - k0, "regex")) {
 		pat->kind = TENET_PAT_REGEX;
 	} else {
-		set_err(ps->err, ps->errlen,
-		        "%s:%u: expected kind 'literal' or 'regex', got '%.*s'", ps->name, ps->line,
-		        (int)(k1 - k0 > 40 ? 40 : k1 - k0), s + k0);
+		tenet_err(ps->err, ps->errlen,
+		          "%s:%u: expected kind 'literal' or 'regex', got '%.*s'", ps->name,
+		          ps->line, (int)(k1 - k0 > 40 ? 40 : k1 - k0), s + k0);
 		return -EINVAL;
 	}
 
 	/* One blank separates KIND from PATTERN; the rest is the pattern, verbatim. */
 	if (i + 1 >= n) {
-		set_err(ps->err, ps->errlen, "%s:%u: expected a pattern after '%.*s'", ps->name,
-		        ps->line, (int)(k1 - k0), s + k0);
+		tenet_err(ps->err, ps->errlen, "%s:%u: expected a pattern after '%.*s'", ps->name,
+		          ps->line, (int)(k1 - k0), s + k0);
 		return -EINVAL;
 	}
 	i++;
@@ -331,7 +320,7 @@ struct tenet_patterns *tenet_patterns_parse(const char *text, size_t len, const 
 
 err_free:
 	if (rc == -ENOMEM)
-		set_err(err, errlen, "%s: out of memory", ps.name);
+		tenet_err(err, errlen, "%s: out of memory", ps.name);
 	tenet_patterns_free(p);
 	errno = -rc;
 	return NULL;
@@ -419,7 +408,7 @@ static int compile(struct tenet_scanner *s, const struct tenet_patterns *p, char
 	int rc = -ENOMEM;
 
 	if (!owned || !exprs || !flags || !ids) {
-		set_err(err, errlen, "%s: out of memory", p->name);
+		tenet_err(err, errlen, "%s: out of memory", p->name);
 		goto out;
 	}
 	for (i = 0; i < p->count; i++) {
@@ -428,7 +417,7 @@ static int compile(struct tenet_scanner *s, const struct tenet_patterns *p, char
 		if (pat->kind == TENET_PAT_LITERAL) {
 			owned[i] = literal_expr(pat);
 			if (!owned[i]) {
-				set_err(err, errlen, "%s: out of memory", p->name);
+				tenet_err(err, errlen, "%s: out of memory", p->name);
 				goto out;
 			}
 			exprs[i] = owned[i];
@@ -443,11 +432,11 @@ static int compile(struct tenet_scanner *s, const struct tenet_patterns *p, char
 		if (cerr && cerr->expression >= 0 && (unsigned int)cerr->expression < p->count) {
 			const struct tenet_pattern *pat = &p->pat[cerr->expression];
 
-			set_err(err, errlen, "%s:%u: %s '%s': %s", p->name, pat->line,
-			        tenet_pattern_kind_name(pat->kind), pat->text, cerr->message);
+			tenet_err(err, errlen, "%s:%u: %s '%s': %s", p->name, pat->line,
+			          tenet_pattern_kind_name(pat->kind), pat->text, cerr->message);
 		} else {
-			set_err(err, errlen, "%s: Hyperscan: %s", p->name,
-			        cerr ? cerr->message : "compile failed");
+			tenet_err(err, errlen, "%s: Hyperscan: %s", p->name,
+			          cerr ? cerr->message : "compile failed");
 		}
 		hs_free_compile_error(cerr);
 		s->db = NULL;
@@ -455,7 +444,7 @@ static int compile(struct tenet_scanner *s, const struct tenet_patterns *p, char
 		goto out;
 	}
 	if (hs_alloc_scratch(s->db, &s->proto) != HS_SUCCESS) {
-		set_err(err, errlen, "%s: Hyperscan: cannot allocate scratch", p->name);
+		tenet_err(err, errlen, "%s: Hyperscan: cannot allocate scratch", p->name);
 		goto out;
 	}
 	rc = 0;
@@ -479,7 +468,7 @@ struct tenet_scanner *tenet_scanner_create(const struct tenet_patterns *p, char 
 	if (s)
 		s->is_drop = calloc(p->count ? p->count : 1, 1);
 	if (!s || !s->is_drop) {
-		set_err(err, errlen, "%s: out of memory", p->name);
+		tenet_err(err, errlen, "%s: out of memory", p->name);
 		goto err_free;
 	}
 	s->count = p->count;

@@ -1,5 +1,9 @@
 /*
- * The afxdp port: real interfaces, with the NIC doing the steering.
+ * The afxdp port's manager side: real interfaces, with the NIC doing the
+ * steering. Its keys and its port_driver face are in ports/afxdp.c; the
+ * sockets and the port thread are here, because an AF_XDP socket's UMEM
+ * *is* a manager pool and the thread feeds the manager's fill and ingress
+ * rings (mgr/state.h, mgr/xring.h).
  *
  *   steer: nic     the XDP tenant classifier (bpf/classify.bpf.c) runs on the
  *                  ingress netdev and redirects every frame to its tenant's
@@ -35,7 +39,7 @@
  * AF_XDP socket whose UMEM is its pool (the tenant's own netdev with steer:
  * nic, the ingress netdev with steer: shared), and returns it on compq when
  * the kernel has sent it; only then is it delivered. With steer: cpu the
- * tenant pools are in no UMEM and the port_driver below copies the frame
+ * tenant pools are in no UMEM and the port_driver (ports/afxdp.c) copies the frame
  * out through AF_PACKET.
  */
 #include <errno.h>
@@ -49,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "lib/nicscan.h"
 #include "lib/paths.h"
 #include "lib/wait.h"
@@ -138,7 +143,7 @@ static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struc
 
 	s->ifindex = (int)if_nametoindex(ifname);
 	if (!s->ifindex) {
-		snprintf(err, errlen, "interface %s: %s", ifname, strerror(errno));
+		tenet_err(err, errlen, "interface %s: %s", ifname, strerror(errno));
 		return -ENODEV;
 	}
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
@@ -150,7 +155,7 @@ static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struc
 	                              generic ? TENET_XSK_PROG_GENERIC : TENET_XSK_PROG_NATIVE);
 	if (!s->prog) {
 		rc = -errno;
-		snprintf(err, errlen, "XDP redirect program on %s: %s", ifname, strerror(errno));
+		tenet_err(err, errlen, "XDP redirect program on %s: %s", ifname, strerror(errno));
 		return rc;
 	}
 	s->xsk = tenet_xsk_create(&o, err, errlen);
@@ -162,7 +167,7 @@ static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struc
 	}
 	rc = tenet_xsk_prog_set(s->prog, queue, s->xsk);
 	if (rc) {
-		snprintf(err, errlen, "XSKMAP entry on %s: %s", ifname, strerror(-rc));
+		tenet_err(err, errlen, "XSKMAP entry on %s: %s", ifname, strerror(-rc));
 		tenet_xsk_destroy(s->xsk);
 		tenet_xsk_prog_close(s->prog);
 		return rc;
@@ -190,18 +195,18 @@ static const struct tenet_nicscan_prog *scan_setup(struct mgr *m, uint64_t *tena
 		if (!c->first_host_hop)
 			continue;
 		if (c->first_host_hop > 1) {
-			snprintf(err, errlen,
-			         "chain %s: XDP runs one offloaded scan hop; expected at most one "
-			         "leading on: nic hop",
-			         c->cfg->name);
+			tenet_err(err, errlen,
+			          "chain %s: XDP runs one offloaded scan hop; expected at most one "
+			          "leading on: nic hop",
+			          c->cfg->name);
 			return NULL;
 		}
 		s = &m->services[c->cfg->hops[0].service];
 		if (svc && svc != s) {
-			snprintf(err, errlen,
-			         "chains offload scans of different services (%s, %s) on one "
-			         "port; expected one pattern set per XDP program",
-			         svc->cfg->name, s->cfg->name);
+			tenet_err(err, errlen,
+			          "chains offload scans of different services (%s, %s) on one "
+			          "port; expected one pattern set per XDP program",
+			          svc->cfg->name, s->cfg->name);
 			return NULL;
 		}
 		svc = s;
@@ -218,7 +223,7 @@ static const struct tenet_nicscan_prog *scan_setup(struct mgr *m, uint64_t *tena
 static int tx_setup(struct mport *p, char *err, size_t errlen)
 {
 	if (xring_create(&p->txq, MGR_FILL_SIZE) || xring_create(&p->compq, MGR_FILL_SIZE)) {
-		snprintf(err, errlen, "out of memory for the transmit rings");
+		tenet_err(err, errlen, "out of memory for the transmit rings");
 		return -ENOMEM;
 	}
 	p->xsk_tx = true;
@@ -268,7 +273,7 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 	p->afxdp = a;
 	a->ifindex = (int)if_nametoindex(c->ifname);
 	if (!a->ifindex) {
-		snprintf(err, errlen, "interface %s: %s", c->ifname, strerror(errno));
+		tenet_err(err, errlen, "interface %s: %s", c->ifname, strerror(errno));
 		return -ENODEV;
 	}
 	warn_mtu(c);
@@ -301,12 +306,12 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 	}
 	if (!a->cls) {
 		rc = -errno;
-		snprintf(err, errlen, "XDP classifier %s: %s", path, strerror(errno));
+		tenet_err(err, errlen, "XDP classifier %s: %s", path, strerror(errno));
 		return rc;
 	}
 	rc = tenet_xdp_set_rules(a->cls, m->cls);
 	if (rc) {
-		snprintf(err, errlen, "XDP rules: %s", strerror(-rc));
+		tenet_err(err, errlen, "XDP rules: %s", strerror(-rc));
 		return rc;
 	}
 	{
@@ -323,7 +328,7 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 
 			rc = tenet_xdp_set_scan(a->cls, sp, act[c->scan_action], tenants);
 			if (rc) {
-				snprintf(err, errlen, "XDP scan: %s", strerror(-rc));
+				tenet_err(err, errlen, "XDP scan: %s", strerror(-rc));
 				return rc;
 			}
 			a->scan_on_nic = true;
@@ -340,14 +345,14 @@ int afxdp_open(struct mgr *m, struct mport *p, char *err, size_t errlen)
 		rc = tenet_xdp_set_dev(a->cls, (unsigned int)ti->tenant,
 		                       redirect_target(ti->ifname, a->s[a->nb - 1].ifindex));
 		if (rc) {
-			snprintf(err, errlen, "DEVMAP %s: %s", ti->ifname, strerror(-rc));
+			tenet_err(err, errlen, "DEVMAP %s: %s", ti->ifname, strerror(-rc));
 			return rc;
 		}
 	}
 	rc = tenet_xdp_attach(a->cls);
 	if (rc) {
-		snprintf(err, errlen, "attach XDP classifier to %s (%s mode): %s", c->ifname,
-		         c->xdp_mode, strerror(-rc));
+		tenet_err(err, errlen, "attach XDP classifier to %s (%s mode): %s", c->ifname,
+		          c->xdp_mode, strerror(-rc));
 		return rc;
 	}
 	rc = tx_setup(p, err, errlen);
@@ -654,90 +659,3 @@ void *afxdp_thread(void *arg)
 	__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	return NULL;
 }
-
-/*
- * The port_driver face of an afxdp port. Frames are received by
- * afxdp_thread, not through rx. tx is the copying fallback for steer: cpu
- * (zero-copy transmit goes through txq/compq, see the top of this file).
- */
-#include <linux/if_packet.h>
-#include <net/ethernet.h>
-#include <sys/socket.h>
-
-struct afxdp_tx {
-	int fd;
-	struct sockaddr_ll to;
-	uint64_t sent, errors;
-};
-
-static int drv_open(struct port *p, const struct cfg_port *cfg, char *err, size_t errlen)
-{
-	struct afxdp_tx *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -ENOMEM;
-	t->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	t->to.sll_family = AF_PACKET;
-	t->to.sll_ifindex = (int)if_nametoindex(cfg->ifname);
-	t->to.sll_halen = ETH_ALEN;
-	if (t->fd < 0 || !t->to.sll_ifindex) {
-		snprintf(err, errlen, "%s: %s (AF_XDP and AF_PACKET need CAP_NET_RAW)", cfg->ifname,
-		         strerror(errno));
-		if (t->fd >= 0)
-			close(t->fd);
-		free(t);
-		return -errno;
-	}
-	p->priv = t;
-	return 0;
-}
-
-static void drv_close(struct port *p)
-{
-	struct afxdp_tx *t = p->priv;
-
-	if (!t)
-		return;
-	close(t->fd);
-	free(t);
-	p->priv = NULL;
-}
-
-static int drv_rx(struct port *p, struct tenet_frame *f, unsigned int n)
-{
-	(void)p;
-	(void)f;
-	(void)n;
-	return 0; /* frames arrive through afxdp_thread */
-}
-
-static void drv_tx(struct port *p, const struct tenet_frame *f, unsigned int n)
-{
-	struct afxdp_tx *t = p->priv;
-
-	for (unsigned int i = 0; i < n; i++) {
-		memcpy(t->to.sll_addr, f[i].data, ETH_ALEN);
-		if (sendto(t->fd, f[i].data, f[i].len, MSG_DONTWAIT, (struct sockaddr *)&t->to,
-		           sizeof(t->to)) < 0)
-			t->errors++;
-		else
-			t->sent++;
-	}
-}
-
-static void drv_report(struct port *p, FILE *out)
-{
-	struct afxdp_tx *t = p->priv;
-
-	fprintf(out, "\"tx_sent\": %llu, \"tx_errors\": %llu", (unsigned long long)t->sent,
-	        (unsigned long long)t->errors);
-}
-
-const struct port_driver port_afxdp = {
-        .name = "afxdp",
-        .open = drv_open,
-        .close = drv_close,
-        .rx = drv_rx,
-        .tx = drv_tx,
-        .report_json = drv_report,
-};

@@ -20,7 +20,6 @@ void *afxdp_thread(void *arg);
 void afxdp_stop_rx(struct mport *p);
 /* Publish a new rule table to the XDP classifier. */
 int afxdp_set_rules(struct mport *p, const struct tenet_classifier *c);
-extern const struct port_driver port_afxdp;
 
 /* Fold the XDP programs' and sockets' drop counters into the port's accounting. */
 void afxdp_account(struct mgr *m, struct mport *p);

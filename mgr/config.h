@@ -7,7 +7,7 @@
  *
  * Schema (see docs/config.md for every key, default and an example):
  *
- *   manager:  {socket_dir, poll, stats_interval, summary}
+ *   manager:  {socket_dir, poll, stats_interval, cpus}
  *   ports:    [{name, driver: gen|sink|pcap|afpacket|afxdp, steer: nic|cpu|shared, ...}]
  *   tenants:  [{name, uid, gid, pool_bufs, inflight, buf_size, socket_mode}]
  *   services: [{name, tenant, command, instances, restart}]
@@ -24,27 +24,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "lib/cfgread.h"
 #include "lib/classify.h"
+#include "ports/port_cfg.h"
 
-#define CFG_NAME_MAX         32
-#define CFG_PATH_MAX         256
-#define CFG_MAX_PORTS        16
-#define CFG_MAX_TENANTS      64
+#define CFG_MAX_PORTS     16
+#define CFG_MAX_SERVICES  128
+#define CFG_MAX_INSTANCES 16  /* of one service */
+#define CFG_MAX_CHAINS    250 /* chain indices travel in a byte; 0xff is reserved */
+#define CFG_MAX_HOPS      8
+#define CFG_MAX_ARGS      32
+
 #define CFG_INFLIGHT_DEFAULT 512 /* a tenant's packets past the NIC at once */
-#define CFG_MAX_SERVICES     128
-#define CFG_MAX_INSTANCES    16  /* of one service */
-#define CFG_MAX_CHAINS       250 /* chain indices travel in a byte; 0xff is reserved */
-#define CFG_MAX_HOPS         8
-#define CFG_MAX_ARGS         32
-#define CFG_MAX_FLOWS        16
-#define CFG_MAX_SIZES        16
-#define CFG_MAX_PATTERNS     64
-#define CFG_PATTERN_MAX      64
-
-/* Where a value was in the file (1-based), for messages after the parse. */
-struct cfg_pos {
-	int line, col;
-};
 
 /* A CPU list (manager.cpus, services[].cpus), e.g. "0-3,6"; docs/config.md. */
 struct cfg_cpus {
@@ -53,69 +44,9 @@ struct cfg_cpus {
 	struct cfg_pos at;
 };
 
-enum cfg_driver { CFG_DRV_GEN, CFG_DRV_SINK, CFG_DRV_PCAP, CFG_DRV_AFPACKET, CFG_DRV_AFXDP };
-enum cfg_steer { CFG_STEER_NIC, CFG_STEER_CPU, CFG_STEER_SHARED };
-
-/* One flow group of the generator: 'count' flows drawn from the ranges. */
-struct cfg_gen_flow {
-	uint8_t family;             /* 4 or 6 */
-	uint8_t src[16], dst[16];   /* first address of each range (network order) */
-	uint8_t src_plen, dst_plen; /* addresses are drawn inside these prefixes */
-	uint8_t proto;              /* 6 tcp, 17 udp (default) */
-	uint16_t sport_lo, sport_hi, dport_lo, dport_hi;
-	uint16_t vlan;   /* 0: untagged */
-	uint32_t count;  /* number of distinct flows (default 1) */
-	uint32_t weight; /* share of the traffic (default 1) */
-};
-
-struct cfg_gen {
-	double rate_pps;               /* 0: as fast as possible (default) */
-	uint64_t count;                /* packets to send, 0: unbounded */
-	double duration;               /* seconds, 0: unbounded */
-	uint16_t sizes[CFG_MAX_SIZES]; /* wire frame sizes 64..1518 incl. the 4-byte FCS (the frame
-	                                  is 4 B shorter) */
-	unsigned int
-	        nb_sizes; /* 1: fixed; >1: drawn uniformly; "imix" = 64,570,1518 weighted 7:4:1 */
-	bool imix;
-	struct cfg_gen_flow flows[CFG_MAX_FLOWS];
-	unsigned int nb_flows;
-	char patterns[CFG_MAX_PATTERNS][CFG_PATTERN_MAX]; /* byte strings placed in payloads */
-	unsigned int nb_patterns;
-	double pattern_fraction; /* fraction of packets carrying one pattern (0..1) */
-	uint64_t seed;           /* PRNG seed (default 1): runs are reproducible */
-};
-
-#define CFG_MAX_TENANT_IFS 16
-
-/* afxdp, steer nic: the netdev (VF, or a veth for tests) that carries a tenant's traffic */
-struct cfg_tenant_if {
-	int tenant; /* index into tenants */
-	char ifname[CFG_NAME_MAX];
-};
-
-struct cfg_port {
-	char name[CFG_NAME_MAX];
-	enum cfg_driver driver;
-	enum cfg_steer steer;       /* default nic */
-	struct cfg_gen gen;         /* driver gen */
-	char pcap_in[CFG_PATH_MAX]; /* driver pcap: read frames from (optional) */
-	struct cfg_pos pcap_in_at;
-	char pcap_out[CFG_PATH_MAX]; /* driver pcap: write frames to (optional) */
-	bool pcap_loop;              /* replay the input file until count/duration */
-	char ifname[CFG_NAME_MAX];   /* afpacket / afxdp */
-	int queue;                   /* afxdp queue id (default 0) */
-	char xdp_mode[16];           /* afxdp: native | generic | offload (default native) */
-	struct cfg_tenant_if tenant_ifs[CFG_MAX_TENANT_IFS]; /* afxdp, steer nic */
-	unsigned int nb_tenant_ifs;
-	int scan_action; /* afxdp: a packet the NIC scan matches is 0 dropped, 1 passed
-	                  * to the host stack, 2 bounced out (XDP_TX) */
-	int line;        /* where it was declared, for later messages */
-	/* the smallest frame room (buf_size less the headroom) of the pools this
-	 * port's frames can land in, and that pool's tenant: a driver whose
-	 * frame length the traffic decides (afpacket, afxdp: the MTU) warns at
-	 * open when its frames can be longer (they are dropped as oversize) */
-	uint32_t min_room;
-	char min_room_tenant[CFG_NAME_MAX];
+enum cfg_place {
+	CFG_PLACE_AUTO, /* default: mgr/placement.c picks from the CPUs the process may use */
+	CFG_PLACE_NONE, /* threads and NFs go where the kernel puts them */
 };
 
 struct cfg_tenant {
@@ -162,11 +93,6 @@ struct cfg_chain {
 	enum cfg_failure
 	        on_failure; /* an NF of the chain is down: drop (default) or skip the hop */
 	int line;
-};
-
-enum cfg_place {
-	CFG_PLACE_AUTO, /* default: mgr/placement.c picks from the CPUs the process may use */
-	CFG_PLACE_NONE, /* threads and NFs go where the kernel puts them */
 };
 
 struct cfg_manager {
@@ -235,6 +161,5 @@ struct cfg_rule {
 /* Parse {match: {...}, chain: NAME, priority: N}. 0 or -1 with err set. */
 int tenet_config_parse_rule(struct tenet_config *cfg, const char *text, size_t len,
                             struct cfg_rule *out, char *err, size_t errlen);
-const char *cfg_driver_name(enum cfg_driver d);
 
 #endif /* TENET_MGR_CONFIG_H */

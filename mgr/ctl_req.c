@@ -9,12 +9,12 @@
  * is an error, not 2^64 - 1), a YAML argument must be a single document,
  * and error messages quote the request only through ctl_req_escape().
  */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <yaml.h>
 
+#include "lib/err.h"
 #include "mgr/ctl_req.h"
 
 #define QUOTE_MAX 48 /* request bytes quoted in a message */
@@ -64,21 +64,6 @@ int ctl_req_number(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 /* The first QUOTE_MAX bytes of s, escaped, for a message. */
 static const char *quote(char *q, size_t qlen, const char *s, size_t n)
 {
@@ -98,7 +83,7 @@ int ctl_req_one_document(const char *text, size_t len, char *err, size_t errlen)
 	int rc = 0;
 
 	if (!yaml_parser_initialize(&parser))
-		return fail(err, errlen, "out of memory; expected room for the YAML parser");
+		return tenet_err(err, errlen, "out of memory; expected room for the YAML parser");
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	for (;;) {
 		yaml_event_type_t type;
@@ -112,9 +97,10 @@ int ctl_req_one_document(const char *text, size_t len, char *err, size_t errlen)
 		if (type == YAML_STREAM_END_EVENT)
 			break;
 		if (type == YAML_DOCUMENT_START_EVENT && ++docs > 1) {
-			rc = fail(err, errlen,
-			          "a second YAML document at column %zu; expected a single mapping",
-			          col + 1);
+			rc = tenet_err(
+			        err, errlen,
+			        "a second YAML document at column %zu; expected a single mapping",
+			        col + 1);
 			break;
 		}
 	}
@@ -159,9 +145,10 @@ static int parse_tap(char *arg, size_t len, struct ctl_req *req, char *err, size
 	req->num = 0;
 	if (sp) {
 		if (strncmp(sp, " count ", 7) || ctl_req_number(sp + 7, 1, UINT32_MAX, &req->num))
-			return fail(err, errlen,
-			            "bad tap option '%s'; expected 'count N' with N from 1 to %u",
-			            quote(q, sizeof(q), sp + 1, len - speclen - 1), UINT32_MAX);
+			return tenet_err(
+			        err, errlen,
+			        "bad tap option '%s'; expected 'count N' with N from 1 to %u",
+			        quote(q, sizeof(q), sp + 1, len - speclen - 1), UINT32_MAX);
 		*sp = '\0';
 	}
 	colon = memchr(arg, ':', speclen);
@@ -175,18 +162,20 @@ static int parse_tap(char *arg, size_t len, struct ctl_req *req, char *err, size
 		else if (!ctl_req_number(colon + 1, 1, CTL_TAP_HOP_MAX, &hop))
 			req->hop = (unsigned int)hop;
 		else
-			return fail(err, errlen,
-			            "bad tap hop '%s'; expected a hop number from 1 (the chain's "
-			            "first hop) or 'out'",
-			            quote(q, sizeof(q), colon + 1, speclen - namelen - 1));
+			return tenet_err(
+			        err, errlen,
+			        "bad tap hop '%s'; expected a hop number from 1 (the chain's "
+			        "first hop) or 'out'",
+			        quote(q, sizeof(q), colon + 1, speclen - namelen - 1));
 	}
 	if (!namelen || namelen > TAP_NAME_MAX ||
 	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
 	            namelen)
-		return fail(err, errlen,
-		            "bad chain name '%s'; expected CHAIN[:HOP] with a name from 'tenet "
-		            "ctl chains'",
-		            quote(q, sizeof(q), arg, namelen));
+		return tenet_err(
+		        err, errlen,
+		        "bad chain name '%s'; expected CHAIN[:HOP] with a name from 'tenet "
+		        "ctl chains'",
+		        quote(q, sizeof(q), arg, namelen));
 	req->arg_len = namelen;
 	return 0;
 }
@@ -204,14 +193,16 @@ int ctl_req_parse(char *buf, size_t len, unsigned int nf_max, struct ctl_req *re
 	nl = len ? memchr(buf, '\n', len) : NULL;
 	if (!nl || nl != buf + len - 1) {
 		if (nl)
-			return fail(err, errlen,
-			            "%zu byte(s) after the request's newline; expected one request "
-			            "line per connection",
-			            len - (size_t)(nl - buf) - 1);
-		return fail(err, errlen,
-		            "request too long, incomplete or empty; expected one line of at most "
-		            "%d bytes ending in a newline",
-		            CTL_REQ_MAX - 1);
+			return tenet_err(
+			        err, errlen,
+			        "%zu byte(s) after the request's newline; expected one request "
+			        "line per connection",
+			        len - (size_t)(nl - buf) - 1);
+		return tenet_err(
+		        err, errlen,
+		        "request too long, incomplete or empty; expected one line of at most "
+		        "%d bytes ending in a newline",
+		        CTL_REQ_MAX - 1);
 	}
 	n = len - 1;
 	if (n && buf[n - 1] == '\r')
@@ -220,14 +211,14 @@ int ctl_req_parse(char *buf, size_t len, unsigned int nf_max, struct ctl_req *re
 		unsigned char c = (unsigned char)buf[i];
 
 		if (c == '\0')
-			return fail(err, errlen,
-			            "request contains NUL bytes (at byte %zu); expected text",
-			            i + 1);
+			return tenet_err(err, errlen,
+			                 "request contains NUL bytes (at byte %zu); expected text",
+			                 i + 1);
 		if (c < 0x20 || c >= 0x7f)
-			return fail(err, errlen,
-			            "byte \\x%02x at column %zu of '%s'; expected one line of "
-			            "printable ASCII",
-			            c, i + 1, quote(q, sizeof(q), buf, n));
+			return tenet_err(err, errlen,
+			                 "byte \\x%02x at column %zu of '%s'; expected one line of "
+			                 "printable ASCII",
+			                 c, i + 1, quote(q, sizeof(q), buf, n));
 	}
 	buf[n] = '\0';
 	while (*line == ' ')
@@ -246,22 +237,25 @@ int ctl_req_parse(char *buf, size_t len, unsigned int nf_max, struct ctl_req *re
 		req->num = 0;
 		req->hop = CTL_TAP_DEFAULT;
 		if (has_arg && !req->arg_len)
-			return fail(err, errlen, "'%s' without an argument; expected %sARGUMENT",
-			            cmds[i].name, cmds[i].name);
+			return tenet_err(err, errlen,
+			                 "'%s' without an argument; expected %sARGUMENT",
+			                 cmds[i].name, cmds[i].name);
 		switch (req->cmd) {
 		case CTL_RULE_DEL:
 			if (ctl_req_number(arg, 0, UINT32_MAX, &req->num))
-				return fail(err, errlen,
-				            "bad rule id '%s'; expected a number from 0 to %u "
-				            "(ids from 'tenet ctl rules')",
-				            quote(q, sizeof(q), arg, req->arg_len), UINT32_MAX);
+				return tenet_err(err, errlen,
+				                 "bad rule id '%s'; expected a number from 0 to %u "
+				                 "(ids from 'tenet ctl rules')",
+				                 quote(q, sizeof(q), arg, req->arg_len),
+				                 UINT32_MAX);
 			break;
 		case CTL_NF_STOP:
 			if (ctl_req_number(arg, 1, nf_max, &req->num))
-				return fail(err, errlen,
-				            "bad NF id '%s'; expected a number from 1 to %u (ids "
-				            "from 'tenet ctl nfs')",
-				            quote(q, sizeof(q), arg, req->arg_len), nf_max);
+				return tenet_err(
+				        err, errlen,
+				        "bad NF id '%s'; expected a number from 1 to %u (ids "
+				        "from 'tenet ctl nfs')",
+				        quote(q, sizeof(q), arg, req->arg_len), nf_max);
 			break;
 		case CTL_RULE_ADD:
 		case CTL_CHAIN_ADD:
@@ -273,6 +267,6 @@ int ctl_req_parse(char *buf, size_t len, unsigned int nf_max, struct ctl_req *re
 		}
 		return 0;
 	}
-	return fail(err, errlen, "unknown request '%s'; " EXPECTED_CMDS,
-	            quote(q, sizeof(q), line, n));
+	return tenet_err(err, errlen, "unknown request '%s'; " EXPECTED_CMDS,
+	                 quote(q, sizeof(q), line, n));
 }

@@ -174,7 +174,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		m->pending[i].fd = -1;
 	m->cfg = tenet_config_load(config_path, err, sizeof(err));
 	if (!m->cfg || tenet_config_check_host(m->cfg, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tenet: %s\n", err);
+		tenet_log(TENET_LOG_ERR, "%s", err);
 		tenet_config_free(m->cfg);
 		free(m);
 		return 2;

@@ -160,8 +160,7 @@ int setup_ports(struct mgr *m)
 		p->index = i;
 		p->port.cfg = p->cfg;
 		p->port.index = i;
-		p->port.drv = p->cfg->driver == CFG_DRV_AFXDP ? &port_afxdp
-		                                              : port_driver_find(p->cfg->driver);
+		p->port.drv = port_driver_find(p->cfg->driver);
 		if (!p->port.drv) {
 			tenet_log(TENET_LOG_ERR,
 			          "port %s: driver %s is not available in this build", p->cfg->name,

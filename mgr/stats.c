@@ -10,6 +10,7 @@
 #include "mgr/stats.h"
 #include "mgr/tap.h"
 #include "ports/sink.h"
+#include "tenet/log.h"
 
 uint64_t mgr_packets_in(struct mgr *m)
 {
@@ -332,7 +333,7 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		return 0;
 	f = fopen(path, "we"); /* close-on-exec: nothing of the manager reaches an NF */
 	if (!f) {
-		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));
+		tenet_log(TENET_LOG_ERR, "cannot write summary %s: %s", path, strerror(errno));
 		return -1;
 	}
 	fprintf(f, "{\n  \"config\": \"%s\",\n  \"duration_s\": %.3f,\n  \"mode\": \"%s\",\n",
@@ -468,7 +469,7 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	        (unsigned long long)taps, (unsigned long long)tap_packets,
 	        (unsigned long long)tap_dropped);
 	if (fclose(f)) {
-		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));
+		tenet_log(TENET_LOG_ERR, "cannot write summary %s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;

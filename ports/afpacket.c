@@ -63,6 +63,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "ports/afpacket.h"
 #include "ports/port.h"
 #include "tenet/log.h"
@@ -163,16 +164,16 @@ static int afp_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	int ret;
 
 	if (!ifn[0]) {
-		snprintf(err, errlen, "afpacket: port '%s' has no ifname", cfg->name);
+		tenet_err(err, errlen, "afpacket: port '%s' has no ifname", cfg->name);
 		return -EINVAL;
 	}
 	if (strlen(ifn) >= IF_NAMESIZE) {
-		snprintf(err, errlen, "afpacket: interface name '%s' is too long", ifn);
+		tenet_err(err, errlen, "afpacket: interface name '%s' is too long", ifn);
 		return -EINVAL;
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
-		snprintf(err, errlen, "afpacket: out of memory");
+		tenet_err(err, errlen, "afpacket: out of memory");
 		return -ENOMEM;
 	}
 	a->fd = -1;
@@ -183,8 +184,8 @@ static int afp_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	a->ifindex = (int)if_nametoindex(ifn);
 	if (!a->ifindex) {
 		ret = -errno;
-		snprintf(err, errlen, "afpacket: no interface '%s' in this network namespace (%s)",
-		         ifn, strerror(-ret));
+		tenet_err(err, errlen, "afpacket: no interface '%s' in this network namespace (%s)",
+		          ifn, strerror(-ret));
 		goto err_close;
 	}
 	/* protocol 0: nothing is queued before the ring exists and the bind says what */
@@ -192,39 +193,39 @@ static int afp_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	if (a->fd < 0) {
 		ret = -errno;
 		if (ret == -EPERM || ret == -EACCES)
-			snprintf(err, errlen,
-			         "afpacket: interface '%s': an AF_PACKET socket needs CAP_NET_RAW "
-			         "(run as root or grant the capability): %s",
-			         ifn, strerror(-ret));
+			tenet_err(err, errlen,
+			          "afpacket: interface '%s': an AF_PACKET socket needs CAP_NET_RAW "
+			          "(run as root or grant the capability): %s",
+			          ifn, strerror(-ret));
 		else
-			snprintf(err, errlen, "afpacket: interface '%s': socket(AF_PACKET): %s",
-			         ifn, strerror(-ret));
+			tenet_err(err, errlen, "afpacket: interface '%s': socket(AF_PACKET): %s",
+			          ifn, strerror(-ret));
 		goto err_close;
 	}
 	ret = set_opt(a->fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3);
 	if (ret < 0) {
-		snprintf(err, errlen, "afpacket: interface '%s': TPACKET_V3: %s", ifn,
-		         strerror(-ret));
+		tenet_err(err, errlen, "afpacket: interface '%s': TPACKET_V3: %s", ifn,
+		          strerror(-ret));
 		goto err_close;
 	}
 	ret = set_opt(a->fd, SOL_PACKET, PACKET_RESERVE, AFP_RESERVE);
 	if (ret < 0) {
-		snprintf(err, errlen, "afpacket: interface '%s': PACKET_RESERVE: %s", ifn,
-		         strerror(-ret));
+		tenet_err(err, errlen, "afpacket: interface '%s': PACKET_RESERVE: %s", ifn,
+		          strerror(-ret));
 		goto err_close;
 	}
 	a->ignore_outgoing = set_opt(a->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1) == 0;
 	a->qdisc_bypass = set_opt(a->fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1) == 0;
 	if (setsockopt(a->fd, SOL_SOCKET, SO_SNDTIMEO, &sndtimeo, sizeof(sndtimeo)) < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "afpacket: interface '%s': SO_SNDTIMEO: %s", ifn,
-		         strerror(-ret));
+		tenet_err(err, errlen, "afpacket: interface '%s': SO_SNDTIMEO: %s", ifn,
+		          strerror(-ret));
 		goto err_close;
 	}
 	if (setsockopt(a->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "afpacket: interface '%s': rx ring of %u x %u bytes: %s", ifn,
-		         AFP_BLOCKS, AFP_BLOCK_SIZE, strerror(-ret));
+		tenet_err(err, errlen, "afpacket: interface '%s': rx ring of %u x %u bytes: %s",
+		          ifn, AFP_BLOCKS, AFP_BLOCK_SIZE, strerror(-ret));
 		goto err_close;
 	}
 	a->ring_len = (size_t)AFP_BLOCKS * AFP_BLOCK_SIZE;
@@ -233,14 +234,14 @@ static int afp_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	if (a->ring == MAP_FAILED) {
 		ret = -errno;
 		a->ring = NULL;
-		snprintf(err, errlen, "afpacket: interface '%s': mmap of the rx ring: %s", ifn,
-		         strerror(-ret));
+		tenet_err(err, errlen, "afpacket: interface '%s': mmap of the rx ring: %s", ifn,
+		          strerror(-ret));
 		goto err_close;
 	}
 	sll.sll_ifindex = a->ifindex;
 	if (bind(a->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "afpacket: interface '%s': bind: %s", ifn, strerror(-ret));
+		tenet_err(err, errlen, "afpacket: interface '%s': bind: %s", ifn, strerror(-ret));
 		goto err_close;
 	}
 	memset(&ifr, 0, sizeof(ifr));
@@ -531,8 +532,13 @@ static void afp_report_json(struct port *p, FILE *out)
 	        st.promisc ? "true" : "false");
 }
 
+/* afpacket reads queue and xdp_mode as afxdp does, and does not use them */
+static const char *const afpacket_keys[] = {"ifname", "queue", "xdp_mode", NULL};
+
 const struct port_driver port_afpacket = {
         .name = "afpacket",
+        .keys = afpacket_keys,
+        .parse = port_parse_if,
         .open = afp_open,
         .close = afp_close,
         .rx = afp_rx,

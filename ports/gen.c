@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/err.h"
+#include "ports/gen.h"
 #include "ports/pace.h"
 #include "ports/port.h"
 #include "ports/stamp.h"
@@ -273,19 +275,19 @@ static int build_group(struct gen *g, unsigned int gi, const struct cfg_gen_flow
 	if (c.dport_hi < c.dport_lo)
 		c.dport_hi = c.dport_lo;
 	if (c.family != 4 && c.family != 6) {
-		snprintf(err, errlen, "gen flow group %u: family %u, expected 4 or 6", gi,
-		         c.family);
+		tenet_err(err, errlen, "gen flow group %u: family %u, expected 4 or 6", gi,
+		          c.family);
 		return -EINVAL;
 	}
 	if (c.proto != 6 && c.proto != 17) {
-		snprintf(err, errlen,
-		         "gen flow group %u: protocol %u, expected 6 (tcp) or 17 (udp)", gi,
-		         c.proto);
+		tenet_err(err, errlen,
+		          "gen flow group %u: protocol %u, expected 6 (tcp) or 17 (udp)", gi,
+		          c.proto);
 		return -EINVAL;
 	}
 	alen = c.family == 4 ? 4 : 16;
 	if (c.src_plen > alen * 8 || c.dst_plen > alen * 8) {
-		snprintf(err, errlen, "gen flow group %u: prefix length above %u", gi, alen * 8);
+		tenet_err(err, errlen, "gen flow group %u: prefix length above %u", gi, alen * 8);
 		return -EINVAL;
 	}
 	src_hb = alen * 8 - c.src_plen;
@@ -296,15 +298,15 @@ static int build_group(struct gen *g, unsigned int gi, const struct cfg_gen_flow
 	if (exact) {
 		space = (UINT64_C(1) << src_hb) * (UINT64_C(1) << dst_hb) * nsp * ndp;
 		if (c.count > space) {
-			snprintf(err, errlen,
-			         "gen flow group %u: count %u exceeds the %llu distinct flows of "
-			         "its "
-			         "address and port ranges",
-			         gi, c.count, (unsigned long long)space);
+			tenet_err(err, errlen,
+			          "gen flow group %u: count %u exceeds the %llu distinct flows of "
+			          "its "
+			          "address and port ranges",
+			          gi, c.count, (unsigned long long)space);
 			return -EINVAL;
 		}
 		if (u64set_init(&set, c.count) < 0) {
-			snprintf(err, errlen, "gen: out of memory for the flow table");
+			tenet_err(err, errlen, "gen: out of memory for the flow table");
 			return -ENOMEM;
 		}
 	}
@@ -362,7 +364,7 @@ static int build_alias(struct gen *g, const uint32_t *w, char *err, size_t errle
 	for (unsigned int i = 0; i < n; i++)
 		total += w[i];
 	if (total <= 0) {
-		snprintf(err, errlen, "gen: every flow group has weight 0");
+		tenet_err(err, errlen, "gen: every flow group has weight 0");
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -405,13 +407,13 @@ static int build_sizes(struct gen *g, const struct cfg_gen *c, char *err, size_t
 		s = &dflt;
 		n = 1;
 	} else if (n > CFG_MAX_SIZES) {
-		snprintf(err, errlen, "gen: %u sizes, at most %u", n, CFG_MAX_SIZES);
+		tenet_err(err, errlen, "gen: %u sizes, at most %u", n, CFG_MAX_SIZES);
 		return -EINVAL;
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		if (s[i] < GEN_MIN_FRAME || s[i] > GEN_MAX_SIZE) {
-			snprintf(err, errlen, "gen: frame size %u outside %u..%u", s[i],
-			         GEN_MIN_FRAME, GEN_MAX_SIZE);
+			tenet_err(err, errlen, "gen: frame size %u outside %u..%u", s[i],
+			          GEN_MIN_FRAME, GEN_MAX_SIZE);
 			return -EINVAL;
 		}
 		g->size_tab[i] = (uint16_t)(s[i] - 4 < GEN_MIN_FRAME ? GEN_MIN_FRAME : s[i] - 4);
@@ -425,19 +427,19 @@ static int build_patterns(struct gen *g, const struct cfg_gen *c, char *err, siz
 	double frac = c->pattern_fraction;
 
 	if (frac < 0 || frac > 1) {
-		snprintf(err, errlen, "gen: pattern_fraction %g outside 0..1", frac);
+		tenet_err(err, errlen, "gen: pattern_fraction %g outside 0..1", frac);
 		return -EINVAL;
 	}
 	if (c->nb_patterns > CFG_MAX_PATTERNS) {
-		snprintf(err, errlen, "gen: %u patterns, at most %u", c->nb_patterns,
-		         CFG_MAX_PATTERNS);
+		tenet_err(err, errlen, "gen: %u patterns, at most %u", c->nb_patterns,
+		          CFG_MAX_PATTERNS);
 		return -EINVAL;
 	}
 	if (!c->nb_patterns || frac == 0)
 		return 0;
 	g->patterns = calloc(c->nb_patterns, sizeof(*g->patterns));
 	if (!g->patterns) {
-		snprintf(err, errlen, "gen: out of memory");
+		tenet_err(err, errlen, "gen: out of memory");
 		return -ENOMEM;
 	}
 	for (unsigned int i = 0; i < c->nb_patterns; i++) {
@@ -445,7 +447,7 @@ static int build_patterns(struct gen *g, const struct cfg_gen *c, char *err, siz
 
 		pt->len = (uint32_t)strnlen(c->patterns[i], CFG_PATTERN_MAX);
 		if (!pt->len) {
-			snprintf(err, errlen, "gen: pattern %u is empty", i);
+			tenet_err(err, errlen, "gen: pattern %u is empty", i);
 			return -EINVAL;
 		}
 		memcpy(pt->bytes, c->patterns[i], pt->len);
@@ -494,11 +496,11 @@ static int gen_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	int ret;
 
 	if (nb_groups > CFG_MAX_FLOWS) {
-		snprintf(err, errlen, "gen: %u flow groups, at most %u", nb_groups, CFG_MAX_FLOWS);
+		tenet_err(err, errlen, "gen: %u flow groups, at most %u", nb_groups, CFG_MAX_FLOWS);
 		return -EINVAL;
 	}
 	if (p->index >= (1u << (32 - STAMP_FLOW_BITS))) {
-		snprintf(err, errlen, "gen: port index %u too large for the stamp", p->index);
+		tenet_err(err, errlen, "gen: port index %u too large for the stamp", p->index);
 		return -EINVAL;
 	}
 	if (!nb_groups) {
@@ -508,13 +510,13 @@ static int gen_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	for (unsigned int i = 0; i < nb_groups; i++)
 		total += groups[i].count ? groups[i].count : 1;
 	if (total > GEN_MAX_FLOWS) {
-		snprintf(err, errlen, "gen: %llu flows in all, at most %u",
-		         (unsigned long long)total, GEN_MAX_FLOWS);
+		tenet_err(err, errlen, "gen: %llu flows in all, at most %u",
+		          (unsigned long long)total, GEN_MAX_FLOWS);
 		return -EINVAL;
 	}
 	g = calloc(1, sizeof(*g));
 	if (!g) {
-		snprintf(err, errlen, "gen: out of memory");
+		tenet_err(err, errlen, "gen: out of memory");
 		return -ENOMEM;
 	}
 	p->priv = g;
@@ -525,8 +527,8 @@ static int gen_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	g->flows = aligned_alloc(64, total * sizeof(*g->flows));
 	g->staging = aligned_alloc(64, (size_t)GEN_STAGING * GEN_BUF_SIZE);
 	if (!g->flows || !g->staging) {
-		snprintf(err, errlen, "gen: out of memory for %llu flows",
-		         (unsigned long long)total);
+		tenet_err(err, errlen, "gen: out of memory for %llu flows",
+		          (unsigned long long)total);
 		ret = -ENOMEM;
 		goto err_close;
 	}
@@ -697,6 +699,9 @@ static void gen_report_json(struct port *p, FILE *out)
 
 const struct port_driver port_gen = {
         .name = "gen",
+        .keys = port_gen_keys,
+        .parse = port_gen_parse,
+        .max_frame = port_gen_max_frame,
         .open = gen_open,
         .close = gen_close,
         .rx = gen_rx,

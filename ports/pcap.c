@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/err.h"
 #include "lib/file.h"
 #include "ports/pace.h"
 #include "ports/port.h"
@@ -77,7 +78,7 @@ static int open_input(const char *path, pcap_t **out, char *err, size_t errlen)
 
 	fd = tenet_file_open(path, 0, ferr, sizeof(ferr));
 	if (fd < 0) {
-		snprintf(err, errlen, "pcap: input file %s", ferr);
+		tenet_err(err, errlen, "pcap: input file %s", ferr);
 		return fd;
 	}
 	f = fdopen(fd, "rb");
@@ -85,22 +86,23 @@ static int open_input(const char *path, pcap_t **out, char *err, size_t errlen)
 		int e = errno;
 
 		close(fd);
-		snprintf(err, errlen, "pcap: input file '%s': %s", path, strerror(e));
+		tenet_err(err, errlen, "pcap: input file '%s': %s", path, strerror(e));
 		return -e;
 	}
 	pc = pcap_fopen_offline(f, ebuf); /* owns f once it succeeds */
 	if (!pc) {
 		fclose(f); /* libpcap leaves the FILE to the caller when it fails */
-		snprintf(err, errlen, "pcap: input file '%s': %s", path, ebuf);
+		tenet_err(err, errlen, "pcap: input file '%s': %s", path, ebuf);
 		return -EINVAL;
 	}
 	dlt = pcap_datalink(pc);
 	if (dlt != DLT_EN10MB) {
 		const char *name = pcap_datalink_val_to_name(dlt);
 
-		snprintf(err, errlen,
-		         "pcap: input file '%s': link type %s, only Ethernet (EN10MB) is supported",
-		         path, name ? name : "unknown");
+		tenet_err(
+		        err, errlen,
+		        "pcap: input file '%s': link type %s, only Ethernet (EN10MB) is supported",
+		        path, name ? name : "unknown");
 		pcap_close(pc);
 		return -EINVAL;
 	}
@@ -122,15 +124,15 @@ static int open_output(struct pcap_port *pp, const char *path, char *err, size_t
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, 0644);
 	if (fd < 0) {
 		e = errno;
-		snprintf(err, errlen, "pcap: output file '%s': %s; expected a writable file path",
-		         path, strerror(e));
+		tenet_err(err, errlen, "pcap: output file '%s': %s; expected a writable file path",
+		          path, strerror(e));
 		return -e;
 	}
 	if (fstat(fd, &st) < 0 ||
 	    !(S_ISREG(st.st_mode) || (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3)))) {
-		snprintf(err, errlen,
-		         "pcap: output file '%s': is %s; expected a regular file (or /dev/null)",
-		         path, tenet_file_type(st.st_mode));
+		tenet_err(err, errlen,
+		          "pcap: output file '%s': is %s; expected a regular file (or /dev/null)",
+		          path, tenet_file_type(st.st_mode));
 		close(fd);
 		return -EINVAL;
 	}
@@ -139,12 +141,12 @@ static int open_output(struct pcap_port *pp, const char *path, char *err, size_t
 	if (!f) {
 		e = errno;
 		close(fd);
-		snprintf(err, errlen, "pcap: output file '%s': %s", path, strerror(e));
+		tenet_err(err, errlen, "pcap: output file '%s': %s", path, strerror(e));
 		return -e;
 	}
 	pp->dump = pcap_dump_fopen(pp->dead, f);
 	if (!pp->dump) {
-		snprintf(err, errlen, "pcap: output file '%s': %s", path, pcap_geterr(pp->dead));
+		tenet_err(err, errlen, "pcap: output file '%s': %s", path, pcap_geterr(pp->dead));
 		fclose(f);
 		return -EIO;
 	}
@@ -176,12 +178,13 @@ static int pcap_port_open(struct port *p, const struct cfg_port *cfg, char *err,
 	int ret;
 
 	if (!cfg->pcap_in[0] && !cfg->pcap_out[0]) {
-		snprintf(err, errlen, "pcap: port '%s' needs pcap_in, pcap_out or both", cfg->name);
+		tenet_err(err, errlen, "pcap: port '%s' needs pcap_in, pcap_out or both",
+		          cfg->name);
 		return -EINVAL;
 	}
 	pp = calloc(1, sizeof(*pp));
 	if (!pp) {
-		snprintf(err, errlen, "pcap: out of memory");
+		tenet_err(err, errlen, "pcap: out of memory");
 		return -ENOMEM;
 	}
 	p->priv = pp;
@@ -192,7 +195,7 @@ static int pcap_port_open(struct port *p, const struct cfg_port *cfg, char *err,
 		pp->in_path = cfg->pcap_in;
 		pp->staging = malloc((size_t)PCAP_STAGING * PCAP_FRAME_MAX);
 		if (!pp->staging) {
-			snprintf(err, errlen, "pcap: out of memory");
+			tenet_err(err, errlen, "pcap: out of memory");
 			ret = -ENOMEM;
 			goto err_close;
 		}
@@ -203,7 +206,7 @@ static int pcap_port_open(struct port *p, const struct cfg_port *cfg, char *err,
 	if (cfg->pcap_out[0]) {
 		pp->dead = pcap_open_dead(DLT_EN10MB, 65535);
 		if (!pp->dead) {
-			snprintf(err, errlen, "pcap: out of memory");
+			tenet_err(err, errlen, "pcap: out of memory");
 			ret = -ENOMEM;
 			goto err_close;
 		}
@@ -344,8 +347,48 @@ static void pcap_port_report_json(struct port *p, FILE *out)
 	        (unsigned long long)ctr_get(&pp->tx_discarded));
 }
 
+/* ---------------------------------------------------------------- config */
+
+static const char *const pcap_keys[] = {"in", "out", "loop", "rate", "count", "duration", NULL};
+
+static int pcap_parse(struct cfg_reader *r, yaml_node_t *n, struct cfg_port *p)
+{
+	yaml_node_t *v;
+
+	if ((v = cfg_get(r, n, "in"))) {
+		if (cfg_get_str(r, v, "in", p->pcap_in, CFG_PATH_MAX) < 0)
+			return -1;
+		p->pcap_in_at = cfg_pos_of(v);
+	}
+	if ((v = cfg_get(r, n, "out")) && cfg_get_str(r, v, "out", p->pcap_out, CFG_PATH_MAX) < 0)
+		return -1;
+	if (!p->pcap_in[0] && !p->pcap_out[0])
+		return cfg_fail(r, n,
+		                "pcap port '%s' has neither 'in' nor 'out'; expected in: FILE, "
+		                "out: FILE or both",
+		                p->name);
+	if ((v = cfg_get(r, n, "loop"))) {
+		if (cfg_get_bool(r, v, "loop", &p->pcap_loop) < 0)
+			return -1;
+		if (p->pcap_loop && !p->pcap_in[0])
+			return cfg_fail(r, v, "loop without 'in'; expected in: FILE to replay");
+	}
+	p->can_rx = p->pcap_in[0] != '\0';
+	p->can_tx = p->pcap_out[0] != '\0';
+	return port_parse_limits(r, n, &p->gen);
+}
+
+/* The input must be a regular file (a FIFO would block the open). */
+static int pcap_check_host(struct cfg_reader *r, const struct cfg_port *p)
+{
+	return p->pcap_in[0] ? cfg_check_file(r, p->pcap_in_at, "in", p->pcap_in, 0) : 0;
+}
+
 const struct port_driver port_pcap = {
         .name = "pcap",
+        .keys = pcap_keys,
+        .parse = pcap_parse,
+        .check_host = pcap_check_host,
         .open = pcap_port_open,
         .close = pcap_port_close,
         .rx = pcap_port_rx,

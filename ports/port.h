@@ -13,7 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "mgr/config.h"
+#include "lib/cfgread.h"
+#include "ports/port_cfg.h"
 
 struct tenet_frame {
 	uint8_t *data;
@@ -25,6 +26,27 @@ struct port;
 
 struct port_driver {
 	const char *name;
+	/*
+	 * Config. keys: the driver's own keys besides name, driver and steer
+	 * (NULL-terminated); any other key on its port is an error.
+	 * parse reads them from the port's mapping n into cfg, defaults first,
+	 * each checked: on error it writes one positioned line through r
+	 * (lib/cfgread.h) and returns -1. It runs once name and steer are
+	 * read, with cfg->can_rx and can_tx set from rx and tx; it may narrow
+	 * them. NULL: no keys.
+	 */
+	const char *const *keys;
+	int (*parse)(struct cfg_reader *r, yaml_node_t *n, struct cfg_port *cfg);
+	/* Once the tenants are read (names in file order): resolve the tenant
+	 * names among the port's keys n. NULL: none. */
+	int (*resolve)(struct cfg_reader *r, yaml_node_t *n, struct cfg_port *cfg,
+	               const char *const *tenants, unsigned int nb_tenants);
+	/* The longest frame the config lets the port receive, 0: the traffic
+	 * decides (checked frame by frame on receive). NULL: 0. */
+	unsigned int (*max_frame)(const struct cfg_port *cfg);
+	/* Checks on this machine before a run (files the port reads); r has no
+	 * document (cfg_fail_at only). NULL: none. */
+	int (*check_host)(struct cfg_reader *r, const struct cfg_port *cfg);
 	/* Set up from cfg; on error write a message into err and return -errno. */
 	int (*open)(struct port *p, const struct cfg_port *cfg, char *err, size_t errlen);
 	void (*close)(struct port *p);
@@ -62,8 +84,18 @@ struct port {
 };
 
 const struct port_driver *port_driver_find(enum cfg_driver d);
+/* The drivers' names in enum cfg_driver order, NULL-terminated. */
+extern const char *const port_driver_names[];
+
+#define PORT_IFNAME_MAX 16 /* IFNAMSIZ */
+
+/* Keys more than one driver has, for their parse entries (ports/port.c). */
+/* rate, count, duration: gen's traffic limits, pcap's replay limits */
+int port_parse_limits(struct cfg_reader *r, yaml_node_t *n, struct cfg_gen *g);
+/* ifname (required), queue, xdp_mode: afpacket and afxdp */
+int port_parse_if(struct cfg_reader *r, yaml_node_t *n, struct cfg_port *cfg);
 
 extern const struct port_driver port_gen, port_sink, port_pcap;
-extern const struct port_driver port_afpacket;
+extern const struct port_driver port_afpacket, port_afxdp;
 
 #endif

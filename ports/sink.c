@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/err.h"
 #include "ports/sink.h"
 #include "ports/stamp.h"
 #include "tenet/pkt.h"
@@ -249,7 +250,7 @@ static int sink_open(struct port *p, const struct cfg_port *cfg, char *err, size
 		s->table = calloc(SINK_TABLE_SIZE, sizeof(*s->table));
 	if (!s || !s->table) {
 		free(s);
-		snprintf(err, errlen, "sink: out of memory");
+		tenet_err(err, errlen, "sink: out of memory");
 		return -ENOMEM;
 	}
 	s->magic = SINK_MAGIC;
@@ -500,8 +501,11 @@ static void sink_report_json(struct port *p, FILE *out)
 	fprintf(out, "]");
 }
 
+static const char *const sink_keys[] = {NULL};
+
 const struct port_driver port_sink = {
         .name = "sink",
+        .keys = sink_keys,
         .open = sink_open,
         .close = sink_close,
         .rx = NULL,

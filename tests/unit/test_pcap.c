@@ -449,7 +449,7 @@ static void test_registry(void **state)
 	assert_ptr_equal(port_driver_find(CFG_DRV_SINK), &port_sink);
 	assert_ptr_equal(port_driver_find(CFG_DRV_PCAP), &port_pcap);
 	assert_ptr_equal(port_driver_find(CFG_DRV_AFPACKET), &port_afpacket);
-	assert_null(port_driver_find(CFG_DRV_AFXDP)); /* the manager builds it: mgr/afxdp.c */
+	assert_ptr_equal(port_driver_find(CFG_DRV_AFXDP), &port_afxdp);
 }
 
 int main(void)

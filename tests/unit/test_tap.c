@@ -35,18 +35,18 @@
 #include "cli/cli.h"
 #include "mgr/tap.h"
 
-static const char cfg_text[] = "ports:\n"
-                               "  - {name: gen0, driver: gen, flows: [{src: 10.1.0.0/16, dst: "
-                               "10.2.0.0/16}]}\n"
-                               "  - {name: sink0, driver: sink}\n"
-                               "tenants: [{name: alice}, {name: bob}]\n"
-                               "services:\n"
-                               "  - {name: fwd, tenant: alice}\n"
-                               "  - {name: mon, tenant: bob}\n"
-                               "chains:\n"
-                               "  - {name: a, match: {src: 10.1.0.0/16}, hops: [alice/fwd], "
-                               "output: sink0}\n"
-                               "  - {name: b, hops: [bob/mon, alice/fwd], output: sink0}\n";
+static const char tap_cfg[] = "ports:\n"
+                              "  - {name: gen0, driver: gen, flows: [{src: 10.1.0.0/16, dst: "
+                              "10.2.0.0/16}]}\n"
+                              "  - {name: sink0, driver: sink}\n"
+                              "tenants: [{name: alice}, {name: bob}]\n"
+                              "services:\n"
+                              "  - {name: fwd, tenant: alice}\n"
+                              "  - {name: mon, tenant: bob}\n"
+                              "chains:\n"
+                              "  - {name: a, match: {src: 10.1.0.0/16}, hops: [alice/fwd], "
+                              "output: sink0}\n"
+                              "  - {name: b, hops: [bob/mon, alice/fwd], output: sink0}\n";
 
 struct fx {
 	struct mgr *m;
@@ -62,7 +62,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	f->m = calloc(1, sizeof(*f->m));
 	assert_non_null(f->m);
-	f->m->cfg = tenet_config_parse(cfg_text, sizeof(cfg_text) - 1, "t.yaml", err, sizeof(err));
+	f->m->cfg = tenet_config_parse(tap_cfg, sizeof(tap_cfg) - 1, "t.yaml", err, sizeof(err));
 	assert_non_null(f->m->cfg);
 	for (unsigned int i = 0; i < f->m->cfg->nb_chains; i++) {
 		f->m->chains[i].cfg = &f->m->cfg->chains[i];
