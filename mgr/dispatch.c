@@ -461,20 +461,31 @@ static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target
 }
 
 /*
- * Is pool k's budget of buffers in flight (tenants' 'inflight', default
- * 512: past the NIC, not yet delivered or dropped; docs/config.md) used
- * up? Then its fill rings are not topped up: the NIC drops that tenant's
- * frames (no_buffer) before they cost the host a copy and a hop, instead of
- * the dispatcher dropping them at a full NF ring (nf_rx_full) after both,
- * and a NIC with no buffer sleeps (nic.c, wait_fill) instead of taking the
- * CPU the chain needs. Fewer buffers in flight are also fewer cache lines
- * in flight. Per pool: a tenant whose NFs do not drain, or hold buffers,
- * stops only its own traffic. Buffers posted in fill rings do not count.
+ * Is pool k's budget of buffers in flight (past the NIC, not yet delivered
+ * or dropped; posted fill buffers do not count) used up? Then its fill
+ * rings are not topped up: the NIC drops that tenant's frames (no_buffer)
+ * before they cost the host a copy and a hop, instead of the dispatcher
+ * dropping them at a full NF ring (nf_rx_full) after both, and a NIC with
+ * no buffer may sleep (nic.c, wait_fill) instead of taking the CPU the
+ * chain needs. Per pool: a tenant whose NFs do not drain, or hold buffers,
+ * stops only its own traffic.
+ *
+ * Two budgets. While the load is below what the chain sustains, a stall
+ * (an NF or this thread descheduled for a few ms) may queue up to
+ * burst_max (half the pool, at most an NF ring less a fill ring), so that
+ * it costs latency, not packets. Once the pool has been at 'inflight'
+ * (the tenant's key, default 512) for MGR_OVERLOAD_NS, the load is more
+ * than the chain takes: the budget drops to 'inflight' - fewer buffers,
+ * cache lines and pages in flight, measured faster at max rate - until
+ * the backlog drains below a quarter of it.
  */
+#define MGR_OVERLOAD_NS 10000000ull /* 10 ms: longer than a scheduling hiccup */
+
 static bool over_budget(struct mgr *m, unsigned int k)
 {
-	const struct mgr_pool *mp = &m->pools[k];
-	uint32_t used = mp->pool->nb_bufs - mp->pool->nb_free, posted = 0;
+	struct mgr_pool *mp = &m->pools[k];
+	uint32_t used = mp->pool->nb_bufs - mp->pool->nb_free, posted = 0, inflight;
+	uint64_t now;
 
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
@@ -484,7 +495,21 @@ static bool over_budget(struct mgr *m, unsigned int k)
 	}
 	if (m->have_router)
 		posted += fill_level(&m->router.tfill[k]);
-	return used - posted >= mp->inflight;
+	inflight = used - posted;
+	if (inflight < mp->inflight) {
+		mp->over_since = 0;
+		if (inflight < mp->inflight / 4)
+			mp->overloaded = false;
+		return false;
+	}
+	if (mp->overloaded)
+		return true;
+	now = tenet_spin_now();
+	if (!mp->over_since)
+		mp->over_since = now;
+	else if (now - mp->over_since >= MGR_OVERLOAD_NS)
+		mp->overloaded = true;
+	return mp->overloaded || inflight >= mp->burst_max;
 }
 
 static unsigned int refill_all(struct dctx *x)
@@ -642,7 +667,7 @@ void *dispatch_thread(void *arg)
 	epoll_ctl(x->epfd, EPOLL_CTL_ADD, m->dispatch_efd, &ev);
 
 	while (!flag_up(&m->stop_dispatch)) {
-		unsigned int work = 0;
+		unsigned int work = 0, pkts;
 
 		if (__atomic_load_n(&m->cmd.pending, __ATOMIC_ACQUIRE))
 			apply_commands(x);
@@ -681,6 +706,7 @@ void *dispatch_thread(void *arg)
 			if (m->ports[i].xsk_tx)
 				work += poll_tx_done(x, &m->ports[i]);
 		}
+		pkts = work; /* packets moved: what says whether the load is heavy */
 		work += refill_all(x);
 
 		/* quiescent point for classifier swaps (steer: shared looks up here) */
@@ -691,7 +717,7 @@ void *dispatch_thread(void *arg)
 			/* when the last packet moved: a drained run's true end */
 			__atomic_store_n(&m->last_work_ns, (uint64_t)(mgr_now() * 1e9),
 			                 __ATOMIC_RELAXED);
-			tenet_spin_reset(&spin, work >= MGR_BURST);
+			tenet_spin_reset(&spin, pkts >= MGR_BURST);
 			continue;
 		}
 		if (m->poll || tenet_spin_more(&spin))

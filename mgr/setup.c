@@ -53,6 +53,20 @@ static int make_pool(struct mgr *m, const char *name, uint32_t nb, uint32_t size
 	return 0;
 }
 
+/* A pool's budget while not overloaded (dispatch.c, over_budget): half the
+ * pool, at most an NF ring less a fill ring, at least 'inflight'. */
+static void set_burst_max(struct mgr *m)
+{
+	for (unsigned int k = 0; k < m->nb_pools; k++) {
+		struct mgr_pool *mp = &m->pools[k];
+		uint32_t b = mp->pool->nb_bufs / 2;
+
+		if (b > MGR_RING_SIZE - MGR_FILL_TARGET)
+			b = MGR_RING_SIZE - MGR_FILL_TARGET;
+		mp->burst_max = b > mp->inflight ? b : mp->inflight;
+	}
+}
+
 int setup_pools(struct mgr *m)
 {
 	const struct tenet_config *c = m->cfg;
@@ -72,6 +86,7 @@ int setup_pools(struct mgr *m)
 			m->tenants[t].mp = &m->pools[0];
 			m->pools[0].inflight += c->tenants[t].inflight; /* one pool, all budgets */
 		}
+		set_burst_max(m);
 		return 0;
 	}
 	for (unsigned int t = 0; t < c->nb_tenants; t++) {
@@ -81,6 +96,7 @@ int setup_pools(struct mgr *m)
 		m->tenants[t].mp = &m->pools[t];
 		m->pools[t].inflight = c->tenants[t].inflight;
 	}
+	set_burst_max(m);
 	return 0;
 }
 

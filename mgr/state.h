@@ -37,7 +37,7 @@
 
 #define MGR_MAX_NF      64
 #define MGR_BURST       32
-#define MGR_RING_SIZE   1024 /* NF rx/tx rings */
+#define MGR_RING_SIZE   4096 /* NF rx/tx rings */
 #define MGR_FILL_SIZE   1024 /* fill and ingress rings between threads */
 #define MGR_FILL_TARGET 512  /* fill level the dispatcher keeps */
 /* epoll tags of the control thread: the kind in the high half, an index in the low */
@@ -129,7 +129,10 @@ struct mgr_pool {
 	struct tenet_pool *pool;
 	struct bufmeta *meta;
 	unsigned int index;
-	uint32_t inflight;     /* budget of buffers past the NIC (dispatch.c, refill_all) */
+	uint32_t inflight;     /* budget of buffers past the NIC under overload (dispatch.c) */
+	uint32_t burst_max;    /* ...and while it is not overloaded, to absorb a stall */
+	uint64_t over_since;   /* (dispatch) ns since when it has been at inflight, 0: not */
+	bool overloaded;       /* (dispatch) the budget is inflight, not burst_max */
 	uint32_t free_at_stop; /* free buffers once the platform stopped, before the drain */
 };
 
