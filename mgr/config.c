@@ -543,9 +543,63 @@ static struct cfg_pos pos_of(const yaml_node_t *n)
 
 /* ---------------------------------------------------------------- manager */
 
+int cfg_listen_parse(const char *s, struct cfg_listen *out, char *why, size_t len)
+{
+	struct cfg_listen l = {.set = true};
+	char host[48];
+	const char *port = s, *end;
+	unsigned long v = 0;
+	size_t hl = 0;
+
+	if (s[0] == '[') { /* [IPv6]:PORT */
+		end = strchr(s, ']');
+		if (!end || end[1] != ':') {
+			snprintf(why, len, "an IPv6 address is written [ADDR]:PORT");
+			return -1;
+		}
+		hl = (size_t)(end - s - 1);
+		port = end + 2;
+		l.v6 = true;
+		if (hl >= sizeof(host))
+			goto bad_addr;
+		memcpy(host, s + 1, hl);
+	} else if ((end = strrchr(s, ':'))) { /* A.B.C.D:PORT or :PORT */
+		hl = (size_t)(end - s);
+		port = end + 1;
+		if (hl >= sizeof(host))
+			goto bad_addr;
+		memcpy(host, s, hl);
+	}
+	host[hl] = '\0';
+	if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
+	    (v = strtoul(port, NULL, 10)) < 1 || v > 65535) {
+		snprintf(why, len, "port '%.16s' is not a number in 1..65535", port);
+		return -1;
+	}
+	l.port = (uint16_t)v;
+	if (!hl && !l.v6) {
+		l.addr[0] = 127;
+		l.addr[3] = 1;
+	} else if (inet_pton(l.v6 ? AF_INET6 : AF_INET, host, l.addr) != 1) {
+		goto bad_addr;
+	}
+	if (l.v6)
+		snprintf(l.text, sizeof(l.text), "[%s]:%u", host, l.port);
+	else
+		snprintf(l.text, sizeof(l.text), "%u.%u.%u.%u:%u", l.addr[0], l.addr[1], l.addr[2],
+		         l.addr[3], l.port);
+	*out = l;
+	return 0;
+bad_addr:
+	snprintf(why, len, "'%.*s' is not a numeric %s address", (int)(hl < 40 ? hl : 40),
+	         hl < sizeof(host) ? host : s, l.v6 ? "IPv6" : "IPv4");
+	return -1;
+}
+
 static int parse_manager(struct ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = {"socket_dir", "poll", "stats_interval", NULL};
+	static const char *const keys[] = {"socket_dir", "poll", "stats_interval", "metrics", NULL};
+	char addr[64], why[96];
 	struct cfg_manager *m = &c->cfg->mgr;
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	yaml_node_t *v;
@@ -560,7 +614,8 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 	m->stats_interval = 1;
 	if (!n || is_null(n))
 		return 0;
-	if (want_map(c, n, "manager", "a mapping with keys socket_dir, poll, stats_interval") < 0 ||
+	if (want_map(c, n, "manager",
+	             "a mapping with keys socket_dir, poll, stats_interval, metrics") < 0 ||
 	    check_keys(c, n, "manager", keys) < 0)
 		return -1;
 	if ((v = get(c, n, "socket_dir")) &&
@@ -570,6 +625,11 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 		return -1;
 	if ((v = get(c, n, "stats_interval")) &&
 	    get_num(c, v, "stats_interval", 0, 86400, &m->stats_interval) < 0)
+		return -1;
+	if ((v = get(c, n, "metrics")) &&
+	    (get_str(c, v, "metrics", addr, sizeof(addr)) < 0 ||
+	     (cfg_listen_parse(addr, &m->metrics, why, sizeof(why)) < 0 &&
+	      fail(c, v, "metrics '%s': %s; expected " CFG_LISTEN_EXPECT, addr, why) < 0)))
 		return -1;
 	return 0;
 }
