@@ -306,11 +306,20 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 
 	(void)version;
 	(void)upload;
-	(void)upload_len;
-	(void)req;
+	/* at once, on the headers: MHD answers and closes, the body is never read */
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 		             not_allowed, sizeof(not_allowed) - 1, false);
+	/* GET: answer once the request is complete, so that the connection can
+	 * stay open for the next scrape (MHD closes one answered early) */
+	if (!*req) {
+		*req = mx;
+		return MHD_YES;
+	}
+	if (*upload_len) { /* a GET with a body: read and ignored */
+		*upload_len = 0;
+		return MHD_YES;
+	}
 	if (strcmp(url, "/metrics"))
 		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", not_found,
 		             sizeof(not_found) - 1, false);

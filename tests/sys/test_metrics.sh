@@ -144,6 +144,9 @@ c=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MP/me
 c=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -X POST -d x=1 "$URL")
 [ "$c" = 405 ] || fail "POST /metrics is $c, want 405"
 echo "ok: 404 off /metrics, 405 for POST"
+curl -sv --max-time 5 -o /dev/null -o /dev/null "$URL" "$URL" 2>&1 | grep -q 'Re-using existing connection' ||
+	fail "the connection was not kept open for a second scrape"
+echo "ok: a second scrape re-uses the connection (keep-alive)"
 
 # ---- hostile clients: silent connections and a half-sent request hold on
 cat >"$T/idle.py" <<'PY'
