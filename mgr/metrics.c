@@ -299,6 +299,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 {
 	static char not_found[] = "not found; the metrics are at /metrics\n";
 	static char not_allowed[] = "method not allowed; expected GET\n";
+	static char has_body[] = "a GET /metrics has no body\n";
+	const char *len_hdr;
 	struct metrics *mx = cls;
 	char *text = NULL;
 	size_t len = 0;
@@ -310,16 +312,22 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
 		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 		             not_allowed, sizeof(not_allowed) - 1, false);
-	/* GET: answer once the request is complete, so that the connection can
-	 * stay open for the next scrape (MHD closes one answered early) */
+	/* a GET with a body: refused at once too, so that no client keeps the
+	 * server reading */
+	if (!*req && (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	                                          MHD_HTTP_HEADER_TRANSFER_ENCODING) ||
+	              ((len_hdr = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+	                                                      MHD_HTTP_HEADER_CONTENT_LENGTH)) &&
+	               strcmp(len_hdr, "0"))))
+		return reply(conn, MHD_HTTP_BAD_REQUEST, "text/plain; charset=utf-8", has_body,
+		             sizeof(has_body) - 1, false);
+	/* otherwise answer once the request is complete, so that the connection
+	 * can stay open for the next scrape (MHD closes one answered early) */
 	if (!*req) {
 		*req = mx;
 		return MHD_YES;
 	}
-	if (*upload_len) { /* a GET with a body: read and ignored */
-		*upload_len = 0;
-		return MHD_YES;
-	}
+	*upload_len = 0;
 	if (strcmp(url, "/metrics"))
 		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain; charset=utf-8", not_found,
 		             sizeof(not_found) - 1, false);

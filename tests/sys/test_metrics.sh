@@ -8,7 +8,8 @@
 #   - curl: the content type of the text format 0.0.4, real values (alice's
 #     and bob's counters present and > 0, a drop series per reason and
 #     tenant, delivered grows between two scrapes), 404 off /metrics, 405
-#     for POST; `promtool check metrics` finds nothing;
+#     for POST, 400 for a GET with a body, keep-alive; `promtool check
+#     metrics` finds nothing;
 #   - 50 connections that send nothing and one that sends half a request
 #     stay open while another client scrapes and packets are delivered;
 #     the server closes all of them once they sat idle for its timeout;
@@ -143,7 +144,9 @@ c=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$MP/me
 [ "$c" = 404 ] || fail "GET /metricsx is $c, want 404"
 c=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -X POST -d x=1 "$URL")
 [ "$c" = 405 ] || fail "POST /metrics is $c, want 405"
-echo "ok: 404 off /metrics, 405 for POST"
+c=$(curl -s --max-time 5 -o /dev/null -w '%{http_code}' -X GET --data-binary @"$T/c.yaml" "$URL")
+[ "$c" = 400 ] || fail "GET /metrics with a body is $c, want 400"
+echo "ok: 404 off /metrics, 405 for POST, 400 for a GET with a body"
 curl -sv --max-time 5 -o /dev/null -o /dev/null "$URL" "$URL" 2>&1 | grep -q 'Re-using existing connection' ||
 	fail "the connection was not kept open for a second scrape"
 echo "ok: a second scrape re-uses the connection (keep-alive)"
