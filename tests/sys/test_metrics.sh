@@ -13,6 +13,8 @@
 #   - 50 connections that send nothing and one that sends half a request
 #     stay open while another client scrapes and packets are delivered;
 #     the server closes all of them once they sat idle for its timeout;
+#   - alice's NF is killed: restarts_total counts it, nf_up returns to 1
+#     and the instance's rx counter goes on from where it was;
 #   - a real Prometheus server scraping every second reports up == 1 for
 #     the tenet job and a tenet_ metric > 0 through its HTTP API;
 #   - the manager then stops on SIGTERM with an exact summary.
@@ -188,6 +190,25 @@ echo "ok: scraped while $(cat "$T/idle.up") connections sat idle (one with half 
 wait $idle
 grep -q "^51 of 51 closed" "$T/idle.out" || fail "idle connections not closed by the server: $(cat "$T/idle.out")"
 echo "ok: idle connections timed out: $(cat "$T/idle.out")"
+
+# ---- an NF restart: its instance's counters carry on, the restart is counted
+RX='tenet_nf_rx_packets_total{tenant="alice",service="fwd",instance="0"}'
+UP='tenet_nf_up{tenant="alice",service="fwd",instance="0"}'
+pid=$(timeout 10 "$TENET" ctl --config "$T/c.yaml" nfs | awk '/alice\/fwd#0/ {print $3}')
+[ -n "$pid" ] || fail "no pid for alice/fwd#0"
+scrape "$T/m4" || fail "scrape before the restart"
+r1=$(metric "$T/m4" "$RX")
+kill -9 "$pid"
+for i in $(seq 100); do
+	scrape "$T/m5" || fail "scrape during the restart"
+	[ "$(metric "$T/m5" 'tenet_service_restarts_total{tenant="alice",service="fwd"}')" = 1 ] &&
+		[ "$(metric "$T/m5" "$UP")" = 1 ] && [ "$(metric "$T/m5" "$RX")" -gt "$r1" ] && break
+	sleep 0.1
+done
+r2=$(metric "$T/m5" "$RX")
+[ "$(metric "$T/m5" "$UP")" = 1 ] && [ "$r2" -gt "$r1" ] ||
+	fail "after the restart: up $(metric "$T/m5" "$UP"), rx $r1 -> $r2, restarts $(metric "$T/m5" 'tenet_service_restarts_total{tenant="alice",service="fwd"}')"
+echo "ok: alice/fwd#0 killed and restarted: restarts_total 1, up again, its rx counter went on ($r1 -> $r2)"
 
 # ---- promtool and a real Prometheus server
 have_prom=1
