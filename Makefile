@@ -90,8 +90,9 @@ $(BUILD)/obj/mgr/metrics.o: CFLAGS += $(MHD_CFLAGS)
 all: $(BUILD)/libtenet.a $(BUILD)/libtenet-mgr.a $(TENET) $(TENET_BENCH) $(BENCH_TOOL_BIN) \
 	$(NF_BIN) $(UNIT_BIN) $(HELPER_BIN) $(BPF_OBJ)
 tests: $(UNIT_BIN) $(HELPER_BIN) $(TENET) $(TENET_BENCH) $(NF_BIN)
-# ThreadSanitizer runs the concurrency tests of the lock-free core only.
-tsan-tests: $(filter $(BUILD)/tests/test_ring% $(BUILD)/tests/test_pool% $(BUILD)/tests/test_sink%,$(UNIT_BIN))
+# ThreadSanitizer runs the concurrency tests of the lock-free core (and the tap ring) only.
+tsan-tests: $(filter $(BUILD)/tests/test_ring% $(BUILD)/tests/test_pool% $(BUILD)/tests/test_sink% \
+	$(BUILD)/tests/test_tap%,$(UNIT_BIN))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -30,6 +30,12 @@ static void usage(FILE *f)
 	        "  chain del NAME\n"
 	        "  nf stop ID                                  (ids from 'tenet ctl nfs'; not "
 	        "restarted)\n"
+	        "  tap CHAIN[:HOP] [--count N] | tcpdump -nr -  the packets at a hop, as pcap "
+	        "on stdout\n"
+	        "      (HOP 1..n: handed to hop n's NF; n+1 or 'out': sent out; none: the "
+	        "first\n"
+	        "      hop on the host; stops after N packets, Ctrl-C or when the reader "
+	        "goes away)\n"
 	        "\n"
 	        "The socket is $socket_dir/ctl.sock of the manager's config (--config reads it\n"
 	        "from there); by default $XDG_RUNTIME_DIR/tenet/ctl.sock or "
@@ -106,6 +112,8 @@ int cli_ctl(int argc, char **argv)
 		else
 			snprintf(path, sizeof(path), "/tmp/tenet-%u/ctl.sock", (unsigned)getuid());
 	}
+	if (!strcmp(argv[optind], "tap"))
+		return ctl_tap(path, timeout, argc - optind, argv + optind);
 	for (int i = optind; i < argc; i++) {
 		int w = snprintf(req + used, sizeof(req) - used, "%s%s", i > optind ? " " : "",
 		                 argv[i]);

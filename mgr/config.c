@@ -596,9 +596,69 @@ bad_addr:
 	return -1;
 }
 
+/*
+ * A CPU list: an integer, or a string of CPUs and ranges, "0-3,6". Checked
+ * against the CPUs the manager may use when it starts (check_cpus).
+ */
+static int get_cpus(struct ctx *c, yaml_node_t *n, const char *key, struct cfg_cpus *out)
+{
+	const char *s = n->type == YAML_SCALAR_NODE ? text(n) : "";
+	const char *expect = "a CPU list such as 1 or \"0-3,6\" (CPUs 0..1023)";
+
+	CPU_ZERO(&out->set);
+	if (!*s)
+		return bad(c, n, key, expect);
+	while (*s) {
+		char *end;
+		unsigned long a, b;
+
+		if (!isdigit((unsigned char)*s))
+			return bad(c, n, key, expect);
+		a = b = strtoul(s, &end, 10);
+		if (*end == '-') {
+			if (!isdigit((unsigned char)end[1]))
+				return bad(c, n, key, expect);
+			b = strtoul(end + 1, &end, 10);
+		}
+		if (a > b || b >= CPU_SETSIZE || (*end && *end != ','))
+			return bad(c, n, key, expect);
+		for (unsigned long i = a; i <= b; i++)
+			CPU_SET(i, &out->set);
+		s = *end ? end + 1 : end;
+		if (*end && !*s)
+			return bad(c, n, key, expect);
+	}
+	out->given = true;
+	out->at = pos_of(n);
+	return 0;
+}
+
+static int parse_cpus(struct ctx *c, yaml_node_t *n, struct cfg_manager *m)
+{
+	static const char *const keys[] = {"manager", "nfs", NULL};
+	yaml_node_t *v;
+
+	if (n->type == YAML_SCALAR_NODE && !strcmp(text(n), "auto"))
+		return 0;
+	if (n->type == YAML_SCALAR_NODE && !strcmp(text(n), "none")) {
+		m->place = CFG_PLACE_NONE;
+		return 0;
+	}
+	if (n->type != YAML_MAPPING_NODE)
+		return bad(c, n, "cpus", "auto, none or a mapping {manager: CPUS, nfs: CPUS}");
+	if (check_keys(c, n, "cpus", keys) < 0)
+		return -1;
+	if ((v = get(c, n, "manager")) && get_cpus(c, v, "manager", &m->mgr_cpus) < 0)
+		return -1;
+	if ((v = get(c, n, "nfs")) && get_cpus(c, v, "nfs", &m->nf_cpus) < 0)
+		return -1;
+	return 0;
+}
+
 static int parse_manager(struct ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = {"socket_dir", "poll", "stats_interval", "metrics", NULL};
+	static const char *const keys[] = {"socket_dir", "poll",    "stats_interval",
+	                                   "cpus",       "metrics", NULL};
 	char addr[64], why[96];
 	struct cfg_manager *m = &c->cfg->mgr;
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -615,7 +675,7 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 	if (!n || is_null(n))
 		return 0;
 	if (want_map(c, n, "manager",
-	             "a mapping with keys socket_dir, poll, stats_interval, metrics") < 0 ||
+	             "a mapping with keys socket_dir, poll, stats_interval, cpus, metrics") < 0 ||
 	    check_keys(c, n, "manager", keys) < 0)
 		return -1;
 	if ((v = get(c, n, "socket_dir")) &&
@@ -625,6 +685,8 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 		return -1;
 	if ((v = get(c, n, "stats_interval")) &&
 	    get_num(c, v, "stats_interval", 0, 86400, &m->stats_interval) < 0)
+		return -1;
+	if ((v = get(c, n, "cpus")) && parse_cpus(c, v, m) < 0)
 		return -1;
 	if ((v = get(c, n, "metrics")) &&
 	    (get_str(c, v, "metrics", addr, sizeof(addr)) < 0 ||
@@ -1191,8 +1253,8 @@ static int find_port(struct ctx *c, yaml_node_t *n, const char *key, int *out)
 
 static int parse_tenant(struct ctx *c, yaml_node_t *n, unsigned int idx)
 {
-	static const char *const keys[] = {"name",     "uid",         "gid", "pool_bufs",
-	                                   "buf_size", "socket_mode", NULL};
+	static const char *const keys[] = {"name",     "uid",      "gid",         "pool_bufs",
+	                                   "inflight", "buf_size", "socket_mode", NULL};
 	struct cfg_tenant *t = &c->cfg->tenants[idx];
 	yaml_node_t *v;
 	int64_t i64;
@@ -1232,6 +1294,14 @@ static int parse_tenant(struct ctx *c, yaml_node_t *n, unsigned int idx)
 			return -1;
 		t->pool_bufs = (uint32_t)i64;
 	}
+	t->inflight = CFG_INFLIGHT_DEFAULT;
+	if ((v = get(c, n, "inflight"))) {
+		if (get_int(c, v, "inflight", 32, 1048576, &i64) < 0)
+			return -1;
+		t->inflight = (uint32_t)i64;
+	}
+	if (t->inflight > t->pool_bufs)
+		t->inflight = t->pool_bufs; /* the pool bounds it anyway */
 	t->buf_size = 2048;
 	if ((v = get(c, n, "buf_size"))) {
 		c->buf_size_node[idx] = v;
@@ -1444,6 +1514,36 @@ static int check_file(struct ctx *c, struct cfg_pos p, const char *key, const ch
 	return 0;
 }
 
+/* A CPU list names only CPUs this process may run on (sched_getaffinity). */
+static int check_cpus(struct ctx *c, const struct cfg_cpus *cpus, const char *key)
+{
+	cpu_set_t allowed, extra;
+	char have[128];
+	yaml_node_t n;
+	size_t len = 0;
+
+	if (!cpus->given)
+		return 0;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		return fail(c, at(&n, cpus->at), "%s: cannot read this process's CPUs: %s", key,
+		            strerror(errno));
+	CPU_AND(&extra, &cpus->set, &allowed);
+	if (CPU_EQUAL(&extra, &cpus->set))
+		return 0;
+	have[0] = '\0';
+	for (int i = 0; i < CPU_SETSIZE && len + 8 < sizeof(have); i++)
+		if (CPU_ISSET(i, &allowed))
+			len += (size_t)snprintf(have + len, sizeof(have) - len, "%s%d",
+			                        len ? "," : "", i);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		if (CPU_ISSET(i, &cpus->set) && !CPU_ISSET(i, &allowed))
+			return fail(c, at(&n, cpus->at),
+			            "%s: CPU %d is not one this process may run on; expected CPUs "
+			            "from %s",
+			            key, i, have);
+	return 0;
+}
+
 int tenet_config_check_host(const struct tenet_config *cfg, char *err, size_t errlen)
 {
 	struct ctx c = {.name = cfg->path,
@@ -1461,6 +1561,12 @@ int tenet_config_check_host(const struct tenet_config *cfg, char *err, size_t er
 		if (cfg->services[i].patterns[0] &&
 		    check_file(&c, cfg->services[i].patterns_at, "patterns",
 		               cfg->services[i].patterns, TENET_FILE_MAX) < 0)
+			return -1;
+	if (check_cpus(&c, &cfg->mgr.mgr_cpus, "cpus.manager") < 0 ||
+	    check_cpus(&c, &cfg->mgr.nf_cpus, "cpus.nfs") < 0)
+		return -1;
+	for (unsigned int i = 0; i < cfg->nb_services; i++)
+		if (check_cpus(&c, &cfg->services[i].cpus, "cpus") < 0)
 			return -1;
 	return check_pool_memory(&c);
 }
@@ -1599,7 +1705,7 @@ static int parse_command(struct ctx *c, yaml_node_t *n, struct cfg_service *s)
 static int parse_service(struct ctx *c, yaml_node_t *n, unsigned int idx)
 {
 	static const char *const keys[] = {"name",    "tenant",   "command", "instances",
-	                                   "restart", "patterns", NULL};
+	                                   "restart", "patterns", "cpus",    NULL};
 	struct cfg_service *s = &c->cfg->services[idx];
 	char tname[CFG_NAME_MAX], list[LIST_MAX];
 	yaml_node_t *v;
@@ -1649,6 +1755,8 @@ static int parse_service(struct ctx *c, yaml_node_t *n, unsigned int idx)
 			return -1;
 		s->patterns_at = pos_of(v);
 	}
+	if ((v = get(c, n, "cpus")) && get_cpus(c, v, "cpus", &s->cpus) < 0)
+		return -1;
 	return 0;
 }
 

@@ -9,7 +9,7 @@
  *
  *   manager:  {socket_dir, poll, stats_interval, metrics}
  *   ports:    [{name, driver: gen|sink|pcap|afpacket|afxdp, steer: nic|cpu|shared, ...}]
- *   tenants:  [{name, uid, gid, pool_bufs, buf_size, socket_mode}]
+ *   tenants:  [{name, uid, gid, pool_bufs, inflight, buf_size, socket_mode}]
  *   services: [{name, tenant, command, instances, restart}]
  *   chains:   [{name, match: {...}, priority, hops: [tenant/service | {service, on}],
  *               output, on_failure: drop|skip}]
@@ -18,6 +18,7 @@
 #ifndef TENET_MGR_CONFIG_H
 #define TENET_MGR_CONFIG_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,23 +26,31 @@
 
 #include "lib/classify.h"
 
-#define CFG_NAME_MAX      32
-#define CFG_PATH_MAX      256
-#define CFG_MAX_PORTS     16
-#define CFG_MAX_TENANTS   64
-#define CFG_MAX_SERVICES  128
-#define CFG_MAX_INSTANCES 16  /* of one service */
-#define CFG_MAX_CHAINS    250 /* chain indices travel in a byte; 0xff is reserved */
-#define CFG_MAX_HOPS      8
-#define CFG_MAX_ARGS      32
-#define CFG_MAX_FLOWS     16
-#define CFG_MAX_SIZES     16
-#define CFG_MAX_PATTERNS  64
-#define CFG_PATTERN_MAX   64
+#define CFG_NAME_MAX         32
+#define CFG_PATH_MAX         256
+#define CFG_MAX_PORTS        16
+#define CFG_MAX_TENANTS      64
+#define CFG_INFLIGHT_DEFAULT 512 /* a tenant's packets past the NIC at once */
+#define CFG_MAX_SERVICES     128
+#define CFG_MAX_INSTANCES    16  /* of one service */
+#define CFG_MAX_CHAINS       250 /* chain indices travel in a byte; 0xff is reserved */
+#define CFG_MAX_HOPS         8
+#define CFG_MAX_ARGS         32
+#define CFG_MAX_FLOWS        16
+#define CFG_MAX_SIZES        16
+#define CFG_MAX_PATTERNS     64
+#define CFG_PATTERN_MAX      64
 
 /* Where a value was in the file (1-based), for messages after the parse. */
 struct cfg_pos {
 	int line, col;
+};
+
+/* A CPU list (manager.cpus, services[].cpus), e.g. "0-3,6"; docs/config.md. */
+struct cfg_cpus {
+	cpu_set_t set;
+	bool given;
+	struct cfg_pos at;
 };
 
 enum cfg_driver { CFG_DRV_GEN, CFG_DRV_SINK, CFG_DRV_PCAP, CFG_DRV_AFPACKET, CFG_DRV_AFXDP };
@@ -115,6 +124,7 @@ struct cfg_tenant {
 	uid_t uid;
 	gid_t gid;
 	uint32_t pool_bufs;   /* default 8192 */
+	uint32_t inflight;    /* default CFG_INFLIGHT_DEFAULT, at most pool_bufs */
 	uint32_t buf_size;    /* default 2048 */
 	uint32_t socket_mode; /* default 0660 */
 	int line;
@@ -129,6 +139,7 @@ struct cfg_service {
 	bool restart;                 /* default true */
 	char patterns[CFG_PATH_MAX]; /* scan patterns file, needed for a hop of it to run on: nic */
 	struct cfg_pos patterns_at;
+	struct cfg_cpus cpus; /* where its instances run (default: manager.cpus' nfs) */
 	int line;
 };
 
@@ -153,6 +164,11 @@ struct cfg_chain {
 	int line;
 };
 
+enum cfg_place {
+	CFG_PLACE_AUTO, /* default: mgr/placement.c picks from the CPUs the process may use */
+	CFG_PLACE_NONE, /* threads and NFs go where the kernel puts them */
+};
+
 /* A TCP address to listen on (manager: metrics; tenet run --metrics). */
 struct cfg_listen {
 	bool set; /* false: off (the default) */
@@ -166,6 +182,9 @@ struct cfg_manager {
 	char socket_dir[CFG_PATH_MAX]; /* default $XDG_RUNTIME_DIR/tenet, else /tmp/tenet-UID */
 	bool poll;                     /* pure polling (default false: adaptive) */
 	double stats_interval;         /* seconds between live tables, 0: off (default 1) */
+	enum cfg_place place;          /* cpus: auto | none | {manager, nfs} */
+	struct cfg_cpus mgr_cpus;      /* cpus.manager: the manager's data-plane threads */
+	struct cfg_cpus nf_cpus;       /* cpus.nfs: the NFs it starts */
 	struct cfg_listen metrics;     /* Prometheus /metrics server (default: off) */
 };
 

@@ -11,6 +11,7 @@
  *   chain add {name: N, match: {...}, hops: [...], output: PORT, ...}
  *   chain del NAME
  *   nf stop ID
+ *   tap CHAIN[:HOP] [count N]
  *
  * Connections are served from the control thread's event loop and never
  * block it: each has a slot (at most MGR_CTL_CONNS at once), its socket is
@@ -21,6 +22,10 @@
  * clients hold connections open, however slowly they write, another
  * client's request, an NF's attach and a restart wait at most one turn of
  * the loop. The request parser is mgr/ctl_req.c.
+ *
+ * A tap request that is accepted is the exception: its connection leaves
+ * the ctl slots (and their deadline) for a tap slot (mgr/tap.c), which
+ * streams packets on it until the count is reached or the client ends it.
  *
  * Rule and chain changes are atomic for the data path: the control thread
  * builds a complete new classifier (a clone plus the change), publishes it
@@ -47,10 +52,12 @@
 #include "mgr/ctl_req.h"
 #include "mgr/ctl.h"
 #include "mgr/stats.h"
+#include "mgr/tap.h"
 #include "tenet/log.h"
 
 #define CTL_DEADLINE 2.0 /* s from accept to the last byte of the reply */
 #define CTL_LISTEN   0xffffu
+#define CTL_TAP_TAG  0x8000u /* tags CTL_TAP_TAG + 0..TAP_MAX: mgr/tap.c */
 /* connections accepted per turn of the loop: half the slots, so that one
  * accepted in a turn is still open in the next, when its request is read */
 #define CTL_ACCEPT_TURN (MGR_CTL_CONNS / 2)
@@ -100,7 +107,10 @@ int ctl_open(struct mgr *m, int epfd, uint32_t tag)
 		ctl_close(m);
 		return -err;
 	}
-	return 0;
+	s = tap_open(m, tag | CTL_TAP_TAG);
+	if (s < 0)
+		ctl_close(m);
+	return s;
 }
 
 static void conn_close(struct mgr *m, struct ctl_conn *c)
@@ -122,6 +132,7 @@ static void conn_close(struct mgr *m, struct ctl_conn *c)
 
 void ctl_close(struct mgr *m)
 {
+	tap_close(m);
 	if (m->ctl.conns) {
 		for (unsigned int i = 0; i < MGR_CTL_CONNS; i++)
 			if (m->ctl.conns[i].fd >= 0)
@@ -189,6 +200,8 @@ static void publish(struct mgr *m, struct tenet_classifier *next)
 struct reply {
 	FILE *f;
 	int err;
+	bool tap; /* a tap request that resolved: the connection becomes a tap */
+	struct tap_spec spec;
 };
 
 /*
@@ -551,6 +564,12 @@ static void execute(struct mgr *m, struct reply *r, char *buf, size_t len)
 	case CTL_NF_STOP:
 		cmd_nf_stop(m, r, (unsigned int)req.num);
 		break;
+	case CTL_TAP:
+		if (tap_resolve(m, &req, &r->spec, err, sizeof(err)))
+			error(r, "%s", err);
+		else
+			r->tap = true;
+		break;
 	}
 }
 
@@ -613,6 +632,20 @@ static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 		return;
 	}
 	execute(m, &r, c->req, c->got);
+	if (r.tap) {
+		char err[256];
+
+		if (!tap_start(m, c->fd, &r.spec, err, sizeof(err))) {
+			/* the tap owns the socket and its epoll entry now; it says "ok" */
+			fclose(r.f);
+			m->ctl.stats.requests++;
+			free(c->req);
+			free(c->out);
+			*c = (struct ctl_conn){.fd = -1};
+			return;
+		}
+		error(&r, "%s", err);
+	}
 	if (!r.err)
 		fputs("ok\n", r.f);
 	if (fclose(r.f)) {
@@ -717,6 +750,10 @@ void ctl_event(struct mgr *m, unsigned int idx)
 		conn_accept(m);
 		return;
 	}
+	if (idx >= CTL_TAP_TAG && idx <= CTL_TAP_TAG + TAP_MAX) {
+		tap_event(m, idx - CTL_TAP_TAG);
+		return;
+	}
 	if (idx >= MGR_CTL_CONNS || m->ctl.conns[idx].fd < 0)
 		return;
 	c = &m->ctl.conns[idx];
@@ -728,6 +765,7 @@ void ctl_event(struct mgr *m, unsigned int idx)
 
 void ctl_expire(struct mgr *m, double now)
 {
+	tap_poll(m, now);
 	if (!m->ctl.conns)
 		return;
 	for (unsigned int i = 0; i < MGR_CTL_CONNS; i++) {

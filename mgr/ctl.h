@@ -10,7 +10,7 @@
 int ctl_open(struct mgr *m, int epfd, uint32_t tag);
 /* Serve what the ctl socket of slot idx (tag & 0xffff) has; never blocks. */
 void ctl_event(struct mgr *m, unsigned int idx);
-/* Close (and count) connections past their deadline. */
+/* Close (and count) connections past their deadline; move tap data (mgr/tap.c). */
 void ctl_expire(struct mgr *m, double now);
 void ctl_close(struct mgr *m);
 

@@ -127,15 +127,69 @@ static const struct {
 	const char *name;
 	enum ctl_cmd cmd;
 } cmds[] = {
-        {"tenants", CTL_TENANTS},      {"nfs", CTL_NFS},
-        {"chains", CTL_CHAINS},        {"rules", CTL_RULES},
-        {"stats", CTL_STATS},          {"rule add ", CTL_RULE_ADD},
-        {"rule del ", CTL_RULE_DEL},   {"chain add ", CTL_CHAIN_ADD},
-        {"chain del ", CTL_CHAIN_DEL}, {"nf stop ", CTL_NF_STOP},
+        {"tenants", CTL_TENANTS},
+        {"nfs", CTL_NFS},
+        {"chains", CTL_CHAINS},
+        {"rules", CTL_RULES},
+        {"stats", CTL_STATS},
+        {"rule add ", CTL_RULE_ADD},
+        {"rule del ", CTL_RULE_DEL},
+        {"chain add ", CTL_CHAIN_ADD},
+        {"chain del ", CTL_CHAIN_DEL},
+        {"nf stop ", CTL_NF_STOP},
+        {"tap ", CTL_TAP},
 };
 
 #define EXPECTED_CMDS                                                                              \
-	"expected tenants, nfs, chains, rules, stats, rule add|del, chain add|del, nf stop"
+	"expected tenants, nfs, chains, rules, stats, rule add|del, chain add|del, nf stop, tap"
+
+#define TAP_NAME_MAX 31 /* CFG_NAME_MAX - 1: longer is no chain's name */
+
+/*
+ * 'tap CHAIN[:HOP] [count N]', arg = "CHAIN[:HOP] [count N]": cut it into
+ * the chain name (left in place, NUL-terminated), the hop and the count.
+ */
+static int parse_tap(char *arg, size_t len, struct ctl_req *req, char *err, size_t errlen)
+{
+	char q[4 * QUOTE_MAX + 8];
+	char *sp = memchr(arg, ' ', len), *colon;
+	size_t speclen = sp ? (size_t)(sp - arg) : len, namelen;
+
+	req->hop = CTL_TAP_DEFAULT;
+	req->num = 0;
+	if (sp) {
+		if (strncmp(sp, " count ", 7) || ctl_req_number(sp + 7, 1, UINT32_MAX, &req->num))
+			return fail(err, errlen,
+			            "bad tap option '%s'; expected 'count N' with N from 1 to %u",
+			            quote(q, sizeof(q), sp + 1, len - speclen - 1), UINT32_MAX);
+		*sp = '\0';
+	}
+	colon = memchr(arg, ':', speclen);
+	namelen = colon ? (size_t)(colon - arg) : speclen;
+	if (colon) {
+		uint64_t hop;
+
+		*colon = '\0';
+		if (!strcmp(colon + 1, "out"))
+			req->hop = CTL_TAP_OUT;
+		else if (!ctl_req_number(colon + 1, 1, CTL_TAP_HOP_MAX, &hop))
+			req->hop = (unsigned int)hop;
+		else
+			return fail(err, errlen,
+			            "bad tap hop '%s'; expected a hop number from 1 (the chain's "
+			            "first hop) or 'out'",
+			            quote(q, sizeof(q), colon + 1, speclen - namelen - 1));
+	}
+	if (!namelen || namelen > TAP_NAME_MAX ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+	            namelen)
+		return fail(err, errlen,
+		            "bad chain name '%s'; expected CHAIN[:HOP] with a name from 'tenet "
+		            "ctl chains'",
+		            quote(q, sizeof(q), arg, namelen));
+	req->arg_len = namelen;
+	return 0;
+}
 
 int ctl_req_parse(char *buf, size_t len, unsigned int nf_max, struct ctl_req *req, char *err,
                   size_t errlen)
@@ -190,6 +244,7 @@ int ctl_req_parse(char *buf, size_t len, unsigned int nf_max, struct ctl_req *re
 		req->arg = arg;
 		req->arg_len = n - (size_t)(arg - line);
 		req->num = 0;
+		req->hop = CTL_TAP_DEFAULT;
 		if (has_arg && !req->arg_len)
 			return fail(err, errlen, "'%s' without an argument; expected %sARGUMENT",
 			            cmds[i].name, cmds[i].name);
@@ -211,6 +266,8 @@ int ctl_req_parse(char *buf, size_t len, unsigned int nf_max, struct ctl_req *re
 		case CTL_RULE_ADD:
 		case CTL_CHAIN_ADD:
 			return ctl_req_one_document(arg, req->arg_len, err, errlen);
+		case CTL_TAP:
+			return parse_tap(arg, req->arg_len, req, err, errlen);
 		default:
 			break;
 		}

@@ -24,20 +24,29 @@ enum ctl_cmd {
 	CTL_CHAIN_ADD, /* arg: a YAML mapping */
 	CTL_CHAIN_DEL, /* arg: chain name */
 	CTL_NF_STOP,   /* num: NF id */
+	CTL_TAP,       /* arg: chain name, hop: CTL_TAP_*, num: packets (0: until stopped) */
 };
+
+/* Where 'tap CHAIN[:HOP]' taps (ctl_req.hop): a hop number 1..CTL_TAP_HOP_MAX, or: */
+#define CTL_TAP_DEFAULT 0      /* no HOP given */
+#define CTL_TAP_OUT     0xffff /* HOP 'out' */
+#define CTL_TAP_HOP_MAX 255    /* the manager checks the number against the chain */
 
 struct ctl_req {
 	enum ctl_cmd cmd;
 	const char *arg; /* points into the request; NUL-terminated there */
 	size_t arg_len;
 	uint64_t num;
+	unsigned int hop; /* tap: CTL_TAP_DEFAULT, 1..CTL_TAP_HOP_MAX or CTL_TAP_OUT */
 };
 
 /*
  * Parse one request of len bytes, the last of which must be the newline
  * (a request of exactly one line, nothing after it). The parser writes a
  * NUL over the newline (and over a "\r" before it), so req->arg is a C
- * string inside buf. nf_max bounds the NF ids of 'nf stop'. Returns 0, or
+ * string inside buf. 'tap CHAIN[:HOP] [count N]' gives the chain name in
+ * arg (NUL-terminated at the ':' or space after it), the hop in hop and
+ * N in num (0 without 'count'). nf_max bounds the NF ids of 'nf stop'. Returns 0, or
  * -1 with one line "WHAT; expected ..." in err, in which every byte that
  * came from the request is escaped (printable ASCII only).
  */

@@ -21,6 +21,7 @@
 #include "lib/wait.h"
 #include "mgr/dispatch.h"
 #include "mgr/stats.h"
+#include "mgr/tap.h"
 #include "mgr/xring.h"
 #include "tenet/log.h"
 
@@ -202,10 +203,12 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 
 	for (;;) {
 		if (svc < 0 && hop >= cc->nb_hops) {
-			if (cc->output < 0)
+			if (cc->output < 0) {
 				drop(m, mp, d.buf, c->tenant, DROP_NO_OUTPUT);
-			else
-				send_out(x, (unsigned int)cc->output, mp, &d, c->tenant);
+				return;
+			}
+			tap_hook(m, c, TAP_AT_OUT, mp->pool, &d);
+			send_out(x, (unsigned int)cc->output, mp, &d, c->tenant);
 			return;
 		}
 		s = &m->services[svc >= 0 ? (unsigned int)svc : cc->hops[hop].service];
@@ -257,6 +260,8 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 	d.hop = (uint8_t)hop;
 	d.verdict = TENET_V_NEXT;
 	d.arg = 0;
+	/* a copy for a tap on this hop (tap.h); a TO_SERVICE detour is no hop */
+	tap_hook(m, c, svc < 0 ? hop : TAP_AT_NONE, dmp->pool, &d);
 	tenet_pool_set_owner(dmp->pool, d.buf, nf->id);
 	nf->out[nf->nb_out++] = d;
 	if (nf->nb_out == MGR_BURST)
@@ -327,6 +332,7 @@ static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct t
 	case TENET_V_OUT_PORT:
 		if (d.arg >= m->cfg->nb_ports || !m->ports[d.arg].port.drv->tx)
 			break;
+		tap_hook(m, &m->chains[bm->chain], TAP_AT_OUT, mp->pool, &d);
 		send_out(x, d.arg, mp, &d, tenant);
 		return;
 	}
@@ -417,11 +423,21 @@ static void fill_targets(struct dctx *x)
 	}
 }
 
+static uint32_t fill_level(const struct xring *r)
+{
+	return r->prod.head - __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
+}
+
+/* Would refill() add buffers to r? */
+static bool wants_refill(const struct xring *r, uint32_t target)
+{
+	return fill_level(r) + (target >= MGR_BURST ? MGR_BURST : 1) <= target;
+}
+
 /* Keep a fill ring at 'target' buffers. */
 static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target)
 {
-	uint32_t cons = __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
-	uint32_t level = r->prod.head - cons;
+	uint32_t level = fill_level(r);
 	struct tenet_desc d[MGR_BURST];
 	uint32_t bufs[MGR_BURST];
 	unsigned int step = target >= MGR_BURST ? MGR_BURST : 1; /* refill by bursts */
@@ -439,7 +455,36 @@ static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target
 		tenet_ring_enqueue_burst(&r->prod, d, n);
 		done += n;
 	}
+	if (done)
+		xring_wake(r);
 	return done;
+}
+
+/*
+ * Is pool k's budget of buffers in flight (tenants' 'inflight', default
+ * 512: past the NIC, not yet delivered or dropped; docs/config.md) used
+ * up? Then its fill rings are not topped up: the NIC drops that tenant's
+ * frames (no_buffer) before they cost the host a copy and a hop, instead of
+ * the dispatcher dropping them at a full NF ring (nf_rx_full) after both,
+ * and a NIC with no buffer sleeps (nic.c, wait_fill) instead of taking the
+ * CPU the chain needs. Fewer buffers in flight are also fewer cache lines
+ * in flight. Per pool: a tenant whose NFs do not drain, or hold buffers,
+ * stops only its own traffic. Buffers posted in fill rings do not count.
+ */
+static bool over_budget(struct mgr *m, unsigned int k)
+{
+	const struct mgr_pool *mp = &m->pools[k];
+	uint32_t used = mp->pool->nb_bufs - mp->pool->nb_free, posted = 0;
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		struct mport *p = &m->ports[i];
+
+		if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
+			posted += fill_level(&p->fill[k]);
+	}
+	if (m->have_router)
+		posted += fill_level(&m->router.tfill[k]);
+	return used - posted >= mp->inflight;
 }
 
 static unsigned int refill_all(struct dctx *x)
@@ -447,17 +492,28 @@ static unsigned int refill_all(struct dctx *x)
 	struct mgr *m = x->m;
 	unsigned int n = 0;
 
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		struct mport *p = &m->ports[i];
+	for (unsigned int k = 0; k < m->nb_pools; k++) {
+		bool want = false;
 
-		if (!p->port.drv->rx || p->cfg->steer == CFG_STEER_CPU)
+		for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+			struct mport *p = &m->ports[i];
+
+			if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
+				want |= wants_refill(&p->fill[k], x->fill_target[k]);
+		}
+		if (m->have_router)
+			want |= wants_refill(&m->router.tfill[k], x->fill_target[k]);
+		if (!want || over_budget(m, k))
 			continue;
-		for (unsigned int k = 0; k < m->nb_pools; k++)
-			n += refill(&m->pools[k], &p->fill[k], x->fill_target[k]);
-	}
-	if (m->have_router)
-		for (unsigned int k = 0; k < m->nb_pools; k++)
+		for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+			struct mport *p = &m->ports[i];
+
+			if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
+				n += refill(&m->pools[k], &p->fill[k], x->fill_target[k]);
+		}
+		if (m->have_router)
 			n += refill(&m->pools[k], &m->router.tfill[k], x->fill_target[k]);
+	}
 	return n;
 }
 

@@ -47,6 +47,28 @@
 
 #define DRAIN_WAIT 3.0 /* s to wait for packets in flight once the sources are done */
 
+/* Name a manager thread for ps/top/perf: prefix + what it serves, cut at 15. */
+static void thread_name(pthread_t t, const char *prefix, const char *what)
+{
+	char name[16];
+	size_t n = strlen(prefix);
+
+	memcpy(name, prefix, n < 15 ? n : 15);
+	n = n < 15 ? n : 15;
+	snprintf(name + n, sizeof(name) - n, "%.*s", (int)(15 - n), what);
+	pthread_setname_np(t, name);
+}
+
+/* The dispatcher, the router (steer: cpu) and a thread per receiving port. */
+static unsigned int data_plane_threads(const struct mgr *m)
+{
+	unsigned int n = 1 + (m->have_router ? 1 : 0);
+
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		n += m->ports[i].port.drv && m->ports[i].port.drv->rx ? 1 : 0;
+	return n;
+}
+
 /* ---- the end of a run ---------------------------------------------------- */
 
 static uint64_t in_flight(struct mgr *m)
@@ -209,6 +231,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		goto out;
 	}
 	rc = MGR_EXIT_ERROR;
+	placement_plan(m, data_plane_threads(m));
 	if (m->cfg->mgr.metrics.set) {
 		m->metrics = metrics_start(m, &m->cfg->mgr.metrics, err, sizeof(err));
 		if (!m->metrics) {
@@ -219,6 +242,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	}
 	if (pthread_create(&m->dispatch, NULL, dispatch_thread, m))
 		goto out;
+	pthread_setname_np(m->dispatch, "tenet-dispatch");
+	placement_pin_thread(m, m->dispatch, "tenet-dispatch");
 	dispatch_started = true;
 	start_services(m);
 
@@ -260,6 +285,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	if (m->have_router) {
 		if (pthread_create(&m->router.thread, NULL, router_thread, m))
 			goto out;
+		pthread_setname_np(m->router.thread, "tenet-router");
+		placement_pin_thread(m, m->router.thread, "tenet-router");
 		router_started = true;
 	}
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
@@ -273,6 +300,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		                   &nargs[i]))
 			goto out;
 		p->has_thread = true;
+		thread_name(p->thread, "tenet-nic:", p->cfg->name);
+		placement_pin_thread(m, p->thread, p->cfg->name);
 	}
 	if (o->warmup > 0)
 		warm_hist = malloc(sizeof(*warm_hist));

@@ -25,6 +25,7 @@
  * counted the same way, so packets_in covers every frame the wire gave.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sched.h>
 #include <string.h>
 #include <time.h>
@@ -137,6 +138,44 @@ static void driver_oversize(struct mport *p, uint64_t *seen)
 	*seen = now;
 }
 
+/*
+ * Every frame of the last burst found its pool's fill ring empty: the
+ * pools' owner has no buffer to give (the chain is slower than the wire,
+ * and the dispatcher holds back buffers of a pool with a full budget in
+ * flight). Sleep until one of those fill rings gets buffers, at most
+ * NIC_STARVED_WAIT_MS: a software NIC that kept receiving only to drop
+ * would burn the CPU the chain needs, where a NIC's drop costs the host
+ * nothing. Only the starved pools' rings count: a tenant that sits on its
+ * buffers makes the NIC drop its frames, never wait for it while other
+ * tenants' frames arrive (those bursts are not wholly starved).
+ */
+#define NIC_STARVED_WAIT_MS 1
+
+static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
+{
+	struct xring *r[CFG_MAX_TENANTS];
+	struct pollfd pfd = {.fd = p->nic_efd, .events = POLLIN};
+	unsigned int nb = 0;
+	bool empty = true;
+
+	if (m->poll || p->nic_efd <= 0)
+		return;
+	if (p->cfg->steer == CFG_STEER_CPU)
+		r[nb++] = &m->router.fill[p->index];
+	else
+		for (unsigned int k = 0; k < m->nb_pools; k++)
+			if (starved & (1ull << k))
+				r[nb++] = &p->fill[k];
+	for (unsigned int i = 0; i < nb; i++)
+		tenet_ring_set_sleeping(&r[i]->cons, 1);
+	for (unsigned int i = 0; i < nb && empty; i++)
+		empty = tenet_ring_count(&r[i]->cons) == 0;
+	if (empty && !flag_up(&m->stop_nic) && poll(&pfd, 1, NIC_STARVED_WAIT_MS) > 0)
+		tenet_event_drain(p->nic_efd);
+	for (unsigned int i = 0; i < nb; i++)
+		tenet_ring_set_sleeping(&r[i]->cons, 0);
+}
+
 struct nic_state {
 	struct bufcache cache[CFG_MAX_TENANTS];
 	struct tenet_desc out[MGR_BURST];
@@ -155,8 +194,8 @@ void *nic_thread(void *arg)
 	        steer == CFG_STEER_CPU ? &m->router.in[p->index].prod : &p->ingress.prod;
 	const struct tenet_classifier *cls;
 	unsigned int loops = 0;
-	uint64_t oversize_seen = 0;
-	bool starved;
+	uint64_t oversize_seen = 0, starved;
+	int nobuf;
 
 	memset(&st, 0, sizeof(st));
 	while (!flag_up(&m->stop_nic)) {
@@ -175,7 +214,8 @@ void *nic_thread(void *arg)
 			continue;
 		}
 		cls = mgr_cls(m);
-		starved = false;
+		starved = 0;
+		nobuf = 0;
 		for (int i = 0; i < n; i++) {
 			struct tenet_pkt_info pi;
 			struct tenet_action act;
@@ -226,7 +266,8 @@ void *nic_thread(void *arg)
 			}
 			if (!get_buf(fill, &st.cache[k], &d.buf)) {
 				cnt_add(&p->drops[DROP_NO_BUFFER], 1);
-				starved = true;
+				starved |= 1ull << k;
+				nobuf++;
 				continue;
 			}
 			/* the DMA: the only write of the frame into host memory */
@@ -245,6 +286,8 @@ void *nic_thread(void *arg)
 		__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 255) == 0)
 			__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+		if (nobuf == n)
+			wait_fill(m, p, starved);
 	}
 	push(m, prod, st.out, &st.nb_out);
 	driver_oversize(p, &oversize_seen);
@@ -295,6 +338,7 @@ void *router_thread(void *arg)
 					for (unsigned int i = 0; i < k; i++)
 						d[i] = (struct tenet_desc){.buf = bufs[i]};
 					tenet_ring_enqueue_burst(&r->prod, d, k);
+					xring_wake(r);
 					level += k;
 					work += k;
 				}

@@ -27,9 +27,6 @@
 
 #include "lib/fdpass.h"
 #include "lib/proto.h"
-
-#include "lib/fdpass.h"
-#include "lib/proto.h"
 #include "mgr/afxdp.h"
 #include "mgr/attach.h"
 #include "mgr/ctl.h"
@@ -71,8 +68,10 @@ int setup_pools(struct mgr *m)
 		}
 		if (make_pool(m, "shared", (uint32_t)total, size))
 			return -1;
-		for (unsigned int t = 0; t < c->nb_tenants; t++)
+		for (unsigned int t = 0; t < c->nb_tenants; t++) {
 			m->tenants[t].mp = &m->pools[0];
+			m->pools[0].inflight += c->tenants[t].inflight; /* one pool, all budgets */
+		}
 		return 0;
 	}
 	for (unsigned int t = 0; t < c->nb_tenants; t++) {
@@ -80,6 +79,7 @@ int setup_pools(struct mgr *m)
 		              c->tenants[t].buf_size))
 			return -1;
 		m->tenants[t].mp = &m->pools[t];
+		m->pools[t].inflight = c->tenants[t].inflight;
 	}
 	return 0;
 }
@@ -190,6 +190,21 @@ int setup_ports(struct mgr *m)
 		for (unsigned int k = 0; k < m->nb_pools; k++)
 			if (xring_create(&p->fill[k], MGR_FILL_SIZE))
 				return -1;
+	}
+	/* a nic thread with no empty buffer sleeps until its fill rings get some */
+	for (unsigned int i = 0; i < c->nb_ports; i++) {
+		struct mport *p = &m->ports[i];
+
+		if (!p->port.drv->rx || p->cfg->driver == CFG_DRV_AFXDP)
+			continue;
+		p->nic_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (p->nic_efd < 0)
+			return -1;
+		if (p->cfg->steer == CFG_STEER_CPU)
+			m->router.fill[i].wake_fd = p->nic_efd;
+		else
+			for (unsigned int k = 0; k < m->nb_pools; k++)
+				p->fill[k].wake_fd = p->nic_efd;
 	}
 	if (m->have_router) {
 		m->router.ingress_pool = tenet_pool_create("ingress", INGRESS_BUFS, 0, 0);
@@ -302,6 +317,8 @@ void teardown(struct mgr *m)
 			xring_destroy(&p->fill[k]);
 		xring_destroy(&m->router.in[i]);
 		xring_destroy(&m->router.fill[i]);
+		if (p->nic_efd > 0)
+			close(p->nic_efd);
 	}
 	xring_destroy(&m->router.out);
 	for (unsigned int k = 0; k < CFG_MAX_TENANTS; k++)

@@ -28,6 +28,7 @@
 #include "lib/classify.h"
 #include "lib/nicscan.h"
 #include "mgr/config.h"
+#include "mgr/placement.h"
 #include "mgr/xring.h"
 #include "ports/port.h"
 #include "ports/sink.h"
@@ -128,6 +129,7 @@ struct mgr_pool {
 	struct tenet_pool *pool;
 	struct bufmeta *meta;
 	unsigned int index;
+	uint32_t inflight;     /* budget of buffers past the NIC (dispatch.c, refill_all) */
 	uint32_t free_at_stop; /* free buffers once the platform stopped, before the drain */
 };
 
@@ -224,6 +226,7 @@ struct chain {
 	unsigned int first_host_hop; /* hops before it run on the NIC */
 	unsigned int tenant;
 	bool removed;  /* tenet ctl chain del: no new packets */
+	uint16_t tap;  /* (control) bit h: a tap at hop index h, or TAP_AT_OUT (tap.h) */
 	uint64_t pkts; /* (dispatch) entered the chain */
 	/* (nic) offloaded scan hops */
 	uint64_t nic_scanned, nic_tagged, nic_to_host;
@@ -248,6 +251,7 @@ struct mport {
 	/* nic thread <-> dispatcher */
 	struct xring ingress;               /* nic/router -> dispatch: filled buffers */
 	struct xring fill[CFG_MAX_TENANTS]; /* dispatch -> nic: empty buffers per pool */
+	int nic_efd; /* wakes the nic thread waiting for empty buffers (> 0 when open) */
 	/* counters (nic thread) */
 	uint64_t rx_frames, rx_bytes;
 	uint64_t drops[DROP_MAX];
@@ -299,6 +303,7 @@ struct mgr_cmds {
 	uint32_t done; /* dispatch: bumps after applying commands */
 };
 
+struct mgr_taps;
 struct metrics;
 
 /* The tenet ctl socket and its connections (control thread; see ctl.c). */
@@ -314,6 +319,7 @@ struct mgr_ctl {
 
 struct mgr {
 	struct tenet_config *cfg;
+	struct placement place; /* (control) set before the threads start */
 	bool poll;
 	bool shared; /* steer: shared: one pool for everyone */
 	bool have_router;
@@ -350,6 +356,7 @@ struct mgr {
 	uint64_t pending_refused[CFG_MAX_TENANTS]; /* (control) connections over the budget */
 	int epfd;
 	struct mgr_ctl ctl;      /* tenet ctl (control; see ctl.c) */
+	struct mgr_taps *taps;   /* tenet ctl tap (control; the dispatcher copies; tap.h) */
 	struct metrics *metrics; /* the /metrics server, NULL when off (control; metrics.c) */
 };
 

@@ -9,6 +9,7 @@
 
 #include "mgr/metrics.h"
 #include "mgr/stats.h"
+#include "mgr/tap.h"
 #include "ports/sink.h"
 
 uint64_t mgr_packets_in(struct mgr *m)
@@ -179,6 +180,17 @@ static void print_table(struct mgr *m, FILE *out, double dt, struct stats_snap *
 		fprintf(out, "accounting: packets_in %llu = delivered %llu + dropped %llu: %s\n",
 		        (unsigned long long)in, (unsigned long long)del,
 		        (unsigned long long)dropped, in == del + dropped ? "exact" : "MISMATCH");
+		{
+			uint64_t started, packets, tdropped;
+
+			tap_totals(m, &started, &packets, &tdropped);
+			if (started) /* copies: outside the accounting above */
+				fprintf(out,
+				        "taps: %llu started, %llu packets streamed, %llu "
+				        "copies dropped (a reader behind)\n",
+				        (unsigned long long)started, (unsigned long long)packets,
+				        (unsigned long long)tdropped);
+		}
 		for (unsigned int i = 0; i < c->nb_ports; i++) {
 			struct sink_stats st;
 
@@ -315,6 +327,7 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	const struct tenet_config *c = m->cfg;
 	uint64_t in = mgr_packets_in(m), del = mgr_delivered(m), dropped = 0;
 	uint64_t parse[TENET_PKT_ERR_MAX] = {0}, drops[DROP_MAX];
+	uint64_t taps, tap_packets, tap_dropped;
 	FILE *f;
 
 	if (!path)
@@ -447,12 +460,15 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		json_totals(f, &t);
 		fputc('}', f);
 	}
+	tap_totals(m, &taps, &tap_packets, &tap_dropped);
 	fprintf(f,
 	        "\n  },\n  \"ctl\": {\"requests\": %llu, \"errors\": %llu, \"timeouts\": "
-	        "%llu, \"evicted\": %llu}\n}\n",
+	        "%llu, \"evicted\": %llu, \"taps\": %llu, \"tap_packets\": %llu, "
+	        "\"tap_dropped\": %llu}\n}\n",
 	        (unsigned long long)m->ctl.stats.requests, (unsigned long long)m->ctl.stats.errors,
-	        (unsigned long long)m->ctl.stats.timeouts,
-	        (unsigned long long)m->ctl.stats.evicted);
+	        (unsigned long long)m->ctl.stats.timeouts, (unsigned long long)m->ctl.stats.evicted,
+	        (unsigned long long)taps, (unsigned long long)tap_packets,
+	        (unsigned long long)tap_dropped);
 	if (fclose(f)) {
 		fprintf(stderr, "tenet: cannot write summary %s: %s\n", path, strerror(errno));
 		return -1;

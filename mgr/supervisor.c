@@ -5,6 +5,7 @@
  * it keeps dying quickly (MGR_BACKOFF_*), up to MGR_RESTART_MAX.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -178,12 +179,13 @@ static void child_drop(const struct service *svc, uid_t uid, gid_t gid)
 		child_fail(svc, "root could be regained after dropping privileges");
 }
 
-static pid_t spawn(struct mgr *m, struct service *svc)
+static pid_t spawn(struct mgr *m, struct service *svc, unsigned int k)
 {
 	const struct tenant *tn = &m->tenants[svc->tenant];
 	uid_t uid = 0;
 	gid_t gid = 0;
 	int ident = nf_identity(tn, &uid, &gid);
+	int cpu = placement_nf_cpu(m, (unsigned int)(svc - m->services), k);
 	pid_t pid;
 
 	if (ident < 0)
@@ -199,6 +201,14 @@ static pid_t spawn(struct mgr *m, struct service *svc)
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
 		close_fds_from_3();
+		if (cpu >= 0) {
+			cpu_set_t set;
+
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			if (sched_setaffinity(0, sizeof(set), &set) < 0)
+				dprintf(2, "tenet: NF on CPU %d: %s\n", cpu, strerror(errno));
+		}
 		setenv("TENET_SOCKET", tn->sock_path, 1);
 		setenv("TENET_SERVICE", svc->cfg->name, 1);
 		setenv("TENET_TENANT", tn->cfg->name, 1);
@@ -223,7 +233,7 @@ void start_services(struct mgr *m)
 		for (unsigned int k = 0; k < svc->cfg->instances; k++) {
 			svc->backoff_ms[k] = MGR_BACKOFF_MIN_MS;
 			svc->started[k] = now;
-			svc->child[k] = spawn(m, svc);
+			svc->child[k] = spawn(m, svc, k);
 			if (svc->child[k] < 0) {
 				svc->child[k] = 0;
 				svc->restart_at[k] = now + MGR_BACKOFF_MIN_MS / 1e3;
@@ -285,7 +295,7 @@ void supervise(struct mgr *m, double now)
 			svc->restarts++;
 			svc->attached[k] = false;
 			svc->started[k] = now;
-			pid = spawn(m, svc);
+			pid = spawn(m, svc, k);
 			if (pid < 0) {
 				schedule_restart(m, svc, k, "could not be started", now);
 				continue;

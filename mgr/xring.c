@@ -22,6 +22,7 @@ int xring_create(struct xring *x, uint32_t size)
 		x->mem = NULL;
 		return -EINVAL;
 	}
+	x->wake_fd = -1;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "lib/wait.h"
 #include "tenet/desc.h"
 #include "tenet/ring.h"
 
@@ -44,9 +45,21 @@ static inline void xdesc_set_chain(struct tenet_desc *d, unsigned int chain)
 struct xring {
 	struct tenet_ring prod, cons;
 	void *mem;
+	int wake_fd; /* eventfd of a consumer that may sleep on the ring, or -1 */
 };
 
-/* A ring of size slots (a power of two); 0 or -ENOMEM / -EINVAL, *x unchanged on error. */
+/*
+ * Producer, after publishing: wake the consumer if it sleeps on the ring
+ * (the handshake of lib/wait.h). One atomic read while it is awake.
+ */
+static inline void xring_wake(struct xring *x)
+{
+	if (x->wake_fd >= 0 && tenet_ring_needs_kick(&x->prod))
+		tenet_event_signal(x->wake_fd);
+}
+
+/* A ring of size slots (a power of two), no wake fd; 0 or -ENOMEM / -EINVAL, *x unchanged on error.
+ */
 int xring_create(struct xring *x, uint32_t size);
 /* Free its memory; a ring never created (mem NULL) is a no-op. */
 void xring_destroy(struct xring *x);

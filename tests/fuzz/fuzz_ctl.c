@@ -134,6 +134,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case CTL_CHAIN_DEL:
 		CHECK(req.arg_len > 0);
 		break;
+	case CTL_TAP:
+		/* a name as the config allows them; a hop and a count in range */
+		CHECK(req.arg_len > 0 && req.arg_len < CFG_NAME_MAX);
+		CHECK(strspn(req.arg,
+		             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+		      req.arg_len);
+		CHECK(req.hop == CTL_TAP_DEFAULT || req.hop == CTL_TAP_OUT ||
+		      (req.hop >= 1 && req.hop <= CTL_TAP_HOP_MAX));
+		CHECK(req.num <= UINT32_MAX);
+		break;
 	case CTL_RULE_ADD: {
 		struct cfg_rule r;
 

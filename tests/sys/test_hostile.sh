@@ -15,7 +15,9 @@ ports:
      flows: [{src: 10.1.0.0/16, dst: 10.2.0.0/16, count: 64, weight: 2},
              {src: 10.3.0.0/16, dst: 10.4.0.0/16, proto: tcp, sport: 1000-2000, dport: 443, count: 64}]}
   - {name: sink0, driver: sink}
-tenants: [{name: alice}, {name: bob}]
+# alice's NF keeps the buffers behind the indices it forges: a budget of
+# the whole pool lets it go through every phase before its pool runs dry
+tenants: [{name: alice, inflight: 8192}, {name: bob}]
 services:
   - {name: evil, tenant: alice, command: "$B/tests/nf_hostile --bursts 1500"}
   - {name: fwd, tenant: bob, command: "$B/nf/fwd"}

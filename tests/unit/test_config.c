@@ -64,6 +64,7 @@ static const char full[] =
         "    uid: 1000\n"
         "    gid: 100\n"
         "    pool_bufs: 4096\n"
+        "    inflight: 1000\n"
         "    buf_size: 4096\n"
         "    socket_mode: \"0600\"\n"
         "  - name: bob\n"
@@ -185,12 +186,14 @@ static void test_full(void **state)
 	assert_int_equal(t->uid, 1000);
 	assert_int_equal(t->gid, 100);
 	assert_int_equal(t->pool_bufs, 4096);
+	assert_int_equal(t->inflight, 1000);
 	assert_int_equal(t->buf_size, 4096);
 	assert_int_equal(t->socket_mode, 0600);
 	t = &c->tenants[1];
 	assert_string_equal(t->name, "bob");
 	assert_false(t->has_uid || t->has_gid);
 	assert_int_equal(t->pool_bufs, 8192);
+	assert_int_equal(t->inflight, CFG_INFLIGHT_DEFAULT);
 	assert_int_equal(t->buf_size, 2048);
 	assert_int_equal(t->socket_mode, 0660);
 	/* every port knows the smallest pool room its frames can land in (bob's) */
@@ -375,7 +378,8 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
         {"unknown top-level key", "chans: []\n", true, "t.yaml:11:1: ", "unknown key 'chans'"},
         {"unknown key lists the allowed ones", "tenants:\n  - {name: a, pool: 4}\n", false,
-         "t.yaml:2:15: ", "expected one of: name, uid, gid, pool_bufs, buf_size, socket_mode"},
+         "t.yaml:2:15: ",
+         "expected one of: name, uid, gid, pool_bufs, inflight, buf_size, socket_mode"},
         {"driver key on another driver", "ports:\n  - name: p\n    driver: sink\n    rate: 5\n",
          false, "t.yaml:4:5: ", "key 'rate' is for driver gen, not sink"},
         {"wrong type", "tenants:\n  - name: a\n    pool_bufs: lots\n", false,
@@ -384,6 +388,8 @@ static const struct bad_case bad_cases[] = {
          "t.yaml:2:9: ", "bad value for poll: a list; expected true or false"},
         {"out of range", "tenants:\n  - {name: a, pool_bufs: 10}\n", false,
          "t.yaml:2:26: ", "pool_bufs 10 is out of range"},
+        {"inflight out of range", "tenants:\n  - {name: a, inflight: 0}\n", false,
+         "t.yaml:2:25: ", "inflight 0 is out of range"},
         {"buf_size not a multiple of 64", "tenants:\n  - {name: a, buf_size: 1000}\n", false,
          "t.yaml:2:25: ", "not a multiple of 64"},
         {"bad CIDR", "chains:\n  - name: c\n    match: {src: 10.1.0.0/33}\n    hops: [bob/mon]\n",

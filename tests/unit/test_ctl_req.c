@@ -142,6 +142,52 @@ static void test_one_document(void **state)
 	assert_int_equal(parse("chain add --- {name: x, hops: [a/b]}\n", &r), 0);
 }
 
+static void test_tap(void **state)
+{
+	static const char *const bad[] = {
+	        "tap a:0\n",
+	        "tap a:256\n",
+	        "tap a:-1\n",
+	        "tap a:\n",
+	        "tap :2\n",
+	        "tap a b\n",
+	        "tap a count\n",
+	        "tap a count 0\n",
+	        "tap a count x\n",
+	        "tap a count 1 \n",
+	        "tap a:2:3\n",
+	        "tap a/b\n",
+	        "tap a count 4294967296\n",
+	        "tap 0123456789012345678901234567890123\n",
+	};
+	struct ctl_req r;
+
+	(void)state;
+	assert_int_equal(parse("tap web\n", &r), 0);
+	assert_true(r.cmd == CTL_TAP && r.hop == CTL_TAP_DEFAULT && r.num == 0);
+	assert_string_equal(r.arg, "web");
+	assert_int_equal(r.arg_len, 3);
+	assert_int_equal(parse("tap alice-web.1_x:2 count 20\n", &r), 0);
+	assert_true(r.cmd == CTL_TAP && r.hop == 2 && r.num == 20);
+	assert_string_equal(r.arg, "alice-web.1_x");
+	assert_int_equal(r.arg_len, strlen(r.arg));
+	assert_int_equal(parse("tap w:out\n", &r), 0);
+	assert_true(r.hop == CTL_TAP_OUT && !strcmp(r.arg, "w"));
+	assert_int_equal(parse("tap w:255 count 4294967295\n", &r), 0);
+	assert_true(r.hop == 255 && r.num == 4294967295u);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i], &r), -1);
+		assert_non_null(strstr(err, "expected"));
+		assert_printable(err);
+	}
+	assert_int_equal(parse("tap a:0\n", &r), -1);
+	assert_string_equal(err, "bad tap hop '0'; expected a hop number from 1 (the chain's first "
+	                         "hop) or 'out'");
+	assert_int_equal(parse("tap a count 0\n", &r), -1);
+	assert_string_equal(err, "bad tap option 'count 0'; expected 'count N' with N from 1 to "
+	                         "4294967295");
+}
+
 static void test_escape(void **state)
 {
 	struct ctl_req r;
@@ -180,7 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_commands), cmocka_unit_test(test_numbers),
 	        cmocka_unit_test(test_framing),  cmocka_unit_test(test_one_document),
-	        cmocka_unit_test(test_escape),
+	        cmocka_unit_test(test_escape),   cmocka_unit_test(test_tap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
