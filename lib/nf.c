@@ -377,6 +377,7 @@ static int run(struct tenet_nf *nf, tenet_pkt_fn pkt_fn, tenet_burst_fn burst_fn
 	struct tenet_pkt pkts[TENET_BURST];
 	struct tenet_pkt *pp[TENET_BURST];
 	const struct tenet_pool *pool = nf->pool;
+	struct tenet_spin spin = {0};
 	unsigned int empty = 0;
 	int rc = 0;
 
@@ -387,18 +388,17 @@ static int run(struct tenet_nf *nf, tenet_pkt_fn pkt_fn, tenet_burst_fn burst_fn
 
 		if (n == 0) {
 			run_hooks(nf);
-			if (nf->poll_mode || ++empty < TENET_SPIN_POLLS) {
-				if ((empty & 1023) == 0 && (rc = check_control(nf)) < 0)
+			if (nf->poll_mode || tenet_spin_more(&spin)) {
+				if ((++empty & 1023) == 0 && (rc = check_control(nf)) < 0)
 					break;
 				continue;
 			}
-			empty = 0;
 			rc = idle_wait(nf);
 			if (rc < 0)
 				break;
 			continue;
 		}
-		empty = 0;
+		tenet_spin_reset(&spin);
 		for (unsigned int i = 0; i < n; i++) {
 			struct tenet_pkt *p = &pkts[i];
 			uint32_t b = d[i].buf < pool->nb_bufs ? d[i].buf : 0;

@@ -27,14 +27,64 @@
 #define TENET_WAIT_H
 
 #include <errno.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tenet/ring.h"
 
-/* Empty polls before a consumer goes to sleep. */
+/* Empty polls before a consumer goes to sleep (manager threads that share a CPU). */
 #define TENET_SPIN_POLLS 256
+
+/*
+ * An NF that finds its ring empty keeps polling for up to TENET_SPIN_NS
+ * before it sleeps, and yields its CPU every TENET_SPIN_YIELD polls meanwhile:
+ * a wake-up costs the manager a syscall and the guest an IPI (a third of
+ * the dispatcher's time at 4 Mpps when NFs slept after 256 polls, ~1 us),
+ * while an NF that has a CPU to itself spins for free, and one that shares
+ * it (NFs on a 2-CPU machine do) hands it to the next NF of the chain at
+ * every yield. Idle, it sleeps after TENET_SPIN_NS: ~0 % CPU.
+ */
+#define TENET_SPIN_NS    50000
+#define TENET_SPIN_YIELD 64
+
+struct tenet_spin {
+	uint32_t polls;
+	uint64_t since_ns;
+};
+
+static inline uint64_t tenet_spin_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* After an empty poll: poll again (true), or time to sleep (false, and reset). */
+static inline bool tenet_spin_more(struct tenet_spin *s)
+{
+	if (s->polls++ == 0) {
+		s->since_ns = tenet_spin_now();
+		return true;
+	}
+	if (s->polls % TENET_SPIN_YIELD)
+		return true;
+	sched_yield();
+	if (tenet_spin_now() - s->since_ns < TENET_SPIN_NS)
+		return true;
+	s->polls = 0;
+	return false;
+}
+
+/* After a poll that found work. */
+static inline void tenet_spin_reset(struct tenet_spin *s)
+{
+	s->polls = 0;
+}
 
 static inline void tenet_ring_set_sleeping(struct tenet_ring *r, uint32_t v)
 {

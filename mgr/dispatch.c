@@ -631,7 +631,8 @@ void *dispatch_thread(void *arg)
 	struct dctx *x = calloc(1, sizeof(*x));
 	struct tenet_desc d[MGR_BURST];
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
-	unsigned int empty = 0, loops = 0;
+	struct tenet_spin spin = {0};
+	unsigned int loops = 0;
 
 	if (!x)
 		return NULL;
@@ -690,12 +691,11 @@ void *dispatch_thread(void *arg)
 			/* when the last packet moved: a drained run's true end */
 			__atomic_store_n(&m->last_work_ns, (uint64_t)(mgr_now() * 1e9),
 			                 __ATOMIC_RELAXED);
-			empty = 0;
+			tenet_spin_reset(&spin);
 			continue;
 		}
-		if (m->poll || ++empty < TENET_SPIN_POLLS)
+		if (m->poll || tenet_spin_more(&spin))
 			continue;
-		empty = 0;
 		idle_sleep(x);
 	}
 	/* sent frames whose completions are still queued are delivered */

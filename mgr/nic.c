@@ -155,6 +155,7 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 {
 	struct xring *r[CFG_MAX_TENANTS];
 	struct pollfd pfd = {.fd = p->nic_efd, .events = POLLIN};
+	struct tenet_spin spin = {0};
 	unsigned int nb = 0;
 	bool empty = true;
 
@@ -166,6 +167,12 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 		for (unsigned int k = 0; k < m->nb_pools; k++)
 			if (starved & (1ull << k))
 				r[nb++] = &p->fill[k];
+	/* first poll the rings a while, yielding to the threads that share the CPU */
+	do {
+		for (unsigned int i = 0; i < nb; i++)
+			if (tenet_ring_count(&r[i]->cons))
+				return;
+	} while (!flag_up(&m->stop_nic) && tenet_spin_more(&spin));
 	for (unsigned int i = 0; i < nb; i++)
 		tenet_ring_set_sleeping(&r[i]->cons, 1);
 	for (unsigned int i = 0; i < nb && empty; i++)
@@ -276,10 +283,10 @@ void *nic_thread(void *arg)
 			st.out[st.nb_out++] = d;
 		}
 		push(m, prod, st.out, &st.nb_out);
-		/* a fill ring ran dry: wake its owner once per burst (the router
-		 * polls its own; the dispatcher may sleep) */
-		if (starved && steer != CFG_STEER_CPU && !m->poll)
-			tenet_event_signal(m->dispatch_efd);
+		/* a fill ring ran dry: wake its owner if it sleeps (the router
+		 * polls its own), at most once per burst */
+		if (starved && steer != CFG_STEER_CPU)
+			kick(m, prod);
 		cnt_add(&p->rx_frames, (uint64_t)n);
 		cnt_add(&p->rx_bytes, bytes);
 		/* quiescent point: no classifier pointer is held past here */

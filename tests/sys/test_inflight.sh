@@ -46,7 +46,7 @@ echo "ok: alice's chain stood still while her NF was stopped ($c1 packets)"
 echo "ok: alice's packets flowed again once her NF resumed ($c2 -> $c3)"
 wait $mgr || fail "manager exited $? ($(tail -n 5 "$T/mgr.log"))"
 S="$T/s.json"
-echo "info: alice in $(json "$S" 'j["tenants"]["alice"]["in"]') delivered $(json "$S" 'j["tenants"]["alice"]["delivered"]'), NIC no_buffer $(json "$S" 'j["dropped"]["no_buffer"]'), bob in $(json "$S" 'j["tenants"]["bob"]["in"]') delivered $(json "$S" 'j["tenants"]["bob"]["delivered"]')"
+echo "info: gen sent alice/bob $(json "$S" 'j["ports"]["gen0"]["driver_stats"]["groups"]'), alice in $(json "$S" 'j["tenants"]["alice"]["in"]') delivered $(json "$S" 'j["tenants"]["alice"]["delivered"]'), NIC no_buffer $(json "$S" 'j["dropped"]["no_buffer"]'), bob in $(json "$S" 'j["tenants"]["bob"]["in"]') delivered $(json "$S" 'j["tenants"]["bob"]["delivered"]')"
 check "every packet accounted" 'j["conserved"]' "$S"
 check "the NIC dropped alice's frames while her NF was stopped (no_buffer)" \
 	'j["dropped"]["no_buffer"] > 5000' "$S"
