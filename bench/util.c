@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -12,18 +11,16 @@
 #include <unistd.h>
 
 #include "bench/util.h"
+#include "lib/paths.h"
 
 int bench_nf_path(const char *name, char *out, size_t len)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char dir[PATH_MAX];
+	const char *d = tenet_nf_dir(dir, sizeof(dir)); /* build/nf, or PREFIX/lib/tenet/nf */
 
 	if (len)
 		out[0] = '\0';
-	if (n < 0)
-		return -errno;
-	exe[n] = '\0';
-	if ((size_t)snprintf(out, len, "%s/nf/%s", dirname(exe), name) >= len)
+	if ((size_t)snprintf(out, len, "%s/%s", d, name) >= len)
 		return -ENAMETOOLONG;
 	return access(out, X_OK) ? -errno : 0;
 }

@@ -15,9 +15,10 @@
 #include "mgr/mgr.h"
 
 /*
- * The path of example NF 'name' next to this executable (build/tenet-bench ->
- * build/nf/NAME) into out. Returns 0, or -errno (-ENOENT, -EACCES: not
- * built; -ENAMETOOLONG); out holds the path tried either way.
+ * The path of example NF 'name' in tenet_nf_dir() (lib/paths.h:
+ * build/tenet-bench -> build/nf/NAME; installed, PREFIX/lib/tenet/nf/NAME)
+ * into out. Returns 0, or -errno (-ENOENT, -EACCES: not built;
+ * -ENAMETOOLONG); out holds the path tried either way.
  */
 int bench_nf_path(const char *name, char *out, size_t len);
 

@@ -50,12 +50,8 @@
 #define __tenet_always_inline inline __attribute__((always_inline))
 #endif
 
-/* What a scan decides for one payload. */
-enum tenet_scan_verdict {
-	TENET_SCAN_PASS = 0,
-	TENET_SCAN_TAG = 1,
-	TENET_SCAN_DROP = 2,
-};
+/* enum tenet_scan_verdict: what a scan decides for one payload (public: NFs see it). */
+#include "tenet/scan.h"
 
 struct tenet_scan_result {
 	enum tenet_scan_verdict verdict;

@@ -53,7 +53,7 @@
 
 #include "bpf/tenet_xdp.h"
 #include "cli/cli.h"
-#include "lib/xdp_util.h"
+#include "lib/paths.h"
 #include "lib/xsk.h"
 #include "mgr/config.h"
 #include "tenet/log.h"
@@ -398,6 +398,7 @@ static void check_bpf(struct doctor *d, const struct needs *n, const char *dir)
 		     "verifier: no *.bpf.o in %s", dir);
 		return;
 	}
+	line(d, ST_OK, NULL, "bpf objects: %u in %s", nb, dir);
 	qsort(names, nb, sizeof(names[0]), cmp_str);
 	for (unsigned int i = 0; i < nb; i++) {
 		if (names[i])
@@ -567,7 +568,8 @@ static void usage(FILE *f)
 	        "  --config FILE   check what this config needs (its afxdp interfaces too);\n"
 	        "                  without it, everything but huge pages and zero-copy is needed\n"
 	        "  --bpf-dir DIR   where the *.bpf.o are (default: $TENET_BPF_DIR, else bpf/\n"
-	        "                  beside the tenet binary)\n"
+	        "                  beside the tenet binary, else PREFIX/lib/tenet/bpf for\n"
+	        "                  PREFIX/bin/tenet, as installed by make install)\n"
 	        "\n"
 	        "Exit status: 0 when everything needed is available, 1 otherwise, 2 bad usage.\n");
 }

@@ -398,7 +398,7 @@ static int run(struct tenet_nf *nf, tenet_pkt_fn pkt_fn, tenet_burst_fn burst_fn
 				break;
 			continue;
 		}
-		tenet_spin_reset(&spin);
+		tenet_spin_reset(&spin, n == TENET_BURST);
 		for (unsigned int i = 0; i < n; i++) {
 			struct tenet_pkt *p = &pkts[i];
 			uint32_t b = d[i].buf < pool->nb_bufs ? d[i].buf : 0;

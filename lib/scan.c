@@ -588,3 +588,84 @@ int tenet_scan(const struct tenet_scanner *s, struct tenet_scan_ctx *ctx, const 
 	}
 	return res->verdict;
 }
+
+/* ---------------------------------------------------------------- the NF helper (tenet/scan.h) */
+
+struct tenet_scanset {
+	struct tenet_patterns *pats;
+	struct tenet_scanner *scanner;
+	struct tenet_scan_ctx *ctx;
+};
+
+struct tenet_scanset *tenet_scanset_open(const char *path, char *err, size_t errlen)
+{
+	struct tenet_scanset *ss = calloc(1, sizeof(*ss));
+	int e;
+
+	if (!ss) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		errno = ENOMEM;
+		return NULL;
+	}
+	ss->pats = tenet_patterns_load(path, err, errlen);
+	if (!ss->pats)
+		goto err_free;
+	ss->scanner = tenet_scanner_create(ss->pats, err, errlen);
+	if (!ss->scanner)
+		goto err_free;
+	ss->ctx = tenet_scan_ctx_create(ss->scanner);
+	if (!ss->ctx) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		errno = ENOMEM;
+		goto err_free;
+	}
+	return ss;
+err_free:
+	e = errno;
+	tenet_scanset_close(ss);
+	errno = e;
+	return NULL;
+}
+
+void tenet_scanset_close(struct tenet_scanset *ss)
+{
+	if (!ss)
+		return;
+	tenet_scan_ctx_destroy(ss->ctx);
+	tenet_scanner_destroy(ss->scanner);
+	tenet_patterns_free(ss->pats);
+	free(ss);
+}
+
+int tenet_scanset_match(struct tenet_scanset *ss, const void *data, size_t len, unsigned int *id)
+{
+	struct tenet_scan_result res;
+	int rc = tenet_scan(ss->scanner, ss->ctx, data, len, &res);
+
+	if (rc > 0 && id)
+		*id = (unsigned int)res.id;
+	return rc;
+}
+
+unsigned int tenet_scanset_nb_patterns(const struct tenet_scanset *ss)
+{
+	return ss->pats->count;
+}
+
+const char *tenet_scanset_name(const struct tenet_scanset *ss)
+{
+	return ss->pats->name;
+}
+
+unsigned int tenet_scanset_pattern(const struct tenet_scanset *ss, unsigned int i, char *buf,
+                                   size_t len)
+{
+	const struct tenet_pattern *p;
+
+	if (i >= ss->pats->count)
+		return 0;
+	p = &ss->pats->pat[i];
+	snprintf(buf, len, "%s %s %s", tenet_scan_action_name(p->action),
+	         tenet_pattern_kind_name(p->kind), p->text);
+	return p->line;
+}

@@ -4,10 +4,7 @@
  * name it gives its own and removes exactly those.
  */
 #include <errno.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -78,20 +75,4 @@ int tenet_xdp_remove_by_name(int ifindex, const char *name)
 		removed += r;
 	}
 	return removed;
-}
-
-const char *tenet_bpf_dir(char *buf, size_t len)
-{
-	const char *env = getenv("TENET_BPF_DIR");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && *env)
-		return env;
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return "build/bpf";
-	exe[n] = '\0';
-	snprintf(buf, len, "%s/bpf", dirname(exe));
-	return buf;
 }

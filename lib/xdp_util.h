@@ -12,11 +12,4 @@
  */
 int tenet_xdp_remove_by_name(int ifindex, const char *name);
 
-/*
- * Where the BPF objects (*.bpf.o) are: $TENET_BPF_DIR if set, else bpf/
- * beside the running binary (build/bpf for build/tenet), else "build/bpf".
- * Returns env, buf (filled) or a literal.
- */
-const char *tenet_bpf_dir(char *buf, size_t len);
-
 #endif

@@ -50,8 +50,8 @@
 #include <unistd.h>
 
 #include "lib/nicscan.h"
+#include "lib/paths.h"
 #include "lib/wait.h"
-#include "lib/xdp_util.h"
 #include "lib/xsk.h"
 #include "lib/xsk_prog.h"
 #include "mgr/afxdp.h"
@@ -123,7 +123,7 @@ static int add_socket(struct afxdp *a, const char *ifname, uint32_t queue, struc
                       struct tenet_pool *pool, int tenant, const char *dir, bool generic, char *err,
                       size_t errlen)
 {
-	/* dir comes from tenet_bpf_dir: shorter than PATH_MAX - 32 */
+	/* dir comes from tenet_bpf_dir (lib/paths.h): shorter than PATH_MAX - 32 */
 	struct xsock *s = &a->s[a->nb];
 	struct tenet_xsk_opts o = {
 	        .ifname = ifname,

@@ -691,7 +691,7 @@ void *dispatch_thread(void *arg)
 			/* when the last packet moved: a drained run's true end */
 			__atomic_store_n(&m->last_work_ns, (uint64_t)(mgr_now() * 1e9),
 			                 __ATOMIC_RELAXED);
-			tenet_spin_reset(&spin);
+			tenet_spin_reset(&spin, work >= MGR_BURST);
 			continue;
 		}
 		if (m->poll || tenet_spin_more(&spin))

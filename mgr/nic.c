@@ -142,12 +142,16 @@ static void driver_oversize(struct mport *p, uint64_t *seen)
  * Every frame of the last burst found its pool's fill ring empty: the
  * pools' owner has no buffer to give (the chain is slower than the wire,
  * and the dispatcher holds back buffers of a pool with a full budget in
- * flight). Sleep until one of those fill rings gets buffers, at most
- * NIC_STARVED_WAIT_MS: a software NIC that kept receiving only to drop
- * would burn the CPU the chain needs, where a NIC's drop costs the host
- * nothing. Only the starved pools' rings count: a tenant that sits on its
- * buffers makes the NIC drop its frames, never wait for it while other
- * tenants' frames arrive (those bursts are not wholly starved).
+ * flight). A source that makes frames on demand (gen, pcap at full speed:
+ * port.on_demand) then stops asking until one of those fill rings gets
+ * buffers - polling them up to TENET_SPIN_NS, yielding, then sleeping on
+ * the rings' wake-up, at most NIC_STARVED_WAIT_MS - as DPDK's null device
+ * stops receiving when its mempool is empty: generating frames only to drop
+ * them would burn the CPU the chain needs, where a NIC's drop costs the
+ * host nothing. A paced or real source never waits: frames keep arriving
+ * meanwhile, other tenants' among them, so a tenant that sits on its
+ * buffers only has its own frames dropped (no_buffer), never delays
+ * another's. Only the starved pools' rings count.
  */
 #define NIC_STARVED_WAIT_MS 1
 
@@ -155,11 +159,11 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 {
 	struct xring *r[CFG_MAX_TENANTS];
 	struct pollfd pfd = {.fd = p->nic_efd, .events = POLLIN};
-	struct tenet_spin spin = {0};
+	struct tenet_spin spin = {.busy = true}; /* starved: under load */
 	unsigned int nb = 0;
 	bool empty = true;
 
-	if (m->poll || p->nic_efd <= 0)
+	if (m->poll || p->nic_efd <= 0 || !p->port.on_demand)
 		return;
 	if (p->cfg->steer == CFG_STEER_CPU)
 		r[nb++] = &m->router.fill[p->index];

@@ -2,12 +2,15 @@
  * The NF supervisor, on the control thread: start the NF processes the
  * config declares (each with only its own fds, as its tenant's user),
  * reap them, and restart one that died after a back-off that doubles while
- * it keeps dying quickly (MGR_BACKOFF_*), up to MGR_RESTART_MAX.
+ * it keeps dying quickly (MGR_BACKOFF_*), up to MGR_RESTART_MAX. A command
+ * named without a '/' is one of tenet's NFs when there is one of that name
+ * (tenet_nf_program, lib/paths.h), else a program on $PATH.
  */
 #include <errno.h>
 #include <sched.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "lib/fdpass.h"
+#include "lib/paths.h"
 #include "lib/proto.h"
 
 #include "lib/proto.h"
@@ -186,6 +190,8 @@ static pid_t spawn(struct mgr *m, struct service *svc, unsigned int k)
 	gid_t gid = 0;
 	int ident = nf_identity(tn, &uid, &gid);
 	int cpu = placement_nf_cpu(m, (unsigned int)(svc - m->services), k);
+	char pathbuf[PATH_MAX];
+	const char *prog = tenet_nf_program(svc->cfg->argv[0], pathbuf, sizeof(pathbuf));
 	pid_t pid;
 
 	if (ident < 0)
@@ -214,8 +220,8 @@ static pid_t spawn(struct mgr *m, struct service *svc, unsigned int k)
 		setenv("TENET_TENANT", tn->cfg->name, 1);
 		if (ident == 0)
 			child_drop(svc, uid, gid);
-		execvp(svc->cfg->argv[0], svc->cfg->argv);
-		dprintf(2, "tenet: cannot start %s: %s\n", svc->cfg->argv[0], strerror(errno));
+		execvp(prog, svc->cfg->argv);
+		dprintf(2, "tenet: cannot start %s: %s\n", prog, strerror(errno));
 		_exit(127);
 	}
 	return pid;

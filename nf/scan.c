@@ -4,7 +4,7 @@
  *     scan --patterns FILE [--tag-only]
  *
  * Scans the L4 payload of every packet against the pattern file (format in
- * lib/scan.h): a packet that matches a drop pattern is dropped; one that
+ * tenet/scan.h): a packet that matches a drop pattern is dropped; one that
  * matches only tag patterns, or nothing, goes on to the next hop. With
  * --tag-only nothing is dropped and drop matches are only counted, to try a
  * new pattern set on live traffic. Each matching packet is counted against
@@ -18,13 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/scan.h"
 #include "tenet/nf.h"
+#include "tenet/scan.h"
 
 struct scan_nf {
-	struct tenet_patterns *pats;
-	struct tenet_scanner *scanner;
-	struct tenet_scan_ctx *ctx; /* the loop runs on one thread: one context */
+	struct tenet_scanset *set; /* the loop runs on one thread: one set */
 	struct tenet_nf *nf;
 	bool tag_only;
 	uint64_t pkts, dropped, tagged, unscanned, failed;
@@ -34,22 +32,23 @@ struct scan_nf {
 static enum tenet_verdict scan_one(struct scan_nf *sn, const struct tenet_pkt *pkt)
 {
 	struct tenet_pkt_info pi;
-	struct tenet_scan_result res;
+	unsigned int id = 0;
+	int v;
 
 	sn->pkts++;
 	if (tenet_pkt_info(pkt, &pi) != TENET_PKT_OK) {
 		sn->unscanned++;
 		return TENET_V_NEXT;
 	}
-	if (tenet_scan(sn->scanner, sn->ctx, pkt->data + pi.payload_off, pi.payload_len, &res) <
-	    0) {
+	v = tenet_scanset_match(sn->set, pkt->data + pi.payload_off, pi.payload_len, &id);
+	if (v < 0) {
 		sn->failed++;
 		return TENET_V_NEXT;
 	}
-	if (res.verdict == TENET_SCAN_PASS)
+	if (v == TENET_SCAN_PASS)
 		return TENET_V_NEXT;
-	sn->hits[res.id]++;
-	if (res.verdict == TENET_SCAN_DROP) {
+	sn->hits[id]++;
+	if (v == TENET_SCAN_DROP) {
 		sn->dropped++;
 		return sn->tag_only ? TENET_V_NEXT : TENET_V_DROP;
 	}
@@ -66,7 +65,8 @@ static void on_burst(struct tenet_pkt **pkts, unsigned int n, void *arg)
 static void report(void *arg)
 {
 	const struct scan_nf *sn = arg;
-	unsigned int silent = 0;
+	unsigned int silent = 0, nb = tenet_scanset_nb_patterns(sn->set);
+	char text[2048];
 
 	printf("scan %s/%s#%u: %llu packets, %llu %s, %llu tagged, %llu unscanned (no IP "
 	       "payload), %llu scan errors\n",
@@ -74,18 +74,18 @@ static void report(void *arg)
 	       (unsigned long long)sn->pkts, (unsigned long long)sn->dropped,
 	       sn->tag_only ? "would drop (--tag-only)" : "dropped", (unsigned long long)sn->tagged,
 	       (unsigned long long)sn->unscanned, (unsigned long long)sn->failed);
-	for (unsigned int i = 0; i < sn->pats->count; i++) {
-		const struct tenet_pattern *p = &sn->pats->pat[i];
+	for (unsigned int i = 0; i < nb; i++) {
+		unsigned int line;
 
 		if (!sn->hits[i]) {
 			silent++;
 			continue;
 		}
-		printf("  %u %s:%u %s %s %s: %llu\n", i, sn->pats->name, p->line,
-		       tenet_scan_action_name(p->action), tenet_pattern_kind_name(p->kind), p->text,
+		line = tenet_scanset_pattern(sn->set, i, text, sizeof(text));
+		printf("  %u %s:%u %s: %llu\n", i, tenet_scanset_name(sn->set), line, text,
 		       (unsigned long long)sn->hits[i]);
 	}
-	printf("  %u of %u patterns decided no packet\n", silent, sn->pats->count);
+	printf("  %u of %u patterns decided no packet\n", silent, nb);
 	fflush(stdout);
 }
 
@@ -94,6 +94,7 @@ int main(int argc, char **argv)
 	struct scan_nf sn = {0};
 	const char *path = NULL;
 	char err[512];
+	unsigned int nb;
 	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
@@ -110,19 +111,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: scan --patterns FILE [--tag-only]\n");
 		return 2;
 	}
-	sn.pats = tenet_patterns_load(path, err, sizeof(err));
-	if (!sn.pats) {
+	sn.set = tenet_scanset_open(path, err, sizeof(err));
+	if (!sn.set) {
 		fprintf(stderr, "scan: %s\n", err);
 		return 1;
 	}
-	sn.scanner = tenet_scanner_create(sn.pats, err, sizeof(err));
-	if (!sn.scanner) {
-		fprintf(stderr, "scan: %s\n", err);
-		goto out;
-	}
-	sn.ctx = tenet_scan_ctx_create(sn.scanner);
-	sn.hits = calloc(sn.pats->count ? sn.pats->count : 1, sizeof(*sn.hits));
-	if (!sn.ctx || !sn.hits) {
+	nb = tenet_scanset_nb_patterns(sn.set);
+	sn.hits = calloc(nb ? nb : 1, sizeof(*sn.hits));
+	if (!sn.hits) {
 		fprintf(stderr, "scan: out of memory\n");
 		goto out;
 	}
@@ -135,8 +131,6 @@ int main(int argc, char **argv)
 	tenet_nf_detach(sn.nf);
 out:
 	free(sn.hits);
-	tenet_scan_ctx_destroy(sn.ctx);
-	tenet_scanner_destroy(sn.scanner);
-	tenet_patterns_free(sn.pats);
+	tenet_scanset_close(sn.set);
 	return rc;
 }

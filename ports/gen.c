@@ -558,6 +558,7 @@ static int gen_open(struct port *p, const struct cfg_port *cfg, char *err, size_
 	if (ret < 0)
 		goto err_close;
 	pace_init(&g->pace, c->rate_pps, c->count, c->duration);
+	p->on_demand = g->pace.rate == 0;
 	return 0;
 
 err_close:

@@ -187,6 +187,7 @@ static int pcap_port_open(struct port *p, const struct cfg_port *cfg, char *err,
 	p->priv = pp;
 	pp->loop = cfg->pcap_loop;
 	pace_init(&pp->pace, cfg->gen.rate_pps, cfg->gen.count, cfg->gen.duration);
+	p->on_demand = pp->pace.rate == 0;
 	if (cfg->pcap_in[0]) {
 		pp->in_path = cfg->pcap_in;
 		pp->staging = malloc((size_t)PCAP_STAGING * PCAP_FRAME_MAX);

@@ -54,6 +54,11 @@ struct port {
 	const struct cfg_port *cfg;
 	unsigned int index;
 	void *priv; /* driver state */
+	/* set by open: rx makes frames when asked and nothing arrives meanwhile
+	 * (gen and pcap at full speed): the NIC stage may stop asking while it
+	 * has no buffer for them (mgr/nic.c), where a paced or real source
+	 * would lose frames, other tenants' among them */
+	bool on_demand;
 };
 
 const struct port_driver *port_driver_find(enum cfg_driver d);

@@ -354,6 +354,41 @@ static void test_socket_mode(void **state)
 	}
 }
 
+/* CPU lists: an integer or "a-b,c" ranges; auto is the default, none turns placement off */
+static void test_cpus(void **state)
+{
+	struct tenet_config *c;
+	char err[256];
+
+	(void)state;
+	c = parse("manager: {cpus: {manager: 0, nfs: \"1-3,6\"}}\n"
+	          "tenants: [{name: a}]\n"
+	          "services:\n  - {name: s, tenant: a, cpus: \"2\"}\n  - {name: t, tenant: a}\n",
+	          err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->mgr.place, CFG_PLACE_AUTO);
+	assert_true(c->mgr.mgr_cpus.given && c->mgr.nf_cpus.given);
+	assert_int_equal(CPU_COUNT(&c->mgr.mgr_cpus.set), 1);
+	assert_true(CPU_ISSET(0, &c->mgr.mgr_cpus.set));
+	assert_int_equal(CPU_COUNT(&c->mgr.nf_cpus.set), 4);
+	assert_true(CPU_ISSET(1, &c->mgr.nf_cpus.set) && CPU_ISSET(3, &c->mgr.nf_cpus.set) &&
+	            CPU_ISSET(6, &c->mgr.nf_cpus.set) && !CPU_ISSET(4, &c->mgr.nf_cpus.set));
+	assert_true(c->services[0].cpus.given && CPU_ISSET(2, &c->services[0].cpus.set));
+	assert_int_equal(CPU_COUNT(&c->services[0].cpus.set), 1);
+	assert_false(c->services[1].cpus.given);
+	tenet_config_free(c);
+
+	c = parse("manager: {cpus: none}\n", err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->mgr.place, CFG_PLACE_NONE);
+	tenet_config_free(c);
+	c = parse("manager: {cpus: auto}\n", err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->mgr.place, CFG_PLACE_AUTO);
+	assert_false(c->mgr.mgr_cpus.given || c->mgr.nf_cpus.given);
+	tenet_config_free(c);
+}
+
 /* ---------------------------------------------------------------- errors */
 
 static const char base[] = "ports:\n"                                           /* 1 */
@@ -390,6 +425,17 @@ static const struct bad_case bad_cases[] = {
          "t.yaml:2:26: ", "pool_bufs 10 is out of range"},
         {"inflight out of range", "tenants:\n  - {name: a, inflight: 0}\n", false,
          "t.yaml:2:25: ", "inflight 0 is out of range"},
+        {"cpus: a word", "manager: {cpus: some}\n", false, "t.yaml:1:17: ",
+         "bad value for cpus: 'some'; expected auto, none or a mapping {manager: CPUS, nfs: "
+         "CPUS}"},
+        {"cpus: a reversed range", "manager: {cpus: {nfs: \"3-1\"}}\n", false,
+         "t.yaml:1:23: ", "bad value for nfs: '3-1'; expected a CPU list such as 1 or \"0-3,6\""},
+        {"cpus: a trailing comma", "manager: {cpus: {manager: \"1,\"}}\n", false,
+         "t.yaml:1:27: ", "bad value for manager: '1,'; expected a CPU list"},
+        {"cpus: past CPU_SETSIZE", "manager: {cpus: {manager: 4096}}\n", false,
+         "t.yaml:1:27: ", "bad value for manager: '4096'"},
+        {"cpus: an unknown part", "manager: {cpus: {router: 1}}\n", false,
+         "t.yaml:1:18: ", "unknown key 'router'"},
         {"buf_size not a multiple of 64", "tenants:\n  - {name: a, buf_size: 1000}\n", false,
          "t.yaml:2:25: ", "not a multiple of 64"},
         {"bad CIDR", "chains:\n  - name: c\n    match: {src: 10.1.0.0/33}\n    hops: [bob/mon]\n",
@@ -940,7 +986,7 @@ int main(void)
 	        cmocka_unit_test(test_err_long_value), cmocka_unit_test(test_load),
 	        cmocka_unit_test(test_demo),           cmocka_unit_test(test_load_hostile),
 	        cmocka_unit_test(test_fragment_depth), cmocka_unit_test(test_pool_memory),
-	        cmocka_unit_test(test_wide_mapping),
+	        cmocka_unit_test(test_wide_mapping),   cmocka_unit_test(test_cpus),
 	};
 	enum { NB_FIXED = sizeof(fixed) / sizeof(fixed[0]) };
 	enum { NB_BAD = sizeof(bad_cases) / sizeof(bad_cases[0]) };

@@ -3,7 +3,8 @@
  * comments, every error with its line), the Hyperscan scanner's verdicts
  * on crafted payloads, the NIC scanner's limits, and the equivalence of
  * the two back ends on more than 100,000 generated payloads, both checked
- * against a naive memmem() reference of the decision rule.
+ * against a naive memmem() reference of the decision rule; and the NF
+ * helper over them (tenet/scan.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 
 #include "lib/nicscan.h"
 #include "lib/scan.h"
+#include "tenet/scan.h"
 
 static char err[512];
 
@@ -176,6 +178,56 @@ static void test_load_file(void **state)
 	assert_non_null(strstr(err, path));
 	assert_null(tenet_patterns_load("/tmp", err, sizeof(err)));
 	assert_int_equal(errno, EISDIR);
+}
+
+/* ---- the NF helper (tenet/scan.h) ---- */
+
+static void test_scanset(void **state)
+{
+	char path[] = "/tmp/test_scanset_XXXXXX";
+	const char text[] = "# c\ndrop literal evil\ntag regex /foo/i\n";
+	struct tenet_scanset *ss;
+	unsigned int id = 99;
+	char buf[64];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	ss = tenet_scanset_open(path, err, sizeof(err));
+	if (!ss)
+		fail_msg("open: %s", err);
+	assert_string_equal(tenet_scanset_name(ss), path);
+	assert_int_equal(tenet_scanset_nb_patterns(ss), 2);
+	assert_int_equal(tenet_scanset_match(ss, "a FOO b", 7, &id), TENET_SCAN_TAG);
+	assert_int_equal(id, 1);
+	assert_int_equal(tenet_scanset_match(ss, "foo evil", 8, &id), TENET_SCAN_DROP);
+	assert_int_equal(id, 0);
+	id = 99;
+	assert_int_equal(tenet_scanset_match(ss, "nothing", 7, &id), TENET_SCAN_PASS);
+	assert_int_equal(id, 99); /* unchanged on pass */
+	assert_int_equal(tenet_scanset_match(ss, NULL, 0, NULL), TENET_SCAN_PASS);
+	assert_int_equal(tenet_scanset_pattern(ss, 0, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "drop literal evil");
+	assert_int_equal(tenet_scanset_pattern(ss, 1, buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "tag regex /foo/i");
+	strcpy(buf, "same");
+	assert_int_equal(tenet_scanset_pattern(ss, 2, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "same");
+	tenet_scanset_close(ss);
+	tenet_scanset_close(NULL);
+
+	fd = open(path, O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "drop regex (\n", 13), 13);
+	close(fd);
+	assert_null(tenet_scanset_open(path, err, sizeof(err)));
+	assert_int_equal(errno, EINVAL);
+	assert_non_null(strstr(err, ":1: regex '('"));
+	unlink(path);
+	assert_null(tenet_scanset_open(path, err, sizeof(err)));
+	assert_int_equal(errno, ENOENT);
 }
 
 /* ---- host scanner ---- */
@@ -758,7 +810,7 @@ int main(void)
 	        cmocka_unit_test(test_load_file),   cmocka_unit_test(test_host_verdicts),
 	        cmocka_unit_test(test_host_errors), cmocka_unit_test(test_host_threads),
 	        cmocka_unit_test(test_nic_limits),  cmocka_unit_test(test_nic_verdicts),
-	        cmocka_unit_test(test_equivalence),
+	        cmocka_unit_test(test_equivalence), cmocka_unit_test(test_scanset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
