@@ -48,6 +48,9 @@ PKGS := libbpf libxdp libpcap libhs yaml-0.1
 PKG_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS) 2>/dev/null))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# libmicrohttpd serves /metrics (mgr/metrics.c): what links libtenet-mgr.a links it, NFs do not.
+MHD_CFLAGS := $(patsubst -I%,-isystem %,$(shell pkg-config --cflags libmicrohttpd 2>/dev/null))
+MHD_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 
 # DPDK is used by one benchmark only (rte_ring side by side with ours): tenet-bench
 # links it, tenet does not.
@@ -93,6 +96,7 @@ SO_LIBS := $(shell pkg-config --libs libbpf libxdp libhs yaml-0.1 2>/dev/null)
 
 # Files that need DPDK's headers.
 $(BUILD)/obj/bench/ring.o: CFLAGS += $(DPDK_CFLAGS)
+$(BUILD)/obj/mgr/metrics.o: CFLAGS += $(MHD_CFLAGS)
 
 .PHONY: all tests tsan-tests test demo deps format clean install uninstall
 all: $(BUILD)/libtenet.a $(BUILD)/libtenet-mgr.a $(TENET) $(TENET_BENCH) $(BENCH_TOOL_BIN) \
@@ -127,11 +131,11 @@ $(BUILD)/libtenet-bench.a: $(BENCH_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 $(TENET): $(BUILD)/obj/cli/tenet.o $(BUILD)/libtenet-mgr.a $(BUILD)/libtenet.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS)
 
 $(TENET_BENCH): $(BUILD)/obj/bench/main.o $(BUILD)/libtenet-bench.a $(BUILD)/libtenet-mgr.a \
 		$(BUILD)/libtenet.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(DPDK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS) $(DPDK_LIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/tools/%.o $(BUILD)/libtenet.a
 	@mkdir -p $(dir $@)
@@ -144,11 +148,11 @@ $(BUILD)/nf/%: $(BUILD)/obj/nf/%.o $(BUILD)/libtenet.a
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(BUILD)/libtenet-bench.a $(BUILD)/libtenet-mgr.a \
 		$(BUILD)/libtenet.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/sys/%.o $(BUILD)/libtenet-mgr.a $(BUILD)/libtenet.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CMOCKA_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/tenet/scan.h
 	@mkdir -p $(dir $@)

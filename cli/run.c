@@ -13,6 +13,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: tenet run CONFIG.yaml [--duration SECONDS] [--summary FILE] [--poll] "
 	        "[--quiet]\n"
+	        "                 [--metrics ADDR:PORT]\n"
 	        "\n"
 	        "Start the manager: create one packet pool per tenant, open the ports,\n"
 	        "start the NFs the config names, and move packets along the service\n"
@@ -26,6 +27,9 @@ static void usage(FILE *f)
 	        "  --poll          pure polling (lowest latency, 100%% CPU per thread);\n"
 	        "                  default: adaptive (poll under load, sleep when idle)\n"
 	        "  --quiet         no live table\n"
+	        "  --metrics A:P   serve Prometheus metrics at http://A:P/metrics; a bare port\n"
+	        "                  (9464 or :9464) listens on 127.0.0.1 only; [::1]:9464 for\n"
+	        "                  IPv6 (overrides manager: metrics; default: off)\n"
 	        "\n"
 	        "NFs attach over $socket_dir/TENANT.sock (see docs/config.md, docs/nf-guide.md).\n"
 	        "NFs the config starts inherit no fd of the manager's, run as the tenant's\n"
@@ -42,32 +46,44 @@ int cli_run(int argc, char **argv)
 	        {"summary", required_argument, NULL, 's'},
 	        {"poll", no_argument, NULL, 'p'},
 	        {"quiet", no_argument, NULL, 'q'},
+	        {"metrics", required_argument, NULL, 'm'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
-	double duration = 0;
-	const char *summary = NULL;
-	int poll = 0, quiet = 0, c;
+	struct mgr_opts o = {0};
+	struct cfg_listen addr;
+	char why[96];
 	char *end;
+	int c;
 
-	while ((c = getopt_long(argc, argv, "d:s:pqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:s:pqm:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			duration = strtod(optarg, &end);
-			if (*end || duration < 0) {
+			o.duration = strtod(optarg, &end);
+			if (*end || o.duration < 0) {
 				fprintf(stderr, "tenet run: --duration wants seconds, got '%s'\n",
 				        optarg);
 				return 2;
 			}
 			break;
 		case 's':
-			summary = optarg;
+			o.summary = optarg;
 			break;
 		case 'p':
-			poll = 1;
+			o.poll = 1;
 			break;
 		case 'q':
-			quiet = 1;
+			o.quiet = 1;
+			break;
+		case 'm':
+			if (cfg_listen_parse(optarg, &addr, why, sizeof(why)) < 0) {
+				fprintf(stderr,
+				        "tenet run: --metrics '%s': %s; expected " CFG_LISTEN_EXPECT
+				        "\n",
+				        optarg, why);
+				return 2;
+			}
+			o.metrics = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -81,5 +97,6 @@ int cli_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	return mgr_main(argv[optind], duration, summary, poll, quiet);
+	o.config = argv[optind];
+	return mgr_run(&o, NULL);
 }

@@ -17,6 +17,7 @@
  * the wrong driver are errors, never silently ignored: a typo in a config
  * must not turn into a default.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <sched.h>
@@ -37,6 +38,59 @@
 #define CFG_FILE_MAX (16u << 20) /* a config larger than this is a mistake */
 
 /* ---------------------------------------------------------------- manager */
+
+int cfg_listen_parse(const char *s, struct cfg_listen *out, char *why, size_t len)
+{
+	struct cfg_listen l = {.set = true};
+	char host[48];
+	const char *port = s, *end;
+	unsigned long v = 0;
+	size_t hl = 0;
+
+	if (s[0] == '[') { /* [IPv6]:PORT */
+		end = strchr(s, ']');
+		if (!end || end[1] != ':') {
+			snprintf(why, len, "an IPv6 address is written [ADDR]:PORT");
+			return -1;
+		}
+		hl = (size_t)(end - s - 1);
+		port = end + 2;
+		l.v6 = true;
+		if (hl >= sizeof(host))
+			goto bad_addr;
+		memcpy(host, s + 1, hl);
+	} else if ((end = strrchr(s, ':'))) { /* A.B.C.D:PORT or :PORT */
+		hl = (size_t)(end - s);
+		port = end + 1;
+		if (hl >= sizeof(host))
+			goto bad_addr;
+		memcpy(host, s, hl);
+	}
+	host[hl] = '\0';
+	if (!*port || strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
+	    (v = strtoul(port, NULL, 10)) < 1 || v > 65535) {
+		snprintf(why, len, "port '%.16s' is not a number in 1..65535", port);
+		return -1;
+	}
+	l.port = (uint16_t)v;
+	if (!hl && !l.v6) {
+		l.addr[0] = 127;
+		l.addr[3] = 1;
+	} else if (inet_pton(l.v6 ? AF_INET6 : AF_INET, host, l.addr) != 1) {
+		goto bad_addr;
+	}
+	if (l.v6)
+		snprintf(l.text, sizeof(l.text), "[%s]:%u", host, l.port);
+	else
+		snprintf(l.text, sizeof(l.text), "%u.%u.%u.%u:%u", l.addr[0], l.addr[1], l.addr[2],
+		         l.addr[3], l.port);
+	*out = l;
+	return 0;
+bad_addr:
+	snprintf(why, len, "'%.*s' is not a numeric %s address", (int)(hl < 40 ? hl : 40),
+	         hl < sizeof(host) ? host : s, l.v6 ? "IPv6" : "IPv4");
+	return -1;
+}
 
 /*
  * A CPU list: an integer, or a string of CPUs and ranges, "0-3,6". Checked
@@ -101,7 +155,9 @@ static int parse_cpus(struct ctx *c, yaml_node_t *n, struct cfg_manager *m)
 
 static int parse_manager(struct ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = {"socket_dir", "poll", "stats_interval", "cpus", NULL};
+	static const char *const keys[] = {"socket_dir", "poll",    "stats_interval",
+	                                   "cpus",       "metrics", NULL};
+	char addr[64], why[96];
 	struct cfg_manager *m = &c->cfg->mgr;
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	yaml_node_t *v;
@@ -117,7 +173,8 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 	if (!n || cfg_is_null(n))
 		return 0;
 	if (cfg_want_map(&c->r, n, "manager",
-	                 "a mapping with keys socket_dir, poll, stats_interval, cpus") < 0 ||
+	                 "a mapping with keys socket_dir, poll, stats_interval, cpus, metrics") <
+	            0 ||
 	    cfg_check_keys(&c->r, n, "manager", keys) < 0)
 		return -1;
 	if ((v = cfg_get(&c->r, n, "socket_dir")) &&
@@ -129,6 +186,11 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 	    cfg_get_num(&c->r, v, "stats_interval", 0, 86400, &m->stats_interval) < 0)
 		return -1;
 	if ((v = cfg_get(&c->r, n, "cpus")) && parse_cpus(c, v, m) < 0)
+		return -1;
+	if ((v = cfg_get(&c->r, n, "metrics")) &&
+	    (cfg_get_str(&c->r, v, "metrics", addr, sizeof(addr)) < 0 ||
+	     (cfg_listen_parse(addr, &m->metrics, why, sizeof(why)) < 0 &&
+	      cfg_fail(&c->r, v, "metrics '%s': %s; expected " CFG_LISTEN_EXPECT, addr, why) < 0)))
 		return -1;
 	return 0;
 }

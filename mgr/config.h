@@ -7,7 +7,7 @@
  *
  * Schema (see docs/config.md for every key, default and an example):
  *
- *   manager:  {socket_dir, poll, stats_interval, cpus}
+ *   manager:  {socket_dir, poll, stats_interval, cpus, metrics}
  *   ports:    [{name, driver: gen|sink|pcap|afpacket|afxdp, steer: nic|cpu|shared, ...}]
  *   tenants:  [{name, uid, gid, pool_bufs, inflight, buf_size, socket_mode}]
  *   services: [{name, tenant, command, instances, restart}]
@@ -95,6 +95,15 @@ struct cfg_chain {
 	int line;
 };
 
+/* A TCP address to listen on (manager: metrics; tenet run --metrics). */
+struct cfg_listen {
+	bool set; /* false: off (the default) */
+	bool v6;  /* addr holds 16 bytes of IPv6, else 4 of IPv4 */
+	uint8_t addr[16];
+	uint16_t port; /* 1..65535 */
+	char text[64]; /* "127.0.0.1:9464", "[::1]:9464": for messages */
+};
+
 struct cfg_manager {
 	char socket_dir[CFG_PATH_MAX]; /* default $XDG_RUNTIME_DIR/tenet, else /tmp/tenet-UID */
 	bool poll;                     /* pure polling (default false: adaptive) */
@@ -102,7 +111,16 @@ struct cfg_manager {
 	enum cfg_place place;          /* cpus: auto | none | {manager, nfs} */
 	struct cfg_cpus mgr_cpus;      /* cpus.manager: the manager's data-plane threads */
 	struct cfg_cpus nf_cpus;       /* cpus.nfs: the NFs it starts */
+	struct cfg_listen metrics;     /* Prometheus /metrics server (default: off) */
 };
+
+/*
+ * Parse a listen address: "PORT" or ":PORT" (127.0.0.1, loopback),
+ * "A.B.C.D:PORT", "[IPv6]:PORT"; numeric addresses only, PORT 1..65535.
+ * 0 and *out filled, or -1 with what was wrong in why (*out unchanged).
+ */
+int cfg_listen_parse(const char *s, struct cfg_listen *out, char *why, size_t len);
+#define CFG_LISTEN_EXPECT "PORT, :PORT (127.0.0.1), A.B.C.D:PORT or [IPv6]:PORT"
 
 struct tenet_config {
 	char path[CFG_PATH_MAX];

@@ -286,12 +286,12 @@ static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc 
 		if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
 			cnt_add(&m->host_parse_err[e], 1);
 			free_buf(mp, d.buf);
-			cnt_add(&m->drops[DROP_MALFORMED], 1);
+			no_tenant_drop(m, DROP_MALFORMED, 1);
 			return;
 		}
 		if (!tenet_classifier_lookup(mgr_cls(m), &pi, d.port, &act)) {
 			free_buf(mp, d.buf);
-			cnt_add(&m->drops[DROP_NO_RULE], 1);
+			no_tenant_drop(m, DROP_NO_RULE, 1);
 			return;
 		}
 		chain = act.chain;

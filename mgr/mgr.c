@@ -35,6 +35,7 @@
 #include "mgr/attach.h"
 #include "mgr/ctl.h"
 #include "mgr/dispatch.h"
+#include "mgr/metrics.h"
 #include "mgr/mgr.h"
 #include "mgr/nic.h"
 #include "mgr/result.h"
@@ -128,7 +129,7 @@ static void final_drain(struct mgr *m)
 		if (!m->router.in[i].mem)
 			continue;
 		while ((n = tenet_ring_dequeue_burst(&m->router.in[i].cons, d, MGR_BURST)))
-			cnt_add(&m->drops[DROP_SHUTDOWN], n);
+			no_tenant_drop(m, DROP_SHUTDOWN, n);
 	}
 }
 
@@ -155,7 +156,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	struct nic_arg nargs[CFG_MAX_PORTS];
 	struct epoll_event ev;
 	sigset_t sigs, oldmask;
-	char err[512];
+	char err[512], why[96];
 	double start, next_stats, last_stats, stop_at = 0, done_at = 0;
 	struct stats_snap table_prev = {0}; /* the live table's baseline: its alone */
 	struct mgr_snapshot warm = {0};
@@ -173,6 +174,13 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
 		m->pending[i].fd = -1;
 	m->cfg = tenet_config_load(config_path, err, sizeof(err));
+	if (m->cfg && o->metrics &&
+	    cfg_listen_parse(o->metrics, &m->cfg->mgr.metrics, why, sizeof(why)) < 0) {
+		snprintf(err, sizeof(err), "--metrics '%.64s': %s; expected " CFG_LISTEN_EXPECT,
+		         o->metrics, why);
+		tenet_config_free(m->cfg);
+		m->cfg = NULL;
+	}
 	if (!m->cfg || tenet_config_check_host(m->cfg, err, sizeof(err)) < 0) {
 		tenet_log(TENET_LOG_ERR, "%s", err);
 		tenet_config_free(m->cfg);
@@ -224,6 +232,14 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	}
 	rc = MGR_EXIT_ERROR;
 	placement_plan(m, data_plane_threads(m));
+	if (m->cfg->mgr.metrics.set) {
+		m->metrics = metrics_start(m, &m->cfg->mgr.metrics, err, sizeof(err));
+		if (!m->metrics) {
+			tenet_log(TENET_LOG_ERR, "%s", err);
+			goto out;
+		}
+		tenet_log(TENET_LOG_INFO, "metrics at http://%s/metrics", m->cfg->mgr.metrics.text);
+	}
 	if (pthread_create(&m->dispatch, NULL, dispatch_thread, m))
 		goto out;
 	pthread_setname_np(m->dispatch, "tenet-dispatch");
@@ -259,6 +275,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		}
 		ctl_expire(m, mgr_now());
 		supervise(m, mgr_now());
+		metrics_publish(m->metrics, mgr_now(), false);
 	}
 	if (services_waiting(m))
 		tenet_log(TENET_LOG_WARN, "%u service(s) not fully attached; starting anyway",
@@ -327,6 +344,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		expire_pending(m, epfd, now);
 		ctl_expire(m, now);
 		supervise(m, now);
+		metrics_publish(m->metrics, now, false);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 			afxdp_account(m, &m->ports[i]);
 		if (next_stats && now >= next_stats && !quiet) {
@@ -418,6 +436,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		afxdp_close(m, &m->ports[i]); /* the kernel lets go of every buffer */
 	final_drain(m);
+	metrics_publish(m->metrics, mgr_now(), true); /* a scrape now sees the final counters */
 
 	{
 		/* a run that ended because its sources did and everything drained
@@ -464,6 +483,8 @@ out:
 			reap(m, true);
 		}
 	}
+	metrics_stop(m->metrics); /* before the ports and pools it reads go */
+	m->metrics = NULL;
 	if (sfd >= 0)
 		close(sfd);
 	if (epfd >= 0)

@@ -15,6 +15,7 @@ struct mgr_opts {
 	int poll;            /* pure polling */
 	int quiet;           /* no live table */
 	double warmup; /* s after the ports open: counters snapshot into res->warm (0: none) */
+	const char *metrics; /* ADDR:PORT to serve /metrics on, over the config (NULL: its) */
 };
 
 /* Run the manager on a config until it stops; fills *res if not NULL. Returns the exit code. */

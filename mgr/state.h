@@ -307,6 +307,7 @@ struct mgr_cmds {
 };
 
 struct mgr_taps;
+struct metrics;
 
 /* The tenet ctl socket and its connections (control thread; see ctl.c). */
 struct mgr_ctl {
@@ -341,6 +342,7 @@ struct mgr {
 	pthread_t dispatch;
 	int dispatch_efd; /* kicks the dispatcher (nic threads, control) */
 	uint64_t drops[DROP_MAX];
+	uint64_t drops_no_tenant[DROP_MAX]; /* the part of drops[] that no tenant's chain held */
 	uint64_t copies, wakeups, dispatch_ns, dispatch_epoch;
 	uint64_t host_parse_err[TENET_PKT_ERR_MAX]; /* steer: shared classifies on the host */
 
@@ -356,8 +358,9 @@ struct mgr {
 	struct pending pending[MGR_PENDING]; /* tenant t: [t * PER_TENANT, (t + 1) * PER_TENANT) */
 	uint64_t pending_refused[CFG_MAX_TENANTS]; /* (control) connections over the budget */
 	int epfd;
-	struct mgr_ctl ctl;    /* tenet ctl (control; see ctl.c) */
-	struct mgr_taps *taps; /* tenet ctl tap (control; the dispatcher copies; tap.h) */
+	struct mgr_ctl ctl;      /* tenet ctl (control; see ctl.c) */
+	struct mgr_taps *taps;   /* tenet ctl tap (control; the dispatcher copies; tap.h) */
+	struct metrics *metrics; /* the /metrics server, NULL when off (control; metrics.c) */
 };
 
 /* The rule table now; acquire pairs with the release in ctl.c's publish(). */
@@ -372,6 +375,13 @@ static inline void tenant_drop(struct mgr *m, unsigned int t, enum drop_reason w
 	cnt_add(&m->drops[why], n);
 	cnt_add(&m->tenants[t].dropped, n);
 	cnt_add(&m->tenants[t].drops[why], n);
+}
+
+/* n packets dropped by the dispatcher before any tenant's chain held them, for why. */
+static inline void no_tenant_drop(struct mgr *m, enum drop_reason why, uint64_t n)
+{
+	cnt_add(&m->drops[why], n);
+	cnt_add(&m->drops_no_tenant[why], n);
 }
 
 /*

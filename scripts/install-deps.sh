@@ -5,7 +5,7 @@
 set -e
 PKGS="build-essential pkg-config clang llvm libbpf-dev libxdp-dev libpcap-dev
 libhyperscan-dev libcmocka-dev libyaml-dev gnuplot-nox libdpdk-dev iproute2
-libclang-rt-14-dev python3 tcpdump"
+libclang-rt-14-dev python3 tcpdump libmicrohttpd-dev curl prometheus"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
