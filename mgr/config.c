@@ -604,10 +604,12 @@ static int parse_cpus(struct ctx *c, yaml_node_t *n, struct cfg_manager *m)
 
 static int parse_manager(struct ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = {"socket_dir", "poll", "stats_interval", "cpus", NULL};
+	static const char *const keys[] = {"socket_dir", "poll",        "stats_interval",
+	                                   "cpus",       "dispatchers", NULL};
 	struct cfg_manager *m = &c->cfg->mgr;
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	yaml_node_t *v;
+	int64_t i64;
 	int len = -1;
 
 	if (xdg && *xdg)
@@ -617,10 +619,12 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 		         (unsigned int)getuid());
 	m->poll = false;
 	m->stats_interval = 1;
+	m->dispatchers = 1;
 	if (!n || is_null(n))
 		return 0;
 	if (want_map(c, n, "manager",
-	             "a mapping with keys socket_dir, poll, stats_interval, cpus") < 0 ||
+	             "a mapping with keys socket_dir, poll, stats_interval, cpus, dispatchers") <
+	            0 ||
 	    check_keys(c, n, "manager", keys) < 0)
 		return -1;
 	if ((v = get(c, n, "socket_dir")) &&
@@ -633,6 +637,12 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 		return -1;
 	if ((v = get(c, n, "cpus")) && parse_cpus(c, v, m) < 0)
 		return -1;
+	if ((v = get(c, n, "dispatchers"))) {
+		if (get_int(c, v, "dispatchers", 1, CFG_MAX_DISPATCHERS, &i64) < 0)
+			return -1;
+		m->dispatchers = (unsigned int)i64;
+		m->dispatchers_at = pos_of(v);
+	}
 	return 0;
 }
 
@@ -1151,6 +1161,37 @@ static int check_steer(struct ctx *c)
 	}
 	for (unsigned int i = 0; i < cfg->nb_ports; i++)
 		cfg->ports[i].steer = CFG_STEER_SHARED;
+	return 0;
+}
+
+/*
+ * Dispatcher shards own tenant pools (pool k: shard k % dispatchers).
+ * steer shared has one pool, so one shard; an afxdp port's zero-copy
+ * transmit queue and its receive path have one consumer, the one
+ * dispatcher (mgr/afxdp.c). Both are refused with more than one shard.
+ */
+static yaml_node_t *at(yaml_node_t *buf, struct cfg_pos p);
+
+static int check_dispatchers(struct ctx *c)
+{
+	struct tenet_config *cfg = c->cfg;
+	yaml_node_t buf;
+
+	if (cfg->mgr.dispatchers <= 1)
+		return 0;
+	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
+		if (cfg->ports[i].steer == CFG_STEER_SHARED)
+			return fail(
+			        c, at(&buf, cfg->mgr.dispatchers_at),
+			        "dispatchers %u with port '%s' on steer shared: the shared pool "
+			        "has one owner; expected dispatchers: 1, or steer nic or cpu",
+			        cfg->mgr.dispatchers, cfg->ports[i].name);
+		if (cfg->ports[i].driver == CFG_DRV_AFXDP)
+			return fail(c, at(&buf, cfg->mgr.dispatchers_at),
+			            "dispatchers %u with afxdp port '%s': an afxdp port serves one "
+			            "dispatcher; expected dispatchers: 1, or no afxdp port",
+			            cfg->mgr.dispatchers, cfg->ports[i].name);
+	}
 	return 0;
 }
 
@@ -2008,6 +2049,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root)
 	if (parse_manager(c, get(c, root, "manager")) < 0)
 		return -1;
 	if ((v = get(c, root, "ports")) && parse_ports(c, v) < 0)
+		return -1;
+	if (check_dispatchers(c) < 0)
 		return -1;
 	if ((v = get(c, root, "tenants")) && parse_tenants(c, v) < 0)
 		return -1;

@@ -29,6 +29,7 @@
 #define CFG_NAME_MAX         32
 #define CFG_PATH_MAX         256
 #define CFG_MAX_PORTS        16
+#define CFG_MAX_DISPATCHERS  8 /* manager.dispatchers (MGR_MAX_SHARDS) */
 #define CFG_MAX_TENANTS      64
 #define CFG_INFLIGHT_DEFAULT 512 /* a tenant's packets past the NIC at once */
 #define CFG_MAX_SERVICES     128
@@ -176,6 +177,8 @@ struct cfg_manager {
 	enum cfg_place place;          /* cpus: auto | none | {manager, nfs} */
 	struct cfg_cpus mgr_cpus;      /* cpus.manager: the manager's data-plane threads */
 	struct cfg_cpus nf_cpus;       /* cpus.nfs: the NFs it starts */
+	unsigned int dispatchers;      /* dispatcher shards, 1..CFG_MAX_DISPATCHERS (default 1) */
+	struct cfg_pos dispatchers_at;
 };
 
 struct tenet_config {
