@@ -552,7 +552,10 @@ static void apply_commands(struct dctx *x)
 		reclaim_nf(x, nf);
 	}
 	cmd->nb_add = cmd->nb_del = 0;
-	__atomic_store_n(&cmd->pending, 0, __ATOMIC_RELAXED);
+	/* release pairs with wait_commands' acquire: the control thread may
+	 * close and unmap a deleted NF's fds and rings once it sees 0, after
+	 * every use of them here */
+	__atomic_store_n(&cmd->pending, 0, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&cmd->done, 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&cmd->lock);
 }

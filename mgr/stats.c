@@ -174,6 +174,15 @@ static void print_table(struct mgr *m, FILE *out, double dt, struct stats_snap *
 	}
 	fprintf(out, "%s   copies=%llu  dispatcher wakeups=%llu\n", dropped ? "" : " none",
 	        (unsigned long long)mgr_copies(m), (unsigned long long)mgr_wakeups(m));
+	if (m->nb_shards > 1) {
+		fprintf(out, "dispatchers:");
+		for (unsigned int s = 0; s < m->nb_shards; s++)
+			fprintf(out, " disp%u pkts=%llu hand_in=%llu wakeups=%llu", s,
+			        (unsigned long long)cnt_get(&m->shards[s].pkts),
+			        (unsigned long long)cnt_get(&m->shards[s].hand_pkts),
+			        (unsigned long long)cnt_get(&m->shards[s].wakeups));
+		fputc('\n', out);
+	}
 	if (totals) {
 		uint64_t in = mgr_packets_in(m), del = mgr_delivered(m);
 

@@ -5,12 +5,15 @@
 # back (bob/fwd -> carol/fwd, two instances), many flows at a modest rate.
 # Every packet is accounted for, every tenant delivers, no flow is
 # reordered at the sink, the cross-shard hops were copies, and both shards
-# did work, each taking handoffs from the other.
+# did work, each taking handoffs from the other. Then the same under steer
+# cpu: the router hands each shard its own pools' packets.
 . "$(dirname "$0")/lib.sh"
+for steer in nic cpu; do
+echo "--- steer $steer"
 cat >"$T/sh.yaml" <<YAML
 manager: {socket_dir: $T/sock, stats_interval: 0, dispatchers: 2}
 ports:
-  - {name: gen0, driver: gen, rate: 40000, duration: 4, size: [64, 200, 700],
+  - {name: gen0, driver: gen, steer: $steer, rate: 40000, duration: 4, size: [64, 200, 700],
      flows: [{src: 10.1.0.0/16, dst: 10.9.0.0/16, proto: udp, sport: 1000-9000, dport: 53, count: 64},
              {src: 10.2.0.0/16, dst: 10.9.0.0/16, proto: udp, sport: 1000-9000, dport: 53, count: 64},
              {src: 10.3.0.0/16, dst: 10.9.0.0/16, proto: tcp, sport: 1000-9000, dport: 443, count: 64},
@@ -62,3 +65,4 @@ check "order per flow kept: no flow reordered, no duplicates, across both shards
 	"$K['reordered'] == 0 and $K['duplicates'] == 0 and $K['flows'] >= 300" "$S"
 check "pools full again at the end (nothing leaked across shards)" \
 	'all(t["pool_free_at_stop"] == t["pool_bufs"] for t in j["tenants"].values()) and j["dropped"]["shutdown"] == 0' "$S"
+done

@@ -38,7 +38,7 @@ YAML
 mgr=$!
 sleep 3
 victim=$(pgrep -f -- "--out $T/victim" | head -n 1)
-[ -n "$victim" ] || fail "victim NF not running"
+[ -n "$victim" ] || { kill "$mgr"; wait "$mgr"; fail "victim NF not running"; }
 kill -9 "$victim"
 echo "killed dave/victim pid $victim (shard 1)"
 wait $mgr || fail "manager exited $? ($(tail -n 5 "$T/mgr.log"))"
