@@ -246,7 +246,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	placement_plan(m, data_plane_threads(m));
 	for (unsigned int b = 0; b < m->nb_shards; b++) {
 		struct shard *sh = &m->shards[b];
-		char name[16];
+		char name[24]; /* "tenet-disp7" at most: fits a thread name (15) */
 
 		if (pthread_create(&sh->thread, NULL, dispatch_thread, sh))
 			goto out;
