@@ -501,7 +501,7 @@ static unsigned int do_tx(struct mgr *m, struct mport *p, struct afxdp *a)
 				sched_yield(); /* the dispatcher always drains */
 		}
 		if (done && !m->poll && tenet_ring_needs_kick(&p->compq.prod))
-			tenet_event_signal(m->dispatch_efd);
+			tenet_event_signal(m->shards[0].efd); /* dispatchers: 1 (config.c) */
 		work += done;
 	}
 	return work;
@@ -557,7 +557,7 @@ void *afxdp_thread(void *arg)
 	struct afxdp *a = p->afxdp;
 	enum cfg_steer steer = p->cfg->steer;
 	struct tenet_ring *prod =
-	        steer == CFG_STEER_CPU ? &m->router.in[p->index].prod : &p->ingress.prod;
+	        steer == CFG_STEER_CPU ? &m->router.in[p->index].prod : &p->ingress[0].prod;
 	struct tenet_desc out[MGR_BURST];
 	unsigned int idle = 0, loops = 0;
 
@@ -635,7 +635,7 @@ void *afxdp_thread(void *arg)
 						sched_yield();
 				}
 				if (!m->poll && tenet_ring_needs_kick(prod))
-					tenet_event_signal(m->dispatch_efd);
+					tenet_event_signal(m->shards[0].efd);
 			}
 			cnt_add(&p->rx_frames, n);
 			cnt_add(&p->rx_bytes, bytes);

@@ -54,23 +54,35 @@ static void reply_error(int s, int err, const char *fmt, ...)
 	tenet_fd_send(s, &w, sizeof(w), NULL, 0);
 }
 
+/* To the dispatcher shard that owns the NF's tenant's pool: it serves the NF. */
 static void post_command(struct mgr *m, uint16_t id, bool add)
 {
-	pthread_mutex_lock(&m->cmd.lock);
+	const struct nf *nf = &m->nfs[id];
+	struct shard *sh = pool_shard(m, m->tenants[m->services[nf->service].tenant].mp);
+
+	pthread_mutex_lock(&sh->cmd.lock);
 	if (add)
-		m->cmd.add[m->cmd.nb_add++] = id;
+		sh->cmd.add[sh->cmd.nb_add++] = id;
 	else
-		m->cmd.del[m->cmd.nb_del++] = id;
-	__atomic_store_n(&m->cmd.pending, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&m->cmd.lock);
-	tenet_event_signal(m->dispatch_efd);
+		sh->cmd.del[sh->cmd.nb_del++] = id;
+	__atomic_store_n(&sh->cmd.pending, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&sh->cmd.lock);
+	tenet_event_signal(sh->efd);
 }
 
-/* Wait until the dispatcher has applied every posted command. */
+/* Wait until every dispatcher shard has applied every command posted to it. */
 void wait_commands(struct mgr *m)
 {
-	for (int i = 0; i < 20000 && __atomic_load_n(&m->cmd.pending, __ATOMIC_ACQUIRE); i++) {
-		tenet_event_signal(m->dispatch_efd);
+	for (int i = 0; i < 20000; i++) {
+		bool pending = false;
+
+		for (unsigned int b = 0; b < m->nb_shards; b++)
+			if (__atomic_load_n(&m->shards[b].cmd.pending, __ATOMIC_ACQUIRE)) {
+				pending = true;
+				tenet_event_signal(m->shards[b].efd);
+			}
+		if (!pending)
+			return;
 		usleep(100);
 	}
 }

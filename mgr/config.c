@@ -155,12 +155,13 @@ static int parse_cpus(struct ctx *c, yaml_node_t *n, struct cfg_manager *m)
 
 static int parse_manager(struct ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = {"socket_dir", "poll",    "stats_interval",
-	                                   "cpus",       "metrics", NULL};
+	static const char *const keys[] = {
+	        "socket_dir", "poll", "stats_interval", "cpus", "metrics", "dispatchers", NULL};
 	char addr[64], why[96];
 	struct cfg_manager *m = &c->cfg->mgr;
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	yaml_node_t *v;
+	int64_t i64;
 	int len = -1;
 
 	if (xdg && *xdg)
@@ -170,11 +171,12 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 		         (unsigned int)getuid());
 	m->poll = false;
 	m->stats_interval = 1;
+	m->dispatchers = 1;
 	if (!n || cfg_is_null(n))
 		return 0;
 	if (cfg_want_map(&c->r, n, "manager",
-	                 "a mapping with keys socket_dir, poll, stats_interval, cpus, metrics") <
-	            0 ||
+	                 "a mapping with keys socket_dir, poll, stats_interval, cpus, metrics, "
+	                 "dispatchers") < 0 ||
 	    cfg_check_keys(&c->r, n, "manager", keys) < 0)
 		return -1;
 	if ((v = cfg_get(&c->r, n, "socket_dir")) &&
@@ -192,6 +194,12 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 	     (cfg_listen_parse(addr, &m->metrics, why, sizeof(why)) < 0 &&
 	      cfg_fail(&c->r, v, "metrics '%s': %s; expected " CFG_LISTEN_EXPECT, addr, why) < 0)))
 		return -1;
+	if ((v = cfg_get(&c->r, n, "dispatchers"))) {
+		if (cfg_get_int(&c->r, v, "dispatchers", 1, CFG_MAX_DISPATCHERS, &i64) < 0)
+			return -1;
+		m->dispatchers = (unsigned int)i64;
+		m->dispatchers_at = cfg_pos_of(v);
+	}
 	return 0;
 }
 
@@ -322,6 +330,35 @@ static int check_steer(struct ctx *c)
 	}
 	for (unsigned int i = 0; i < cfg->nb_ports; i++)
 		cfg->ports[i].steer = CFG_STEER_SHARED;
+	return 0;
+}
+
+/*
+ * Dispatcher shards own tenant pools (pool k: shard k % dispatchers).
+ * steer shared has one pool, so one shard; an afxdp port's zero-copy
+ * transmit queue and its receive path have one consumer, the one
+ * dispatcher (mgr/afxdp.c). Both are refused with more than one shard.
+ */
+static int check_dispatchers(struct ctx *c)
+{
+	struct tenet_config *cfg = c->cfg;
+
+	if (cfg->mgr.dispatchers <= 1)
+		return 0;
+	for (unsigned int i = 0; i < cfg->nb_ports; i++) {
+		if (cfg->ports[i].steer == CFG_STEER_SHARED)
+			return cfg_fail_at(
+			        &c->r, cfg->mgr.dispatchers_at,
+			        "dispatchers %u with port '%s' on steer shared: the shared pool "
+			        "has one owner; expected dispatchers: 1, or steer nic or cpu",
+			        cfg->mgr.dispatchers, cfg->ports[i].name);
+		if (cfg->ports[i].driver == CFG_DRV_AFXDP)
+			return cfg_fail_at(
+			        &c->r, cfg->mgr.dispatchers_at,
+			        "dispatchers %u with afxdp port '%s': an afxdp port serves one "
+			        "dispatcher; expected dispatchers: 1, or no afxdp port",
+			        cfg->mgr.dispatchers, cfg->ports[i].name);
+	}
 	return 0;
 }
 
@@ -749,6 +786,8 @@ static int parse_root(struct ctx *c, yaml_node_t *root)
 	if (parse_manager(c, cfg_get(&c->r, root, "manager")) < 0)
 		return -1;
 	if ((v = cfg_get(&c->r, root, "ports")) && parse_ports(c, v) < 0)
+		return -1;
+	if (check_dispatchers(c) < 0)
 		return -1;
 	if ((v = cfg_get(&c->r, root, "tenants")) && parse_tenants(c, v) < 0)
 		return -1;

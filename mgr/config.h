@@ -35,6 +35,7 @@
 #define CFG_MAX_HOPS      8
 #define CFG_MAX_ARGS      32
 
+#define CFG_MAX_DISPATCHERS  8   /* manager.dispatchers (MGR_MAX_SHARDS) */
 #define CFG_INFLIGHT_DEFAULT 512 /* a tenant's packets past the NIC at once */
 
 /* A CPU list (manager.cpus, services[].cpus), e.g. "0-3,6"; docs/config.md. */
@@ -112,6 +113,8 @@ struct cfg_manager {
 	struct cfg_cpus mgr_cpus;      /* cpus.manager: the manager's data-plane threads */
 	struct cfg_cpus nf_cpus;       /* cpus.nfs: the NFs it starts */
 	struct cfg_listen metrics;     /* Prometheus /metrics server (default: off) */
+	unsigned int dispatchers;      /* dispatcher shards, 1..CFG_MAX_DISPATCHERS (default 1) */
+	struct cfg_pos dispatchers_at;
 };
 
 /*

@@ -151,13 +151,15 @@ void ctl_close(struct mgr *m)
 
 static void wait_quiescent(struct mgr *m)
 {
-	uint64_t seen[CFG_MAX_PORTS + 2];
+	uint64_t seen[CFG_MAX_PORTS + 1 + MGR_MAX_SHARDS];
 	unsigned int np = m->cfg->nb_ports;
 
 	for (unsigned int i = 0; i < np; i++)
 		seen[i] = __atomic_load_n(&m->ports[i].epoch, __ATOMIC_ACQUIRE);
 	seen[np] = __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE);
-	seen[np + 1] = __atomic_load_n(&m->dispatch_epoch, __ATOMIC_ACQUIRE);
+	/* every dispatcher shard is a reader (steer: shared, afxdp's re-classify) */
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		seen[np + 1 + b] = __atomic_load_n(&m->shards[b].epoch, __ATOMIC_ACQUIRE);
 	for (int tries = 0; tries < 5000; tries++) {
 		bool all = true;
 
@@ -171,8 +173,10 @@ static void wait_quiescent(struct mgr *m)
 		if (m->have_router &&
 		    __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE) == seen[np])
 			all = false;
-		if (__atomic_load_n(&m->dispatch_epoch, __ATOMIC_ACQUIRE) == seen[np + 1])
-			all = false;
+		for (unsigned int b = 0; b < m->nb_shards; b++)
+			if (__atomic_load_n(&m->shards[b].epoch, __ATOMIC_ACQUIRE) ==
+			    seen[np + 1 + b])
+				all = false;
 		if (all)
 			return;
 		usleep(200);
@@ -190,7 +194,8 @@ static void publish(struct mgr *m, struct tenet_classifier *next)
 		if (afxdp_set_rules(&m->ports[i], next))
 			tenet_log(TENET_LOG_WARN, "port %s: XDP rules not updated",
 			          m->cfg->ports[i].name);
-	tenet_event_signal(m->dispatch_efd);
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		tenet_event_signal(m->shards[b].efd);
 	wait_quiescent(m);
 	tenet_classifier_destroy(old);
 }
@@ -313,8 +318,8 @@ static void cmd_list(struct mgr *m, struct reply *r, const char *what)
 			    tn->mp->pool->nb_bufs,
 			    __atomic_load_n(&tn->mp->pool->nb_free, __ATOMIC_RELAXED),
 			    (unsigned long long)cnt_get(&tn->in),
-			    (unsigned long long)cnt_get(&tn->delivered),
-			    (unsigned long long)cnt_get(&tn->dropped));
+			    (unsigned long long)tenant_delivered(m, t),
+			    (unsigned long long)tenant_dropped(m, t));
 		}
 	} else if (!strcmp(what, "nfs")) {
 		say(r, "%-4s %-24s %8s %12s %12s %10s\n", "ID", "NF", "pid", "rx", "tx", "rejects");

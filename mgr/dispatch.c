@@ -1,7 +1,11 @@
 /*
- * The dispatcher: the manager's data-plane thread.
+ * The dispatcher: the manager's data-plane threads, one per shard
+ * (manager.dispatchers, 1 by default).
  *
- * It owns every tenant pool's free list. Each loop it takes classified
+ * A shard owns the tenant pools k with k % dispatchers == its index: their
+ * free lists, ownership tables, fill rings and in-flight budgets, and the
+ * NFs of those pools' tenants (their rx/tx rings, kicks and reclaim). With
+ * one shard that is every pool. Each loop it takes classified
  * packets from the ports (and the router), takes packets back from NF tx
  * rings (validated: NF-written memory is hostile), moves each to its next
  * hop - same tenant: the descriptor moves; other tenant: the bytes are
@@ -10,6 +14,19 @@
  * buffers from. It never blocks on an NF: a full NF ring is a counted drop.
  * When idle it sleeps on an epoll set of its eventfd and the NFs' kick
  * sockets (adaptive mode); nothing in that set can make it block.
+ *
+ * Cross-tenant hop into a pool j of another shard B: this shard never
+ * touches j's free list or ownership table. B keeps an xfill ring per
+ * (this shard, j) topped up with empty j buffers, as it keeps the NIC's
+ * fill rings; this shard copies the packet into one (checked against j's
+ * buf_size), frees its own buffer and passes the descriptor on the
+ * handoff ring B -> hand[this shard]; B takes it from there as if the
+ * packet had just reached hop h in pool j (to_hop). The packets of one
+ * flow take one path through the shards, in order, so a flow's order is
+ * kept.
+ *
+ * Output ports are shared: a driver's tx is not thread-safe, so with more
+ * than one shard flush_tx takes the port's tx_lock once per burst.
  */
 #include <errno.h>
 #include <poll.h>
@@ -35,11 +52,29 @@ struct txq {
 	unsigned int n;
 };
 
+/* Local cache of empty buffers of another shard's pool, taken from its xfill ring. */
+struct bufcache {
+	uint32_t buf[MGR_BURST];
+	unsigned int n;
+};
+
 struct dctx {
 	struct mgr *m;
+	struct shard *sh;
+	struct shard_acct *a; /* sh->acct */
+	unsigned int index;   /* sh->index */
 	int epfd;
 	struct txq txq[CFG_MAX_PORTS];
-	uint32_t fill_target[CFG_MAX_TENANTS]; /* per fill ring of pool k (see fill_targets) */
+	uint32_t fill_target[CFG_MAX_TENANTS];   /* per fill ring of pool k (see fill_targets) */
+	uint32_t xfill_target[CFG_MAX_TENANTS];  /* per xfill ring of pool k */
+	struct mgr_pool *pools[CFG_MAX_TENANTS]; /* the pools this shard owns */
+	unsigned int nb_pools;
+	struct nf *nfs[MGR_MAX_NF]; /* the NFs it serves, by id */
+	unsigned int nb_nfs;
+	/* cross-shard hops (dispatchers > 1) */
+	struct bufcache xcache[CFG_MAX_TENANTS]; /* empty buffers of other shards' pools */
+	struct tenet_desc hout[MGR_MAX_SHARDS][MGR_BURST]; /* staged for shard b's hand ring */
+	unsigned int nb_hout[MGR_MAX_SHARDS];
 };
 
 static void free_buf(struct mgr_pool *mp, uint32_t buf)
@@ -47,11 +82,11 @@ static void free_buf(struct mgr_pool *mp, uint32_t buf)
 	tenet_pool_free_bulk(mp->pool, &buf, 1);
 }
 
-static void drop(struct mgr *m, struct mgr_pool *mp, uint32_t buf, unsigned int tenant,
+static void drop(struct dctx *x, struct mgr_pool *mp, uint32_t buf, unsigned int tenant,
                  enum drop_reason why)
 {
 	free_buf(mp, buf);
-	tenant_drop(m, tenant, why, 1);
+	tenant_drop(x->a, tenant, why, 1);
 }
 
 /*
@@ -61,7 +96,6 @@ static void drop(struct mgr *m, struct mgr_pool *mp, uint32_t buf, unsigned int 
  */
 static void flush_xsk(struct dctx *x, struct mport *p, struct txq *q)
 {
-	struct mgr *m = x->m;
 	struct tenet_desc d[MGR_BURST];
 	unsigned int n;
 
@@ -72,7 +106,7 @@ static void flush_xsk(struct dctx *x, struct mport *p, struct txq *q)
 	}
 	n = tenet_ring_enqueue_burst(&p->txq.prod, d, q->n);
 	for (unsigned int i = n; i < q->n; i++)
-		drop(m, q->mp[i], q->buf[i], q->tenant[i], DROP_TX_FULL);
+		drop(x, q->mp[i], q->buf[i], q->tenant[i], DROP_TX_FULL);
 	q->n = 0;
 }
 
@@ -89,7 +123,7 @@ static unsigned int poll_tx_done(struct dctx *x, struct mport *p)
 		struct bufmeta *bm = &mp->meta[d[i].buf];
 
 		bytes += bm->txlen;
-		cnt_add(&m->tenants[m->chains[bm->chain].tenant].delivered, 1);
+		cnt_add(&x->a->delivered[m->chains[bm->chain].tenant], 1);
 		free_buf(mp, d[i].buf);
 	}
 	cnt_add(&p->tx_frames, n);
@@ -97,27 +131,46 @@ static unsigned int poll_tx_done(struct dctx *x, struct mport *p)
 	return n;
 }
 
+/*
+ * A burst out of a port. Every shard may send out of every port, and a
+ * driver's tx (and its counters, and the port's tx_frames/tx_bytes) is
+ * not thread-safe: with more than one shard the port's tx_lock is held
+ * around the driver call and the port counters, once per burst. The lock
+ * is the manager's own, held for one driver call that does not wait on
+ * anything an NF controls (sink counts; pcap writes a file; afpacket
+ * sends non-blocking), so a shard waits at most for another shard's
+ * burst. The alternative, a port-owner shard fed by handoff rings, costs
+ * a ring hop per packet and a wake-up; the lock costs one uncontended
+ * atomic pair per burst. The buffers are freed and counted outside the
+ * lock: they are this shard's.
+ */
 static void flush_tx(struct dctx *x, unsigned int port)
 {
 	struct mgr *m = x->m;
 	struct txq *q = &x->txq[port];
 	struct mport *p = &m->ports[port];
+	bool lock = m->nb_shards > 1;
 	uint64_t bytes = 0;
 
 	if (!q->n)
 		return;
 	if (p->xsk_tx) {
-		flush_xsk(x, p, q);
+		flush_xsk(x, p, q); /* dispatchers: 1 (config.c refuses afxdp with more) */
 		return;
 	}
-	p->port.drv->tx(&p->port, q->f, q->n);
-	for (unsigned int i = 0; i < q->n; i++) {
+	for (unsigned int i = 0; i < q->n; i++)
 		bytes += q->f[i].len;
-		free_buf(q->mp[i], q->buf[i]);
-		cnt_add(&m->tenants[q->tenant[i]].delivered, 1);
-	}
+	if (lock)
+		pthread_mutex_lock(&p->tx_lock);
+	p->port.drv->tx(&p->port, q->f, q->n);
 	cnt_add(&p->tx_frames, q->n);
 	cnt_add(&p->tx_bytes, bytes);
+	if (lock)
+		pthread_mutex_unlock(&p->tx_lock);
+	for (unsigned int i = 0; i < q->n; i++) {
+		free_buf(q->mp[i], q->buf[i]);
+		cnt_add(&x->a->delivered[q->tenant[i]], 1);
+	}
 	q->n = 0;
 }
 
@@ -138,8 +191,9 @@ static void send_out(struct dctx *x, unsigned int port, struct mgr_pool *mp,
 		flush_tx(x, port);
 }
 
-static void flush_nf(struct mgr *m, struct nf *nf)
+static void flush_nf(struct dctx *x, struct nf *nf)
 {
+	struct mgr *m = x->m;
 	struct service *s = &m->services[nf->service];
 	struct mgr_pool *mp = m->tenants[s->tenant].mp;
 	unsigned int n;
@@ -153,7 +207,7 @@ static void flush_nf(struct mgr *m, struct nf *nf)
 		struct bufmeta *bm = &mp->meta[d->buf];
 
 		tenet_pool_set_owner(mp->pool, d->buf, TENET_OWNER_MGR);
-		drop(m, mp, d->buf, m->chains[bm->chain].tenant, DROP_NF_RX_FULL);
+		drop(x, mp, d->buf, m->chains[bm->chain].tenant, DROP_NF_RX_FULL);
 		cnt_add(&nf->rx_full, 1);
 	}
 	nf->nb_out = 0;
@@ -186,6 +240,85 @@ static bool rx_room(struct nf *nf)
 	return tenet_ring_room(&nf->rx, nf->nb_out + 1) > nf->nb_out;
 }
 
+/* One empty buffer of pool dmp (another shard's) from its xfill ring for this shard. */
+static bool get_xbuf(struct dctx *x, struct mgr_pool *dmp, uint32_t *buf)
+{
+	struct bufcache *c = &x->xcache[dmp->index];
+
+	if (!c->n) {
+		struct tenet_desc d[MGR_BURST];
+		unsigned int n = tenet_ring_dequeue_burst(&dmp->xfill[x->index].cons, d, MGR_BURST);
+
+		for (unsigned int i = 0; i < n; i++)
+			c->buf[c->n++] = d[i].buf;
+		if (!n)
+			return false;
+	}
+	*buf = c->buf[--c->n];
+	return true;
+}
+
+/* Pass the staged handoffs to shard b, and wake it if it sleeps. */
+static void flush_hand(struct dctx *x, unsigned int b)
+{
+	struct xring *h = &x->m->shards[b].hand[x->index];
+
+	if (!x->nb_hout[b])
+		return;
+	/* hand_over checked the room for every staged descriptor: all go */
+	tenet_ring_enqueue_burst(&h->prod, x->hout[b], x->nb_hout[b]);
+	x->nb_hout[b] = 0;
+	xring_wake(h);
+}
+
+/*
+ * Hop 'hop' of chain c runs in pool dmp, which another shard owns: copy
+ * the packet into an empty dmp buffer from the xfill ring that shard keeps
+ * for this one, free the source buffer, and hand the copy over. The owner
+ * does the rest (to_hop there: instance, skip, ring room, ownership).
+ */
+static void hand_over(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, unsigned int hop,
+                      struct mgr_pool *dmp, const struct chain *c, unsigned int dtenant)
+{
+	struct mgr *m = x->m;
+	struct bufmeta *bm = &mp->meta[d.buf];
+	unsigned int b = dmp->shard;
+	struct xring *h = &m->shards[b].hand[x->index];
+	uint32_t nb;
+
+	/* the same check as a copy within one shard: the destination's size */
+	if ((uint32_t)d.off + d.len > dmp->pool->buf_size ||
+	    (uint32_t)d.off + d.len > mp->pool->buf_size) {
+		drop(x, mp, d.buf, c->tenant, DROP_OVERSIZE);
+		return;
+	}
+	/* the handoff ring is the queue toward the next hop's NF: full is
+	 * that NF's queue being full (nf_rx_full), checked before the copy */
+	if (tenet_ring_room(&h->prod, x->nb_hout[b] + 1) <= x->nb_hout[b]) {
+		cnt_add(&x->sh->hand_full, 1);
+		drop(x, mp, d.buf, c->tenant, DROP_NF_RX_FULL);
+		return;
+	}
+	if (!get_xbuf(x, dmp, &nb)) {
+		xring_wake(h); /* the owner may sleep with its xfill ring empty */
+		drop(x, mp, d.buf, c->tenant, DROP_NO_BUFFER);
+		return;
+	}
+	memcpy((uint8_t *)tenet_pool_buf(dmp->pool, nb) + d.off,
+	       (uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off, d.len);
+	/* the buffer is this shard's until the handoff: its meta too */
+	dmp->meta[nb] = *bm;
+	free_buf(mp, d.buf);
+	cnt_add(&x->a->copies, 1);
+	cnt_add(&x->a->copies_in[dtenant], 1);
+	d.buf = nb;
+	d.hop = (uint8_t)hop;
+	xdesc_set_pool(&d, dmp->index);
+	x->hout[b][x->nb_hout[b]++] = d;
+	if (x->nb_hout[b] == MGR_BURST)
+		flush_hand(x, b);
+}
+
 /*
  * Move a packet held by the manager (in pool mp) to hop 'hop' of its chain,
  * or to service 'svc' when svc >= 0 (a TO_SERVICE verdict).
@@ -204,7 +337,7 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 	for (;;) {
 		if (svc < 0 && hop >= cc->nb_hops) {
 			if (cc->output < 0) {
-				drop(m, mp, d.buf, c->tenant, DROP_NO_OUTPUT);
+				drop(x, mp, d.buf, c->tenant, DROP_NO_OUTPUT);
 				return;
 			}
 			tap_hook(m, c, TAP_AT_OUT, mp->pool, &d);
@@ -212,21 +345,27 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 			return;
 		}
 		s = &m->services[svc >= 0 ? (unsigned int)svc : cc->hops[hop].service];
+		dmp = m->tenants[s->tenant].mp;
+		/* another shard's pool (never with one shard, nor for a TO_SERVICE
+		 * detour: that stays in the NF's own tenant): its owner serves it */
+		if (dmp != mp && dmp->shard != x->index) {
+			hand_over(x, mp, d, hop, dmp, c, s->tenant);
+			return;
+		}
 		if (s->nb_inst)
 			break;
 		if (svc >= 0 || cc->on_failure == CFG_FAIL_DROP) {
-			drop(m, mp, d.buf, c->tenant, DROP_NO_INSTANCE);
+			drop(x, mp, d.buf, c->tenant, DROP_NO_INSTANCE);
 			return;
 		}
 		hop++; /* on_failure: skip */
 	}
-	dmp = m->tenants[s->tenant].mp;
 	/* every write checks against the buffer it lands in: the copy lands at
 	 * d.off in a buffer of the destination pool, whose buf_size may be
 	 * smaller than the source's (whose check the NF's length passed) */
 	if (dmp != mp && ((uint32_t)d.off + d.len > dmp->pool->buf_size ||
 	                  (uint32_t)d.off + d.len > mp->pool->buf_size)) {
-		drop(m, mp, d.buf, c->tenant, DROP_OVERSIZE);
+		drop(x, mp, d.buf, c->tenant, DROP_OVERSIZE);
 		return;
 	}
 	/* the flow hash from ingress, never the NF's copy: an NF must not pick
@@ -236,7 +375,7 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 	if (!rx_room(nf)) {
 		/* full: drop now rather than after a copy that would be wasted */
 		cnt_add(&nf->rx_full, 1);
-		drop(m, mp, d.buf, c->tenant, DROP_NF_RX_FULL);
+		drop(x, mp, d.buf, c->tenant, DROP_NF_RX_FULL);
 		return;
 	}
 	if (dmp != mp) {
@@ -244,7 +383,7 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 		uint32_t nb;
 
 		if (tenet_pool_alloc_bulk(dmp->pool, &nb, 1)) {
-			drop(m, mp, d.buf, c->tenant, DROP_NO_BUFFER);
+			drop(x, mp, d.buf, c->tenant, DROP_NO_BUFFER);
 			return;
 		}
 		memcpy((uint8_t *)tenet_pool_buf(dmp->pool, nb) + d.off,
@@ -253,8 +392,8 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 		free_buf(mp, d.buf);
 		d.buf = nb;
 		bm = &dmp->meta[nb];
-		cnt_add(&m->copies, 1);
-		cnt_add(&m->tenants[s->tenant].copies_in, 1);
+		cnt_add(&x->a->copies, 1);
+		cnt_add(&x->a->copies_in[s->tenant], 1);
 	}
 	bm->hop = (uint8_t)hop;
 	d.hop = (uint8_t)hop;
@@ -265,7 +404,7 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 	tenet_pool_set_owner(dmp->pool, d.buf, nf->id);
 	nf->out[nf->nb_out++] = d;
 	if (nf->nb_out == MGR_BURST)
-		flush_nf(m, nf);
+		flush_nf(x, nf);
 }
 
 /* A packet freshly written into a pool by a NIC stage or the router. */
@@ -286,12 +425,12 @@ static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc 
 		if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
 			cnt_add(&m->host_parse_err[e], 1);
 			free_buf(mp, d.buf);
-			no_tenant_drop(m, DROP_MALFORMED, 1);
+			no_tenant_drop(x->a, DROP_MALFORMED, 1);
 			return;
 		}
 		if (!tenet_classifier_lookup(mgr_cls(m), &pi, d.port, &act)) {
 			free_buf(mp, d.buf);
-			no_tenant_drop(m, DROP_NO_RULE, 1);
+			no_tenant_drop(x->a, DROP_NO_RULE, 1);
 			return;
 		}
 		chain = act.chain;
@@ -321,7 +460,7 @@ static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct t
 		return;
 	case TENET_V_DROP:
 		cnt_add(&nf->verdict_drop, 1);
-		drop(m, mp, d.buf, tenant, DROP_NF_VERDICT);
+		drop(x, mp, d.buf, tenant, DROP_NF_VERDICT);
 		return;
 	case TENET_V_TO_SERVICE:
 		/* only to a service of the NF's own tenant: no injection across tenants */
@@ -337,12 +476,25 @@ static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct t
 		return;
 	}
 	cnt_add(&nf->rej.bad_verdict, 1);
-	drop(m, mp, d.buf, tenant, DROP_NF_VIOLATION);
+	drop(x, mp, d.buf, tenant, DROP_NF_VIOLATION);
+}
+
+/* Packets another shard copied into one of this shard's pools, for hop d.hop. */
+static unsigned int poll_hand(struct dctx *x, struct xring *r)
+{
+	struct mgr *m = x->m;
+	struct tenet_desc d[MGR_BURST];
+	unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
+
+	for (unsigned int i = 0; i < n; i++)
+		to_hop(x, &m->pools[xdesc_pool(&d[i])], d[i], d[i].hop, -1);
+	return n;
 }
 
 /* Reclaim every buffer an NF held: it is gone. */
-static void reclaim_nf(struct mgr *m, struct nf *nf)
+static void reclaim_nf(struct dctx *x, struct nf *nf)
 {
+	struct mgr *m = x->m;
 	struct mgr_pool *mp = m->tenants[m->services[nf->service].tenant].mp;
 	struct tenet_pool *pool = mp->pool;
 	uint64_t n = 0;
@@ -351,7 +503,7 @@ static void reclaim_nf(struct mgr *m, struct nf *nf)
 		if (tenet_pool_owner(pool, b) != nf->id)
 			continue;
 		tenet_pool_set_owner(pool, b, TENET_OWNER_MGR);
-		drop(m, mp, b, m->chains[mp->meta[b].chain].tenant, DROP_NF_GONE);
+		drop(x, mp, b, m->chains[mp->meta[b].chain].tenant, DROP_NF_GONE);
 		n++;
 	}
 	cnt_add(&nf->reclaimed, n);
@@ -360,19 +512,25 @@ static void reclaim_nf(struct mgr *m, struct nf *nf)
 static void apply_commands(struct dctx *x)
 {
 	struct mgr *m = x->m;
+	struct mgr_cmds *cmd = &x->sh->cmd;
 
-	pthread_mutex_lock(&m->cmd.lock);
-	for (unsigned int i = 0; i < m->cmd.nb_add; i++) {
-		struct nf *nf = &m->nfs[m->cmd.add[i]];
+	pthread_mutex_lock(&cmd->lock);
+	for (unsigned int i = 0; i < cmd->nb_add; i++) {
+		struct nf *nf = &m->nfs[cmd->add[i]];
 		struct service *s = &m->services[nf->service];
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.u32 = nf->id};
+		unsigned int k = x->nb_nfs++;
 
 		s->inst[s->nb_inst++] = nf;
 		nf->in_dispatch = true;
 		nf->tx_kick_off = epoll_ctl(x->epfd, EPOLL_CTL_ADD, nf->tx_kick, &ev) < 0;
+		/* x->nfs stays in id order: the order the loop serves them in */
+		for (; k > 0 && x->nfs[k - 1]->id > nf->id; k--)
+			x->nfs[k] = x->nfs[k - 1];
+		x->nfs[k] = nf;
 	}
-	for (unsigned int i = 0; i < m->cmd.nb_del; i++) {
-		struct nf *nf = &m->nfs[m->cmd.del[i]];
+	for (unsigned int i = 0; i < cmd->nb_del; i++) {
+		struct nf *nf = &m->nfs[cmd->del[i]];
 		struct service *s = &m->services[nf->service];
 		unsigned int k = 0;
 
@@ -382,16 +540,24 @@ static void apply_commands(struct dctx *x)
 			if (s->inst[j] != nf)
 				s->inst[k++] = s->inst[j];
 		s->nb_inst = k;
+		k = 0;
+		for (unsigned int j = 0; j < x->nb_nfs; j++)
+			if (x->nfs[j] != nf)
+				x->nfs[k++] = x->nfs[j];
+		x->nb_nfs = k;
 		nf->in_dispatch = false;
 		if (!nf->tx_kick_off)
 			epoll_ctl(x->epfd, EPOLL_CTL_DEL, nf->tx_kick, NULL);
 		nf->tx_kick_off = true;
-		reclaim_nf(m, nf);
+		reclaim_nf(x, nf);
 	}
-	m->cmd.nb_add = m->cmd.nb_del = 0;
-	__atomic_store_n(&m->cmd.pending, 0, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&m->cmd.done, 1, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&m->cmd.lock);
+	cmd->nb_add = cmd->nb_del = 0;
+	/* release pairs with wait_commands' acquire: the control thread may
+	 * close and unmap a deleted NF's fds and rings once it sees 0, after
+	 * every use of them here */
+	__atomic_store_n(&cmd->pending, 0, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&cmd->done, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&cmd->lock);
 }
 
 /*
@@ -401,7 +567,8 @@ static void apply_commands(struct dctx *x)
  * of it, and never more than MGR_FILL_TARGET each: a pool of 256 buffers
  * fed by two ports parks 64 per ring and keeps 128 for copies (with a
  * flat 512 per ring it kept none, and every copy into it was dropped
- * no_buffer).
+ * no_buffer). The xfill rings (one per other shard) are for copies: they
+ * share at most an eighth of the pool, MGR_XFILL_TARGET each at most.
  */
 static void fill_targets(struct dctx *x)
 {
@@ -420,6 +587,11 @@ static void fill_targets(struct dctx *x)
 		if (t == 0 && rings)
 			t = 1; /* a tiny pool still receives, one buffer at a time */
 		x->fill_target[k] = t < MGR_FILL_TARGET ? t : MGR_FILL_TARGET;
+		if (m->nb_shards > 1) {
+			t = m->pools[k].pool->nb_bufs / 8 / (m->nb_shards - 1);
+			t = t ? t : 1;
+			x->xfill_target[k] = t < MGR_XFILL_TARGET ? t : MGR_XFILL_TARGET;
+		}
 	}
 }
 
@@ -468,7 +640,8 @@ static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target
  * dropping them at a full NF ring (nf_rx_full) after both, and a NIC with
  * no buffer may sleep (nic.c, wait_fill) instead of taking the CPU the
  * chain needs. Per pool: a tenant whose NFs do not drain, or hold buffers,
- * stops only its own traffic.
+ * stops only its own traffic. Buffers posted in fill rings (and xfill
+ * rings, for the other shards' copies) do not count.
  *
  * Two budgets. While the load is below what the chain sustains, a stall
  * (an NF or this thread descheduled for a few ms) may queue up to
@@ -495,6 +668,9 @@ static bool over_budget(struct mgr *m, unsigned int k)
 	}
 	if (m->have_router)
 		posted += fill_level(&m->router.tfill[k]);
+	for (unsigned int a = 0; a < m->nb_shards; a++)
+		if (a != mp->shard)
+			posted += fill_level(&mp->xfill[a]);
 	inflight = used - posted;
 	if (inflight < mp->inflight) {
 		mp->over_since = 0;
@@ -517,11 +693,18 @@ static unsigned int refill_all(struct dctx *x)
 	struct mgr *m = x->m;
 	unsigned int n = 0;
 
-	for (unsigned int k = 0; k < m->nb_pools; k++) {
+	for (unsigned int i = 0; i < x->nb_pools; i++) {
+		struct mgr_pool *mp = x->pools[i];
+		unsigned int k = mp->index;
 		bool want = false;
 
-		for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-			struct mport *p = &m->ports[i];
+		/* xfill rings: copies into this pool, outside the budget as
+		 * copies within one shard are */
+		for (unsigned int a = 0; a < m->nb_shards; a++)
+			if (a != x->index)
+				n += refill(mp, &mp->xfill[a], x->xfill_target[k]);
+		for (unsigned int j = 0; j < m->cfg->nb_ports; j++) {
+			struct mport *p = &m->ports[j];
 
 			if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
 				want |= wants_refill(&p->fill[k], x->fill_target[k]);
@@ -530,14 +713,14 @@ static unsigned int refill_all(struct dctx *x)
 			want |= wants_refill(&m->router.tfill[k], x->fill_target[k]);
 		if (!want || over_budget(m, k))
 			continue;
-		for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-			struct mport *p = &m->ports[i];
+		for (unsigned int j = 0; j < m->cfg->nb_ports; j++) {
+			struct mport *p = &m->ports[j];
 
 			if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
-				n += refill(&m->pools[k], &p->fill[k], x->fill_target[k]);
+				n += refill(mp, &p->fill[k], x->fill_target[k]);
 		}
 		if (m->have_router)
-			n += refill(&m->pools[k], &m->router.tfill[k], x->fill_target[k]);
+			n += refill(mp, &m->router.tfill[k], x->fill_target[k]);
 	}
 	return n;
 }
@@ -553,40 +736,48 @@ static unsigned int poll_ingress(struct dctx *x, struct xring *r)
 	return n;
 }
 
-static void set_sleeping(struct mgr *m, uint32_t v)
+static void set_sleeping(struct dctx *x, uint32_t v)
 {
+	struct mgr *m = x->m;
+
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		if (m->ports[i].ingress.mem)
-			tenet_ring_set_sleeping(&m->ports[i].ingress.cons, v);
+		if (m->ports[i].ingress[x->index].mem)
+			tenet_ring_set_sleeping(&m->ports[i].ingress[x->index].cons, v);
 	if (m->have_router)
-		tenet_ring_set_sleeping(&m->router.out.cons, v);
+		tenet_ring_set_sleeping(&m->router.out[x->index].cons, v);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].xsk_tx)
 			tenet_ring_set_sleeping(&m->ports[i].compq.cons, v);
-	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
-		if (m->nfs[id].in_dispatch)
-			tenet_ring_set_sleeping(&m->nfs[id].tx, v);
+	for (unsigned int a = 0; a < m->nb_shards; a++)
+		if (a != x->index)
+			tenet_ring_set_sleeping(&x->sh->hand[a].cons, v);
+	for (unsigned int i = 0; i < x->nb_nfs; i++)
+		tenet_ring_set_sleeping(&x->nfs[i]->tx, v);
 }
 
-static bool anything_pending(struct mgr *m)
+static bool anything_pending(struct dctx *x)
 {
+	struct mgr *m = x->m;
+
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		if (m->ports[i].ingress.mem && tenet_ring_count(&m->ports[i].ingress.cons))
+		if (m->ports[i].ingress[x->index].mem &&
+		    tenet_ring_count(&m->ports[i].ingress[x->index].cons))
 			return true;
-	if (m->have_router && tenet_ring_count(&m->router.out.cons))
+	if (m->have_router && tenet_ring_count(&m->router.out[x->index].cons))
 		return true;
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].xsk_tx && tenet_ring_count(&m->ports[i].compq.cons))
 			return true;
-	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
-		struct nf *nf = &m->nfs[id];
-
+	for (unsigned int a = 0; a < m->nb_shards; a++)
+		if (a != x->index && tenet_ring_count(&x->sh->hand[a].cons))
+			return true;
+	for (unsigned int i = 0; i < x->nb_nfs; i++) {
 		/* NF-written index: a garbage prod reads as "empty" here, and
 		 * the checked dequeue counts it */
-		if (nf->in_dispatch && tenet_ring_count(&nf->tx))
+		if (tenet_ring_count(&x->nfs[i]->tx))
 			return true;
 	}
-	return __atomic_load_n(&m->cmd.pending, __ATOMIC_ACQUIRE) != 0;
+	return __atomic_load_n(&x->sh->cmd.pending, __ATOMIC_ACQUIRE) != 0;
 }
 
 /* Has the NF hung up its control socket too (it exited, crashed or detached)? */
@@ -633,89 +824,115 @@ static void idle_sleep(struct dctx *x)
 	struct epoll_event ev[MGR_EPOLL_BATCH];
 	int n;
 
-	set_sleeping(m, 1);
-	if (!anything_pending(m) && !flag_up(&m->stop_dispatch)) {
+	set_sleeping(x, 1);
+	if (!anything_pending(x) && !flag_up(&m->stop_dispatch)) {
 		n = epoll_wait(x->epfd, ev, MGR_EPOLL_BATCH, DISPATCH_SLEEP_MS);
 		for (int i = 0; i < n; i++) {
 			uint32_t id = ev[i].data.u32;
 
+			/* the set holds this shard's eventfd and its NFs' kick sockets */
 			if (id == 0)
-				tenet_event_drain(m->dispatch_efd);
+				tenet_event_drain(x->sh->efd);
 			else if (id <= MGR_MAX_NF && m->nfs[id].in_dispatch &&
 			         !m->nfs[id].tx_kick_off)
 				nf_kicked(x, &m->nfs[id], ev[i].events);
 		}
-		cnt_add(&m->wakeups, 1);
+		cnt_add(&x->sh->wakeups, 1);
 	}
-	set_sleeping(m, 0);
+	set_sleeping(x, 0);
+}
+
+/* Take what the NFs of this shard handed back, validated, and move it on. */
+static unsigned int poll_nfs(struct dctx *x)
+{
+	struct mgr *m = x->m;
+	struct tenet_desc d[MGR_BURST];
+	unsigned int work = 0;
+
+	for (unsigned int k = 0; k < x->nb_nfs; k++) {
+		struct nf *nf = x->nfs[k];
+		unsigned int tenant = m->services[nf->service].tenant;
+		struct mgr_pool *mp = m->tenants[tenant].mp;
+		uint64_t freed = nf->rej.freed;
+		unsigned int n;
+
+		n = tenet_ring_dequeue_checked(&nf->tx, mp->pool, nf->id, d, MGR_BURST, &nf->rej);
+		if (nf->rej.freed != freed) {
+			/* bad length/verdict on a buffer it held: the packet ends */
+			tenant_drop(x->a, tenant, DROP_NF_VIOLATION, nf->rej.freed - freed);
+		}
+		cnt_add(&nf->tx_pkts, n);
+		for (unsigned int i = 0; i < n; i++)
+			from_nf(x, nf, mp, d[i]);
+		work += n;
+	}
+	return work;
 }
 
 void *dispatch_thread(void *arg)
 {
-	struct mgr *m = arg;
+	struct shard *sh = arg;
+	struct mgr *m = sh->m;
 	struct dctx *x = calloc(1, sizeof(*x));
-	struct tenet_desc d[MGR_BURST];
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
 	struct tenet_spin spin = {0};
 	unsigned int loops = 0;
+	bool sharded = m->nb_shards > 1;
 
 	if (!x)
 		return NULL;
 	x->m = m;
+	x->sh = sh;
+	x->a = &sh->acct;
+	x->index = sh->index;
+	for (unsigned int k = 0; k < m->nb_pools; k++)
+		if (m->pools[k].shard == sh->index)
+			x->pools[x->nb_pools++] = &m->pools[k];
 	fill_targets(x);
 	x->epfd = epoll_create1(EPOLL_CLOEXEC);
-	epoll_ctl(x->epfd, EPOLL_CTL_ADD, m->dispatch_efd, &ev);
+	epoll_ctl(x->epfd, EPOLL_CTL_ADD, sh->efd, &ev);
 
 	while (!flag_up(&m->stop_dispatch)) {
-		unsigned int work = 0, pkts;
+		unsigned int work = 0, hand = 0, pkts;
 
-		if (__atomic_load_n(&m->cmd.pending, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&sh->cmd.pending, __ATOMIC_ACQUIRE))
 			apply_commands(x);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-			if (m->ports[i].ingress.mem)
-				work += poll_ingress(x, &m->ports[i].ingress);
+			if (m->ports[i].ingress[x->index].mem)
+				work += poll_ingress(x, &m->ports[i].ingress[x->index]);
 		if (m->have_router)
-			work += poll_ingress(x, &m->router.out);
-		for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
-			struct nf *nf = &m->nfs[id];
-			struct mgr_pool *mp;
-			uint64_t freed;
-			unsigned int n;
-
-			if (!nf->in_dispatch)
-				continue;
-			mp = m->tenants[m->services[nf->service].tenant].mp;
-			freed = nf->rej.freed;
-			n = tenet_ring_dequeue_checked(&nf->tx, mp->pool, nf->id, d, MGR_BURST,
-			                               &nf->rej);
-			if (nf->rej.freed != freed) {
-				/* bad length/verdict on a buffer it held: the packet ends */
-				tenant_drop(m, m->services[nf->service].tenant, DROP_NF_VIOLATION,
-				            nf->rej.freed - freed);
-			}
-			cnt_add(&nf->tx_pkts, n);
-			for (unsigned int i = 0; i < n; i++)
-				from_nf(x, nf, mp, d[i]);
-			work += n;
-		}
-		for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
-			if (m->nfs[id].nb_out)
-				flush_nf(m, &m->nfs[id]);
+			work += poll_ingress(x, &m->router.out[x->index]);
+		if (sharded)
+			for (unsigned int a = 0; a < m->nb_shards; a++)
+				if (a != x->index)
+					hand += poll_hand(x, &sh->hand[a]);
+		work += hand + poll_nfs(x);
+		for (unsigned int k = 0; k < x->nb_nfs; k++)
+			if (x->nfs[k]->nb_out)
+				flush_nf(x, x->nfs[k]);
+		if (sharded)
+			for (unsigned int b = 0; b < m->nb_shards; b++)
+				flush_hand(x, b);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 			flush_tx(x, i);
 			if (m->ports[i].xsk_tx)
 				work += poll_tx_done(x, &m->ports[i]);
 		}
 		pkts = work; /* packets moved: what says whether the load is heavy */
+		if (work) {
+			cnt_add(&sh->pkts, work);
+			if (hand)
+				cnt_add(&sh->hand_pkts, hand);
+		}
 		work += refill_all(x);
 
 		/* quiescent point for classifier swaps (steer: shared looks up here) */
-		__atomic_store_n(&m->dispatch_epoch, m->dispatch_epoch + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&sh->epoch, sh->epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 1023) == 0)
-			__atomic_store_n(&m->dispatch_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+			__atomic_store_n(&sh->ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 		if (work) {
 			/* when the last packet moved: a drained run's true end */
-			__atomic_store_n(&m->last_work_ns, (uint64_t)(mgr_now() * 1e9),
+			__atomic_store_n(&sh->last_work_ns, (uint64_t)(mgr_now() * 1e9),
 			                 __ATOMIC_RELAXED);
 			tenet_spin_reset(&spin, pkts >= MGR_BURST);
 			continue;
@@ -728,7 +945,7 @@ void *dispatch_thread(void *arg)
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		while (m->ports[i].xsk_tx && poll_tx_done(x, &m->ports[i]))
 			;
-	__atomic_store_n(&m->dispatch_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&sh->ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	close(x->epfd);
 	free(x);
 	return NULL;

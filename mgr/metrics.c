@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "mgr/metrics.h"
+#include "mgr/stats.h"
 #include "ports/sink.h"
 #include "tenet/log.h"
 
@@ -237,7 +238,7 @@ static void gather(struct metrics *mx)
 	}
 	for (unsigned int r = 0; r < DROP_MAX; r++)
 		s->drops_no_tenant[r] +=
-		        cnt_get(&m->router.drops[r]) + cnt_get(&m->drops_no_tenant[r]);
+		        cnt_get(&m->router.drops[r]) + no_tenant_drops(m, (enum drop_reason)r);
 	for (unsigned int e = 0; e < TENET_PKT_ERR_MAX; e++)
 		s->parse_err[e] +=
 		        cnt_get(&m->router.parse_err[e]) + cnt_get(&m->host_parse_err[e]);
@@ -248,10 +249,10 @@ static void gather(struct metrics *mx)
 
 		o->name = c->tenants[t].name;
 		o->in = cnt_get(&tn->in);
-		o->delivered = cnt_get(&tn->delivered);
-		o->copies_in = cnt_get(&tn->copies_in);
+		o->delivered = tenant_delivered(m, t);
+		o->copies_in = tenant_copies_in(m, t);
 		for (unsigned int r = 0; r < DROP_MAX; r++)
-			o->drops[r] = cnt_get(&tn->drops[r]);
+			o->drops[r] = tenant_drops(m, t, (enum drop_reason)r);
 		o->pool_bufs = tn->mp->pool->nb_bufs;
 		o->pool_free = __atomic_load_n(&tn->mp->pool->nb_free, __ATOMIC_RELAXED);
 		o->buf_size = tn->mp->pool->buf_size;
@@ -266,7 +267,7 @@ static void gather(struct metrics *mx)
 	memcpy(s->services, p->services, sizeof(s->services[0]) * c->nb_services);
 	s->nb_nfs = p->nb_nfs;
 	s->nfs = p->nfs;
-	s->wakeups = cnt_get(&m->wakeups);
+	s->wakeups = mgr_wakeups(m);
 	s->ctl_requests = p->ctl_requests;
 	s->ctl_errors = p->ctl_errors;
 	s->ctl_timeouts = p->ctl_timeouts;

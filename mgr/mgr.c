@@ -59,10 +59,10 @@ static void thread_name(pthread_t t, const char *prefix, const char *what)
 	pthread_setname_np(t, name);
 }
 
-/* The dispatcher, the router (steer: cpu) and a thread per receiving port. */
+/* The dispatcher shards, the router (steer: cpu) and a thread per receiving port. */
 static unsigned int data_plane_threads(const struct mgr *m)
 {
-	unsigned int n = 1 + (m->have_router ? 1 : 0);
+	unsigned int n = m->nb_shards + (m->have_router ? 1 : 0);
 
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		n += m->ports[i].port.drv && m->ports[i].port.drv->rx ? 1 : 0;
@@ -70,6 +70,19 @@ static unsigned int data_plane_threads(const struct mgr *m)
 }
 
 /* ---- the end of a run ---------------------------------------------------- */
+
+/* Wake and join every started dispatcher shard (stop_dispatch is up). */
+static void stop_shards(struct mgr *m)
+{
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		if (m->shards[b].efd >= 0)
+			tenet_event_signal(m->shards[b].efd);
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		if (m->shards[b].started) {
+			pthread_join(m->shards[b].thread, NULL);
+			m->shards[b].started = false;
+		}
+}
 
 static uint64_t in_flight(struct mgr *m)
 {
@@ -116,7 +129,8 @@ static void final_drain(struct mgr *m)
 		for (uint32_t b = 0; b < mp->pool->nb_bufs; b++) {
 			if (tenet_pool_owner(mp->pool, b) == TENET_OWNER_FREE)
 				continue;
-			tenant_drop(m, m->chains[mp->meta[b].chain].tenant, DROP_SHUTDOWN, 1);
+			tenant_drop(&m->shards[0].acct, m->chains[mp->meta[b].chain].tenant,
+			            DROP_SHUTDOWN, 1);
 			tenet_pool_set_owner(mp->pool, b, TENET_OWNER_MGR);
 			tenet_pool_free_bulk(mp->pool, &b, 1);
 		}
@@ -129,7 +143,7 @@ static void final_drain(struct mgr *m)
 		if (!m->router.in[i].mem)
 			continue;
 		while ((n = tenet_ring_dequeue_burst(&m->router.in[i].cons, d, MGR_BURST)))
-			no_tenant_drop(m, DROP_SHUTDOWN, n);
+			no_tenant_drop(&m->shards[0].acct, DROP_SHUTDOWN, n);
 	}
 }
 
@@ -168,8 +182,14 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	if (!m)
 		return MGR_EXIT_ERROR;
 	std_fds_open();
-	pthread_mutex_init(&m->cmd.lock, NULL);
-	m->dispatch_efd = -1;
+	for (unsigned int b = 0; b < MGR_MAX_SHARDS; b++) {
+		m->shards[b].m = m;
+		m->shards[b].index = b;
+		m->shards[b].efd = -1;
+		pthread_mutex_init(&m->shards[b].cmd.lock, NULL);
+	}
+	for (unsigned int i = 0; i < CFG_MAX_PORTS; i++)
+		pthread_mutex_init(&m->ports[i].tx_lock, NULL);
 	m->ctl.fd = -1;
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
 		m->pending[i].fd = -1;
@@ -188,6 +208,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		return 2;
 	}
 	m->poll = poll || m->cfg->mgr.poll;
+	m->nb_shards = m->cfg->mgr.dispatchers ? m->cfg->mgr.dispatchers : 1;
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		m->shared |= m->cfg->ports[i].steer == CFG_STEER_SHARED;
 	for (unsigned int t = 0; t < m->cfg->nb_tenants; t++) {
@@ -217,8 +238,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	pthread_sigmask(SIG_BLOCK, &sigs, &oldmask); /* threads inherit the mask */
 	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 	epfd = epoll_create1(EPOLL_CLOEXEC);
-	m->dispatch_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (sfd < 0 || epfd < 0 || m->dispatch_efd < 0)
+	if (sfd < 0 || epfd < 0 || setup_shards(m))
 		goto out;
 	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = EV_SIGNAL};
 	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
@@ -240,11 +260,18 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		}
 		tenet_log(TENET_LOG_INFO, "metrics at http://%s/metrics", m->cfg->mgr.metrics.text);
 	}
-	if (pthread_create(&m->dispatch, NULL, dispatch_thread, m))
-		goto out;
-	pthread_setname_np(m->dispatch, "tenet-dispatch");
-	placement_pin_thread(m, m->dispatch, "tenet-dispatch");
-	dispatch_started = true;
+	for (unsigned int b = 0; b < m->nb_shards; b++) {
+		struct shard *sh = &m->shards[b];
+		char name[24]; /* "tenet-disp7" at most: fits a thread name (15) */
+
+		if (pthread_create(&sh->thread, NULL, dispatch_thread, sh))
+			goto out;
+		sh->started = true;
+		dispatch_started = true;
+		snprintf(name, sizeof(name), "tenet-disp%u", b);
+		pthread_setname_np(sh->thread, name);
+		placement_pin_thread(m, sh->thread, name);
+	}
 	start_services(m);
 
 	/* wait for the NFs the manager started before opening the ports */
@@ -430,8 +457,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 			m->ports[i].has_thread = false;
 		}
 	flag_raise(&m->stop_dispatch);
-	tenet_event_signal(m->dispatch_efd);
-	pthread_join(m->dispatch, NULL);
+	stop_shards(m);
 	dispatch_started = false;
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		afxdp_close(m, &m->ports[i]); /* the kernel lets go of every buffer */
@@ -441,7 +467,15 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	{
 		/* a run that ended because its sources did and everything drained
 		 * ends at the last packet moved, not at the next look of this loop */
-		double last = (double)__atomic_load_n(&m->last_work_ns, __ATOMIC_RELAXED) / 1e9;
+		double last = 0;
+
+		for (unsigned int b = 0; b < m->nb_shards; b++) {
+			double l = (double)__atomic_load_n(&m->shards[b].last_work_ns,
+			                                   __ATOMIC_RELAXED) /
+			           1e9;
+
+			last = l > last ? l : last;
+		}
 		double elapsed = (drained_stop && last > start ? last : m->stop_time) - start;
 
 		if (!quiet)
@@ -473,10 +507,8 @@ out:
 				pthread_join(m->ports[i].thread, NULL);
 		if (router_started)
 			pthread_join(m->router.thread, NULL);
-		if (dispatch_started) {
-			tenet_event_signal(m->dispatch_efd);
-			pthread_join(m->dispatch, NULL);
-		}
+		if (dispatch_started)
+			stop_shards(m);
 		signal_children(m, SIGKILL);
 		while (children_alive(m)) {
 			usleep(1000);

@@ -16,6 +16,9 @@
  * Empty buffers come from fill rings that their pool's owner keeps topped
  * up; a NIC stage that finds none drops the frame (no_buffer), as a NIC
  * does: waiting would let one tenant's full pool stall every tenant.
+ * Full buffers go on the ingress ring of the dispatcher shard that owns
+ * their pool (one ring per port and shard; xdesc_pool picks it), so each
+ * shard sees only its own pools' packets, in the order they arrived.
  *
  * Every write into a buffer (the DMA here, the router's copy) is checked
  * against the destination pool's buf_size: a frame longer than the room
@@ -40,26 +43,27 @@ struct bufcache {
 	unsigned int n;
 };
 
-static void kick(struct mgr *m, struct tenet_ring *prod)
+/* Wake the shard that consumes r if it sleeps (its eventfd is r's wake_fd). */
+static void kick(struct mgr *m, struct xring *r)
 {
-	if (!m->poll && tenet_ring_needs_kick(prod))
-		tenet_event_signal(m->dispatch_efd);
+	if (!m->poll)
+		xring_wake(r);
 }
 
 /* Push staged descriptors; the consumer always drains, so wait for room. */
-static void push(struct mgr *m, struct tenet_ring *prod, struct tenet_desc *d, unsigned int *n)
+static void push(struct mgr *m, struct xring *r, struct tenet_desc *d, unsigned int *n)
 {
 	unsigned int done = 0;
 
 	while (done < *n) {
-		done += tenet_ring_enqueue_burst(prod, d + done, *n - done);
+		done += tenet_ring_enqueue_burst(&r->prod, d + done, *n - done);
 		if (done < *n) {
-			kick(m, prod);
+			kick(m, r);
 			sched_yield();
 		}
 	}
 	if (*n)
-		kick(m, prod);
+		kick(m, r);
 	*n = 0;
 }
 
@@ -189,9 +193,16 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 
 struct nic_state {
 	struct bufcache cache[CFG_MAX_TENANTS];
-	struct tenet_desc out[MGR_BURST];
-	unsigned int nb_out;
+	struct tenet_desc out[MGR_MAX_SHARDS][MGR_BURST]; /* per shard */
+	unsigned int nb_out[MGR_MAX_SHARDS];
 };
+
+/* Push what is staged for each shard s < nb on its ring r[s]. */
+static void push_all(struct mgr *m, struct xring *r, unsigned int nb, struct nic_state *st)
+{
+	for (unsigned int s = 0; s < nb; s++)
+		push(m, &r[s], st->out[s], &st->nb_out[s]);
+}
 
 void *nic_thread(void *arg)
 {
@@ -201,8 +212,9 @@ void *nic_thread(void *arg)
 	struct tenet_frame f[MGR_BURST];
 	struct nic_state st;
 	enum cfg_steer steer = p->cfg->steer;
-	struct tenet_ring *prod =
-	        steer == CFG_STEER_CPU ? &m->router.in[p->index].prod : &p->ingress.prod;
+	/* steer cpu: the router's ring (index 0 only); else one per shard */
+	struct xring *ring = steer == CFG_STEER_CPU ? &m->router.in[p->index] : p->ingress;
+	unsigned int nb_rings = steer == CFG_STEER_CPU ? 1 : m->nb_shards;
 	const struct tenet_classifier *cls;
 	unsigned int loops = 0;
 	uint64_t oversize_seen = 0, starved;
@@ -235,7 +247,7 @@ void *nic_thread(void *arg)
 			struct xring *fill;
 			struct tenet_pool *dst;
 			struct mgr_pool *mp;
-			unsigned int k;
+			unsigned int k, sh;
 
 			bytes += f[i].len;
 			if (steer == CFG_STEER_NIC) {
@@ -259,15 +271,18 @@ void *nic_thread(void *arg)
 				xdesc_set_chain(&d, act.chain);
 				d.hash = tenet_flow_hash(&pi);
 				k = mp->index;
+				sh = mp->shard;
 				fill = &p->fill[k];
 			} else if (steer == CFG_STEER_SHARED) {
 				mp = &m->pools[0];
 				xdesc_set_chain(&d, CHAIN_UNCLASSIFIED);
 				k = 0;
+				sh = 0;
 				fill = &p->fill[0];
 			} else {
 				mp = NULL;
 				k = 0;
+				sh = 0; /* the router's one ingress ring */
 				fill = &m->router.fill[p->index];
 			}
 			dst = mp ? mp->pool : m->router.ingress_pool;
@@ -284,13 +299,15 @@ void *nic_thread(void *arg)
 			/* the DMA: the only write of the frame into host memory */
 			memcpy((uint8_t *)tenet_pool_buf(dst, d.buf) + d.off, f[i].data, f[i].len);
 			xdesc_set_pool(&d, k);
-			st.out[st.nb_out++] = d;
+			st.out[sh][st.nb_out[sh]++] = d;
 		}
-		push(m, prod, st.out, &st.nb_out);
+		push_all(m, ring, nb_rings, &st);
 		/* a fill ring ran dry: wake its owner if it sleeps (the router
 		 * polls its own), at most once per burst */
 		if (starved && steer != CFG_STEER_CPU)
-			kick(m, prod);
+			for (unsigned int s = 0; s < m->nb_shards; s++)
+				if (starved & m->shard_pools[s])
+					kick(m, &ring[s]);
 		cnt_add(&p->rx_frames, (uint64_t)n);
 		cnt_add(&p->rx_bytes, bytes);
 		/* quiescent point: no classifier pointer is held past here */
@@ -300,7 +317,7 @@ void *nic_thread(void *arg)
 		if (nobuf == n)
 			wait_fill(m, p, starved);
 	}
-	push(m, prod, st.out, &st.nb_out);
+	push_all(m, ring, nb_rings, &st);
 	driver_oversize(p, &oversize_seen);
 	__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	/* buffers left in the local caches stay with the manager, marked empty:
@@ -392,11 +409,11 @@ void *router_thread(void *arg)
 					            */
 					d.hash = tenet_flow_hash(&info);
 					xdesc_set_pool(&d, mp->index);
-					st.out[st.nb_out++] = d;
+					st.out[mp->shard][st.nb_out[mp->shard]++] = d;
 				}
 				tenet_pool_free_bulk(ip, &in[i].buf, 1);
 			}
-			push(m, &m->router.out.prod, st.out, &st.nb_out);
+			push_all(m, m->router.out, m->nb_shards, &st);
 		}
 		__atomic_store_n(&m->router.epoch, m->router.epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 1023) == 0)

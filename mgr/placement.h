@@ -1,6 +1,6 @@
 /*
- * CPU placement: the CPUs the manager's data-plane threads (dispatcher,
- * router, one nic thread per receiving port) and the NFs it starts run on
+ * CPU placement: the CPUs the manager's data-plane threads (the dispatcher
+ * shards, router, one nic thread per receiving port) and the NFs it starts run on
  * (manager.cpus, services[].cpus; docs/config.md).
  */
 #ifndef TENET_MGR_PLACEMENT_H

@@ -42,8 +42,8 @@ void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, bool conse
 		r->drops[d] = mgr_dropped(m, d);
 		r->dropped += r->drops[d];
 	}
-	r->copies = cnt_get(&m->copies);
-	r->dispatcher_ns = cnt_get(&m->dispatch_ns);
+	r->copies = mgr_copies(m);
+	r->dispatcher_ns = mgr_dispatch_ns(m);
 	r->router_ns = cnt_get(&m->router.ns);
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
 		r->nf_ns += m->services[i].cpu_ns;
@@ -113,7 +113,7 @@ bool take_snapshot(struct mgr *m, double at, struct mgr_snapshot *w, struct sink
 		w->drops[d] = mgr_dropped(m, d);
 		w->dropped += w->drops[d];
 	}
-	w->dispatcher_ns = cnt_get(&m->dispatch_ns);
+	w->dispatcher_ns = mgr_dispatch_ns(m);
 	w->router_ns = cnt_get(&m->router.ns);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		w->nic_ns += cnt_get(&m->ports[i].nic_ns);

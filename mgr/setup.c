@@ -50,6 +50,32 @@ static int make_pool(struct mgr *m, const char *name, uint32_t nb, uint32_t size
 	for (uint32_t b = 0; b < nb; b++)
 		mp->meta[b].chain = BUF_EMPTY;
 	mp->index = m->nb_pools++;
+	mp->shard = mp->index % m->nb_shards;
+	m->shard_pools[mp->shard] |= 1ull << mp->index;
+	/* the xfill rings its owner keeps for the copies of every other shard */
+	for (unsigned int a = 0; a < m->nb_shards; a++)
+		if (a != mp->shard && xring_create(&mp->xfill[a], MGR_FILL_SIZE))
+			return -1;
+	return 0;
+}
+
+int setup_shards(struct mgr *m)
+{
+	for (unsigned int b = 0; b < m->nb_shards; b++) {
+		struct shard *sh = &m->shards[b];
+
+		sh->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (sh->efd < 0)
+			return -1;
+	}
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		for (unsigned int a = 0; a < m->nb_shards; a++) {
+			if (a == b)
+				continue;
+			if (xring_create(&m->shards[b].hand[a], MGR_FILL_SIZE))
+				return -1;
+			m->shards[b].hand[a].wake_fd = m->shards[b].efd;
+		}
 	return 0;
 }
 
@@ -200,8 +226,11 @@ int setup_ports(struct mgr *m)
 				return -1;
 			continue;
 		}
-		if (xring_create(&p->ingress, MGR_FILL_SIZE))
-			return -1;
+		for (unsigned int sh = 0; sh < m->nb_shards; sh++) {
+			if (xring_create(&p->ingress[sh], MGR_FILL_SIZE))
+				return -1;
+			p->ingress[sh].wake_fd = m->shards[sh].efd;
+		}
 		for (unsigned int k = 0; k < m->nb_pools; k++)
 			if (xring_create(&p->fill[k], MGR_FILL_SIZE))
 				return -1;
@@ -223,8 +252,13 @@ int setup_ports(struct mgr *m)
 	}
 	if (m->have_router) {
 		m->router.ingress_pool = tenet_pool_create("ingress", INGRESS_BUFS, 0, 0);
-		if (!m->router.ingress_pool || xring_create(&m->router.out, MGR_FILL_SIZE))
+		if (!m->router.ingress_pool)
 			return -1;
+		for (unsigned int sh = 0; sh < m->nb_shards; sh++) {
+			if (xring_create(&m->router.out[sh], MGR_FILL_SIZE))
+				return -1;
+			m->router.out[sh].wake_fd = m->shards[sh].efd;
+		}
 		for (unsigned int k = 0; k < m->nb_pools; k++)
 			if (xring_create(&m->router.tfill[k], MGR_FILL_SIZE))
 				return -1;
@@ -327,7 +361,9 @@ void teardown(struct mgr *m)
 
 		if (p->port.drv && p->port.drv->close)
 			p->port.drv->close(&p->port);
-		xring_destroy(&p->ingress);
+		for (unsigned int sh = 0; sh < MGR_MAX_SHARDS; sh++)
+			xring_destroy(&p->ingress[sh]);
+		pthread_mutex_destroy(&p->tx_lock);
 		for (unsigned int k = 0; k < CFG_MAX_TENANTS; k++)
 			xring_destroy(&p->fill[k]);
 		xring_destroy(&m->router.in[i]);
@@ -335,20 +371,28 @@ void teardown(struct mgr *m)
 		if (p->nic_efd > 0)
 			close(p->nic_efd);
 	}
-	xring_destroy(&m->router.out);
 	for (unsigned int k = 0; k < CFG_MAX_TENANTS; k++)
 		xring_destroy(&m->router.tfill[k]);
 	for (unsigned int k = 0; k < m->nb_pools; k++) {
 		tenet_pool_destroy(m->pools[k].pool);
 		free(m->pools[k].meta);
+		for (unsigned int a = 0; a < MGR_MAX_SHARDS; a++)
+			xring_destroy(&m->pools[k].xfill[a]);
 	}
 	tenet_pool_destroy(m->router.ingress_pool);
 	tenet_classifier_destroy(m->cls);
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
 		tenet_nicscan_destroy(m->services[i].nicscan);
-	if (m->dispatch_efd >= 0)
-		close(m->dispatch_efd);
-	pthread_mutex_destroy(&m->cmd.lock);
+	for (unsigned int b = 0; b < MGR_MAX_SHARDS; b++) {
+		struct shard *sh = &m->shards[b];
+
+		xring_destroy(&m->router.out[b]);
+		for (unsigned int a = 0; a < MGR_MAX_SHARDS; a++)
+			xring_destroy(&sh->hand[a]);
+		if (sh->efd >= 0)
+			close(sh->efd);
+		pthread_mutex_destroy(&sh->cmd.lock);
+	}
 	tenet_config_free(m->cfg);
 	free(m);
 }

@@ -11,6 +11,8 @@
 
 #include "mgr/state.h"
 
+/* The dispatcher shards' eventfds and handoff rings (before the pools and ports). */
+int setup_shards(struct mgr *m);
 int setup_pools(struct mgr *m);
 int setup_classifier(struct mgr *m);
 int setup_ports(struct mgr *m);

@@ -6,13 +6,18 @@
  *   control    (main)    config, control sockets, attach, supervisor, stats
  *   nic        (per rx port) the NIC model: parse, classify, DMA into a pool
  *   router     (steer: cpu only) classify + copy from the ingress pool
- *   dispatch   (one)     NF rings, chain hops, cross-tenant copies, tx ports
+ *   dispatch   (manager.dispatchers shards, 1 by default) NF rings, chain
+ *                        hops, cross-tenant copies, tx ports
  *
- * Pool free lists are single-threaded: only the dispatcher allocates from
- * and frees to tenant pools. The nic and router threads get empty buffers
- * through fill rings that the dispatcher keeps topped up (as a NIC gets
- * them from an AF_XDP fill ring) and hand full ones back through ingress
- * rings. Only the router touches the ingress pool.
+ * Pool free lists are single-threaded: only the dispatcher shard that owns
+ * a pool (pool k: shard k % dispatchers, pool_shard) allocates from and
+ * frees to it. The nic and router threads get empty buffers through fill
+ * rings that the owner keeps topped up (as a NIC gets them from an AF_XDP
+ * fill ring) and hand full ones back through ingress rings, one per shard.
+ * A shard that copies a packet into another shard's pool takes the empty
+ * buffer from an xfill ring the owner keeps topped up, and hands the copy
+ * over on a handoff ring (dispatch.c). Only the router touches the
+ * ingress pool.
  */
 #ifndef TENET_MGR_STATE_H
 #define TENET_MGR_STATE_H
@@ -35,11 +40,13 @@
 #include "tenet/pool.h"
 #include "tenet/ring.h"
 
-#define MGR_MAX_NF      64
-#define MGR_BURST       32
-#define MGR_RING_SIZE   4096 /* NF rx/tx rings */
-#define MGR_FILL_SIZE   1024 /* fill and ingress rings between threads */
-#define MGR_FILL_TARGET 512  /* fill level the dispatcher keeps */
+#define MGR_MAX_NF       64
+#define MGR_BURST        32
+#define MGR_RING_SIZE    4096 /* NF rx/tx rings */
+#define MGR_FILL_SIZE    1024 /* fill and ingress rings between threads */
+#define MGR_FILL_TARGET  512  /* fill level the dispatcher keeps */
+#define MGR_XFILL_TARGET 256  /* fill level of an xfill ring (cross-shard copies) */
+#define MGR_MAX_SHARDS   8    /* manager.dispatchers at most (CFG_MAX_DISPATCHERS) */
 /* epoll tags of the control thread: the kind in the high half, an index in the low */
 #define EV_LISTEN  0x10000u /* listen socket of tenant i */
 #define EV_NF      0x20000u /* NF control connection of id i */
@@ -67,7 +74,7 @@ enum drop_reason {
 	DROP_NIC_SCAN,     /* dropped by an offloaded scan on the NIC */
 	DROP_NO_BUFFER,    /* the tenant pool was exhausted */
 	DROP_NF_VERDICT,   /* an NF said drop */
-	DROP_NF_RX_FULL,   /* the next NF's rx ring was full */
+	DROP_NF_RX_FULL,   /* the next NF's rx ring (or the handoff ring to its shard) was full */
 	DROP_NO_INSTANCE,  /* the next hop's service had no NF attached */
 	DROP_NF_GONE,      /* held by an NF when it exited or crashed */
 	DROP_NF_VIOLATION, /* an NF returned a bad length/verdict/target */
@@ -134,6 +141,9 @@ struct mgr_pool {
 	uint64_t over_since;   /* (dispatch) ns since when it has been at inflight, 0: not */
 	bool overloaded;       /* (dispatch) the budget is inflight, not burst_max */
 	uint32_t free_at_stop; /* free buffers once the platform stopped, before the drain */
+	unsigned int shard;    /* the dispatcher shard that owns it: index % dispatchers */
+	/* owner shard -> shard a: empty buffers a copies into (a != shard; dispatchers > 1) */
+	struct xring xfill[MGR_MAX_SHARDS];
 };
 
 struct tenant {
@@ -143,11 +153,8 @@ struct tenant {
 	int listen_fd;
 	char sock_path[CFG_PATH_MAX + CFG_NAME_MAX + 8];
 	/* counters */
-	uint64_t in;              /* (nic/router/dispatch) packets classified into this tenant */
-	uint64_t delivered;       /* (dispatch) sent out of a port from this tenant's chains */
-	uint64_t dropped;         /* (dispatch) dropped after classification */
-	uint64_t drops[DROP_MAX]; /* (dispatch) the same, by reason (tenant_drop) */
-	uint64_t copies_in;       /* (dispatch) cross-tenant copies into this pool */
+	uint64_t in; /* (the shard of its pool) packets classified into this tenant */
+	/* delivered, dropped (by reason) and copies_in are per shard: struct shard_acct */
 };
 
 enum nf_state { NF_FREE, NF_LIVE, NF_DEAD };
@@ -252,8 +259,8 @@ struct mport {
 	bool has_thread;
 	bool done; /* (nic) source finished */
 	/* nic thread <-> dispatcher */
-	struct xring ingress;               /* nic/router -> dispatch: filled buffers */
-	struct xring fill[CFG_MAX_TENANTS]; /* dispatch -> nic: empty buffers per pool */
+	struct xring ingress[MGR_MAX_SHARDS]; /* nic -> shard s: buffers of s's pools */
+	struct xring fill[CFG_MAX_TENANTS];   /* pool k's shard -> nic: empty buffers */
 	int nic_efd; /* wakes the nic thread waiting for empty buffers (> 0 when open) */
 	/* counters (nic thread) */
 	uint64_t rx_frames, rx_bytes;
@@ -266,7 +273,8 @@ struct mport {
 	struct xring txq;             /* dispatch -> port thread: frames to send */
 	struct xring compq;           /* port thread -> dispatch: frames sent, buffers back */
 	uint64_t xdp_drops[DROP_MAX]; /* (control) dropped by XDP or the kernel before a socket */
-	/* tx (dispatch) */
+	/* tx (dispatch; under tx_lock when dispatchers > 1, see dispatch.c flush_tx) */
+	pthread_mutex_t tx_lock;
 	uint64_t tx_frames, tx_bytes;
 };
 
@@ -289,21 +297,63 @@ struct mgr_router {
 	struct tenet_pool *ingress_pool;     /* only the router touches it */
 	struct xring in[CFG_MAX_PORTS];      /* nic -> router: ingress buffers */
 	struct xring fill[CFG_MAX_PORTS];    /* router -> nic: empty ingress buffers */
-	struct xring out;                    /* router -> dispatch */
-	struct xring tfill[CFG_MAX_TENANTS]; /* dispatch -> router: tenant buffers */
+	struct xring out[MGR_MAX_SHARDS];    /* router -> shard s: buffers of s's pools */
+	struct xring tfill[CFG_MAX_TENANTS]; /* pool k's shard -> router: tenant buffers */
 	pthread_t thread;
 	uint64_t pkts, ns, epoch;              /* (router) */
 	uint64_t drops[DROP_MAX];              /* (router) */
 	uint64_t parse_err[TENET_PKT_ERR_MAX]; /* (router) */
 };
 
-/* Commands from the control thread to the dispatcher (NFs to adopt or let go of). */
+/*
+ * Commands from the control thread to a dispatcher shard (NFs to adopt or
+ * let go of): each shard has its own queue, for the NFs of its pools.
+ */
 struct mgr_cmds {
 	pthread_mutex_t lock;
 	uint32_t pending; /* atomic flag */
 	uint16_t add[MGR_MAX_NF], del[MGR_MAX_NF];
 	unsigned int nb_add, nb_del;
 	uint32_t done; /* dispatch: bumps after applying commands */
+};
+
+/*
+ * The accounting a dispatcher shard writes (one writer each: cnt_add).
+ * A packet of tenant t's chain may end in another shard (after a
+ * cross-tenant hop), so t's counters are summed over the shards
+ * (tenant_delivered, ...).
+ */
+struct shard_acct {
+	uint64_t drops[DROP_MAX];
+	uint64_t drops_no_tenant[DROP_MAX];  /* the part of drops[] that no tenant's chain held */
+	uint64_t delivered[CFG_MAX_TENANTS]; /* sent out of a port from tenant t's chains */
+	uint64_t dropped[CFG_MAX_TENANTS];   /* dropped after classification */
+	uint64_t tdrops[CFG_MAX_TENANTS][DROP_MAX]; /* the same, by reason (tenant_drop) */
+	uint64_t copies_in[CFG_MAX_TENANTS];        /* cross-tenant copies into t's pool */
+	uint64_t copies;
+};
+
+/*
+ * A dispatcher shard (dispatch.c): the thread that owns the pools k with
+ * k % nb_shards == index - their free lists, ownership tables, fill rings,
+ * in-flight budgets - and the NFs of those pools' tenants.
+ */
+struct shard {
+	struct mgr *m;
+	unsigned int index;
+	pthread_t thread;
+	bool started;
+	int efd;             /* kicks it: nic threads, the router, control, other shards */
+	struct mgr_cmds cmd; /* control -> shard */
+	/* hand[a]: shard a -> this shard: packets a copied into one of its pools */
+	struct xring hand[MGR_MAX_SHARDS];
+	struct shard_acct acct;
+	/* (shard) */
+	uint64_t pkts;      /* taken from ingress, NF tx and handoff rings */
+	uint64_t hand_pkts; /* of those, handed over by other shards */
+	uint64_t hand_full; /* not handed over: the handoff ring was full (nf_rx_full) */
+	uint64_t wakeups, ns, epoch;
+	uint64_t last_work_ns; /* mgr_now() in ns of the last loop that moved a packet */
 };
 
 struct mgr_taps;
@@ -339,14 +389,10 @@ struct mgr {
 	struct mgr_router router; /* steer: cpu */
 
 	/* dispatch */
-	pthread_t dispatch;
-	int dispatch_efd; /* kicks the dispatcher (nic threads, control) */
-	uint64_t drops[DROP_MAX];
-	uint64_t drops_no_tenant[DROP_MAX]; /* the part of drops[] that no tenant's chain held */
-	uint64_t copies, wakeups, dispatch_ns, dispatch_epoch;
+	struct shard shards[MGR_MAX_SHARDS];
+	unsigned int nb_shards;                     /* manager.dispatchers */
+	uint64_t shard_pools[MGR_MAX_SHARDS];       /* bit k: pool k is the shard's */
 	uint64_t host_parse_err[TENET_PKT_ERR_MAX]; /* steer: shared classifies on the host */
-
-	struct mgr_cmds cmd; /* control -> dispatch */
 
 	/* stop flags, raised by control (flag_raise), polled by the threads (flag_up) */
 	uint32_t stop_nic; /* control -> nic/router threads */
@@ -354,7 +400,6 @@ struct mgr {
 	uint32_t stop_dispatch;
 	double start_time;
 	double stop_time;
-	uint64_t last_work_ns; /* (dispatch) mgr_now() in ns of the last loop that moved a packet */
 	struct pending pending[MGR_PENDING]; /* tenant t: [t * PER_TENANT, (t + 1) * PER_TENANT) */
 	uint64_t pending_refused[CFG_MAX_TENANTS]; /* (control) connections over the budget */
 	int epfd;
@@ -369,19 +414,72 @@ static inline const struct tenet_classifier *mgr_cls(struct mgr *m)
 	return __atomic_load_n(&m->cls, __ATOMIC_ACQUIRE);
 }
 
-/* n packets of tenant t's chains dropped after classification, for why. */
-static inline void tenant_drop(struct mgr *m, unsigned int t, enum drop_reason why, uint64_t n)
+/* The shard that owns pool k. */
+static inline struct shard *pool_shard(struct mgr *m, const struct mgr_pool *mp)
 {
-	cnt_add(&m->drops[why], n);
-	cnt_add(&m->tenants[t].dropped, n);
-	cnt_add(&m->tenants[t].drops[why], n);
+	return &m->shards[mp->shard];
 }
 
-/* n packets dropped by the dispatcher before any tenant's chain held them, for why. */
-static inline void no_tenant_drop(struct mgr *m, enum drop_reason why, uint64_t n)
+/* n packets of tenant t's chains dropped after classification, for why (by shard a). */
+static inline void tenant_drop(struct shard_acct *a, unsigned int t, enum drop_reason why,
+                               uint64_t n)
 {
-	cnt_add(&m->drops[why], n);
-	cnt_add(&m->drops_no_tenant[why], n);
+	cnt_add(&a->drops[why], n);
+	cnt_add(&a->dropped[t], n);
+	cnt_add(&a->tdrops[t][why], n);
+}
+
+/* Tenant t's counters, summed over the shards (readers: stats, ctl). */
+static inline uint64_t tenant_delivered(const struct mgr *m, unsigned int t)
+{
+	uint64_t n = 0;
+
+	for (unsigned int s = 0; s < m->nb_shards; s++)
+		n += cnt_get(&m->shards[s].acct.delivered[t]);
+	return n;
+}
+
+static inline uint64_t tenant_dropped(const struct mgr *m, unsigned int t)
+{
+	uint64_t n = 0;
+
+	for (unsigned int s = 0; s < m->nb_shards; s++)
+		n += cnt_get(&m->shards[s].acct.dropped[t]);
+	return n;
+}
+
+static inline uint64_t tenant_drops(const struct mgr *m, unsigned int t, enum drop_reason r)
+{
+	uint64_t n = 0;
+
+	for (unsigned int s = 0; s < m->nb_shards; s++)
+		n += cnt_get(&m->shards[s].acct.tdrops[t][r]);
+	return n;
+}
+
+static inline uint64_t tenant_copies_in(const struct mgr *m, unsigned int t)
+{
+	uint64_t n = 0;
+
+	for (unsigned int s = 0; s < m->nb_shards; s++)
+		n += cnt_get(&m->shards[s].acct.copies_in[t]);
+	return n;
+}
+
+/* n packets dropped by a dispatcher shard before any tenant's chain held them, for why. */
+static inline void no_tenant_drop(struct shard_acct *a, enum drop_reason why, uint64_t n)
+{
+	cnt_add(&a->drops[why], n);
+	cnt_add(&a->drops_no_tenant[why], n);
+}
+
+static inline uint64_t no_tenant_drops(const struct mgr *m, enum drop_reason why)
+{
+	uint64_t n = 0;
+
+	for (unsigned int s = 0; s < m->nb_shards; s++)
+		n += cnt_get(&m->shards[s].acct.drops_no_tenant[why]);
+	return n;
 }
 
 /*

@@ -36,10 +36,39 @@ uint64_t mgr_delivered(struct mgr *m)
 
 uint64_t mgr_dropped(struct mgr *m, enum drop_reason r)
 {
-	uint64_t n = cnt_get(&m->drops[r]) + cnt_get(&m->router.drops[r]);
+	uint64_t n = cnt_get(&m->router.drops[r]);
 
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		n += cnt_get(&m->shards[b].acct.drops[r]);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		n += cnt_get(&m->ports[i].drops[r]) + cnt_get(&m->ports[i].xdp_drops[r]);
+	return n;
+}
+
+uint64_t mgr_copies(struct mgr *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		n += cnt_get(&m->shards[b].acct.copies);
+	return n;
+}
+
+uint64_t mgr_wakeups(struct mgr *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		n += cnt_get(&m->shards[b].wakeups);
+	return n;
+}
+
+uint64_t mgr_dispatch_ns(struct mgr *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		n += cnt_get(&m->shards[b].ns);
 	return n;
 }
 
@@ -101,14 +130,14 @@ static void print_table(struct mgr *m, FILE *out, double dt, struct stats_snap *
 	        totals ? "delivered" : "deliv pps", totals ? "dropped" : "drop pps", "copies in");
 	for (unsigned int t = 0; t < c->nb_tenants; t++) {
 		struct tenant *tn = &m->tenants[t];
-		uint64_t in = cnt_get(&tn->in), del = cnt_get(&tn->delivered),
-		         dr = cnt_get(&tn->dropped);
+		uint64_t in = cnt_get(&tn->in), del = tenant_delivered(m, t),
+		         dr = tenant_dropped(m, t);
 
 		fprintf(out, "%-14s %10s %10s %10s %10llu\n", tn->cfg->name,
 		        rate(a, sizeof(a), (double)(in - prev->t_in[t]) / div),
 		        rate(b, sizeof(b), (double)(del - prev->t_del[t]) / div),
 		        rate(d, sizeof(d), (double)(dr - prev->t_drop[t]) / div),
-		        (unsigned long long)cnt_get(&tn->copies_in));
+		        (unsigned long long)tenant_copies_in(m, t));
 		prev->t_in[t] = in;
 		prev->t_del[t] = del;
 		prev->t_drop[t] = dr;
@@ -146,7 +175,16 @@ static void print_table(struct mgr *m, FILE *out, double dt, struct stats_snap *
 			fprintf(out, " %s=%llu", drop_reason_name(r), (unsigned long long)n);
 	}
 	fprintf(out, "%s   copies=%llu  dispatcher wakeups=%llu\n", dropped ? "" : " none",
-	        (unsigned long long)cnt_get(&m->copies), (unsigned long long)cnt_get(&m->wakeups));
+	        (unsigned long long)mgr_copies(m), (unsigned long long)mgr_wakeups(m));
+	if (m->nb_shards > 1) {
+		fprintf(out, "dispatchers:");
+		for (unsigned int s = 0; s < m->nb_shards; s++)
+			fprintf(out, " disp%u pkts=%llu hand_in=%llu wakeups=%llu", s,
+			        (unsigned long long)cnt_get(&m->shards[s].pkts),
+			        (unsigned long long)cnt_get(&m->shards[s].hand_pkts),
+			        (unsigned long long)cnt_get(&m->shards[s].wakeups));
+		fputc('\n', out);
+	}
 	if (totals) {
 		uint64_t in = mgr_packets_in(m), del = mgr_delivered(m);
 
@@ -353,10 +391,26 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	fprintf(f, "},\n  \"dropped_total\": %llu,\n  \"conserved\": %s,\n",
 	        (unsigned long long)dropped, in == del + dropped ? "true" : "false");
 	fprintf(f, "  \"copies\": %llu,\n  \"dispatcher_wakeups\": %llu,\n",
-	        (unsigned long long)cnt_get(&m->copies), (unsigned long long)cnt_get(&m->wakeups));
+	        (unsigned long long)mgr_copies(m), (unsigned long long)mgr_wakeups(m));
 	fprintf(f, "  \"host_ns\": {\"dispatcher\": %llu, \"router\": %llu},\n",
-	        (unsigned long long)cnt_get(&m->dispatch_ns),
-	        (unsigned long long)cnt_get(&m->router.ns));
+	        (unsigned long long)mgr_dispatch_ns(m), (unsigned long long)cnt_get(&m->router.ns));
+	/* per shard: packets taken (ingress, NF tx, handoff), of them handed over
+	 * by other shards, handoffs refused (ring full), wake-ups, CPU ns */
+	fprintf(f, "  \"dispatchers\": [");
+	for (unsigned int b = 0; b < m->nb_shards; b++) {
+		const struct shard *sh = &m->shards[b];
+
+		fprintf(f,
+		        "%s{\"pkts\": %llu, \"hand_in\": %llu, \"hand_full\": %llu, "
+		        "\"wakeups\": %llu, \"ns\": %llu, \"pools\": %u}",
+		        b ? ", " : "", (unsigned long long)cnt_get(&sh->pkts),
+		        (unsigned long long)cnt_get(&sh->hand_pkts),
+		        (unsigned long long)cnt_get(&sh->hand_full),
+		        (unsigned long long)cnt_get(&sh->wakeups),
+		        (unsigned long long)cnt_get(&sh->ns),
+		        (unsigned int)__builtin_popcountll(m->shard_pools[b]));
+	}
+	fprintf(f, "],\n");
 	for (unsigned int i = 0; i < c->nb_ports; i++)
 		for (unsigned int e = 0; e < TENET_PKT_ERR_MAX; e++)
 			parse[e] += cnt_get(&m->ports[i].parse_err[e]);
@@ -373,12 +427,12 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		        "\"copies_in\": %llu, \"pool_bufs\": %u, \"pool_free_at_stop\": %u, "
 		        "\"drops\": ",
 		        t ? "," : "", tn->cfg->name, (unsigned long long)cnt_get(&tn->in),
-		        (unsigned long long)cnt_get(&tn->delivered),
-		        (unsigned long long)cnt_get(&tn->dropped),
-		        (unsigned long long)cnt_get(&tn->copies_in), tn->mp->pool->nb_bufs,
+		        (unsigned long long)tenant_delivered(m, t),
+		        (unsigned long long)tenant_dropped(m, t),
+		        (unsigned long long)tenant_copies_in(m, t), tn->mp->pool->nb_bufs,
 		        tn->mp->free_at_stop);
 		for (unsigned int r = 0; r < DROP_MAX; r++)
-			drops[r] = cnt_get(&tn->drops[r]);
+			drops[r] = tenant_drops(m, t, (enum drop_reason)r);
 		json_counts(f, drops, DROP_MAX, drop_name);
 		fputc('}', f);
 	}

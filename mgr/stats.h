@@ -10,6 +10,10 @@
 uint64_t mgr_packets_in(struct mgr *m);
 uint64_t mgr_delivered(struct mgr *m);
 uint64_t mgr_dropped(struct mgr *m, enum drop_reason r);
+/* Summed over the dispatcher shards: cross-tenant copies, wake-ups, CPU ns. */
+uint64_t mgr_copies(struct mgr *m);
+uint64_t mgr_wakeups(struct mgr *m);
+uint64_t mgr_dispatch_ns(struct mgr *m);
 
 /* The live table: rates over the dt s since *prev was taken; *prev takes the counters now. */
 void stats_print_rates(struct mgr *m, FILE *out, double dt, struct stats_snap *prev);

@@ -40,6 +40,7 @@ int tap_open(struct mgr *m, uint32_t tag)
 	for (unsigned int i = 0; i < TAP_MAX; i++)
 		ts->tap[i].fd = -1;
 	ts->tag = tag;
+	pthread_mutex_init(&ts->prod_lock, NULL);
 	ts->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ts->efd < 0 || epoll_ctl(m->epfd, EPOLL_CTL_ADD, ts->efd, &ev) < 0) {
 		int err = errno;
@@ -359,6 +360,7 @@ void tap_close(struct mgr *m)
 	}
 	epoll_ctl(m->epfd, EPOLL_CTL_DEL, ts->efd, NULL);
 	close(ts->efd);
+	pthread_mutex_destroy(&ts->prod_lock);
 	free(ts);
 	m->taps = NULL;
 }
@@ -393,7 +395,11 @@ void tap_copy(struct mgr *m, const struct chain *c, unsigned int at, const struc
 	const uint8_t *frame = (const uint8_t *)tenet_pool_buf(pool, d->buf) + d->off;
 	uint32_t caplen = d->len < TAP_SNAPLEN ? d->len : TAP_SNAPLEN;
 	struct timespec now = {0, 0};
+	bool lock = m->nb_shards > 1;
 
+	/* a tapped packet only: the lock is the manager's own, held for a copy */
+	if (lock)
+		pthread_mutex_lock(&ts->prod_lock);
 	for (unsigned int i = 0; i < TAP_MAX; i++) {
 		struct tap *t = &ts->tap[i];
 		/* pairs with the release in tap_start: chain, at and ring are this tap's */
@@ -426,4 +432,6 @@ void tap_copy(struct mgr *m, const struct chain *c, unsigned int at, const struc
 			tenet_event_signal(
 			        ts->efd); /* at most once per quarter ring; never blocks */
 	}
+	if (lock)
+		pthread_mutex_unlock(&ts->prod_lock);
 }

@@ -106,7 +106,10 @@ struct tap_spec {
 /* Taps of a manager (m->taps), and their totals for the summary. */
 struct mgr_taps {
 	struct tap tap[TAP_MAX];
-	int efd;                            /* the dispatcher kicks control when a ring fills up */
+	int efd; /* the dispatcher kicks control when a ring fills up */
+	/* the rings' producer side: one dispatcher shard at a time (taken by
+	 * tap_copy when dispatchers > 1; a tapped chain may cross shards) */
+	pthread_mutex_t prod_lock;
 	uint32_t tag;                       /* epoll tags: tag | slot, tag | TAP_MAX for efd */
 	uint64_t started, packets, dropped; /* of taps that ended */
 };
@@ -137,7 +140,7 @@ void tap_poll(struct mgr *m, double now);
 /* Totals over the run (ended and running taps). */
 void tap_totals(struct mgr *m, uint64_t *started, uint64_t *packets, uint64_t *dropped);
 
-/* Dispatcher: copy one packet to every running tap at (chain c, at). */
+/* Dispatcher (any shard): copy one packet to every running tap at (chain c, at). */
 void tap_copy(struct mgr *m, const struct chain *c, unsigned int at, const struct tenet_pool *pool,
               const struct tenet_desc *d);
 

@@ -62,7 +62,7 @@ finish() {
 # auto: data-plane threads on the first CPU(s), NFs on the others, one CPU each
 conf auto "" ""
 run auto
-d=$(cpus_of "$mgr" tenet-dispatch)
+d=$(cpus_of "$mgr" tenet-disp0)
 nic=$(cpus_of "$mgr" tenet-nic:gen0)
 f=$(cpus_of "$fwd")
 mo=$(cpus_of "$mon")
@@ -78,7 +78,7 @@ finish auto
 # none: nothing pinned
 conf none ", cpus: none" ""
 run none
-[ "$(cpus_of "$mgr" tenet-dispatch)" = "$allowed" ] || fail "none: dispatcher pinned ($(cpus_of "$mgr" tenet-dispatch))"
+[ "$(cpus_of "$mgr" tenet-disp0)" = "$allowed" ] || fail "none: dispatcher pinned ($(cpus_of "$mgr" tenet-disp0))"
 [ "$(cpus_of "$fwd")" = "$allowed" ] || fail "none: fwd pinned ($(cpus_of "$fwd"))"
 echo "ok: cpus: none pins nothing (dispatcher and fwd may use $allowed)"
 finish none
@@ -86,7 +86,7 @@ finish none
 # explicit lists: the manager on the last CPU, the NFs on the first; fwd's own list wins
 conf lists ", cpus: {manager: $last, nfs: \"$first\"}" ", cpus: \"$second\""
 run lists
-[ "$(cpus_of "$mgr" tenet-dispatch)" = "$last" ] || fail "lists: dispatcher on $(cpus_of "$mgr" tenet-dispatch), not $last"
+[ "$(cpus_of "$mgr" tenet-disp0)" = "$last" ] || fail "lists: dispatcher on $(cpus_of "$mgr" tenet-disp0), not $last"
 [ "$(cpus_of "$mgr" tenet-nic:gen0)" = "$last" ] || fail "lists: nic on $(cpus_of "$mgr" tenet-nic:gen0), not $last"
 [ "$(cpus_of "$fwd")" = "$second" ] || fail "lists: fwd on $(cpus_of "$fwd"), not its own $second"
 [ "$(cpus_of "$mon")" = "$first" ] || fail "lists: monitor on $(cpus_of "$mon"), not $first"

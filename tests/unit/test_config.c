@@ -301,6 +301,13 @@ static void test_defaults(void **state)
 	assert_int_equal(c->nb_tenants, 0);
 	assert_int_equal(c->nb_chains, 0);
 	assert_int_equal(c->default_chain, -1);
+	assert_int_equal(c->mgr.dispatchers, 1);
+	tenet_config_free(c);
+
+	c = parse("manager: {dispatchers: 3}\nports:\n  - {name: g, driver: gen, steer: cpu}\n",
+	          err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->mgr.dispatchers, 3);
 	tenet_config_free(c);
 
 	unsetenv("XDG_RUNTIME_DIR");
@@ -597,6 +604,18 @@ static const struct bad_case bad_cases[] = {
          "  - {name: p, pool_bufs: 1048576, buf_size: 512}\n"
          "  - {name: q, pool_bufs: 64, buf_size: 512}\n",
          false, "t.yaml:19:5: ", "16777280 buffers in all; expected at most 16777216"},
+        /* dispatcher shards: a count in range, no shared pool, no afxdp port */
+        {"dispatchers out of range", "manager: {dispatchers: 9}\n", false,
+         "t.yaml:1:", "dispatchers 9 is out of range; expected"},
+        {"dispatchers zero", "manager: {dispatchers: 0}\n", false,
+         "t.yaml:1:", "dispatchers 0 is out of range; expected"},
+        {"dispatchers with steer shared",
+         "manager: {dispatchers: 2}\nports:\n  - {name: g, driver: gen, steer: shared}\n", false,
+         "t.yaml:1:24: ", "dispatchers 2 with port 'g' on steer shared"},
+        {"dispatchers with an afxdp port",
+         "manager: {dispatchers: 2}\nports:\n  - {name: x, driver: afxdp, ifname: lo, steer: "
+         "cpu}\n",
+         false, "t.yaml:1:24: ", "dispatchers 2 with afxdp port 'x'"},
         /* nesting: refused at the first level too deep */
         {"nesting deeper than 32",
          "ports: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]"
