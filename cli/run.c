@@ -76,7 +76,7 @@ int cli_run(int argc, char **argv)
 			o.quiet = 1;
 			break;
 		case 'm':
-			if (cfg_listen_parse(optarg, &addr, why, sizeof(why)) < 0) {
+			if (config_listen_parse(optarg, &addr, why, sizeof(why)) < 0) {
 				fprintf(stderr,
 				        "tenet run: --metrics '%s': %s; expected " CFG_LISTEN_EXPECT
 				        "\n",

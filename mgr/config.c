@@ -39,7 +39,7 @@
 
 /* ---------------------------------------------------------------- manager */
 
-int cfg_listen_parse(const char *s, struct cfg_listen *out, char *why, size_t len)
+int config_listen_parse(const char *s, struct cfg_listen *out, char *why, size_t len)
 {
 	struct cfg_listen l = {.set = true};
 	char host[48];
@@ -191,7 +191,7 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 		return -1;
 	if ((v = cfg_get(&c->r, n, "metrics")) &&
 	    (cfg_get_str(&c->r, v, "metrics", addr, sizeof(addr)) < 0 ||
-	     (cfg_listen_parse(addr, &m->metrics, why, sizeof(why)) < 0 &&
+	     (config_listen_parse(addr, &m->metrics, why, sizeof(why)) < 0 &&
 	      cfg_fail(&c->r, v, "metrics '%s': %s; expected " CFG_LISTEN_EXPECT, addr, why) < 0)))
 		return -1;
 	if ((v = cfg_get(&c->r, n, "dispatchers"))) {

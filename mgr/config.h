@@ -122,7 +122,7 @@ struct cfg_manager {
  * "A.B.C.D:PORT", "[IPv6]:PORT"; numeric addresses only, PORT 1..65535.
  * 0 and *out filled, or -1 with what was wrong in why (*out unchanged).
  */
-int cfg_listen_parse(const char *s, struct cfg_listen *out, char *why, size_t len);
+int config_listen_parse(const char *s, struct cfg_listen *out, char *why, size_t len);
 #define CFG_LISTEN_EXPECT "PORT, :PORT (127.0.0.1), A.B.C.D:PORT or [IPv6]:PORT"
 
 struct tenet_config {

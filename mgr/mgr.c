@@ -195,7 +195,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		m->pending[i].fd = -1;
 	m->cfg = tenet_config_load(config_path, err, sizeof(err));
 	if (m->cfg && o->metrics &&
-	    cfg_listen_parse(o->metrics, &m->cfg->mgr.metrics, why, sizeof(why)) < 0) {
+	    config_listen_parse(o->metrics, &m->cfg->mgr.metrics, why, sizeof(why)) < 0) {
 		snprintf(err, sizeof(err), "--metrics '%.64s': %s; expected " CFG_LISTEN_EXPECT,
 		         o->metrics, why);
 		tenet_config_free(m->cfg);

@@ -1,10 +1,12 @@
 #!/bin/sh
 # A tenant's in-flight budget: alice's NF stops taking packets (SIGSTOP)
-# for 1.5 s while the generator keeps sending for both tenants. Alice may
-# have at most 'inflight' packets past the NIC, so the NIC drops the rest of
-# hers as no_buffer before they cost the host a copy - none is dropped at
-# her NF's full ring (its 1024 slots never fill with a budget of 64) - and
-# bob's traffic, on the same port and the same dispatcher, arrives whole.
+# for 1.5 s while the generator keeps sending for both tenants. Once alice
+# has had 'inflight' (64) packets past the NIC for 10 ms her pool is
+# overloaded and keeps to that budget, so the NIC drops the rest of hers as
+# no_buffer before they cost the host a copy - none is dropped at her NF's
+# ring (its 4096 slots never fill: at most ~200 packets queue before the
+# budget holds) - and bob's traffic, on the same port and the same
+# dispatcher, arrives whole.
 # While it is stopped not one more of alice's packets passes the NIC (her
 # chain's count stands still); once it runs again her packets flow again.
 . "$(dirname "$0")/lib.sh"

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the Prometheus text (mgr/metrics_text.c) over hand-made
- * snapshots, and of the metrics listen address (cfg_listen_parse, the
+ * snapshots, and of the metrics listen address (config_listen_parse, the
  * manager: metrics key).
  *
  * What is checked: label values with '"', '\' and newlines are escaped;
@@ -253,20 +253,20 @@ static void test_listen_parse(void **state)
 	char why[96];
 
 	(void)state;
-	assert_int_equal(cfg_listen_parse("9464", &l, why, sizeof(why)), 0);
+	assert_int_equal(config_listen_parse("9464", &l, why, sizeof(why)), 0);
 	assert_true(l.set && !l.v6 && l.port == 9464);
 	assert_string_equal(l.text, "127.0.0.1:9464");
-	assert_int_equal(cfg_listen_parse(":19464", &l, why, sizeof(why)), 0);
+	assert_int_equal(config_listen_parse(":19464", &l, why, sizeof(why)), 0);
 	assert_string_equal(l.text, "127.0.0.1:19464");
-	assert_int_equal(cfg_listen_parse("0.0.0.0:80", &l, why, sizeof(why)), 0);
+	assert_int_equal(config_listen_parse("0.0.0.0:80", &l, why, sizeof(why)), 0);
 	assert_string_equal(l.text, "0.0.0.0:80");
-	assert_int_equal(cfg_listen_parse("[::1]:9464", &l, why, sizeof(why)), 0);
+	assert_int_equal(config_listen_parse("[::1]:9464", &l, why, sizeof(why)), 0);
 	assert_true(l.v6 && l.port == 9464 && l.addr[15] == 1);
 	assert_string_equal(l.text, "[::1]:9464");
 	for (unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		memset(&l, 0x5a, sizeof(l));
 		why[0] = '\0';
-		if (!cfg_listen_parse(bad[i], &l, why, sizeof(why)))
+		if (!config_listen_parse(bad[i], &l, why, sizeof(why)))
 			fail_msg("'%s' accepted", bad[i]);
 		assert_true(why[0]);
 		assert_int_equal(l.port, 0x5a5a); /* unchanged */
