@@ -28,18 +28,14 @@
  * running test cannot kill them in the middle of a measurement.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -49,9 +45,8 @@
 #include "bench/opts.h"
 #include "bench/real.h"
 #include "bench/report.h"
+#include "bench/real_topo.h"
 #include "bench/util.h"
-
-#define NAME_LEN 16
 
 /* ---- processes ------------------------------------------------------------------------------ */
 
@@ -119,611 +114,6 @@ static const struct option sc_options[] = {
         {NULL, 0, NULL, 0},
 };
 
-static volatile sig_atomic_t stop_req;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_req = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
-static void sleep_s(double s)
-{
-	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-
-	nanosleep(&ts, NULL);
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A command line, its strings in its own buffer (execvp wants char *). */
-struct cmd {
-	char *argv[40];
-	unsigned int n;
-	size_t used;
-	char buf[8192];
-};
-
-__attribute__((format(printf, 2, 3))) static void cmd_add(struct cmd *k, const char *fmt, ...)
-{
-	va_list ap;
-	int len;
-
-	if (k->n >= sizeof(k->argv) / sizeof(k->argv[0]) - 1)
-		return;
-	va_start(ap, fmt);
-	len = vsnprintf(k->buf + k->used, sizeof(k->buf) - k->used, fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof(k->buf) - k->used)
-		return;
-	k->argv[k->n++] = k->buf + k->used;
-	k->argv[k->n] = NULL;
-	k->used += (size_t)len + 1;
-}
-
-/* The command as one line, for error messages. */
-static const char *cmd_line(const struct cmd *k)
-{
-	static char line[1024];
-	size_t used = 0;
-
-	line[0] = '\0';
-	for (unsigned int i = 0; i < k->n && used < sizeof(line); i++)
-		used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%s", i ? " " : "",
-		                         k->argv[i]);
-	return line;
-}
-
-/*
- * Start k as a child with stdout to 'out' (truncated) and stderr appended
- * to 'errf' (NULL: /dev/null). The child gets SIGTERM if this process dies.
- * Returns its pid or -1.
- */
-static pid_t cmd_spawn(const struct cmd *k, const char *out, const char *errf)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid)
-		return pid;
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	{
-		int in = open("/dev/null", O_RDONLY);
-		int o = open(out ? out : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		int e = open(errf ? errf : "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0600);
-
-		if (in < 0 || o < 0 || e < 0)
-			_exit(127);
-		dup2(in, STDIN_FILENO);
-		dup2(o, STDOUT_FILENO);
-		dup2(e, STDERR_FILENO);
-	}
-	execvp(k->argv[0], k->argv);
-	_exit(127);
-}
-
-/* Wait up to timeout s for pid; its exit code, 128 + signal, or -1 (still running). */
-static int wait_pid(pid_t pid, double timeout)
-{
-	double end = now_s() + timeout;
-	int st;
-
-	for (;;) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (now_s() >= end)
-			return -1;
-		sleep_s(0.01);
-	}
-}
-
-/* Stop a child: SIGTERM, then SIGKILL after grace s. Returns its exit code as wait_pid. */
-static int stop_pid(pid_t pid, double grace)
-{
-	int rc;
-
-	if (pid <= 0)
-		return -1;
-	kill(pid, SIGTERM);
-	rc = wait_pid(pid, grace);
-	if (rc < 0) {
-		kill(pid, SIGKILL);
-		rc = wait_pid(pid, 5);
-	}
-	return rc;
-}
-
-/* ---- files and the JSON the tools print ------------------------------------------------------ */
-
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t n;
-
-		if (cap - len < 4096) {
-			char *nb = realloc(buf, cap + 65536);
-
-			if (!nb) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = nb;
-			cap += 65536;
-		}
-		n = fread(buf + len, 1, cap - len - 1, f);
-		len += n;
-		if (!n)
-			break;
-	}
-	fclose(f);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
-/*
- * The number at a dotted key path ("ports.nic0.nic_ns") in the JSON the
- * tenet tools print: each key is looked up after the previous one. Enough
- * for those files (known layout, keys unique in their scope); not a parser.
- */
-static bool jget(const char *js, const char *path, double *v)
-{
-	const char *p = js;
-	char key[80], *end;
-
-	if (!js)
-		return false;
-	while (*path) {
-		const char *dot = strchr(path, '.');
-		size_t l = dot ? (size_t)(dot - path) : strlen(path);
-
-		snprintf(key, sizeof(key), "\"%.*s\":", (int)l, path);
-		p = strstr(p, key);
-		if (!p)
-			return false;
-		p += strlen(key);
-		path += l + (dot ? 1 : 0);
-	}
-	while (*p == ' ')
-		p++;
-	if (!strncmp(p, "true", 4) || !strncmp(p, "false", 5)) {
-		*v = p[0] == 't';
-		return true;
-	}
-	*v = strtod(p, &end);
-	return end != p;
-}
-
-static double jnum(const char *js, const char *path)
-{
-	double v;
-
-	return jget(js, path, &v) ? v : 0;
-}
-
-/* Sum of every "cpu_ns" in the summary's services object. */
-static double services_cpu_ns(const char *js, double *restarts)
-{
-	const char *p = js ? strstr(js, "\"services\":") : NULL;
-	double sum = 0;
-
-	*restarts = 0;
-	while (p && (p = strstr(p, "\"restarts\":"))) {
-		*restarts += strtod(p + 11, NULL);
-		p = strstr(p, "\"cpu_ns\":");
-		if (!p)
-			break;
-		sum += strtod(p + 9, NULL);
-		p += 9;
-	}
-	return sum;
-}
-
-/* Host-wide softirq CPU time so far, ns (/proc/stat, in clock ticks). */
-static double softirq_ns(void)
-{
-	unsigned long long v[7] = {0};
-	FILE *f = fopen("/proc/stat", "r");
-	long hz = sysconf(_SC_CLK_TCK);
-
-	if (!f)
-		return 0;
-	if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-	           &v[5], &v[6]) != 7)
-		v[6] = 0;
-	fclose(f);
-	return (double)v[6] * 1e9 / (double)(hz > 0 ? hz : 100);
-}
-
-static int copy_file(const char *from, const char *to)
-{
-	char buf[65536];
-	int in = open(from, O_RDONLY | O_CLOEXEC), out;
-	ssize_t n;
-
-	if (in < 0)
-		return -errno;
-	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
-	if (out < 0) {
-		close(in);
-		return -errno;
-	}
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n) {
-			n = -1;
-			break;
-		}
-	close(in);
-	if (close(out) || n < 0)
-		return -EIO;
-	return 0;
-}
-
-/* ---- the topology and a run's context ---------------------------------------------------------
- */
-
-struct ctx {
-	const char *who; /* "steer" or "scan", for messages */
-	char dir[64];    /* temporary directory of this invocation */
-	char tenet[PATH_MAX], bpf[PATH_MAX], fwd[PATH_MAX], scan[PATH_MAX];
-	char log[PATH_MAX + 16]; /* stderr of setup commands */
-	char sns[NAME_LEN], dns[NAME_LEN];
-	char gif[NAME_LEN], iif[NAME_LEN], ta[NAME_LEN], tb[NAME_LEN];
-	bool have_s, have_d;
-	pid_t mgr; /* manager child while a run is in progress */
-};
-
-static void dir_file(const struct ctx *c, const char *name, char *out, size_t len)
-{
-	snprintf(out, len, "%s/%s", c->dir, name);
-}
-
-/* Run a setup command; on failure say which and what it printed. */
-static int ip_run(struct ctx *c, struct cmd *k)
-{
-	pid_t pid = cmd_spawn(k, NULL, c->log);
-	int rc = pid < 0 ? -1 : wait_pid(pid, 30);
-
-	if (rc) {
-		char *e = slurp(c->log);
-
-		fprintf(stderr, "tenet-bench %s: '%s' failed (%d)%s%s", c->who, cmd_line(k), rc,
-		        e && *e ? ":\n" : "\n", e ? e : "");
-		free(e);
-		if (pid > 0 && rc < 0)
-			stop_pid(pid, 1);
-		return -1;
-	}
-	return 0;
-}
-
-#define IP(c, ...)                                                                                 \
-	({                                                                                         \
-		struct cmd k_ = {.n = 0};                                                          \
-		const char *a_[] = {__VA_ARGS__};                                                  \
-		for (size_t i_ = 0; i_ < sizeof(a_) / sizeof(a_[0]); i_++)                         \
-			cmd_add(&k_, "%s", a_[i_]);                                                \
-		ip_run((c), &k_);                                                                  \
-	})
-
-static void topo_destroy(struct ctx *c)
-{
-	if (c->mgr > 0) {
-		stop_pid(c->mgr, 10);
-		c->mgr = 0;
-	}
-	if (c->have_s && !IP(c, "ip", "netns", "del", c->sns))
-		c->have_s = false;
-	if (c->have_d && !IP(c, "ip", "netns", "del", c->dns))
-		c->have_d = false;
-}
-
-/*
- * Two namespaces, the wire veth between them, alice's veth pair in the DUT,
- * no IPv6 (nothing but our frames on the wires), everything up. xdp_pass:
- * an XDP program that passes every frame on the sender's end, which veth
- * needs before it accepts frames an XDP program sends back (XDP_TX) from
- * the other end (the bounce of scenario nic-only), and a tc redirect that
- * sends what alice's AF_XDP socket transmits (it arrives at ta) out of the
- * wire veth, back to the sender.
- */
-static int topo_create(struct ctx *c, bool xdp_pass)
-{
-	char obj[PATH_MAX + 32];
-	int id = (int)getpid();
-
-	snprintf(c->sns, sizeof(c->sns), "tnb%ds", id);
-	snprintf(c->dns, sizeof(c->dns), "tnb%dd", id);
-	snprintf(c->gif, sizeof(c->gif), "tnb%dg", id);
-	snprintf(c->iif, sizeof(c->iif), "tnb%di", id);
-	snprintf(c->ta, sizeof(c->ta), "tnb%da", id);
-	snprintf(c->tb, sizeof(c->tb), "tnb%db", id);
-	snprintf(obj, sizeof(obj), "%s/xsk_redirect.bpf.o", c->bpf);
-	if (IP(c, "ip", "netns", "add", c->sns))
-		return -1;
-	c->have_s = true;
-	if (IP(c, "ip", "netns", "add", c->dns))
-		return -1;
-	c->have_d = true;
-	if (IP(c, "ip", "-n", c->sns, "link", "add", c->gif, "type", "veth", "peer", "name", c->iif,
-	       "netns", c->dns) ||
-	    IP(c, "ip", "-n", c->dns, "link", "add", c->ta, "type", "veth", "peer", "name", c->tb))
-		return -1;
-	if (IP(c, "ip", "netns", "exec", c->sns, "sysctl", "-qw",
-	       "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1") ||
-	    IP(c, "ip", "netns", "exec", c->dns, "sysctl", "-qw",
-	       "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"))
-		return -1;
-	if (IP(c, "ip", "-n", c->sns, "link", "set", c->gif, "up") ||
-	    IP(c, "ip", "-n", c->dns, "link", "set", c->iif, "up") ||
-	    IP(c, "ip", "-n", c->dns, "link", "set", c->ta, "up") ||
-	    IP(c, "ip", "-n", c->dns, "link", "set", c->tb, "up"))
-		return -1;
-	if (!xdp_pass)
-		return 0;
-	if (IP(c, "ip", "-n", c->sns, "link", "set", "dev", c->gif, "xdpdrv", "obj", obj, "sec",
-	       "xdp"))
-		return -1;
-	/* alice's output leaves through her AF_XDP socket on tb and arrives at ta: send it on
-	 * out of the wire veth, back to the sender (on hardware the VF's tx goes to the wire) */
-	if (IP(c, "ip", "netns", "exec", c->dns, "tc", "qdisc", "add", "dev", c->ta, "clsact") ||
-	    IP(c, "ip", "netns", "exec", c->dns, "tc", "filter", "add", "dev", c->ta, "ingress",
-	       "protocol", "all", "u32", "match", "u32", "0", "0", "action", "mirred", "egress",
-	       "redirect", "dev", c->iif))
-		return -1;
-	return 0;
-}
-
-/*
- * Everything an invocation needs: root, the binaries, the BPF objects, the
- * temporary directory with private NF copies, signal handlers. On error
- * says why and returns -1 (nothing to undo but the directory).
- */
-static int ctx_init(struct ctx *c, const char *who)
-{
-	char exe[PATH_MAX], src[PATH_MAX + 32];
-	ssize_t n;
-
-	memset(c, 0, sizeof(*c));
-	c->who = who;
-	if (geteuid() != 0) {
-		fprintf(stderr,
-		        "tenet-bench %s --real: needs root (network namespaces, veth, XDP, "
-		        "AF_XDP)\n",
-		        who);
-		return -1;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0) {
-		fprintf(stderr, "tenet-bench %s: /proc/self/exe: %s\n", who, strerror(errno));
-		return -1;
-	}
-	exe[n] = '\0';
-	/* the manager, ctl, gen and sink are the tenet binary next to tenet-bench */
-	snprintf(c->bpf, sizeof(c->bpf), "%s/bpf", dirname(exe));
-	if ((size_t)snprintf(c->tenet, sizeof(c->tenet), "%s/tenet", exe) >= sizeof(c->tenet) ||
-	    access(c->tenet, X_OK)) {
-		fprintf(stderr, "tenet-bench %s --real: no %s (run make first)\n", who, c->tenet);
-		return -1;
-	}
-	snprintf(src, sizeof(src), "%s/classify.bpf.o", c->bpf);
-	if (access(src, R_OK)) {
-		fprintf(stderr, "tenet-bench %s --real: no BPF objects at %s (run make first)\n",
-		        who, c->bpf);
-		return -1;
-	}
-	snprintf(c->dir, sizeof(c->dir), "/tmp/tenet-bench-real-XXXXXX");
-	if (!mkdtemp(c->dir)) {
-		fprintf(stderr, "tenet-bench %s: mkdtemp: %s\n", who, strerror(errno));
-		return -1;
-	}
-	snprintf(c->log, sizeof(c->log), "%s/cmd.log", c->dir);
-	for (int i = 0; i < 2; i++) {
-		const char *name = i ? "scan" : "fwd";
-		char *dst = i ? c->scan : c->fwd;
-		int rc = bench_nf_path(name, src, sizeof(src));
-
-		snprintf(dst, PATH_MAX, "%s/nf-%s", c->dir, name);
-		if (rc || (rc = copy_file(src, dst))) {
-			fprintf(stderr, "tenet-bench %s: NF %s: %s (run make first)\n", who, src,
-			        strerror(-rc));
-			return -1;
-		}
-	}
-	catch_signals();
-	return 0;
-}
-
-/* Remove the temporary directory and what the runs left in it. */
-static void ctx_fini(struct ctx *c)
-{
-	static const char *const files[] = {
-	        "cmd.log",       "nf-fwd",          "nf-scan",  "mgr.yaml", "mgr.log",
-	        "summary.json",  "gen.yaml",        "gen.json", "gen.err",  "ctl.out",
-	        "sink.json",     "sink.err",        "pats.txt", "plot.dat", "plot.gp",
-	        "sock/ctl.sock", "sock/alice.sock",
-	};
-	char p[PATH_MAX];
-
-	topo_destroy(c);
-	if (!c->dir[0])
-		return;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		dir_file(c, files[i], p, sizeof(p));
-		unlink(p);
-	}
-	dir_file(c, "sock", p, sizeof(p));
-	rmdir(p);
-	rmdir(c->dir);
-}
-
-/*
- * Start the manager in the DUT on dir/mgr.yaml and wait until 'tenet ctl
- * nfs' lists every name in want (NULL-terminated) and the port thread has
- * had a moment to stock its fill rings. Returns 0, or -1 (said why).
- */
-static int mgr_start(struct ctx *c, double duration, const char *const *want)
-{
-	char cfg[PATH_MAX], sum[PATH_MAX], log[PATH_MAX], sock[PATH_MAX], out[PATH_MAX];
-	struct cmd k = {.n = 0}, q = {.n = 0};
-	double t0 = now_s();
-
-	dir_file(c, "mgr.yaml", cfg, sizeof(cfg));
-	dir_file(c, "summary.json", sum, sizeof(sum));
-	dir_file(c, "mgr.log", log, sizeof(log));
-	dir_file(c, "sock/ctl.sock", sock, sizeof(sock));
-	dir_file(c, "ctl.out", out, sizeof(out));
-	unlink(sum);
-	unlink(log);
-	cmd_add(&k, "ip");
-	cmd_add(&k, "netns");
-	cmd_add(&k, "exec");
-	cmd_add(&k, "%s", c->dns);
-	cmd_add(&k, "%s", c->tenet);
-	cmd_add(&k, "run");
-	cmd_add(&k, "%s", cfg);
-	cmd_add(&k, "--summary");
-	cmd_add(&k, "%s", sum);
-	cmd_add(&k, "--quiet");
-	cmd_add(&k, "--duration");
-	cmd_add(&k, "%.0f", duration);
-	cmd_add(&q, "%s", c->tenet);
-	cmd_add(&q, "ctl");
-	cmd_add(&q, "--socket");
-	cmd_add(&q, "%s", sock);
-	cmd_add(&q, "nfs");
-	c->mgr = cmd_spawn(&k, log, log);
-	if (c->mgr < 0) {
-		c->mgr = 0;
-		fprintf(stderr, "tenet-bench %s: fork: %s\n", c->who, strerror(errno));
-		return -1;
-	}
-	while (!stop_req && now_s() - t0 < 20) {
-		pid_t p;
-		int rc, st;
-		bool all = true;
-		char *o;
-
-		if (waitpid(c->mgr, &st, WNOHANG) == c->mgr) {
-			char *l = slurp(log);
-
-			c->mgr = 0;
-			fprintf(stderr, "tenet-bench %s: the manager exited at start:\n%s", c->who,
-			        l ? l : "");
-			free(l);
-			return -1;
-		}
-		p = cmd_spawn(&q, out, NULL);
-		rc = p < 0 ? -1 : wait_pid(p, 5);
-		o = rc == 0 ? slurp(out) : NULL;
-		for (unsigned int i = 0; want[i] && all; i++)
-			all = o && strstr(o, want[i]);
-		free(o);
-		if (rc == 0 && all) {
-			sleep_s(0.3);
-			return 0;
-		}
-		sleep_s(0.05);
-	}
-	if (!stop_req)
-		fprintf(stderr, "tenet-bench %s: the manager did not get ready in 20 s (log: %s)\n",
-		        c->who, log);
-	return -1;
-}
-
-/* Stop the manager (SIGTERM: it stops the NFs and writes its summary); its exit code. */
-static int mgr_stop(struct ctx *c)
-{
-	int rc = stop_pid(c->mgr, 20);
-
-	c->mgr = 0;
-	if (rc != 0) {
-		char log[PATH_MAX], *l;
-
-		dir_file(c, "mgr.log", log, sizeof(log));
-		l = slurp(log);
-		fprintf(stderr, "tenet-bench %s: the manager exited with %d:\n%s", c->who, rc,
-		        l ? l : "");
-		free(l);
-	}
-	return rc;
-}
-
-/* Echo the manager's warnings of a run that matter for the figures. */
-static void mgr_warnings(struct ctx *c, const char *label)
-{
-	char log[PATH_MAX], *l, *p;
-
-	dir_file(c, "mgr.log", log, sizeof(log));
-	l = slurp(log);
-	for (p = l; p && *p;) {
-		char *nl = strchr(p, '\n');
-
-		if (nl)
-			*nl = '\0';
-		if (strstr(p, "warning") && !strstr(p, "NO TENANT ISOLATION"))
-			fprintf(stderr, "  %s | %s\n", label, p);
-		p = nl ? nl + 1 : NULL;
-	}
-	free(l);
-}
-
-static int run_gen(struct ctx *c, struct cmd *g, double timeout)
-{
-	char out[PATH_MAX], err[PATH_MAX];
-	pid_t pid;
-	int rc;
-
-	dir_file(c, "gen.json", out, sizeof(out));
-	dir_file(c, "gen.err", err, sizeof(err));
-	unlink(err);
-	pid = cmd_spawn(g, out, err);
-	if (pid < 0)
-		return -1;
-	rc = wait_pid(pid, timeout);
-	if (rc < 0)
-		stop_pid(pid, 2);
-	if (rc) {
-		char *e = slurp(err);
-
-		fprintf(stderr, "tenet-bench %s: tenet gen failed (%d): %s\n", c->who, rc,
-		        e ? e : "");
-		free(e);
-	}
-	return rc;
-}
-
 static int parse_rate_list(const char *s, double *v, unsigned int max)
 {
 	unsigned int n = 0;
@@ -747,14 +137,14 @@ static int parse_rate_list(const char *s, double *v, unsigned int max)
 
 static int run_plot(const char *who, const char *gp)
 {
-	struct cmd k = {.n = 0};
+	struct real_cmd k = {.n = 0};
 	pid_t pid;
 	int rc;
 
-	cmd_add(&k, "gnuplot");
-	cmd_add(&k, "%s", gp);
-	pid = cmd_spawn(&k, NULL, NULL);
-	rc = pid < 0 ? -1 : wait_pid(pid, 60);
+	real_cmd_add(&k, "gnuplot");
+	real_cmd_add(&k, "%s", gp);
+	pid = real_cmd_spawn(&k, NULL, NULL);
+	rc = pid < 0 ? -1 : real_wait_pid(pid, 60);
 	if (rc == 127) {
 		fprintf(stderr,
 		        "tenet-bench %s: gnuplot not found (apt-get install gnuplot-nox); "
@@ -855,12 +245,12 @@ static void st_usage(FILE *f)
 	        ST_MAX_RATES, ST_MAX_REPS);
 }
 
-static int st_config(struct ctx *c, unsigned int steer)
+static int st_config(struct real_topo *c, unsigned int steer)
 {
 	char path[PATH_MAX];
 	FILE *f;
 
-	dir_file(c, "mgr.yaml", path, sizeof(path));
+	real_path(c, "mgr.yaml", path, sizeof(path));
 	f = fopen(path, "w");
 	if (!f)
 		return -errno;
@@ -879,11 +269,11 @@ static int st_config(struct ctx *c, unsigned int steer)
 }
 
 /* One run; 0 with *o filled, or -1 (said why). */
-static int st_once(struct ctx *c, struct st_out *o, double duration)
+static int st_once(struct real_topo *c, struct st_out *o, double duration)
 {
 	static const char *const want[] = {"alice/fwd#0", "alice/fwd2#0", NULL};
 	char path[PATH_MAX];
-	struct cmd g = {.n = 0};
+	struct real_cmd g = {.n = 0};
 	char *gj, *sj;
 	double s0, s1;
 	int rc;
@@ -892,64 +282,64 @@ static int st_once(struct ctx *c, struct st_out *o, double duration)
 		fprintf(stderr, "tenet-bench steer: cannot write the config in %s\n", c->dir);
 		return -1;
 	}
-	if (mgr_start(c, duration + 60, want))
+	if (real_mgr_start(c, duration + 60, want))
 		return -1;
-	cmd_add(&g, "ip");
-	cmd_add(&g, "netns");
-	cmd_add(&g, "exec");
-	cmd_add(&g, "%s", c->sns);
-	cmd_add(&g, "%s", c->tenet);
-	cmd_add(&g, "gen");
-	cmd_add(&g, "--ifname");
-	cmd_add(&g, "%s", c->gif);
-	cmd_add(&g, "--rate");
-	cmd_add(&g, "%.0f", o->rate);
-	cmd_add(&g, "--duration");
-	cmd_add(&g, "%g", duration);
-	cmd_add(&g, "--size");
-	cmd_add(&g, "%u", o->size);
-	cmd_add(&g, "--flows");
-	cmd_add(&g, "64");
-	cmd_add(&g, "--src");
-	cmd_add(&g, "10.1.0.0/16");
-	cmd_add(&g, "--dst");
-	cmd_add(&g, "10.2.0.0/16");
-	cmd_add(&g, "--json");
-	s0 = softirq_ns();
-	rc = run_gen(c, &g, duration + 30);
-	s1 = softirq_ns();
+	real_cmd_add(&g, "ip");
+	real_cmd_add(&g, "netns");
+	real_cmd_add(&g, "exec");
+	real_cmd_add(&g, "%s", c->sns);
+	real_cmd_add(&g, "%s", c->tenet);
+	real_cmd_add(&g, "gen");
+	real_cmd_add(&g, "--ifname");
+	real_cmd_add(&g, "%s", c->gif);
+	real_cmd_add(&g, "--rate");
+	real_cmd_add(&g, "%.0f", o->rate);
+	real_cmd_add(&g, "--duration");
+	real_cmd_add(&g, "%g", duration);
+	real_cmd_add(&g, "--size");
+	real_cmd_add(&g, "%u", o->size);
+	real_cmd_add(&g, "--flows");
+	real_cmd_add(&g, "64");
+	real_cmd_add(&g, "--src");
+	real_cmd_add(&g, "10.1.0.0/16");
+	real_cmd_add(&g, "--dst");
+	real_cmd_add(&g, "10.2.0.0/16");
+	real_cmd_add(&g, "--json");
+	s0 = real_softirq_ns();
+	rc = real_run_gen(c, &g, duration + 30);
+	s1 = real_softirq_ns();
 	if (rc) {
-		mgr_stop(c);
+		real_mgr_stop(c);
 		return -1;
 	}
-	sleep_s(0.5); /* let the path drain */
-	if (mgr_stop(c))
+	real_sleep(0.5); /* let the path drain */
+	if (real_mgr_stop(c))
 		return -1;
-	dir_file(c, "gen.json", path, sizeof(path));
-	gj = slurp(path);
-	dir_file(c, "summary.json", path, sizeof(path));
-	sj = slurp(path);
-	if (!gj || !sj || !jget(sj, "packets_in", &o->in)) {
+	real_path(c, "gen.json", path, sizeof(path));
+	gj = real_slurp(path);
+	real_path(c, "summary.json", path, sizeof(path));
+	sj = real_slurp(path);
+	if (!gj || !sj || !real_jget(sj, "packets_in", &o->in)) {
 		fprintf(stderr, "tenet-bench steer: no gen report or manager summary in %s\n",
 		        c->dir);
 		free(gj);
 		free(sj);
 		return -1;
 	}
-	o->sent = jnum(gj, "sent");
-	o->gen_s = jnum(gj, "elapsed_s");
-	o->delivered = jnum(sj, "delivered");
-	o->dropped = jnum(sj, "dropped_total");
-	o->conserved = jnum(sj, "conserved") != 0;
-	o->copies = jnum(sj, "copies");
-	o->no_buffer = jnum(sj, "dropped.no_buffer");
-	o->nf_full = jnum(sj, "dropped.nf_rx_full");
-	o->disp_ns = jnum(sj, "host_ns.dispatcher");
-	o->router_ns = jnum(sj, "host_ns.router");
-	o->nf_ns = services_cpu_ns(sj, &o->restarts);
-	o->port_ns = jnum(sj, "ports.nic0.nic_ns");
-	o->lat_p50 = jnum(sj, "ports.sink0.driver_stats.latency_ns.p50") / 1e3;
-	o->lat_p99 = jnum(sj, "ports.sink0.driver_stats.latency_ns.p99") / 1e3;
+	o->sent = real_jnum(gj, "sent");
+	o->gen_s = real_jnum(gj, "elapsed_s");
+	o->delivered = real_jnum(sj, "delivered");
+	o->dropped = real_jnum(sj, "dropped_total");
+	o->conserved = real_jnum(sj, "conserved") != 0;
+	o->copies = real_jnum(sj, "copies");
+	o->no_buffer = real_jnum(sj, "dropped.no_buffer");
+	o->nf_full = real_jnum(sj, "dropped.nf_rx_full");
+	o->disp_ns = real_jnum(sj, "host_ns.dispatcher");
+	o->router_ns = real_jnum(sj, "host_ns.router");
+	o->nf_ns = real_services_cpu_ns(sj, &o->restarts);
+	o->port_ns = real_jnum(sj, "ports.nic0.nic_ns");
+	o->lat_p50 = real_jnum(sj, "ports.sink0.driver_stats.latency_ns.p50") / 1e3;
+	o->lat_p99 = real_jnum(sj, "ports.sink0.driver_stats.latency_ns.p99") / 1e3;
 	o->sirq_ns = s1 - s0;
 	free(gj);
 	free(sj);
@@ -972,7 +362,7 @@ static int st_once(struct ctx *c, struct st_out *o, double duration)
 
 		snprintf(label, sizeof(label), "%u B %s", o->size, steer_name[o->steer]);
 		fprintf(stderr, "tenet-bench steer: %s: an NF restarted during the run:\n", label);
-		mgr_warnings(c, label);
+		real_mgr_warnings(c, label);
 	}
 	return 0;
 }
@@ -1142,8 +532,8 @@ static int st_csv(const char *path, const struct st_grid *g)
 	return fclose(f) ? -errno : 0;
 }
 
-static int st_plot(struct ctx *c, const char *outdir, const struct st_grid *g, double duration,
-                   unsigned int reps)
+static int st_plot(struct real_topo *c, const char *outdir, const struct st_grid *g,
+                   double duration, unsigned int reps)
 {
 	static const char *const color[NB_STEER] = {"#1b9e77", "#d95f02", "#7570b3"};
 	static const char *const dash[ST_MAX_RATES] = {"1", "2", "3", "4"};
@@ -1152,8 +542,8 @@ static int st_plot(struct ctx *c, const char *outdir, const struct st_grid *g, d
 	FILE *f;
 	int rc;
 
-	dir_file(c, "plot.dat", dat, sizeof(dat));
-	dir_file(c, "plot.gp", gp, sizeof(gp));
+	real_path(c, "plot.dat", dat, sizeof(dat));
+	real_path(c, "plot.gp", gp, sizeof(gp));
 	if (mkdir(outdir, 0777) && errno != EEXIST) {
 		fprintf(stderr, "tenet-bench steer: cannot create %s: %s\n", outdir,
 		        strerror(errno));
@@ -1231,7 +621,7 @@ static int st_plot(struct ctx *c, const char *outdir, const struct st_grid *g, d
 /* ---- steer --real --ndr: the NDR/PDR search of ndr.h over st_once trials ---- */
 
 struct real_ndr {
-	struct ctx *c;
+	struct real_topo *c;
 	unsigned int size, steer;
 	double rate_tol;
 	struct st_out *log; /* by trial id */
@@ -1243,7 +633,7 @@ static int real_trial(void *arg, struct ndr_trial *t)
 	struct real_ndr *x = arg;
 	struct st_out o;
 
-	if (stop_req)
+	if (real_stop_req)
 		return -EINTR;
 	if (x->nb == x->cap) {
 		unsigned int cap = x->cap ? 2 * x->cap : 32;
@@ -1259,7 +649,7 @@ static int real_trial(void *arg, struct ndr_trial *t)
 	o.steer = x->steer;
 	o.rate = t->rate;
 	if (st_once(x->c, &o, t->duration))
-		return stop_req ? -EINTR : -EIO;
+		return real_stop_req ? -EINTR : -EIO;
 	/* offered = what the sender sent; lost = sent and not delivered (the path included) */
 	t->offered = (uint64_t)o.sent;
 	t->lost = o.sent > o.delivered ? (uint64_t)(o.sent - o.delivered) : 0;
@@ -1322,7 +712,7 @@ static const struct report_col real_ndr_cols[] = {
  * and 90 % of the NDR for latency. There is no warm-up snapshot here (the
  * manager is a process of its own): each trial's figures are whole-run.
  */
-static int st_ndr(struct ctx *c, const struct st_grid *g, const struct ndr_opts *so,
+static int st_ndr(struct real_topo *c, const struct st_grid *g, const struct ndr_opts *so,
                   double rate_tol, bool json, const char *csv)
 {
 	struct report *rep =
@@ -1338,8 +728,8 @@ static int st_ndr(struct ctx *c, const struct st_grid *g, const struct ndr_opts 
 		       so->pdr_loss * 100, so->final_s, so->width * 100);
 		report_table_header(rep, stdout);
 	}
-	for (unsigned int s = 0; s < g->nb_sizes && !stop_req; s++)
-		for (unsigned int k = 0; k < g->nb_steers && !stop_req; k++) {
+	for (unsigned int s = 0; s < g->nb_sizes && !real_stop_req; s++)
+		for (unsigned int k = 0; k < g->nb_steers && !real_stop_req; k++) {
 			struct real_ndr x = {.c = c,
 			                     .size = g->sizes[s],
 			                     .steer = g->steers[k],
@@ -1422,7 +812,7 @@ static int st_ndr(struct ctx *c, const struct st_grid *g, const struct ndr_opts 
 		rc = 1;
 	}
 	report_destroy(rep);
-	return stop_req ? 1 : rc;
+	return real_stop_req ? 1 : rc;
 }
 
 int bench_steer_real(int argc, char **argv)
@@ -1438,7 +828,7 @@ int bench_steer_real(int argc, char **argv)
 	const char *csv = NULL, *plot_dir = NULL;
 	bool json = false, ndr = false, tty = isatty(STDERR_FILENO);
 	struct ndr_opts so;
-	struct ctx c;
+	struct real_topo c;
 	int rc = 0;
 
 	ndr_opts_default(&so);
@@ -1564,15 +954,15 @@ int bench_steer_real(int argc, char **argv)
 		        argv[optind]);
 		return 2;
 	}
-	if (ctx_init(&c, "steer")) {
-		ctx_fini(&c);
+	if (real_topo_init(&c, "steer")) {
+		real_topo_fini(&c);
 		return 1;
 	}
 	g.cells = calloc((size_t)g.nb_rates * g.nb_sizes * NB_STEER, sizeof(*g.cells));
-	if (!g.cells || topo_create(&c, false)) {
+	if (!g.cells || real_topo_create(&c, false)) {
 		if (!g.cells)
 			fprintf(stderr, "tenet-bench steer: out of memory\n");
-		ctx_fini(&c);
+		real_topo_fini(&c);
 		free(g.cells);
 		return 1;
 	}
@@ -1580,15 +970,16 @@ int bench_steer_real(int argc, char **argv)
 		if (so.initial_s > so.final_s)
 			so.initial_s = so.final_s;
 		rc = st_ndr(&c, &g, &so, rate_tol, json, csv);
-		ctx_fini(&c);
+		real_topo_fini(&c);
 		free(g.cells);
 		return rc;
 	}
 	nb_runs = reps * g.nb_rates * g.nb_sizes * g.nb_steers;
-	for (unsigned int rep = 0; rep < reps && !stop_req && !rc; rep++)
-		for (unsigned int r = 0; r < g.nb_rates && !stop_req && !rc; r++)
-			for (unsigned int s = 0; s < g.nb_sizes && !stop_req && !rc; s++)
-				for (unsigned int k = 0; k < g.nb_steers && !stop_req && !rc; k++) {
+	for (unsigned int rep = 0; rep < reps && !real_stop_req && !rc; rep++)
+		for (unsigned int r = 0; r < g.nb_rates && !real_stop_req && !rc; r++)
+			for (unsigned int s = 0; s < g.nb_sizes && !real_stop_req && !rc; s++)
+				for (unsigned int k = 0; k < g.nb_steers && !real_stop_req && !rc;
+				     k++) {
 					struct st_cell *cl = st_at(&g, r, s, g.steers[k]);
 					struct st_out *o = &cl->run[cl->nb];
 					char rl[16];
@@ -1622,7 +1013,7 @@ int bench_steer_real(int argc, char **argv)
 						rc = 1;
 					}
 				}
-	if (stop_req)
+	if (real_stop_req)
 		fprintf(stderr, "\ntenet-bench steer: interrupted; results so far\n");
 	if (json) {
 		st_json(stdout, &g);
@@ -1641,9 +1032,9 @@ int bench_steer_real(int argc, char **argv)
 	}
 	if (plot_dir && done && st_plot(&c, plot_dir, &g, duration, reps) < 0)
 		rc = 1;
-	ctx_fini(&c);
+	real_topo_fini(&c);
 	free(g.cells);
-	return stop_req ? 1 : rc;
+	return real_stop_req ? 1 : rc;
 }
 
 /* ---- scan --real ------------------------------------------------------------------------------
@@ -1730,13 +1121,13 @@ static void sc_usage(FILE *f)
 	        SC_MAX_REPS);
 }
 
-static int sc_write(struct ctx *c, enum rscen sc, unsigned int size, double rate, uint64_t count,
-                    double fraction)
+static int sc_write(struct real_topo *c, enum rscen sc, unsigned int size, double rate,
+                    uint64_t count, double fraction)
 {
 	char path[PATH_MAX], pats[PATH_MAX];
 	FILE *f;
 
-	dir_file(c, "pats.txt", pats, sizeof(pats));
+	real_path(c, "pats.txt", pats, sizeof(pats));
 	f = fopen(pats, "w");
 	if (!f)
 		return -1;
@@ -1744,7 +1135,7 @@ static int sc_write(struct ctx *c, enum rscen sc, unsigned int size, double rate
 	           "drop literal cmd.exe\n");
 	if (fclose(f))
 		return -1;
-	dir_file(c, "gen.yaml", path, sizeof(path));
+	real_path(c, "gen.yaml", path, sizeof(path));
 	f = fopen(path, "w");
 	if (!f)
 		return -1;
@@ -1757,7 +1148,7 @@ static int sc_write(struct ctx *c, enum rscen sc, unsigned int size, double rate
 		return -1;
 	if (sc == RS_WIRE)
 		return 0;
-	dir_file(c, "mgr.yaml", path, sizeof(path));
+	real_path(c, "mgr.yaml", path, sizeof(path));
 	f = fopen(path, "w");
 	if (!f)
 		return -1;
@@ -1783,14 +1174,14 @@ static int sc_write(struct ctx *c, enum rscen sc, unsigned int size, double rate
 	return fclose(f) ? -1 : 0;
 }
 
-static int sc_once(struct ctx *c, enum rscen sc, unsigned int size, double rate, uint64_t count,
-                   double fraction, double *fig, bool *conserved)
+static int sc_once(struct real_topo *c, enum rscen sc, unsigned int size, double rate,
+                   uint64_t count, double fraction, double *fig, bool *conserved)
 {
 	static const char *const want_fwd[] = {"alice/fwd#0", NULL};
 	static const char *const want_scan[] = {"alice/scan#0", "alice/fwd#0", NULL};
 	static const char *const want_none[] = {NULL};
 	char path[PATH_MAX], serr[PATH_MAX], obj[PATH_MAX + 32];
-	struct cmd g = {.n = 0}, k = {.n = 0};
+	struct real_cmd g = {.n = 0}, k = {.n = 0};
 	double send_s = (double)count / rate;
 	char *gj = NULL, *kj = NULL, *sj = NULL;
 	pid_t sink = -1;
@@ -1804,112 +1195,112 @@ static int sc_once(struct ctx *c, enum rscen sc, unsigned int size, double rate,
 		return -1;
 	}
 	if (sc == RS_WIRE) {
-		if (IP(c, "ip", "-n", c->dns, "link", "set", "dev", c->iif, "xdpdrv", "obj", obj,
-		       "sec", "xdp"))
+		if (REAL_IP(c, "ip", "-n", c->dns, "link", "set", "dev", c->iif, "xdpdrv", "obj",
+		            obj, "sec", "xdp"))
 			return -1;
-	} else if (mgr_start(c, send_s + 60,
-	                     sc == RS_NIC_ONLY   ? want_none
-	                     : sc == RS_NIC_SCAN ? want_fwd
-	                                         : want_scan)) {
+	} else if (real_mgr_start(c, send_s + 60,
+	                          sc == RS_NIC_ONLY   ? want_none
+	                          : sc == RS_NIC_SCAN ? want_fwd
+	                                              : want_scan)) {
 		return -1;
 	}
-	dir_file(c, "sink.json", path, sizeof(path));
-	dir_file(c, "sink.err", serr, sizeof(serr));
+	real_path(c, "sink.json", path, sizeof(path));
+	real_path(c, "sink.err", serr, sizeof(serr));
 	unlink(serr);
-	cmd_add(&k, "ip");
-	cmd_add(&k, "netns");
-	cmd_add(&k, "exec");
-	cmd_add(&k, "%s", sc == RS_WIRE ? c->dns : c->sns);
-	cmd_add(&k, "%s", c->tenet);
-	cmd_add(&k, "sink");
-	cmd_add(&k, "--ifname");
-	cmd_add(&k, "%s", sc == RS_WIRE ? c->iif : c->gif);
-	cmd_add(&k, "--idle");
-	cmd_add(&k, "1");
-	cmd_add(&k, "--duration");
-	cmd_add(&k, "%.0f", send_s + 20);
-	cmd_add(&k, "--json");
-	sink = cmd_spawn(&k, path, serr);
-	for (double t0 = now_s(); sink > 0 && now_s() - t0 < 10 && !stop_req;) {
-		char *e = slurp(serr);
+	real_cmd_add(&k, "ip");
+	real_cmd_add(&k, "netns");
+	real_cmd_add(&k, "exec");
+	real_cmd_add(&k, "%s", sc == RS_WIRE ? c->dns : c->sns);
+	real_cmd_add(&k, "%s", c->tenet);
+	real_cmd_add(&k, "sink");
+	real_cmd_add(&k, "--ifname");
+	real_cmd_add(&k, "%s", sc == RS_WIRE ? c->iif : c->gif);
+	real_cmd_add(&k, "--idle");
+	real_cmd_add(&k, "1");
+	real_cmd_add(&k, "--duration");
+	real_cmd_add(&k, "%.0f", send_s + 20);
+	real_cmd_add(&k, "--json");
+	sink = real_cmd_spawn(&k, path, serr);
+	for (double t0 = real_now(); sink > 0 && real_now() - t0 < 10 && !real_stop_req;) {
+		char *e = real_slurp(serr);
 		bool up = e && strstr(e, "listening on");
 
 		free(e);
 		if (up)
 			break;
-		sleep_s(0.02);
+		real_sleep(0.02);
 	}
-	cmd_add(&g, "ip");
-	cmd_add(&g, "netns");
-	cmd_add(&g, "exec");
-	cmd_add(&g, "%s", c->sns);
-	cmd_add(&g, "%s", c->tenet);
-	cmd_add(&g, "gen");
-	cmd_add(&g, "--ifname");
-	cmd_add(&g, "%s", c->gif);
-	dir_file(c, "gen.yaml", path, sizeof(path));
-	cmd_add(&g, "--config");
-	cmd_add(&g, "%s", path);
-	cmd_add(&g, "--json");
-	if (sink < 0 || stop_req || run_gen(c, &g, send_s + 30))
+	real_cmd_add(&g, "ip");
+	real_cmd_add(&g, "netns");
+	real_cmd_add(&g, "exec");
+	real_cmd_add(&g, "%s", c->sns);
+	real_cmd_add(&g, "%s", c->tenet);
+	real_cmd_add(&g, "gen");
+	real_cmd_add(&g, "--ifname");
+	real_cmd_add(&g, "%s", c->gif);
+	real_path(c, "gen.yaml", path, sizeof(path));
+	real_cmd_add(&g, "--config");
+	real_cmd_add(&g, "%s", path);
+	real_cmd_add(&g, "--json");
+	if (sink < 0 || real_stop_req || real_run_gen(c, &g, send_s + 30))
 		goto out;
 	/* the sink stops 1 s after the last frame (or at its duration if none comes) */
-	if (wait_pid(sink, send_s + 25) < 0)
+	if (real_wait_pid(sink, send_s + 25) < 0)
 		goto out;
 	sink = -1;
-	if (c->mgr && mgr_stop(c))
+	if (c->mgr && real_mgr_stop(c))
 		goto out;
-	dir_file(c, "gen.json", path, sizeof(path));
-	gj = slurp(path);
-	dir_file(c, "sink.json", path, sizeof(path));
-	kj = slurp(path);
-	dir_file(c, "summary.json", path, sizeof(path));
-	sj = sc == RS_WIRE ? NULL : slurp(path);
+	real_path(c, "gen.json", path, sizeof(path));
+	gj = real_slurp(path);
+	real_path(c, "sink.json", path, sizeof(path));
+	kj = real_slurp(path);
+	real_path(c, "summary.json", path, sizeof(path));
+	sj = sc == RS_WIRE ? NULL : real_slurp(path);
 	if (!gj || !kj || (sc != RS_WIRE && !sj)) {
 		fprintf(stderr, "tenet-bench scan: a report is missing in %s\n", c->dir);
 		goto out;
 	}
 	{
-		double sent = jnum(gj, "sent"), pat = jnum(gj, "gen.with_pattern");
-		double got = jnum(kj, "packets"), expect;
-		double el = jnum(gj, "elapsed_s");
+		double sent = real_jnum(gj, "sent"), pat = real_jnum(gj, "gen.with_pattern");
+		double got = real_jnum(kj, "packets"), expect;
+		double el = real_jnum(gj, "elapsed_s");
 
 		expect = sc == RS_NIC_ONLY ? pat : sc == RS_WIRE ? sent : sent - pat;
-		fig[RF_P50] = jnum(kj, "latency_ns.p50") / 1e3;
-		fig[RF_P99] = jnum(kj, "latency_ns.p99") / 1e3;
-		fig[RF_P999] = jnum(kj, "latency_ns.p99_9") / 1e3;
-		fig[RF_MIN] = jnum(kj, "latency_ns.min") / 1e3;
-		fig[RF_MEAN] = jnum(kj, "latency_ns.mean") / 1e3;
-		fig[RF_MAX] = jnum(kj, "latency_ns.max") / 1e3;
+		fig[RF_P50] = real_jnum(kj, "latency_ns.p50") / 1e3;
+		fig[RF_P99] = real_jnum(kj, "latency_ns.p99") / 1e3;
+		fig[RF_P999] = real_jnum(kj, "latency_ns.p99_9") / 1e3;
+		fig[RF_MIN] = real_jnum(kj, "latency_ns.min") / 1e3;
+		fig[RF_MEAN] = real_jnum(kj, "latency_ns.mean") / 1e3;
+		fig[RF_MAX] = real_jnum(kj, "latency_ns.max") / 1e3;
 		fig[RF_GOT] = got;
 		fig[RF_EXPECT] = expect;
 		fig[RF_LOSS] = expect > 0 ? 100 * (expect - got) / expect : 0;
 		fig[RF_OFFERED] = el > 0 ? sent / el : 0;
 		if (sj) {
-			double in = jnum(sj, "packets_in"), restarts;
-			double host =
-			        jnum(sj, "host_ns.dispatcher") + services_cpu_ns(sj, &restarts);
+			double in = real_jnum(sj, "packets_in"), restarts;
+			double host = real_jnum(sj, "host_ns.dispatcher") +
+			              real_services_cpu_ns(sj, &restarts);
 
 			fig[RF_HOST] = in > 0 ? host / in : 0;
-			fig[RF_PORT] = in > 0 ? jnum(sj, "ports.nic0.nic_ns") / in : 0;
-			fig[RF_SCANNED] =
-			        jnum(sj, "dropped.nic_scan") + jnum(sj, "dropped.nf_verdict");
-			*conserved = jnum(sj, "conserved") != 0;
+			fig[RF_PORT] = in > 0 ? real_jnum(sj, "ports.nic0.nic_ns") / in : 0;
+			fig[RF_SCANNED] = real_jnum(sj, "dropped.nic_scan") +
+			                  real_jnum(sj, "dropped.nf_verdict");
+			*conserved = real_jnum(sj, "conserved") != 0;
 			if (restarts > 0) {
 				fprintf(stderr,
 				        "tenet-bench scan: an NF restarted during the run:\n");
-				mgr_warnings(c, rs_name[sc]);
+				real_mgr_warnings(c, rs_name[sc]);
 			}
 		}
 	}
 	rc = 0;
 out:
 	if (sink > 0)
-		stop_pid(sink, 2);
+		real_stop_pid(sink, 2);
 	if (c->mgr)
-		mgr_stop(c);
+		real_mgr_stop(c);
 	if (sc == RS_WIRE)
-		IP(c, "ip", "-n", c->dns, "link", "set", "dev", c->iif, "xdpdrv", "off");
+		REAL_IP(c, "ip", "-n", c->dns, "link", "set", "dev", c->iif, "xdpdrv", "off");
 	free(gj);
 	free(kj);
 	free(sj);
@@ -2104,7 +1495,7 @@ static int sc_csv(const char *path, const struct sc_grid *g, double rate)
 	return fclose(f) ? -errno : 0;
 }
 
-static int sc_plot(struct ctx *c, const char *outdir, const struct sc_grid *g, double rate,
+static int sc_plot(struct real_topo *c, const char *outdir, const struct sc_grid *g, double rate,
                    unsigned int reps)
 {
 	static const char *const color[NB_RS] = {"#666666", "#1b9e77", "#d95f02", "#7570b3"};
@@ -2114,8 +1505,8 @@ static int sc_plot(struct ctx *c, const char *outdir, const struct sc_grid *g, d
 	FILE *f;
 	int rc;
 
-	dir_file(c, "plot.dat", dat, sizeof(dat));
-	dir_file(c, "plot.gp", gp, sizeof(gp));
+	real_path(c, "plot.dat", dat, sizeof(dat));
+	real_path(c, "plot.gp", gp, sizeof(gp));
 	if (mkdir(outdir, 0777) && errno != EEXIST) {
 		fprintf(stderr, "tenet-bench scan: cannot create %s: %s\n", outdir,
 		        strerror(errno));
@@ -2180,7 +1571,7 @@ int bench_scan_real(int argc, char **argv)
 	double rate = 20000, fraction = 0.01;
 	const char *csv = NULL, *plot_dir = NULL;
 	bool json = false, tty = isatty(STDERR_FILENO);
-	struct ctx c;
+	struct real_topo c;
 	int rc = 0;
 
 	optind = 1;
@@ -2267,22 +1658,22 @@ int bench_scan_real(int argc, char **argv)
 		        argv[optind]);
 		return 2;
 	}
-	if (ctx_init(&c, "scan")) {
-		ctx_fini(&c);
+	if (real_topo_init(&c, "scan")) {
+		real_topo_fini(&c);
 		return 1;
 	}
 	g.cells = calloc((size_t)g.nb_sizes * NB_RS, sizeof(*g.cells));
-	if (!g.cells || topo_create(&c, true)) {
+	if (!g.cells || real_topo_create(&c, true)) {
 		if (!g.cells)
 			fprintf(stderr, "tenet-bench scan: out of memory\n");
-		ctx_fini(&c);
+		real_topo_fini(&c);
 		free(g.cells);
 		return 1;
 	}
 	nb_runs = reps * g.nb_sizes * g.nb_scens;
-	for (unsigned int rep = 0; rep < reps && !stop_req && !rc; rep++)
-		for (unsigned int s = 0; s < g.nb_sizes && !stop_req && !rc; s++)
-			for (unsigned int k = 0; k < g.nb_scens && !stop_req && !rc; k++) {
+	for (unsigned int rep = 0; rep < reps && !real_stop_req && !rc; rep++)
+		for (unsigned int s = 0; s < g.nb_sizes && !real_stop_req && !rc; s++)
+			for (unsigned int k = 0; k < g.nb_scens && !real_stop_req && !rc; k++) {
 				struct rs_cell *cl = &g.cells[s * NB_RS + g.scens[k]];
 				bool cons;
 
@@ -2308,7 +1699,7 @@ int bench_scan_real(int argc, char **argv)
 					rc = 1;
 				}
 			}
-	if (stop_req)
+	if (real_stop_req)
 		fprintf(stderr, "\ntenet-bench scan: interrupted; results so far\n");
 	if (json) {
 		sc_json(stdout, &g, rate);
@@ -2329,7 +1720,7 @@ int bench_scan_real(int argc, char **argv)
 	}
 	if (plot_dir && done && sc_plot(&c, plot_dir, &g, rate, reps) < 0)
 		rc = 1;
-	ctx_fini(&c);
+	real_topo_fini(&c);
 	free(g.cells);
-	return stop_req ? 1 : rc;
+	return real_stop_req ? 1 : rc;
 }
