@@ -158,55 +158,55 @@ int bench_parse_names(const char *v, const char *const *names, unsigned int nb, 
 	return n ? (int)n : -1;
 }
 
-void bench_opts_help(FILE *f)
+static void help_output(FILE *f)
 {
 	fprintf(f,
 	        "Output:\n"
 	        "  --json         print a JSON array, one object per result, instead of the table\n"
 	        "  --csv FILE     also write the results as CSV to FILE\n"
 	        "  --plot DIR     also write plots into DIR (PNG and SVG; needs gnuplot)\n"
-	        "\n"
-	        "Zero-loss throughput (--ndr): an NDR (0 loss) and PDR (--pdr-loss) search\n"
-	        "over trials of the real platform, the generator paced at the trial's rate,\n"
-	        "the warm-up left out of every figure (docs/benchmarks.md):\n"
-	        "  --ndr          search NDR/PDR instead of the max-rate (overload) run\n"
-	        "  --final S      duration of the final trials, s (default 2)\n"
-	        "  --initial S    duration of the first phase's trials, s (default 0.2)\n"
-	        "  --phases N     phases of growing duration, the last at --final (default 3)\n"
-	        "  --width W      final relative width of the bounds (default 0.01)\n"
-	        "  --pdr-loss R   loss ratio allowed at PDR (default 0.005 = 0.5 %%)\n"
-	        "  --trials N     final trials a rate gets at most: the goal duration sum is\n"
-	        "                 N x --final (default 3)\n"
-	        "  --exceed-ratio R  share of a rate's goal duration sum that may lose more\n"
-	        "                 than the target, RFC 9971's exceed ratio (default 0.5: one\n"
-	        "                 final trial in three may lose to a host stall; 0, or\n"
-	        "                 --trials 1: one losing final trial makes an upper bound)\n"
-	        "  --warmup S     s at the start of every trial not counted (default 0.5)\n"
-	        "  --min-rate PPS lowest rate tried (default 10000)\n"
-	        "  --max-rate PPS highest rate tried (default: the generator's full speed)\n"
-	        "  --rate-tol R   a trial whose generator offered less than rate x (1 - R)\n"
-	        "                 fails as if it lost (default 0.01)\n"
-	        "  --runs N       run the whole search N times (default 1; steer: 2)\n"
-	        "\n"
-	        "  --poll         pure polling manager threads and NFs (default adaptive)\n"
-	        "  --help         this text\n");
+	        "\n");
+}
+
+void bench_opts_help(FILE *f)
+{
+	help_output(f);
+	fprintf(f, "Zero-loss throughput (--ndr): an NDR (0 loss) and PDR (--pdr-loss) search\n"
+	           "over trials of the real platform, the generator paced at the trial's rate,\n"
+	           "the warm-up left out of every figure (docs/benchmarks.md):\n"
+	           "  --ndr          search NDR/PDR instead of the max-rate (overload) run\n"
+	           "  --final S      duration of the final trials, s (default 2)\n"
+	           "  --initial S    duration of the first phase's trials, s (default 0.2)\n"
+	           "  --phases N     phases of growing duration, the last at --final (default 3)\n"
+	           "  --width W      final relative width of the bounds (default 0.01)\n"
+	           "  --pdr-loss R   loss ratio allowed at PDR (default 0.005 = 0.5 %%)\n"
+	           "  --trials N     final trials a rate gets at most: the goal duration sum is\n"
+	           "                 N x --final (default 3)\n"
+	           "  --exceed-ratio R  share of a rate's goal duration sum that may lose more\n"
+	           "                 than the target, RFC 9971's exceed ratio (default 0.5: one\n"
+	           "                 final trial in three may lose to a host stall; 0, or\n"
+	           "                 --trials 1: one losing final trial makes an upper bound)\n"
+	           "  --warmup S     s at the start of every trial not counted (default 0.5)\n"
+	           "  --min-rate PPS lowest rate tried (default 10000)\n"
+	           "  --max-rate PPS highest rate tried (default: the generator's full speed)\n"
+	           "  --rate-tol R   a trial whose generator offered less than rate x (1 - R)\n"
+	           "                 fails as if it lost (default 0.01)\n"
+	           "  --runs N       run the whole search N times (default 1; steer: 2)\n"
+	           "\n"
+	           "  --poll         pure polling manager threads and NFs (default adaptive)\n"
+	           "  --help         this text\n");
 }
 
 void bench_opts_help_real(FILE *f)
 {
-	fprintf(f,
-	        "Output:\n"
-	        "  --json         print a JSON array, one object per result, instead of the table\n"
-	        "  --csv FILE     also write the results as CSV to FILE\n"
-	        "  --plot DIR     also write plots into DIR (PNG and SVG; needs gnuplot)\n"
-	        "\n"
-	        "Zero-loss throughput (--ndr): the search of docs/benchmarks.md over trials\n"
-	        "of this path (loss = frames sent - frames delivered, the path included, no\n"
-	        "warm-up left out: the manager is a process of its own); --final, --initial,\n"
-	        "--phases, --width, --pdr-loss, --trials, --exceed-ratio, --min-rate,\n"
-	        "--max-rate, --rate-tol, --runs as without --real (tenet-bench steer --help).\n"
-	        "The software back end's --warmup, --poll and --mode are refused here.\n"
-	        "  --help         this text\n");
+	help_output(f);
+	fprintf(f, "Zero-loss throughput (--ndr): the search of docs/benchmarks.md over trials\n"
+	           "of this path (loss = frames sent - frames delivered, the path included, no\n"
+	           "warm-up left out: the manager is a process of its own); --final, --initial,\n"
+	           "--phases, --width, --pdr-loss, --trials, --exceed-ratio, --min-rate,\n"
+	           "--max-rate, --rate-tol, --runs as without --real (tenet-bench steer --help).\n"
+	           "The software back end's --warmup, --poll and --mode are refused here.\n"
+	           "  --help         this text\n");
 }
 
 int bench_opts_output(const struct bench_opts *o, struct bench_harness *h, struct report *rep,

@@ -82,6 +82,20 @@ static int stopped(struct bench_trial *t)
 	return -1;
 }
 
+/* "ip netns exec NS tenet TOOL --ifname IF" into k (tool: gen, sink). */
+static void tool_cmd(const struct real_topo *c, struct real_cmd *k, const char *ns,
+                     const char *tool, const char *ifname)
+{
+	real_cmd_add(k, "ip");
+	real_cmd_add(k, "netns");
+	real_cmd_add(k, "exec");
+	real_cmd_add(k, "%s", ns);
+	real_cmd_add(k, "%s", c->tenet);
+	real_cmd_add(k, "%s", tool);
+	real_cmd_add(k, "--ifname");
+	real_cmd_add(k, "%s", ifname);
+}
+
 /* What the software NIC measures and this path does not: absent in the report. */
 static void not_measured(struct bench_trial *t)
 {
@@ -183,14 +197,7 @@ int bench_real_steer(struct bench_real *r, const char *steer, const struct bench
 	}
 	if (real_mgr_start(c, duration + 60, want))
 		return stopped(t);
-	real_cmd_add(&g, "ip");
-	real_cmd_add(&g, "netns");
-	real_cmd_add(&g, "exec");
-	real_cmd_add(&g, "%s", c->sns);
-	real_cmd_add(&g, "%s", c->tenet);
-	real_cmd_add(&g, "gen");
-	real_cmd_add(&g, "--ifname");
-	real_cmd_add(&g, "%s", c->gif);
+	tool_cmd(c, &g, c->sns, "gen", c->gif);
 	real_cmd_add(&g, "--rate");
 	real_cmd_add(&g, "%.0f", l->rate);
 	real_cmd_add(&g, "--duration");
@@ -371,14 +378,8 @@ int bench_real_scan(struct bench_real *r, enum bench_scan_place sc, double fract
 	real_path(c, "sink.json", path, sizeof(path));
 	real_path(c, "sink.err", serr, sizeof(serr));
 	unlink(serr);
-	real_cmd_add(&k, "ip");
-	real_cmd_add(&k, "netns");
-	real_cmd_add(&k, "exec");
-	real_cmd_add(&k, "%s", sc == SCAN_WIRE ? c->dns : c->sns);
-	real_cmd_add(&k, "%s", c->tenet);
-	real_cmd_add(&k, "sink");
-	real_cmd_add(&k, "--ifname");
-	real_cmd_add(&k, "%s", sc == SCAN_WIRE ? c->iif : c->gif);
+	tool_cmd(c, &k, sc == SCAN_WIRE ? c->dns : c->sns, "sink",
+	         sc == SCAN_WIRE ? c->iif : c->gif);
 	real_cmd_add(&k, "--idle");
 	real_cmd_add(&k, "1");
 	real_cmd_add(&k, "--duration");
@@ -394,14 +395,7 @@ int bench_real_scan(struct bench_real *r, enum bench_scan_place sc, double fract
 			break;
 		real_sleep(0.02);
 	}
-	real_cmd_add(&g, "ip");
-	real_cmd_add(&g, "netns");
-	real_cmd_add(&g, "exec");
-	real_cmd_add(&g, "%s", c->sns);
-	real_cmd_add(&g, "%s", c->tenet);
-	real_cmd_add(&g, "gen");
-	real_cmd_add(&g, "--ifname");
-	real_cmd_add(&g, "%s", c->gif);
+	tool_cmd(c, &g, c->sns, "gen", c->gif);
 	real_path(c, "gen.yaml", path, sizeof(path));
 	real_cmd_add(&g, "--config");
 	real_cmd_add(&g, "%s", path);
