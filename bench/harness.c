@@ -218,6 +218,27 @@ int bench_grid_trial(struct bench_harness *h, unsigned int done, unsigned int to
 	return 0;
 }
 
+bool bench_cell_add(struct bench_harness *h, struct bench_cell *c, const struct bench_load *l,
+                    const char *label)
+{
+	const struct bench_trial *t = &c->run[c->nb];
+
+	if (!c->nb++)
+		c->conserved = true;
+	if (l->rate > 0 && t->rate_short)
+		fprintf(h->err, "warning: %u B %s: the generator offered %.0f pps, short of %.0f\n",
+		        l->size, label, t->offered_mpps * 1e6, l->rate);
+	if (t->conserved)
+		return true;
+	fprintf(h->err,
+	        "WARNING: %u B %s: packets not conserved (in %llu, delivered %llu, dropped "
+	        "%llu)\n",
+	        l->size, label, (unsigned long long)t->r.packets_in,
+	        (unsigned long long)t->r.delivered, (unsigned long long)t->r.dropped);
+	c->conserved = false;
+	return false;
+}
+
 static struct bench_load load_for(const struct bench_ndr_opts *o, double rate, double duration)
 {
 	struct bench_load l = {.rate = rate,

@@ -107,6 +107,23 @@ void bench_harness_close(struct bench_harness *h);
 int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
                     const struct bench_load *l, struct bench_trial *t);
 
+#define BENCH_MAX_REPS 15
+
+/* The trials of one cell of a scenario's grid (a size and a mode) over the repetitions. */
+struct bench_cell {
+	unsigned int nb;
+	struct bench_trial run[BENCH_MAX_REPS];
+	bool conserved; /* every one of them conserved packets */
+};
+
+/*
+ * Count in run[nb], the trial just run for load l ('label' names the
+ * mode, e.g. "steer nic"): say on h->err when the generator fell short of
+ * a paced rate or packets were not conserved. Returns whether they were.
+ */
+bool bench_cell_add(struct bench_harness *h, struct bench_cell *c, const struct bench_load *l,
+                    const char *label);
+
 /*
  * One trial of a scenario's grid (steer's max-rate runs, scan's fixed-rate
  * runs: every cell --reps times) after its progress line "[done/total] rep

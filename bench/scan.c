@@ -60,7 +60,6 @@
 #define DEFAULT_COUNT    200000u
 #define DEFAULT_RATE     20000.0
 #define DEFAULT_FRACTION 0.01
-#define MAX_REPS         15
 #define REAL_COUNT       60000u
 
 static const char *const scen_name[NB_SCAN_PLACE] = {"wire", "nic-only", "nic-scan", "host-scan"};
@@ -187,7 +186,7 @@ static void usage(FILE *f)
 	        "                    veth pairs in network namespaces, the afxdp port and\n"
 	        "                    its XDP scan (root): tenet-bench scan --real --help\n"
 	        "\n",
-	        DEFAULT_RATE, DEFAULT_COUNT, DEFAULT_FRACTION, MAX_REPS);
+	        DEFAULT_RATE, DEFAULT_COUNT, DEFAULT_FRACTION, BENCH_MAX_REPS);
 	bench_opts_help(f);
 	fprintf(f, "\n"
 	           "Columns: latency percentiles in us from the generator's stamp (taken in the\n"
@@ -247,7 +246,7 @@ static void usage_real(FILE *f)
 	        "ring, which hands a block of frames to the reader when it is full or after\n"
 	        "its 1 ms retire timer: at low rates most frames wait for the timer (~0.5 ms\n"
 	        "on average). Hence the columns minus the wire baseline, and the minimum.\n",
-	        DEFAULT_RATE, REAL_COUNT, DEFAULT_FRACTION, MAX_REPS);
+	        DEFAULT_RATE, REAL_COUNT, DEFAULT_FRACTION, BENCH_MAX_REPS);
 }
 
 static int parse_scens(const char *v, struct scan_args *a)
@@ -362,7 +361,7 @@ static int cmp_double(const void *a, const void *b)
 static double median_of(const struct bench_trial *t, unsigned int n, size_t off, double *min,
                         double *max)
 {
-	double v[MAX_REPS];
+	double v[BENCH_MAX_REPS];
 
 	for (unsigned int i = 0; i < n; i++)
 		v[i] = *(const double *)((const char *)&t[i] + off);
@@ -376,16 +375,10 @@ static double median_of(const struct bench_trial *t, unsigned int n, size_t off,
 
 #define MED(t, n, field) median_of(t, n, offsetof(struct bench_trial, field), NULL, NULL)
 
-struct cell {
-	unsigned int nb;
-	struct bench_trial run[MAX_REPS];
-	bool conserved;
-};
-
 /* A median figure of c minus the wire baseline's (row: the size's cells), NAN without one. */
-static double minus_wire(const struct cell *row, const struct cell *c, size_t off)
+static double minus_wire(const struct bench_cell *row, const struct bench_cell *c, size_t off)
 {
-	const struct cell *w = &row[SCAN_WIRE];
+	const struct bench_cell *w = &row[SCAN_WIRE];
 
 	if (!w->nb || c == w || MED(c->run, c->nb, real.frames) <= 0)
 		return NAN;
@@ -396,9 +389,10 @@ static double minus_wire(const struct cell *row, const struct cell *c, size_t of
 #define WIRE(row, c, field) minus_wire(row, c, offsetof(struct bench_trial, field))
 
 /* The --real columns of cell c (row: the cells of its size). */
-static void set_real(struct report *rep, const struct cell *row, const struct cell *c, bool got)
+static void set_real(struct report *rep, const struct bench_cell *row, const struct bench_cell *c,
+                     bool got)
 {
-	char runs[16 * MAX_REPS] = "";
+	char runs[16 * BENCH_MAX_REPS] = "";
 	size_t n = 0;
 
 	report_set_str(rep, "backend", "real");
@@ -420,7 +414,7 @@ static void set_real(struct report *rep, const struct cell *row, const struct ce
 }
 
 /* Difference of one median figure between two cells that both got frames back, or NAN. */
-static double diff(const struct cell *x, const struct cell *y, size_t off)
+static double diff(const struct bench_cell *x, const struct bench_cell *y, size_t off)
 {
 	if (!x->nb || !y->nb || MED(x->run, x->nb, real.frames) <= 0 ||
 	    MED(y->run, y->nb, real.frames) <= 0)
@@ -429,15 +423,15 @@ static double diff(const struct cell *x, const struct cell *y, size_t off)
 	       median_of(y->run, y->nb, off, NULL, NULL);
 }
 
-static void print_real_diffs(const struct bench_opts *o, const struct cell *cells)
+static void print_real_diffs(const struct bench_opts *o, const struct bench_cell *cells)
 {
 	printf("\nlatency differences of the medians, us (paper: NIC scan lower by up to 8 us)\n"
 	       "%5s %18s %18s %18s %18s\n",
 	       "size", "p50 (c)-(b)", "min (c)-(b)", "p50 (b)-(a)", "min (b)-(a)");
 	for (unsigned int s = 0; s < o->nb_sizes; s++) {
-		const struct cell *row = &cells[s * NB_SCAN_PLACE];
-		const struct cell *a = &row[SCAN_NIC_ONLY], *b = &row[SCAN_NIC_SCAN],
-		                  *h = &row[SCAN_HOST_SCAN];
+		const struct bench_cell *row = &cells[s * NB_SCAN_PLACE];
+		const struct bench_cell *a = &row[SCAN_NIC_ONLY], *b = &row[SCAN_NIC_SCAN],
+		                        *h = &row[SCAN_HOST_SCAN];
 		size_t p50 = offsetof(struct bench_trial, lat_p50_us);
 		size_t min = offsetof(struct bench_trial, real.lat_min_us);
 		double d[4] = {diff(h, b, p50), diff(h, b, min), diff(b, a, p50), diff(b, a, min)};
@@ -457,7 +451,7 @@ static void print_real_diffs(const struct bench_opts *o, const struct cell *cell
 static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const struct scan_args *a,
                      struct scenario *base, struct report *rep)
 {
-	struct cell *cells = calloc(o->nb_sizes * NB_SCAN_PLACE, sizeof(*cells));
+	struct bench_cell *cells = calloc(o->nb_sizes * NB_SCAN_PLACE, sizeof(*cells));
 	unsigned int total = o->reps * o->nb_sizes * a->nb_scens, done = 0;
 	bool stop = false;
 	int rc = 0;
@@ -478,7 +472,7 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 		for (unsigned int s = 0; s < o->nb_sizes && !stop; s++)
 			for (unsigned int k = 0; k < a->nb_scens && !stop; k++) {
 				struct scenario sc = *base;
-				struct cell *c;
+				struct bench_cell *c;
 				struct bench_load l = {.rate = a->rate,
 				                       .count = o->count,
 				                       .warmup = o->nopt.warmup,
@@ -497,29 +491,15 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 					rc = 1;
 					break;
 				}
-				if (!c->nb)
-					c->conserved = true;
-				if (t->rate_short)
-					fprintf(h->err,
-					        "warning: %u B %s: the generator offered %.0f pps, "
-					        "short "
-					        "of %.0f\n",
-					        sc.size, scen_name[sc.sc], t->offered_mpps * 1e6,
-					        a->rate);
-				if (!t->conserved) {
-					fprintf(h->err, "WARNING: %u B %s: packets not conserved\n",
-					        sc.size, scen_name[sc.sc]);
-					c->conserved = false;
+				if (!bench_cell_add(h, c, &l, scen_name[sc.sc]))
 					rc = 1;
-				}
-				c->nb++;
 			}
 	if (!o->json)
 		report_table_header(rep, stdout);
 	for (unsigned int s = 0; s < o->nb_sizes; s++)
 		for (unsigned int k = 0; k < a->nb_scens; k++) {
 			struct scenario sc = *base;
-			struct cell *c = &cells[s * NB_SCAN_PLACE + a->scens[k]];
+			struct bench_cell *c = &cells[s * NB_SCAN_PLACE + a->scens[k]];
 			double p99_min, p99_max, p99;
 			bool got;
 
@@ -548,7 +528,7 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 				report_set_dbl(rep, "lat_max_us", MED(c->run, c->nb, lat_max_us));
 			}
 			{
-				double v[MAX_REPS];
+				double v[BENCH_MAX_REPS];
 
 				for (unsigned int i = 0; i < c->nb; i++)
 					v[i] = c->run[i].offered
@@ -582,8 +562,8 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 		       "us)\n%5s %18s %18s\n",
 		       "size", "p50 host-nic scan", "p99 host-nic scan");
 		for (unsigned int s = 0; s < o->nb_sizes; s++) {
-			const struct cell *b = &cells[s * NB_SCAN_PLACE + SCAN_NIC_SCAN];
-			const struct cell *c = &cells[s * NB_SCAN_PLACE + SCAN_HOST_SCAN];
+			const struct bench_cell *b = &cells[s * NB_SCAN_PLACE + SCAN_NIC_SCAN];
+			const struct bench_cell *c = &cells[s * NB_SCAN_PLACE + SCAN_HOST_SCAN];
 
 			if (!b->nb || !c->nb)
 				continue;

@@ -55,7 +55,6 @@
 #define WHO       "tenet-bench steer"
 #define REAL_PATH " --real (veth + XDP + AF_XDP, 2 namespaces)"
 #define NB_STEER  3
-#define MAX_REPS  15
 
 enum steer { STEER_NIC, STEER_CPU, STEER_SHARED };
 
@@ -194,7 +193,7 @@ static void usage(FILE *f)
 	        "  --count N      frames per max-rate run (default 2000000)\n"
 	        "  --reps N       max-rate repetitions, 1..%d (default 3), modes interleaved\n"
 	        "\n",
-	        MAX_REPS);
+	        BENCH_MAX_REPS);
 	bench_opts_help(f);
 	fprintf(f, "\n"
 	           "Max-rate columns: Mpps delivered (delivered/elapsed); Gbps on the wire\n"
@@ -235,7 +234,7 @@ static void usage_real(FILE *f)
 	        "                  repeats it and checks the ordering as without --real;\n"
 	        "                  --fixed-frac F adds the fixed-rate trials (default none)\n"
 	        "\n",
-	        BENCH_MAX_RATES, MAX_REPS);
+	        BENCH_MAX_RATES, BENCH_MAX_REPS);
 	bench_opts_help_real(f);
 	fprintf(f,
 	        "\n"
@@ -366,12 +365,6 @@ static void set_identity(struct report *r, const struct scenario *sc, bool poll)
 
 /* ---- max-rate (overload) ------------------------------------------------ */
 
-struct cell {
-	unsigned int nb;
-	struct bench_trial run[MAX_REPS];
-	bool conserved;
-};
-
 static int cmp_mpps(const void *a, const void *b)
 {
 	const struct bench_trial *x = *(const struct bench_trial *const *)a;
@@ -442,9 +435,9 @@ static void print_maxrate_intro(const struct bench_opts *o)
 
 /* The row of one (rate, size, mode): the run with the median delivered rate. */
 static int maxrate_row(struct report *rep, const struct bench_opts *o, const struct scenario *sc,
-                       double rate, struct cell *c)
+                       double rate, struct bench_cell *c)
 {
-	const struct bench_trial *sorted[MAX_REPS], *m;
+	const struct bench_trial *sorted[BENCH_MAX_REPS], *m;
 
 	for (unsigned int i = 0; i < c->nb; i++)
 		sorted[i] = &c->run[i];
@@ -489,7 +482,7 @@ static int run_maxrate(struct bench_harness *h, const struct bench_opts *o,
                        const struct steer_args *a, const char *fwd, struct report *rep)
 {
 	unsigned int nb_cells = o->nb_rates * o->nb_sizes * NB_STEER;
-	struct cell *cells = calloc(nb_cells, sizeof(*cells));
+	struct bench_cell *cells = calloc(nb_cells, sizeof(*cells));
 	unsigned int total = o->reps * o->nb_rates * o->nb_sizes * a->nb_steers, done = 0;
 	bool stop = false;
 	int rc = 0;
@@ -503,7 +496,7 @@ static int run_maxrate(struct bench_harness *h, const struct bench_opts *o,
 			for (unsigned int s = 0; s < o->nb_sizes && !stop; s++)
 				for (unsigned int k = 0; k < a->nb_steers && !stop; k++) {
 					struct scenario sc = {o->sizes[s], a->steers[k], fwd};
-					struct cell *c =
+					struct bench_cell *c =
 					        &cells[(r * o->nb_sizes + s) * NB_STEER + sc.steer];
 					struct bench_load l = {.rate = o->real ? o->rates[r] : 0,
 					                       .count = o->real ? 0 : o->count,
@@ -521,21 +514,8 @@ static int run_maxrate(struct bench_harness *h, const struct bench_opts *o,
 						rc = 1;
 						break;
 					}
-					if (!c->nb)
-						c->conserved = true;
-					if (!t->conserved) {
-						fprintf(h->err,
-						        "WARNING: %u B steer %s: packets not "
-						        "conserved "
-						        "(in %llu, delivered %llu, dropped %llu)\n",
-						        sc.size, steer_name[sc.steer],
-						        (unsigned long long)t->r.packets_in,
-						        (unsigned long long)t->r.delivered,
-						        (unsigned long long)t->r.dropped);
-						c->conserved = false;
+					if (!bench_cell_add(h, c, &l, label))
 						rc = 1;
-					}
-					c->nb++;
 				}
 
 	if (!o->json)
@@ -544,7 +524,7 @@ static int run_maxrate(struct bench_harness *h, const struct bench_opts *o,
 		for (unsigned int s = 0; s < o->nb_sizes; s++)
 			for (unsigned int k = 0; k < a->nb_steers; k++) {
 				struct scenario sc = {o->sizes[s], a->steers[k], fwd};
-				struct cell *c =
+				struct bench_cell *c =
 				        &cells[(r * o->nb_sizes + s) * NB_STEER + sc.steer];
 
 				if (c->nb && maxrate_row(rep, o, &sc, o->rates[r], c)) {
