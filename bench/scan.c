@@ -628,16 +628,16 @@ static int check_backend(struct bench_opts *o, struct scan_args *a)
 	static const unsigned int real_sizes[] = {128, 512, 1518};
 
 	if (!o->real) {
-		for (unsigned int k = 0; k < a->nb_scens; k++)
-			if (a->scens[k] == SCAN_WIRE) {
-				fprintf(stderr, WHO ": scenario wire is for --real only\n");
-				return 2;
-			}
 		if (!a->scens_set) { /* nic-only, nic-scan, host-scan */
 			for (unsigned int k = 0; k + 1 < NB_SCAN_PLACE; k++)
 				a->scens[k] = (enum bench_scan_place)(k + 1);
 			a->nb_scens = NB_SCAN_PLACE - 1;
 		}
+		for (unsigned int k = 0; k < a->nb_scens; k++)
+			if (a->scens[k] == SCAN_WIRE) {
+				fprintf(stderr, WHO ": scenario wire is for --real only\n");
+				return 2;
+			}
 		return 0;
 	}
 	if (o->ndr) {
