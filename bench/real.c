@@ -373,7 +373,7 @@ int bench_real_scan(struct bench_real *r, enum bench_scan_place sc, double fract
 	                          sc == SCAN_NIC_ONLY   ? want_none
 	                          : sc == SCAN_NIC_SCAN ? want_fwd
 	                                                : want_scan)) {
-		return -1;
+		return stopped(t);
 	}
 	real_path(c, "sink.json", path, sizeof(path));
 	real_path(c, "sink.err", serr, sizeof(serr));
@@ -434,5 +434,5 @@ out:
 	free(gj);
 	free(kj);
 	free(sj);
-	return rc;
+	return rc ? stopped(t) : 0;
 }
