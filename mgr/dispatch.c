@@ -72,8 +72,8 @@ struct dctx {
 	struct nf *nfs[MGR_MAX_NF]; /* the NFs it serves, by id */
 	unsigned int nb_nfs;
 	/* cross-shard hops (dispatchers > 1) */
-	struct bufcache xcache[CFG_MAX_TENANTS]; /* empty buffers of other shards' pools */
-	struct tenet_desc hout[MGR_MAX_SHARDS][MGR_BURST]; /* staged for shard b's hand ring */
+	struct bufcache xcache[CFG_MAX_TENANTS];      /* empty buffers of other shards' pools */
+	struct mdesc hout[MGR_MAX_SHARDS][MGR_BURST]; /* staged for shard b's hand ring */
 	unsigned int nb_hout[MGR_MAX_SHARDS];
 };
 
@@ -96,15 +96,17 @@ static void drop(struct dctx *x, struct mgr_pool *mp, uint32_t buf, unsigned int
  */
 static void flush_xsk(struct dctx *x, struct mport *p, struct txq *q)
 {
-	struct tenet_desc d[MGR_BURST];
+	struct mdesc d[MGR_BURST];
 	unsigned int n;
 
 	for (unsigned int i = 0; i < q->n; i++) {
 		q->mp[i]->meta[q->buf[i]].txlen = q->f[i].len;
-		d[i] = (struct tenet_desc){.buf = q->buf[i], .off = q->off[i], .len = q->f[i].len};
-		xdesc_set_pool(&d[i], q->mp[i]->index);
+		d[i] = (struct mdesc){.buf = q->buf[i],
+		                      .off = q->off[i],
+		                      .len = q->f[i].len,
+		                      .pool = (uint8_t)q->mp[i]->index};
 	}
-	n = tenet_ring_enqueue_burst(&p->txq.prod, d, q->n);
+	n = xring_enqueue(&p->txq, d, q->n);
 	for (unsigned int i = n; i < q->n; i++)
 		drop(x, q->mp[i], q->buf[i], q->tenant[i], DROP_TX_FULL);
 	q->n = 0;
@@ -114,12 +116,12 @@ static void flush_xsk(struct dctx *x, struct mport *p, struct txq *q)
 static unsigned int poll_tx_done(struct dctx *x, struct mport *p)
 {
 	struct mgr *m = x->m;
-	struct tenet_desc d[MGR_BURST];
-	unsigned int n = tenet_ring_dequeue_burst(&p->compq.cons, d, MGR_BURST);
+	struct mdesc d[MGR_BURST];
+	unsigned int n = xring_dequeue(&p->compq, d, MGR_BURST);
 	uint64_t bytes = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct mgr_pool *mp = &m->pools[xdesc_pool(&d[i])];
+		struct mgr_pool *mp = &m->pools[d[i].pool];
 		struct bufmeta *bm = &mp->meta[d[i].buf];
 
 		bytes += bm->txlen;
@@ -174,8 +176,8 @@ static void flush_tx(struct dctx *x, unsigned int port)
 	q->n = 0;
 }
 
-static void send_out(struct dctx *x, unsigned int port, struct mgr_pool *mp,
-                     const struct tenet_desc *d, unsigned int tenant)
+static void send_out(struct dctx *x, unsigned int port, struct mgr_pool *mp, const struct mdesc *d,
+                     unsigned int tenant)
 {
 	struct txq *q = &x->txq[port];
 	unsigned int i = q->n++;
@@ -246,8 +248,8 @@ static bool get_xbuf(struct dctx *x, struct mgr_pool *dmp, uint32_t *buf)
 	struct bufcache *c = &x->xcache[dmp->index];
 
 	if (!c->n) {
-		struct tenet_desc d[MGR_BURST];
-		unsigned int n = tenet_ring_dequeue_burst(&dmp->xfill[x->index].cons, d, MGR_BURST);
+		struct mdesc d[MGR_BURST];
+		unsigned int n = xring_dequeue(&dmp->xfill[x->index], d, MGR_BURST);
 
 		for (unsigned int i = 0; i < n; i++)
 			c->buf[c->n++] = d[i].buf;
@@ -266,7 +268,7 @@ static void flush_hand(struct dctx *x, unsigned int b)
 	if (!x->nb_hout[b])
 		return;
 	/* hand_over checked the room for every staged descriptor: all go */
-	tenet_ring_enqueue_burst(&h->prod, x->hout[b], x->nb_hout[b]);
+	xring_enqueue(h, x->hout[b], x->nb_hout[b]);
 	x->nb_hout[b] = 0;
 	xring_wake(h);
 }
@@ -277,7 +279,7 @@ static void flush_hand(struct dctx *x, unsigned int b)
  * for this one, free the source buffer, and hand the copy over. The owner
  * does the rest (to_hop there: instance, skip, ring room, ownership).
  */
-static void hand_over(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, unsigned int hop,
+static void hand_over(struct dctx *x, struct mgr_pool *mp, struct mdesc d, unsigned int hop,
                       struct mgr_pool *dmp, const struct chain *c, unsigned int dtenant)
 {
 	struct mgr *m = x->m;
@@ -313,7 +315,7 @@ static void hand_over(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, 
 	cnt_add(&x->a->copies_in[dtenant], 1);
 	d.buf = nb;
 	d.hop = (uint8_t)hop;
-	xdesc_set_pool(&d, dmp->index);
+	d.pool = (uint8_t)dmp->index;
 	x->hout[b][x->nb_hout[b]++] = d;
 	if (x->nb_hout[b] == MGR_BURST)
 		flush_hand(x, b);
@@ -323,8 +325,7 @@ static void hand_over(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, 
  * Move a packet held by the manager (in pool mp) to hop 'hop' of its chain,
  * or to service 'svc' when svc >= 0 (a TO_SERVICE verdict).
  */
-static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, unsigned int hop,
-                   int svc)
+static void to_hop(struct dctx *x, struct mgr_pool *mp, struct mdesc d, unsigned int hop, int svc)
 {
 	struct mgr *m = x->m;
 	struct bufmeta *bm = &mp->meta[d.buf];
@@ -391,27 +392,27 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 		dmp->meta[nb] = *bm;
 		free_buf(mp, d.buf);
 		d.buf = nb;
+		d.pool = (uint8_t)dmp->index;
 		bm = &dmp->meta[nb];
 		cnt_add(&x->a->copies, 1);
 		cnt_add(&x->a->copies_in[s->tenant], 1);
 	}
 	bm->hop = (uint8_t)hop;
 	d.hop = (uint8_t)hop;
-	d.verdict = TENET_V_NEXT;
-	d.arg = 0;
 	/* a copy for a tap on this hop (tap.h); a TO_SERVICE detour is no hop */
 	tap_hook(m, c, svc < 0 ? hop : TAP_AT_NONE, dmp->pool, &d);
 	tenet_pool_set_owner(dmp->pool, d.buf, nf->id);
-	nf->out[nf->nb_out++] = d;
+	/* the packet leaves the manager's rings for an NF's (xring.h) */
+	nf->out[nf->nb_out++] = mdesc_to_nf(&d);
 	if (nf->nb_out == MGR_BURST)
 		flush_nf(x, nf);
 }
 
 /* A packet freshly written into a pool by a NIC stage or the router. */
-static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d)
+static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct mdesc d)
 {
 	struct mgr *m = x->m;
-	unsigned int chain = xdesc_chain(&d);
+	unsigned int chain = d.chain;
 	struct bufmeta *bm = &mp->meta[d.buf];
 
 	if (chain == CHAIN_UNCLASSIFIED) {
@@ -447,14 +448,17 @@ static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc 
 }
 
 /* A packet an NF handed back, already validated and owned by the manager. */
-static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct tenet_desc d)
+static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, const struct tenet_desc *nd)
 {
 	struct mgr *m = x->m;
-	struct bufmeta *bm = &mp->meta[d.buf];
+	struct bufmeta *bm = &mp->meta[nd->buf];
 	unsigned int tenant = m->chains[bm->chain].tenant;
 	unsigned int nf_tenant = m->services[nf->service].tenant;
+	unsigned int arg = nd->arg;
+	/* the verdict read, the packet is the manager's again (xring.h) */
+	struct mdesc d = mdesc_from_nf(nd, mp->index, bm->chain);
 
-	switch (d.verdict) {
+	switch (nd->verdict) {
 	case TENET_V_NEXT:
 		to_hop(x, mp, d, bm->hop + 1u, -1);
 		return;
@@ -464,15 +468,15 @@ static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct t
 		return;
 	case TENET_V_TO_SERVICE:
 		/* only to a service of the NF's own tenant: no injection across tenants */
-		if (d.arg >= m->cfg->nb_services || m->services[d.arg].tenant != nf_tenant)
+		if (arg >= m->cfg->nb_services || m->services[arg].tenant != nf_tenant)
 			break;
-		to_hop(x, mp, d, bm->hop, d.arg);
+		to_hop(x, mp, d, bm->hop, (int)arg);
 		return;
 	case TENET_V_OUT_PORT:
-		if (d.arg >= m->cfg->nb_ports || !m->ports[d.arg].port.drv->tx)
+		if (arg >= m->cfg->nb_ports || !m->ports[arg].port.drv->tx)
 			break;
 		tap_hook(m, &m->chains[bm->chain], TAP_AT_OUT, mp->pool, &d);
-		send_out(x, d.arg, mp, &d, tenant);
+		send_out(x, arg, mp, &d, tenant);
 		return;
 	}
 	cnt_add(&nf->rej.bad_verdict, 1);
@@ -483,11 +487,11 @@ static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct t
 static unsigned int poll_hand(struct dctx *x, struct xring *r)
 {
 	struct mgr *m = x->m;
-	struct tenet_desc d[MGR_BURST];
-	unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
+	struct mdesc d[MGR_BURST];
+	unsigned int n = xring_dequeue(r, d, MGR_BURST);
 
 	for (unsigned int i = 0; i < n; i++)
-		to_hop(x, &m->pools[xdesc_pool(&d[i])], d[i], d[i].hop, -1);
+		to_hop(x, &m->pools[d[i].pool], d[i], d[i].hop, -1);
 	return n;
 }
 
@@ -610,7 +614,7 @@ static bool wants_refill(const struct xring *r, uint32_t target)
 static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target)
 {
 	uint32_t level = fill_level(r);
-	struct tenet_desc d[MGR_BURST];
+	struct mdesc d[MGR_BURST];
 	uint32_t bufs[MGR_BURST];
 	unsigned int step = target >= MGR_BURST ? MGR_BURST : 1; /* refill by bursts */
 	unsigned int n, done = 0;
@@ -621,10 +625,10 @@ static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target
 		if (!n)
 			break;
 		for (unsigned int i = 0; i < n; i++) {
-			d[i] = (struct tenet_desc){.buf = bufs[i]};
+			d[i] = (struct mdesc){.buf = bufs[i]};
 			mp->meta[bufs[i]].chain = BUF_EMPTY;
 		}
-		tenet_ring_enqueue_burst(&r->prod, d, n);
+		xring_enqueue(r, d, n);
 		done += n;
 	}
 	if (done)
@@ -728,11 +732,11 @@ static unsigned int refill_all(struct dctx *x)
 static unsigned int poll_ingress(struct dctx *x, struct xring *r)
 {
 	struct mgr *m = x->m;
-	struct tenet_desc d[MGR_BURST];
-	unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
+	struct mdesc d[MGR_BURST];
+	unsigned int n = xring_dequeue(r, d, MGR_BURST);
 
 	for (unsigned int i = 0; i < n; i++)
-		from_ingress(x, &m->pools[xdesc_pool(&d[i])], d[i]);
+		from_ingress(x, &m->pools[d[i].pool], d[i]);
 	return n;
 }
 
@@ -863,7 +867,7 @@ static unsigned int poll_nfs(struct dctx *x)
 		}
 		cnt_add(&nf->tx_pkts, n);
 		for (unsigned int i = 0; i < n; i++)
-			from_nf(x, nf, mp, d[i]);
+			from_nf(x, nf, mp, &d[i]);
 		work += n;
 	}
 	return work;

@@ -1,45 +1,82 @@
 /*
  * The manager's internal rings: one-way SPSC rings between two manager
- * threads (nic/router -> dispatcher, the fill rings back, the afxdp
- * transmit queues), in private memory, with the same ring code NFs use.
+ * threads (nic/router -> dispatcher shard, the fill rings back, the
+ * handoff rings between shards, the afxdp transmit queues), in private
+ * memory, with the same ring code NFs use. They carry the manager's own
+ * descriptor, struct mdesc.
  */
 #ifndef TENET_MGR_XRING_H
 #define TENET_MGR_XRING_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "lib/wait.h"
 #include "tenet/desc.h"
 #include "tenet/ring.h"
 
 /*
- * A descriptor on an internal ring is a struct tenet_desc (same 16 bytes)
- * whose two NF-facing fields mean something else between manager threads:
- * 'verdict' holds the index of the pool the buffer is in (m->pools[]) and
- * 'arg' the chain, or CHAIN_UNCLASSIFIED to ask the dispatcher to classify
- * (steer: shared, or rules that changed between NIC and host). The code
- * reads and writes them only through these accessors.
+ * The manager's descriptor: what moves on an internal ring. The same 16
+ * bytes as the NF-facing struct tenet_desc, and the same first 14 (buf
+ * to hop); the last two say where the packet is and what it belongs to,
+ * where an NF's descriptor carries its verdict. Written and read by
+ * manager threads only: nothing in it is NF input.
  */
-#define CHAIN_UNCLASSIFIED 0xff
+#define CHAIN_UNCLASSIFIED                                                                         \
+	0xff /* mdesc.chain: the dispatcher classifies (steer: shared,                             \
+	      * or rules that changed between NIC and host) */
 
-static inline unsigned int xdesc_pool(const struct tenet_desc *d)
+struct mdesc {
+	uint32_t buf;  /* buffer index in pool 'pool' */
+	uint16_t off;  /* offset of the frame from the start of the buffer */
+	uint16_t len;  /* frame length in bytes */
+	uint32_t hash; /* flow hash (symmetric 5-tuple hash, 0 if not IP) */
+	uint8_t port;  /* ingress port */
+	uint8_t hop;   /* chain position the host starts at, or of the hop that holds it */
+	uint8_t pool;  /* index of the pool the buffer is in (m->pools[]) */
+	uint8_t chain; /* chain index, or CHAIN_UNCLASSIFIED */
+};
+
+/* The slots of a ring are struct tenet_desc: an mdesc fits one exactly. */
+_Static_assert(sizeof(struct mdesc) == sizeof(struct tenet_desc), "mdesc: one ring slot");
+_Static_assert(_Alignof(struct mdesc) == _Alignof(struct tenet_desc), "mdesc: slot alignment");
+/* The layout both share, which mdesc_from_nf/mdesc_to_nf copy as it is. */
+#define MDESC_SHARED offsetof(struct mdesc, pool)
+_Static_assert(offsetof(struct mdesc, buf) == offsetof(struct tenet_desc, buf), "mdesc.buf");
+_Static_assert(offsetof(struct mdesc, off) == offsetof(struct tenet_desc, off), "mdesc.off");
+_Static_assert(offsetof(struct mdesc, len) == offsetof(struct tenet_desc, len), "mdesc.len");
+_Static_assert(offsetof(struct mdesc, hash) == offsetof(struct tenet_desc, hash), "mdesc.hash");
+_Static_assert(offsetof(struct mdesc, port) == offsetof(struct tenet_desc, port), "mdesc.port");
+_Static_assert(offsetof(struct mdesc, hop) == offsetof(struct tenet_desc, hop), "mdesc.hop");
+_Static_assert(MDESC_SHARED == offsetof(struct tenet_desc, verdict), "mdesc: shared prefix");
+
+/*
+ * The two places a descriptor crosses between the manager's view and an
+ * NF's, both in the dispatcher (dispatch.c): to_hop puts a packet on an
+ * NF's rx ring (mdesc_to_nf), from_nf takes one an NF handed back, once
+ * tenet_ring_dequeue_checked validated it and the verdict is read
+ * (mdesc_from_nf). buf to hop are copied as they are.
+ */
+static inline struct tenet_desc mdesc_to_nf(const struct mdesc *d)
 {
-	return d->verdict;
+	struct tenet_desc nd;
+
+	memcpy(&nd, d, MDESC_SHARED);
+	nd.verdict = TENET_V_NEXT;
+	nd.arg = 0;
+	return nd;
 }
 
-static inline void xdesc_set_pool(struct tenet_desc *d, unsigned int pool)
+static inline struct mdesc mdesc_from_nf(const struct tenet_desc *nd, unsigned int pool,
+                                         unsigned int chain)
 {
-	d->verdict = (uint8_t)pool;
-}
+	struct mdesc d;
 
-static inline unsigned int xdesc_chain(const struct tenet_desc *d)
-{
-	return d->arg;
-}
-
-static inline void xdesc_set_chain(struct tenet_desc *d, unsigned int chain)
-{
-	d->arg = (uint8_t)chain;
+	memcpy(&d, nd, MDESC_SHARED);
+	d.pool = (uint8_t)pool;
+	d.chain = (uint8_t)chain;
+	return d;
 }
 
 struct xring {
@@ -47,6 +84,24 @@ struct xring {
 	void *mem;
 	int wake_fd; /* eventfd of a consumer that may sleep on the ring, or -1 */
 };
+
+/*
+ * Burst verbs of an internal ring: the ring's one body (tenet/ring.h,
+ * trusting the other side: both are the manager), with mdesc in the
+ * slots. The body moves descriptors only with memcpy (tenet_ring_copy_in,
+ * _copy_out), never through a struct tenet_desc lvalue, so the bytes of
+ * an mdesc pass through unread: no strict-aliasing question, and the
+ * asserts above keep a slot exactly one mdesc.
+ */
+static inline unsigned int xring_enqueue(struct xring *x, const struct mdesc *d, unsigned int n)
+{
+	return tenet_ring_enqueue_burst(&x->prod, (const struct tenet_desc *)(const void *)d, n);
+}
+
+static inline unsigned int xring_dequeue(struct xring *x, struct mdesc *d, unsigned int n)
+{
+	return tenet_ring_dequeue_burst(&x->cons, (struct tenet_desc *)(void *)d, n);
+}
 
 /*
  * Producer, after publishing: wake the consumer if it sleeps on the ring
