@@ -37,6 +37,7 @@
 
 #include "lib/wait.h"
 #include "mgr/dispatch.h"
+#include "mgr/ingress.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
 #include "mgr/xring.h"
@@ -416,27 +417,21 @@ static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct mdesc d)
 	struct bufmeta *bm = &mp->meta[d.buf];
 
 	if (chain == CHAIN_UNCLASSIFIED) {
-		/* steer: shared - the OpenNetVM baseline classifies on the host */
+		/* steer: shared - the OpenNetVM baseline classifies on the host;
+		 * hop 0: no NIC stage ran, every hop runs on the host */
 		struct tenet_pkt_info pi;
-		struct tenet_action act;
-		enum tenet_pkt_err e;
 		const uint8_t *frame = (uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off;
+		enum drop_reason why =
+		        mgr_classify_frame(m, mgr_cls(m), frame, &d, &pi, m->host_parse_err);
 
-		e = tenet_pkt_parse(frame, d.len, &pi);
-		if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
-			cnt_add(&m->host_parse_err[e], 1);
+		if (why != INGRESS_CLASSIFIED) {
 			free_buf(mp, d.buf);
-			no_tenant_drop(x->a, DROP_MALFORMED, 1);
+			no_tenant_drop(x->a, why, 1);
 			return;
 		}
-		if (!tenet_classifier_lookup(mgr_cls(m), &pi, d.port, &act)) {
-			free_buf(mp, d.buf);
-			no_tenant_drop(x->a, DROP_NO_RULE, 1);
-			return;
-		}
-		chain = act.chain;
-		d.hash = tenet_flow_hash(&pi);
-		d.hop = 0; /* no NIC stage ran: every hop runs on the host */
+		chain = d.chain;
+		/* the buffer is still in mp: a hop in the chain's pool copies it (to_hop) */
+		d.pool = (uint8_t)mp->index;
 	}
 	bm->chain = (uint8_t)chain;
 	bm->port = d.port;

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "lib/wait.h"
+#include "mgr/ingress.h"
 #include "mgr/nic.h"
 
 /* Local cache of empty buffers taken from one fill ring. */
@@ -241,7 +242,6 @@ void *nic_thread(void *arg)
 		nobuf = 0;
 		for (int i = 0; i < n; i++) {
 			struct tenet_pkt_info pi;
-			struct tenet_action act;
 			struct mdesc d = {
 			        .off = TENET_HEADROOM, .len = f[i].len, .port = (uint8_t)p->index};
 			struct xring *fill;
@@ -251,25 +251,19 @@ void *nic_thread(void *arg)
 
 			bytes += f[i].len;
 			if (steer == CFG_STEER_NIC) {
-				enum tenet_pkt_err e = tenet_pkt_parse(f[i].data, f[i].len, &pi);
+				enum drop_reason why = mgr_classify_frame(m, cls, f[i].data, &d,
+				                                          &pi, p->parse_err);
 
-				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
-					cnt_add(&p->parse_err[e], 1);
-					cnt_add(&p->drops[DROP_MALFORMED], 1);
+				if (why != INGRESS_CLASSIFIED) {
+					cnt_add(&p->drops[why], 1);
 					continue;
 				}
-				if (!tenet_classifier_lookup(cls, &pi, (int)p->index, &act)) {
-					cnt_add(&p->drops[DROP_NO_RULE], 1);
-					continue;
-				}
-				d.hop = (uint8_t)nic_hops(&m->chains[act.chain], m, f[i].data, &pi);
+				d.hop = (uint8_t)nic_hops(&m->chains[d.chain], m, f[i].data, &pi);
 				if (d.hop == NIC_DROP) {
 					cnt_add(&p->drops[DROP_NIC_SCAN], 1);
 					continue;
 				}
-				mp = m->tenants[m->chains[act.chain].tenant].mp;
-				d.chain = (uint8_t)act.chain;
-				d.hash = tenet_flow_hash(&pi);
+				mp = &m->pools[d.pool];
 				k = mp->index;
 				sh = mp->shard;
 				fill = &p->fill[k];
@@ -343,7 +337,6 @@ void *router_thread(void *arg)
 		unsigned int work = 0;
 
 		for (unsigned int pi = 0; pi < m->cfg->nb_ports; pi++) {
-			struct mport *p = &m->ports[pi];
 			struct mdesc in[MGR_BURST];
 			unsigned int n;
 
@@ -377,39 +370,29 @@ void *router_thread(void *arg)
 				const uint8_t *frame =
 				        (uint8_t *)tenet_pool_buf(ip, in[i].buf) + in[i].off;
 				struct tenet_pkt_info info;
-				struct tenet_action act;
-				enum tenet_pkt_err e = tenet_pkt_parse(frame, in[i].len, &info);
 				struct mdesc d = in[i];
-				struct mgr_pool *mp;
+				struct mgr_pool *mp = NULL;
+				/* hop 0: a router is no NIC, every hop runs on the host */
+				enum drop_reason why = mgr_classify_frame(
+				        m, mgr_cls(m), frame, &d, &info, m->router.parse_err);
 
 				cnt_add(&m->router.pkts, 1);
-				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
-					cnt_add(&m->router.parse_err[e], 1);
-					cnt_add(&m->router.drops[DROP_MALFORMED], 1);
-				} else if (!tenet_classifier_lookup(mgr_cls(m), &info,
-				                                    (int)p->index, &act)) {
-					cnt_add(&m->router.drops[DROP_NO_RULE], 1);
-				} else if (!fits(m->tenants[m->chains[act.chain].tenant].mp->pool,
-				                 d.off, d.len)) {
-					/* fits the ingress pool, not the tenant's */
-					cnt_add(&m->router.drops[DROP_OVERSIZE], 1);
-				} else {
-					mp = m->tenants[m->chains[act.chain].tenant].mp;
-					if (!get_buf(&m->router.tfill[mp->index],
-					             &st.cache[mp->index], &d.buf)) {
-						tenet_pool_free_bulk(ip, &in[i].buf, 1);
-						cnt_add(&m->router.drops[DROP_NO_BUFFER], 1);
-						continue;
-					}
+				if (why == INGRESS_CLASSIFIED) {
+					mp = &m->pools[d.pool];
+					/* fits the ingress pool, maybe not the tenant's */
+					if (!fits(mp->pool, d.off, d.len))
+						why = DROP_OVERSIZE;
+					else if (!get_buf(&m->router.tfill[d.pool],
+					                  &st.cache[d.pool], &d.buf))
+						why = DROP_NO_BUFFER;
+				}
+				if (why == INGRESS_CLASSIFIED) {
 					/* the second copy that steer: nic avoids */
 					memcpy((uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off,
 					       frame, d.len);
-					d.chain = (uint8_t)act.chain;
-					d.hop = 0; /* a router is no NIC: every hop runs on the host
-					            */
-					d.hash = tenet_flow_hash(&info);
-					d.pool = (uint8_t)mp->index;
 					st.out[mp->shard][st.nb_out[mp->shard]++] = d;
+				} else {
+					cnt_add(&m->router.drops[why], 1);
 				}
 				tenet_pool_free_bulk(ip, &in[i].buf, 1);
 			}
