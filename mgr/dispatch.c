@@ -11,7 +11,8 @@
  * hop - same tenant: the descriptor moves; other tenant: the bytes are
  * copied into the destination pool and the source buffer is freed - or
  * out of a port, and tops up the fill rings the NIC stages take empty
- * buffers from. It never blocks on an NF: a full NF ring is a counted drop.
+ * buffers from (fill.c). It never blocks on an NF: a full NF ring is a
+ * counted drop.
  * When idle it sleeps on an epoll set of its eventfd and the NFs' kick
  * sockets (adaptive mode); nothing in that set can make it block.
  *
@@ -37,6 +38,7 @@
 
 #include "lib/wait.h"
 #include "mgr/dispatch.h"
+#include "mgr/fill.h"
 #include "mgr/ingress.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
@@ -66,10 +68,7 @@ struct dctx {
 	unsigned int index;   /* sh->index */
 	int epfd;
 	struct txq txq[CFG_MAX_PORTS];
-	uint32_t fill_target[CFG_MAX_TENANTS];   /* per fill ring of pool k (see fill_targets) */
-	uint32_t xfill_target[CFG_MAX_TENANTS];  /* per xfill ring of pool k */
-	struct mgr_pool *pools[CFG_MAX_TENANTS]; /* the pools this shard owns */
-	unsigned int nb_pools;
+	struct fill_state fill;     /* its pools' fill and xfill rings (fill.c) */
 	struct nf *nfs[MGR_MAX_NF]; /* the NFs it serves, by id */
 	unsigned int nb_nfs;
 	/* cross-shard hops (dispatchers > 1) */
@@ -559,171 +558,6 @@ static void apply_commands(struct dctx *x)
 	pthread_mutex_unlock(&cmd->lock);
 }
 
-/*
- * Fill level per fill ring of each pool. Buffers parked in fill rings are
- * out of reach of the cross-tenant copies into that pool, so the rings a
- * pool feeds (one per receive port, and the router's) share at most half
- * of it, and never more than MGR_FILL_TARGET each: a pool of 256 buffers
- * fed by two ports parks 64 per ring and keeps 128 for copies (with a
- * flat 512 per ring it kept none, and every copy into it was dropped
- * no_buffer). The xfill rings (one per other shard) are for copies: they
- * share at most an eighth of the pool, MGR_XFILL_TARGET each at most.
- */
-static void fill_targets(struct dctx *x)
-{
-	struct mgr *m = x->m;
-	unsigned int rings = m->have_router ? 1 : 0;
-
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		struct mport *p = &m->ports[i];
-
-		if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
-			rings++;
-	}
-	for (unsigned int k = 0; k < m->nb_pools; k++) {
-		uint32_t t = rings ? m->pools[k].pool->nb_bufs / 2 / rings : 0;
-
-		if (t == 0 && rings)
-			t = 1; /* a tiny pool still receives, one buffer at a time */
-		x->fill_target[k] = t < MGR_FILL_TARGET ? t : MGR_FILL_TARGET;
-		if (m->nb_shards > 1) {
-			t = m->pools[k].pool->nb_bufs / 8 / (m->nb_shards - 1);
-			t = t ? t : 1;
-			x->xfill_target[k] = t < MGR_XFILL_TARGET ? t : MGR_XFILL_TARGET;
-		}
-	}
-}
-
-static uint32_t fill_level(const struct xring *r)
-{
-	return r->prod.head - __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
-}
-
-/* Would refill() add buffers to r? */
-static bool wants_refill(const struct xring *r, uint32_t target)
-{
-	return fill_level(r) + (target >= MGR_BURST ? MGR_BURST : 1) <= target;
-}
-
-/* Keep a fill ring at 'target' buffers. */
-static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target)
-{
-	uint32_t level = fill_level(r);
-	struct mdesc d[MGR_BURST];
-	uint32_t bufs[MGR_BURST];
-	unsigned int step = target >= MGR_BURST ? MGR_BURST : 1; /* refill by bursts */
-	unsigned int n, done = 0;
-
-	while (level + done + step <= target) {
-		n = target - level - done;
-		n = tenet_pool_alloc_burst(mp->pool, bufs, n < MGR_BURST ? n : MGR_BURST);
-		if (!n)
-			break;
-		for (unsigned int i = 0; i < n; i++) {
-			d[i] = (struct mdesc){.buf = bufs[i]};
-			mp->meta[bufs[i]].chain = BUF_EMPTY;
-		}
-		xring_enqueue(r, d, n);
-		done += n;
-	}
-	if (done)
-		xring_wake(r);
-	return done;
-}
-
-/*
- * Is pool k's budget of buffers in flight (past the NIC, not yet delivered
- * or dropped; posted fill buffers do not count) used up? Then its fill
- * rings are not topped up: the NIC drops that tenant's frames (no_buffer)
- * before they cost the host a copy and a hop, instead of the dispatcher
- * dropping them at a full NF ring (nf_rx_full) after both, and a NIC with
- * no buffer may sleep (nic.c, wait_fill) instead of taking the CPU the
- * chain needs. Per pool: a tenant whose NFs do not drain, or hold buffers,
- * stops only its own traffic. Buffers posted in fill rings (and xfill
- * rings, for the other shards' copies) do not count.
- *
- * Two budgets. While the load is below what the chain sustains, a stall
- * (an NF or this thread descheduled for a few ms) may queue up to
- * burst_max (half the pool, at most an NF ring less a fill ring), so that
- * it costs latency, not packets. Once the pool has been at 'inflight'
- * (the tenant's key, default 512) for MGR_OVERLOAD_NS, the load is more
- * than the chain takes: the budget drops to 'inflight' - fewer buffers,
- * cache lines and pages in flight, measured faster at max rate - until
- * the backlog drains below a quarter of it.
- */
-#define MGR_OVERLOAD_NS 10000000ull /* 10 ms: longer than a scheduling hiccup */
-
-static bool over_budget(struct mgr *m, unsigned int k)
-{
-	struct mgr_pool *mp = &m->pools[k];
-	uint32_t used = mp->pool->nb_bufs - mp->pool->nb_free, posted = 0, inflight;
-	uint64_t now;
-
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		struct mport *p = &m->ports[i];
-
-		if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
-			posted += fill_level(&p->fill[k]);
-	}
-	if (m->have_router)
-		posted += fill_level(&m->router.tfill[k]);
-	for (unsigned int a = 0; a < m->nb_shards; a++)
-		if (a != mp->shard)
-			posted += fill_level(&mp->xfill[a]);
-	inflight = used - posted;
-	if (inflight < mp->inflight) {
-		mp->over_since = 0;
-		if (inflight < mp->inflight / 4)
-			mp->overloaded = false;
-		return false;
-	}
-	if (mp->overloaded)
-		return true;
-	now = tenet_spin_now();
-	if (!mp->over_since)
-		mp->over_since = now;
-	else if (now - mp->over_since >= MGR_OVERLOAD_NS)
-		mp->overloaded = true;
-	return mp->overloaded || inflight >= mp->burst_max;
-}
-
-static unsigned int refill_all(struct dctx *x)
-{
-	struct mgr *m = x->m;
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < x->nb_pools; i++) {
-		struct mgr_pool *mp = x->pools[i];
-		unsigned int k = mp->index;
-		bool want = false;
-
-		/* xfill rings: copies into this pool, outside the budget as
-		 * copies within one shard are */
-		for (unsigned int a = 0; a < m->nb_shards; a++)
-			if (a != x->index)
-				n += refill(mp, &mp->xfill[a], x->xfill_target[k]);
-		for (unsigned int j = 0; j < m->cfg->nb_ports; j++) {
-			struct mport *p = &m->ports[j];
-
-			if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
-				want |= wants_refill(&p->fill[k], x->fill_target[k]);
-		}
-		if (m->have_router)
-			want |= wants_refill(&m->router.tfill[k], x->fill_target[k]);
-		if (!want || over_budget(m, k))
-			continue;
-		for (unsigned int j = 0; j < m->cfg->nb_ports; j++) {
-			struct mport *p = &m->ports[j];
-
-			if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
-				n += refill(mp, &p->fill[k], x->fill_target[k]);
-		}
-		if (m->have_router)
-			n += refill(mp, &m->router.tfill[k], x->fill_target[k]);
-	}
-	return n;
-}
-
 static unsigned int poll_ingress(struct dctx *x, struct xring *r)
 {
 	struct mgr *m = x->m;
@@ -884,10 +718,7 @@ void *dispatch_thread(void *arg)
 	x->sh = sh;
 	x->a = &sh->acct;
 	x->index = sh->index;
-	for (unsigned int k = 0; k < m->nb_pools; k++)
-		if (m->pools[k].shard == sh->index)
-			x->pools[x->nb_pools++] = &m->pools[k];
-	fill_targets(x);
+	fill_init(&x->fill, m, sh->index);
 	x->epfd = epoll_create1(EPOLL_CLOEXEC);
 	epoll_ctl(x->epfd, EPOLL_CTL_ADD, sh->efd, &ev);
 
@@ -923,7 +754,7 @@ void *dispatch_thread(void *arg)
 			if (hand)
 				cnt_add(&sh->hand_pkts, hand);
 		}
-		work += refill_all(x);
+		work += fill_refill(&x->fill, m);
 
 		/* quiescent point for classifier swaps (steer: shared looks up here) */
 		__atomic_store_n(&sh->epoch, sh->epoch + 1, __ATOMIC_RELEASE);

@@ -136,7 +136,7 @@ struct mgr_pool {
 	struct tenet_pool *pool;
 	struct bufmeta *meta;
 	unsigned int index;
-	uint32_t inflight;     /* budget of buffers past the NIC under overload (dispatch.c) */
+	uint32_t inflight;     /* budget of buffers past the NIC under overload (fill.c) */
 	uint32_t burst_max;    /* ...and while it is not overloaded, to absorb a stall */
 	uint64_t over_since;   /* (dispatch) ns since when it has been at inflight, 0: not */
 	bool overloaded;       /* (dispatch) the budget is inflight, not burst_max */
