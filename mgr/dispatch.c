@@ -442,17 +442,17 @@ static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct mdesc d)
 }
 
 /* A packet an NF handed back, already validated and owned by the manager. */
-static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, const struct tenet_desc *nd)
+static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct tenet_desc nd)
 {
 	struct mgr *m = x->m;
-	struct bufmeta *bm = &mp->meta[nd->buf];
+	struct bufmeta *bm = &mp->meta[nd.buf];
 	unsigned int tenant = m->chains[bm->chain].tenant;
 	unsigned int nf_tenant = m->services[nf->service].tenant;
-	unsigned int arg = nd->arg;
+	unsigned int arg = nd.arg;
 	/* the verdict read, the packet is the manager's again (xring.h) */
-	struct mdesc d = mdesc_from_nf(nd, mp->index, bm->chain);
+	struct mdesc d = mdesc_from_nf(&nd, mp->index, bm->chain);
 
-	switch (nd->verdict) {
+	switch (nd.verdict) {
 	case TENET_V_NEXT:
 		to_hop(x, mp, d, bm->hop + 1u, -1);
 		return;
@@ -696,7 +696,7 @@ static unsigned int poll_nfs(struct dctx *x)
 		}
 		cnt_add(&nf->tx_pkts, n);
 		for (unsigned int i = 0; i < n; i++)
-			from_nf(x, nf, mp, &d[i]);
+			from_nf(x, nf, mp, d[i]);
 		work += n;
 	}
 	return work;
