@@ -34,6 +34,7 @@
 #include "lib/proto.h"
 #include "lib/wait.h"
 #include "mgr/attach.h"
+#include "mgr/metrics.h"
 #include "mgr/stats.h"
 #include "tenet/log.h"
 
@@ -363,6 +364,7 @@ void nf_gone(struct mgr *m, struct nf *nf, int epfd, const char *why)
 	epoll_ctl(epfd, EPOLL_CTL_DEL, nf->sock, NULL);
 	post_command(m, nf->id, false);
 	wait_commands(m);
+	metrics_nf_life_end(m->metrics, nf); /* the NF life ends for both readers */
 	stats_nf_life_end(m, nf);
 	tenet_log(TENET_LOG_INFO, "NF %s/%s#%u %s; %llu buffers reclaimed; %llu wake-ups failed",
 	          m->cfg->tenants[svc->tenant].name, svc->cfg->name, nf->instance, why,

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mgr/metrics.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
 #include "ports/sink.h"
@@ -262,7 +261,6 @@ void stats_nf_life_end(struct mgr *m, const struct nf *nf)
 {
 	struct nf_totals *t = &m->services[nf->service].lives;
 
-	metrics_nf_life_end(m->metrics, nf);
 	t->lives++;
 	t->rx += cnt_get(&nf->rx_pkts);
 	t->tx += cnt_get(&nf->tx_pkts);
