@@ -63,8 +63,9 @@
 #define MGR_START_WAIT    10.0 /* s to wait for the supervised NFs before opening the ports */
 #define MGR_STOP_WAIT     3.0  /* s to wait for the NFs to leave after TENET_MSG_STOP */
 
-/* Exit codes of a run (mgr_run): 1 set-up or summary failed, 3 the accounting did not add up. */
+/* Exit codes of a run (mgr_run): 1 set-up or summary failed, 2 the config, 3 the accounting. */
 #define MGR_EXIT_ERROR      1
+#define MGR_EXIT_CONFIG     2 /* the config did not load, or does not fit this host */
 #define MGR_EXIT_ACCOUNTING 3 /* packets_in != delivered + dropped */
 
 /* Why a packet did not reach an output port. */
@@ -300,6 +301,7 @@ struct mgr_router {
 	struct xring out[MGR_MAX_SHARDS];    /* router -> shard s: buffers of s's pools */
 	struct xring tfill[CFG_MAX_TENANTS]; /* pool k's shard -> router: tenant buffers */
 	pthread_t thread;
+	bool started;                          /* (control) the thread runs */
 	uint64_t pkts, ns, epoch;              /* (router) */
 	uint64_t drops[DROP_MAX];              /* (router) */
 	uint64_t parse_err[TENET_PKT_ERR_MAX]; /* (router) */

@@ -44,6 +44,20 @@ uint64_t mgr_dropped(struct mgr *m, enum drop_reason r)
 	return n;
 }
 
+uint64_t mgr_packets_out(struct mgr *m)
+{
+	uint64_t n = mgr_delivered(m);
+
+	for (unsigned int r = 0; r < DROP_MAX; r++)
+		n += mgr_dropped(m, r);
+	return n;
+}
+
+uint64_t mgr_in_flight(struct mgr *m)
+{
+	return mgr_packets_in(m) - mgr_packets_out(m);
+}
+
 uint64_t mgr_copies(struct mgr *m)
 {
 	uint64_t n = 0;
