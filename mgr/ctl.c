@@ -27,12 +27,10 @@
  * the ctl slots (and their deadline) for a tap slot (mgr/tap.c), which
  * streams packets on it until the count is reached or the client ends it.
  *
- * Rule and chain changes are atomic for the data path: the control thread
- * builds a complete new classifier (a clone plus the change), publishes it
- * with one release store, waits until every reader thread has passed a
- * quiescent point (its epoch moved: it holds no pointer to the old table),
- * and only then frees the old one. No packet sees a half-updated table.
- * A malformed request gets an error and changes nothing.
+ * Rule and chain changes are atomic for the data path: the rule table is
+ * changed and published by mgr/rules.c (a whole new table, one release
+ * store, a grace period before the old one is freed). A malformed request
+ * gets an error and changes nothing.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -47,10 +45,9 @@
 
 #include "lib/fdpass.h"
 #include "lib/proto.h"
-#include "lib/wait.h"
-#include "mgr/afxdp.h"
 #include "mgr/ctl_req.h"
 #include "mgr/ctl.h"
+#include "mgr/rules.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
 #include "tenet/log.h"
@@ -145,59 +142,6 @@ void ctl_close(struct mgr *m)
 	close(m->ctl.fd);
 	unlink(m->ctl.path);
 	m->ctl.fd = -1;
-}
-
-/* ---- atomic classifier updates ---------------------------------------- */
-
-static void wait_quiescent(struct mgr *m)
-{
-	uint64_t seen[CFG_MAX_PORTS + 1 + MGR_MAX_SHARDS];
-	unsigned int np = m->cfg->nb_ports;
-
-	for (unsigned int i = 0; i < np; i++)
-		seen[i] = __atomic_load_n(&m->ports[i].epoch, __ATOMIC_ACQUIRE);
-	seen[np] = __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE);
-	/* every dispatcher shard is a reader (steer: shared, afxdp's re-classify) */
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		seen[np + 1 + b] = __atomic_load_n(&m->shards[b].epoch, __ATOMIC_ACQUIRE);
-	for (int tries = 0; tries < 5000; tries++) {
-		bool all = true;
-
-		for (unsigned int i = 0; i < np; i++) {
-			struct mport *p = &m->ports[i];
-
-			if (p->has_thread && !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) &&
-			    __atomic_load_n(&p->epoch, __ATOMIC_ACQUIRE) == seen[i])
-				all = false;
-		}
-		if (m->have_router &&
-		    __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE) == seen[np])
-			all = false;
-		for (unsigned int b = 0; b < m->nb_shards; b++)
-			if (__atomic_load_n(&m->shards[b].epoch, __ATOMIC_ACQUIRE) ==
-			    seen[np + 1 + b])
-				all = false;
-		if (all)
-			return;
-		usleep(200);
-	}
-}
-
-/* Make 'next' the table every reader uses, then free the old one. */
-static void publish(struct mgr *m, struct tenet_classifier *next)
-{
-	struct tenet_classifier *old = m->cls;
-
-	/* release pairs with the acquire in mgr_cls() (state.h): readers see a whole table */
-	__atomic_store_n(&m->cls, next, __ATOMIC_RELEASE);
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) /* and the NIC's copy */
-		if (afxdp_set_rules(&m->ports[i], next))
-			tenet_log(TENET_LOG_WARN, "port %s: XDP rules not updated",
-			          m->cfg->ports[i].name);
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		tenet_event_signal(m->shards[b].efd);
-	wait_quiescent(m);
-	tenet_classifier_destroy(old);
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -367,20 +311,12 @@ static void cmd_list(struct mgr *m, struct reply *r, const char *what)
 
 static void add_rule(struct mgr *m, struct reply *r, const struct tenet_rule *ru)
 {
-	struct tenet_classifier *next = tenet_classifier_clone(m->cls);
-	int err;
+	int err = rules_add(m, ru);
 
-	if (!next) {
+	if (err == -ENOMEM)
 		error(r, "out of memory");
-		return;
-	}
-	err = tenet_classifier_add(next, ru);
-	if (err) {
-		tenet_classifier_destroy(next);
+	else if (err)
 		error(r, "rule refused: %s", strerror(-err));
-		return;
-	}
-	publish(m, next);
 }
 
 static void cmd_rule_add(struct mgr *m, struct reply *r, const char *arg)
@@ -412,21 +348,16 @@ static void cmd_rule_add(struct mgr *m, struct reply *r, const char *arg)
 
 static void cmd_rule_del(struct mgr *m, struct reply *r, uint32_t id)
 {
-	struct tenet_classifier *next;
-	int err;
+	int err = rules_del(m, id);
 
-	next = tenet_classifier_clone(m->cls);
-	if (!next) {
+	if (err == -ENOMEM) {
 		error(r, "out of memory");
 		return;
 	}
-	err = tenet_classifier_del(next, id);
 	if (err) {
-		tenet_classifier_destroy(next);
 		error(r, "no rule %u; expected an id from 'tenet ctl rules'", id);
 		return;
 	}
-	publish(m, next);
 	say(r, "rule %u removed\n", id);
 }
 
@@ -468,9 +399,7 @@ static void cmd_chain_add(struct mgr *m, struct reply *r, const char *arg)
 static void cmd_chain_del(struct mgr *m, struct reply *r, const char *name)
 {
 	const struct tenet_config *c = m->cfg;
-	struct tenet_classifier *next;
-	unsigned int n = 0;
-	int idx = -1;
+	int idx = -1, n;
 
 	for (unsigned int i = 0; i < c->nb_chains; i++)
 		if (!strcmp(c->chains[i].name, name) && !m->chains[i].removed)
@@ -483,23 +412,14 @@ static void cmd_chain_del(struct mgr *m, struct reply *r, const char *name)
 		error(r, "chain %s is the default chain; expected another chain", name);
 		return;
 	}
-	next = tenet_classifier_clone(m->cls);
-	if (!next) {
+	n = rules_del_chain(m, (unsigned int)idx);
+	if (n < 0) {
 		error(r, "out of memory");
 		return;
 	}
-	for (unsigned int i = tenet_classifier_count(next); i-- > 0;) {
-		const struct tenet_rule *ru = tenet_classifier_rule(next, i);
-
-		if (ru->chain == idx) {
-			tenet_classifier_del(next, ru->id);
-			n++;
-		}
-	}
-	publish(m, next);
 	/* packets already on the chain finish it; the slot is never reused */
 	m->chains[idx].removed = true;
-	say(r, "chain %s removed with %u rule(s)\n", name, n);
+	say(r, "chain %s removed with %d rule(s)\n", name, n);
 }
 
 static void cmd_nf_stop(struct mgr *m, struct reply *r, unsigned int id)

@@ -378,7 +378,7 @@ struct mgr {
 	bool poll;
 	bool shared; /* steer: shared: one pool for everyone */
 	bool have_router;
-	struct tenet_classifier *cls; /* readers: __atomic_load once per burst; see ctl.c */
+	struct tenet_classifier *cls; /* readers: __atomic_load once per burst; see rules.c */
 	uint32_t next_rule_id;
 	struct mgr_pool pools[CFG_MAX_TENANTS];
 	unsigned int nb_pools;
@@ -410,7 +410,7 @@ struct mgr {
 	struct metrics *metrics; /* the /metrics server, NULL when off (control; metrics.c) */
 };
 
-/* The rule table now; acquire pairs with the release in ctl.c's publish(). */
+/* The rule table now; acquire pairs with the release in rules.c's rules_publish(). */
 static inline const struct tenet_classifier *mgr_cls(struct mgr *m)
 {
 	return __atomic_load_n(&m->cls, __ATOMIC_ACQUIRE);
