@@ -75,29 +75,30 @@ int ctl_open(struct mgr *m, int epfd, uint32_t tag)
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag | CTL_LISTEN};
 	int s;
 
-	m->ctl.tag = tag;
-	m->ctl.conns = calloc(MGR_CTL_CONNS, sizeof(*m->ctl.conns));
-	if (!m->ctl.conns)
+	m->control.ctl.tag = tag;
+	m->control.ctl.conns = calloc(MGR_CTL_CONNS, sizeof(*m->control.ctl.conns));
+	if (!m->control.ctl.conns)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < MGR_CTL_CONNS; i++)
-		m->ctl.conns[i].fd = -1;
-	snprintf(m->ctl.path, sizeof(m->ctl.path), "%s/ctl.sock", m->cfg->mgr.socket_dir);
-	if (strlen(m->ctl.path) >= sizeof(sa.sun_path))
+		m->control.ctl.conns[i].fd = -1;
+	snprintf(m->control.ctl.path, sizeof(m->control.ctl.path), "%s/ctl.sock",
+	         m->cfg->mgr.socket_dir);
+	if (strlen(m->control.ctl.path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, m->ctl.path);
-	unlink(m->ctl.path);
+	strcpy(sa.sun_path, m->control.ctl.path);
+	unlink(m->control.ctl.path);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return -errno;
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(m->ctl.path, 0600) < 0 ||
-	    listen(s, CTL_BACKLOG) < 0) {
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(m->control.ctl.path, 0600) < 0 || listen(s, CTL_BACKLOG) < 0) {
 		int err = errno;
 
 		close(s);
 		return -err;
 	}
-	m->ctl.fd = s;
-	m->epfd = epfd;
+	m->control.ctl.fd = s;
+	m->control.epfd = epfd;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
 		int err = errno;
 
@@ -120,7 +121,7 @@ static void conn_close(struct mgr *m, struct ctl_conn *c)
 	for (unsigned int i = 0; i < 16; i++)
 		if (recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
 			break;
-	epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(m->control.epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->req);
 	free(c->out);
@@ -130,18 +131,18 @@ static void conn_close(struct mgr *m, struct ctl_conn *c)
 void ctl_close(struct mgr *m)
 {
 	tap_close(m);
-	if (m->ctl.conns) {
+	if (m->control.ctl.conns) {
 		for (unsigned int i = 0; i < MGR_CTL_CONNS; i++)
-			if (m->ctl.conns[i].fd >= 0)
-				conn_close(m, &m->ctl.conns[i]);
-		free(m->ctl.conns);
-		m->ctl.conns = NULL;
+			if (m->control.ctl.conns[i].fd >= 0)
+				conn_close(m, &m->control.ctl.conns[i]);
+		free(m->control.ctl.conns);
+		m->control.ctl.conns = NULL;
 	}
-	if (m->ctl.fd < 0)
+	if (m->control.ctl.fd < 0)
 		return;
-	close(m->ctl.fd);
-	unlink(m->ctl.path);
-	m->ctl.fd = -1;
+	close(m->control.ctl.fd);
+	unlink(m->control.ctl.path);
+	m->control.ctl.fd = -1;
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -472,7 +473,7 @@ static void execute(struct mgr *m, struct reply *r, char *buf, size_t len)
 		cmd_list(m, r, "rules");
 		break;
 	case CTL_STATS:
-		stats_print_totals(m, r->f, mgr_now() - m->start_time);
+		stats_print_totals(m, r->f, mgr_now() - m->control.start_time);
 		break;
 	case CTL_RULE_ADD:
 		cmd_rule_add(m, r, req.arg);
@@ -509,16 +510,16 @@ static void note(struct mgr *m, const char *fmt, ...)
 	char msg[256];
 	va_list ap;
 
-	if (now - m->ctl.note_t >= 1.0) {
-		if (m->ctl.note_quiet)
+	if (now - m->control.ctl.note_t >= 1.0) {
+		if (m->control.ctl.note_quiet)
 			tenet_log(TENET_LOG_WARN, "ctl: %u more such message(s) not shown",
-			          m->ctl.note_quiet);
-		m->ctl.note_t = now;
-		m->ctl.note_n = 0;
-		m->ctl.note_quiet = 0;
+			          m->control.ctl.note_quiet);
+		m->control.ctl.note_t = now;
+		m->control.ctl.note_n = 0;
+		m->control.ctl.note_quiet = 0;
 	}
-	if (m->ctl.note_n++ >= 5) {
-		m->ctl.note_quiet++;
+	if (m->control.ctl.note_n++ >= 5) {
+		m->control.ctl.note_quiet++;
 		return;
 	}
 	va_start(ap, fmt);
@@ -549,7 +550,7 @@ static int flush_reply(struct ctl_conn *c)
 static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 {
 	struct reply r = {0};
-	struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = m->ctl.tag | slot};
+	struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = m->control.ctl.tag | slot};
 
 	r.f = open_memstream(&c->out, &c->outlen);
 	if (!r.f) {
@@ -563,7 +564,7 @@ static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 		if (!tap_start(m, c->fd, &r.spec, err, sizeof(err))) {
 			/* the tap owns the socket and its epoll entry now; it says "ok" */
 			fclose(r.f);
-			m->ctl.stats.requests++;
+			m->control.ctl.stats.requests++;
 			free(c->req);
 			free(c->out);
 			*c = (struct ctl_conn){.fd = -1};
@@ -577,15 +578,15 @@ static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 		conn_close(m, c);
 		return;
 	}
-	m->ctl.stats.requests++;
-	m->ctl.stats.errors += (uint64_t)r.err;
+	m->control.ctl.stats.requests++;
+	m->control.ctl.stats.errors += (uint64_t)r.err;
 	free(c->req);
 	c->req = NULL;
 	shutdown(c->fd, SHUT_RD);
 	if (flush_reply(c))
 		conn_close(m, c);
 	else
-		epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+		epoll_ctl(m->control.epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 /* Take what the client sent so far; answer once a line (or EOF, or too much) is in. */
@@ -614,7 +615,7 @@ static void conn_read(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 static void conn_accept(struct mgr *m)
 {
 	for (unsigned int k = 0; k < CTL_ACCEPT_TURN; k++) {
-		int s = accept4(m->ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int s = accept4(m->control.ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		struct ctl_conn *c = NULL;
 		unsigned int slot = 0;
 		struct epoll_event ev;
@@ -622,7 +623,7 @@ static void conn_accept(struct mgr *m)
 		if (s < 0)
 			return;
 		for (unsigned int i = 0; i < MGR_CTL_CONNS; i++) {
-			struct ctl_conn *o = &m->ctl.conns[i];
+			struct ctl_conn *o = &m->control.ctl.conns[i];
 
 			if (o->fd < 0) {
 				c = o;
@@ -641,7 +642,7 @@ static void conn_accept(struct mgr *m)
 			conn_close(m, c);
 		if (c->fd >= 0) {
 			/* every slot taken: the oldest goes, so a new request is never refused */
-			m->ctl.stats.evicted++;
+			m->control.ctl.stats.evicted++;
 			note(m,
 			     "%d connections open; the oldest (%.1f s) closed to serve a new one",
 			     MGR_CTL_CONNS, mgr_now() - c->opened);
@@ -656,8 +657,8 @@ static void conn_accept(struct mgr *m)
 		c->opened = mgr_now();
 		c->deadline = c->opened + CTL_DEADLINE;
 		ev = (struct epoll_event){.events = EPOLLIN | EPOLLRDHUP,
-		                          .data.u32 = m->ctl.tag | slot};
-		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
+		                          .data.u32 = m->control.ctl.tag | slot};
+		if (epoll_ctl(m->control.epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
 			conn_close(m, c);
 			continue;
 		}
@@ -679,9 +680,9 @@ void ctl_event(struct mgr *m, unsigned int idx)
 		tap_event(m, idx - CTL_TAP_TAG);
 		return;
 	}
-	if (idx >= MGR_CTL_CONNS || m->ctl.conns[idx].fd < 0)
+	if (idx >= MGR_CTL_CONNS || m->control.ctl.conns[idx].fd < 0)
 		return;
-	c = &m->ctl.conns[idx];
+	c = &m->control.ctl.conns[idx];
 	if (c->req)
 		conn_read(m, c, idx);
 	else if (flush_reply(c))
@@ -691,14 +692,14 @@ void ctl_event(struct mgr *m, unsigned int idx)
 void ctl_expire(struct mgr *m, double now)
 {
 	tap_poll(m, now);
-	if (!m->ctl.conns)
+	if (!m->control.ctl.conns)
 		return;
 	for (unsigned int i = 0; i < MGR_CTL_CONNS; i++) {
-		struct ctl_conn *c = &m->ctl.conns[i];
+		struct ctl_conn *c = &m->control.ctl.conns[i];
 
 		if (c->fd < 0 || now < c->deadline)
 			continue;
-		m->ctl.stats.timeouts++;
+		m->control.ctl.stats.timeouts++;
 		note(m,
 		     "a client took longer than %.0f s (%zu request bytes, %zu of %zu reply "
 		     "bytes taken); connection closed",

@@ -29,10 +29,10 @@ int loop_open(struct mgr *m, struct loop *l)
 	sigaddset(&l->sigs, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &l->sigs, &l->oldmask); /* threads inherit the mask */
 	l->sfd = signalfd(-1, &l->sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	m->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (l->sfd < 0 || m->epfd < 0)
+	m->control.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->sfd < 0 || m->control.epfd < 0)
 		return -1;
-	epoll_ctl(m->epfd, EPOLL_CTL_ADD, l->sfd, &ev);
+	epoll_ctl(m->control.epfd, EPOLL_CTL_ADD, l->sfd, &ev);
 	return 0;
 }
 
@@ -40,9 +40,9 @@ void loop_close(struct mgr *m, struct loop *l)
 {
 	if (l->sfd >= 0)
 		close(l->sfd);
-	if (m->epfd >= 0)
-		close(m->epfd);
-	l->sfd = m->epfd = -1;
+	if (m->control.epfd >= 0)
+		close(m->control.epfd);
+	l->sfd = m->control.epfd = -1;
 }
 
 void loop_unblock(struct loop *l)
@@ -70,7 +70,7 @@ static void serve_signals(struct mgr *m, struct loop *l, unsigned int accept)
 void loop_serve(struct mgr *m, struct loop *l, int timeout_ms, unsigned int accept)
 {
 	struct epoll_event evs[MGR_EPOLL_BATCH];
-	int n = epoll_wait(m->epfd, evs, MGR_EPOLL_BATCH, timeout_ms);
+	int n = epoll_wait(m->control.epfd, evs, MGR_EPOLL_BATCH, timeout_ms);
 
 	for (int i = 0; i < n; i++) {
 		uint32_t tag = evs[i].data.u32, kind = tag & 0xffff0000u;
@@ -79,13 +79,13 @@ void loop_serve(struct mgr *m, struct loop *l, int timeout_ms, unsigned int acce
 		if (kind == EV_NF) {
 			/* an earlier event of this batch may have ended its life */
 			if (m->nfs[idx].state == NF_LIVE)
-				handle_nf_event(m, &m->nfs[idx], m->epfd);
+				handle_nf_event(m, &m->nfs[idx], m->control.epfd);
 		} else if (tag == EV_SIGNAL) {
 			serve_signals(m, l, accept);
 		} else if (kind == EV_LISTEN && (accept & LOOP_ATTACH)) {
-			accept_conn(m, idx, m->epfd);
+			accept_conn(m, idx, m->control.epfd);
 		} else if (kind == EV_PENDING && (accept & LOOP_ATTACH)) {
-			handle_attach(m, idx, m->epfd);
+			handle_attach(m, idx, m->control.epfd);
 		} else if (kind == EV_CTL && (accept & LOOP_CTL)) {
 			ctl_event(m, idx);
 		}

@@ -28,7 +28,7 @@ struct loop {
 
 /*
  * Block the signals (threads started later inherit the mask), open their
- * signalfd and the control thread's epoll set (m->epfd), the one
+ * signalfd and the control thread's epoll set (m->control.epfd), the one
  * in the other. 0, or -1 (loop_close and loop_unblock undo what was done).
  */
 int loop_open(struct mgr *m, struct loop *l);

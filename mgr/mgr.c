@@ -92,10 +92,10 @@ static void state_init(struct mgr *m)
 	}
 	for (unsigned int i = 0; i < CFG_MAX_PORTS; i++)
 		pthread_mutex_init(&m->ports[i].tx_lock, NULL);
-	m->ctl.fd = -1;
-	m->epfd = -1;
+	m->control.ctl.fd = -1;
+	m->control.epfd = -1;
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
-		m->pending[i].fd = -1;
+		m->control.pending[i].fd = -1;
 }
 
 /* Load and check the config (--metrics over its own), and index what it declares. */
@@ -149,16 +149,18 @@ static int set_up(struct mgr *m, struct loop *l)
 
 	if (loop_open(m, l) || setup_shards(m))
 		return -1;
-	if (setup_pools(m) || setup_classifier(m) || setup_ports(m) || setup_sockets(m, m->epfd))
+	if (setup_pools(m) || setup_classifier(m) || setup_ports(m) ||
+	    setup_sockets(m, m->control.epfd))
 		return -1;
-	if ((rc = ctl_open(m, m->epfd, EV_CTL))) {
-		tenet_log(TENET_LOG_ERR, "control socket %s: %s", m->ctl.path, strerror(-rc));
+	if ((rc = ctl_open(m, m->control.epfd, EV_CTL))) {
+		tenet_log(TENET_LOG_ERR, "control socket %s: %s", m->control.ctl.path,
+		          strerror(-rc));
 		return -1;
 	}
 	placement_plan(m, data_plane_threads(m));
 	if (m->cfg->mgr.metrics.set) {
-		m->metrics = metrics_start(m, &m->cfg->mgr.metrics, err, sizeof(err));
-		if (!m->metrics) {
+		m->control.metrics = metrics_start(m, &m->cfg->mgr.metrics, err, sizeof(err));
+		if (!m->control.metrics) {
 			tenet_log(TENET_LOG_ERR, "%s", err);
 			return -1;
 		}
@@ -190,7 +192,7 @@ static void tick(struct mgr *m, double now)
 {
 	ctl_expire(m, now);
 	supervise(m, now);
-	metrics_publish(m->metrics, now, false);
+	metrics_publish(m->control.metrics, now, false);
 }
 
 /* Wait for the NFs the manager started before opening the ports (MGR_START_WAIT s at most). */
@@ -247,7 +249,7 @@ static void run(struct mgr *m, struct loop *l, const struct mgr_opts *o, struct 
 	if (o->warmup > 0)
 		r->warm_hist = malloc(sizeof(*r->warm_hist));
 	r->start = mgr_now();
-	m->start_time = r->start;
+	m->control.start_time = r->start;
 	r->last_stats = r->start;
 	r->next_stats = m->cfg->mgr.stats_interval > 0 ? r->start + m->cfg->mgr.stats_interval : 0;
 	if (o->duration > 0)
@@ -258,7 +260,7 @@ static void run(struct mgr *m, struct loop *l, const struct mgr_opts *o, struct 
 
 		loop_serve(m, l, MGR_RUN_TICK_MS, LOOP_ALL);
 		now = mgr_now();
-		expire_pending(m, m->epfd, now);
+		expire_pending(m, m->control.epfd, now);
 		tick(m, now);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 			afxdp_account(m, &m->ports[i]);
@@ -280,7 +282,7 @@ static void run(struct mgr *m, struct loop *l, const struct mgr_opts *o, struct 
 			}
 		}
 	}
-	m->stop_time = mgr_now();
+	m->control.stop_time = mgr_now();
 }
 
 /* The totals, the summary, the check that every packet is accounted for; the exit code. */
@@ -298,7 +300,7 @@ static int account(struct mgr *m, const struct mgr_opts *o, struct run *r, struc
 
 		last = t > last ? t : last;
 	}
-	elapsed = (r->drained && last > r->start ? last : m->stop_time) - r->start;
+	elapsed = (r->drained && last > r->start ? last : m->control.stop_time) - r->start;
 	if (!o->quiet)
 		stats_print_totals(m, stdout, elapsed);
 	rc = stats_write_summary(m, o->summary, elapsed) ? MGR_EXIT_ERROR : 0;
@@ -356,8 +358,8 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	rc = account(m, o, &r, res);
 out:
 	mgr_stop_now(m);
-	metrics_stop(m->metrics); /* before the ports and pools it reads go */
-	m->metrics = NULL;
+	metrics_stop(m->control.metrics); /* before the ports and pools it reads go */
+	m->control.metrics = NULL;
 	loop_close(m, &l);
 	teardown(m); /* frees m */
 	free(r.warm_hist);

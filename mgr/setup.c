@@ -325,8 +325,8 @@ void teardown(struct mgr *m)
 {
 	ctl_close(m);
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
-		if (m->pending[i].fd >= 0)
-			close(m->pending[i].fd);
+		if (m->control.pending[i].fd >= 0)
+			close(m->control.pending[i].fd);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		afxdp_close(m, &m->ports[i]);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)

@@ -372,6 +372,35 @@ struct mgr_ctl {
 	unsigned int note_n, note_quiet;
 };
 
+/* Stop flags, each raised once by control (flag_raise), polled by the threads (flag_up). */
+struct mgr_stop {
+	uint32_t nic;      /* control -> nic/router threads */
+	uint32_t tx;       /* control -> afxdp threads: stop transmitting too */
+	uint32_t dispatch; /* control -> dispatcher shards */
+};
+
+/*
+ * What the control thread alone serves (loop.c and the parts it calls):
+ * its epoll set, attachments in progress, tenet ctl, taps, /metrics, and
+ * the run's times. No data-path thread reads it, except the dispatcher's
+ * copies into the taps (tap_copy, tap.h).
+ */
+struct mgr_control {
+	int epfd;                            /* the control loop's epoll set (EV_* tags) */
+	struct pending pending[MGR_PENDING]; /* tenant t: [t * PER_TENANT, (t + 1) * PER_TENANT) */
+	uint64_t pending_refused[CFG_MAX_TENANTS]; /* connections over the budget */
+	struct mgr_ctl ctl;                        /* tenet ctl (ctl.c) */
+	struct mgr_taps *taps;                     /* tenet ctl tap (tap.h) */
+	struct metrics *metrics; /* the /metrics server, NULL when off (metrics.c) */
+	double start_time;       /* the ports opened */
+	double stop_time;        /* the run decided to stop */
+};
+
+/*
+ * The manager: first what the data-path threads read (the rule table,
+ * pools, tenants, services, chains, ports, NF slots, the router and the
+ * dispatcher shards, the stop flags), then the control thread's own.
+ */
 struct mgr {
 	struct tenet_config *cfg;
 	struct placement place; /* (control) set before the threads start */
@@ -379,7 +408,7 @@ struct mgr {
 	bool shared; /* steer: shared: one pool for everyone */
 	bool have_router;
 	struct tenet_classifier *cls; /* readers: __atomic_load once per burst; see rules.c */
-	uint32_t next_rule_id;
+	uint32_t next_rule_id;        /* (control) the next run-time rule's id (rules.c) */
 	struct mgr_pool pools[CFG_MAX_TENANTS];
 	unsigned int nb_pools;
 	struct tenant tenants[CFG_MAX_TENANTS];
@@ -396,18 +425,8 @@ struct mgr {
 	uint64_t shard_pools[MGR_MAX_SHARDS];       /* bit k: pool k is the shard's */
 	uint64_t host_parse_err[TENET_PKT_ERR_MAX]; /* steer: shared classifies on the host */
 
-	/* stop flags, raised by control (flag_raise), polled by the threads (flag_up) */
-	uint32_t stop_nic; /* control -> nic/router threads */
-	uint32_t stop_tx;  /* control -> afxdp threads: stop transmitting too */
-	uint32_t stop_dispatch;
-	double start_time;
-	double stop_time;
-	struct pending pending[MGR_PENDING]; /* tenant t: [t * PER_TENANT, (t + 1) * PER_TENANT) */
-	uint64_t pending_refused[CFG_MAX_TENANTS]; /* (control) connections over the budget */
-	int epfd;
-	struct mgr_ctl ctl;      /* tenet ctl (control; see ctl.c) */
-	struct mgr_taps *taps;   /* tenet ctl tap (control; the dispatcher copies; tap.h) */
-	struct metrics *metrics; /* the /metrics server, NULL when off (control; metrics.c) */
+	struct mgr_stop stop;
+	struct mgr_control control;
 };
 
 /* The rule table now; acquire pairs with the release in rules.c's rules_publish(). */

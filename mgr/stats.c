@@ -121,7 +121,7 @@ static void print_table(struct mgr *m, FILE *out, double dt, struct stats_snap *
 	if (totals)
 		fprintf(out, "\n=== tenet: totals over %.1f s ===\n", dt);
 	else
-		fprintf(out, "\n--- tenet  t=%.1fs  (%s) ---\n", mgr_now() - m->start_time,
+		fprintf(out, "\n--- tenet  t=%.1fs  (%s) ---\n", mgr_now() - m->control.start_time,
 		        m->poll ? "poll" : "adaptive");
 	fprintf(out, "%-14s %-6s %-7s %10s %10s %8s %8s\n", "PORT", "driver", "steer",
 	        totals ? "rx" : "rx pps", totals ? "tx" : "tx pps", "no-buf", "nic ms");
@@ -532,10 +532,11 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	        "\n  },\n  \"ctl\": {\"requests\": %llu, \"errors\": %llu, \"timeouts\": "
 	        "%llu, \"evicted\": %llu, \"taps\": %llu, \"tap_packets\": %llu, "
 	        "\"tap_dropped\": %llu}\n}\n",
-	        (unsigned long long)m->ctl.stats.requests, (unsigned long long)m->ctl.stats.errors,
-	        (unsigned long long)m->ctl.stats.timeouts, (unsigned long long)m->ctl.stats.evicted,
-	        (unsigned long long)taps, (unsigned long long)tap_packets,
-	        (unsigned long long)tap_dropped);
+	        (unsigned long long)m->control.ctl.stats.requests,
+	        (unsigned long long)m->control.ctl.stats.errors,
+	        (unsigned long long)m->control.ctl.stats.timeouts,
+	        (unsigned long long)m->control.ctl.stats.evicted, (unsigned long long)taps,
+	        (unsigned long long)tap_packets, (unsigned long long)tap_dropped);
 	if (fclose(f)) {
 		tenet_log(TENET_LOG_ERR, "cannot write summary %s: %s", path, strerror(errno));
 		return -1;

@@ -119,14 +119,14 @@ static void stop_nfs(struct mgr *m, struct loop *l)
 	signal_children(m, SIGKILL);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
 		if (m->nfs[id].state == NF_LIVE)
-			nf_gone(m, &m->nfs[id], m->epfd, "stopped");
+			nf_gone(m, &m->nfs[id], m->control.epfd, "stopped");
 	wait_children(m);
 }
 
 void mgr_stop(struct mgr *m, struct loop *l, bool drained)
 {
 	/* 1. close the wire */
-	flag_raise(&m->stop_nic);
+	flag_raise(&m->stop.nic);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 		afxdp_stop_rx(&m->ports[i]); /* no frame reaches a pool from here on */
 		if (m->ports[i].has_thread && m->cfg->ports[i].driver != CFG_DRV_AFXDP) {
@@ -145,28 +145,29 @@ void mgr_stop(struct mgr *m, struct loop *l, bool drained)
 	/* 3. stop the NFs */
 	stop_nfs(m, l);
 	/* 4. afxdp threads transmitted what the drain delivered; now stop */
-	flag_raise(&m->stop_tx);
+	flag_raise(&m->stop.tx);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].has_thread) {
 			pthread_join(m->ports[i].thread, NULL);
 			m->ports[i].has_thread = false;
 		}
 	/* 5. the dispatcher shards */
-	flag_raise(&m->stop_dispatch);
+	flag_raise(&m->stop.dispatch);
 	stop_shards(m);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		afxdp_close(m, &m->ports[i]); /* the kernel lets go of every buffer */
 	final_drain(m);
-	metrics_publish(m->metrics, mgr_now(), true); /* a scrape now sees the final counters */
+	metrics_publish(m->control.metrics, mgr_now(),
+	                true); /* a scrape now sees the final counters */
 }
 
 void mgr_stop_now(struct mgr *m)
 {
 	if (!shards_started(m) && !m->router.started)
 		return;
-	flag_raise(&m->stop_nic);
-	flag_raise(&m->stop_tx);
-	flag_raise(&m->stop_dispatch);
+	flag_raise(&m->stop.nic);
+	flag_raise(&m->stop.tx);
+	flag_raise(&m->stop.dispatch);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].has_thread)
 			pthread_join(m->ports[i].thread, NULL);
