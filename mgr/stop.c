@@ -25,7 +25,7 @@
 #define STOP_INFLIGHT_WAIT 2.0 /* s for the packets in flight once the wire is closed */
 #define STOP_TERM_AFTER    1.5 /* s after TENET_MSG_STOP: SIGTERM the NFs still there */
 
-/* Wake and join every started dispatcher shard (stop_dispatch is up). */
+/* Wake and join every started dispatcher shard (m->stop.dispatch is up). */
 static void stop_shards(struct mgr *m)
 {
 	for (unsigned int b = 0; b < m->nb_shards; b++)
