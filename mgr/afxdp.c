@@ -559,10 +559,10 @@ void *afxdp_thread(void *arg)
 	struct mdesc out[MGR_BURST];
 	unsigned int idle = 0, loops = 0;
 
-	while (!flag_up(&m->stop_tx)) {
+	while (!flag_up(&m->stop.tx)) {
 		unsigned int work = p->xsk_tx ? do_tx(m, p, a) : 0;
 
-		for (unsigned int i = 0; i < a->nb && !flag_up(&m->stop_nic); i++) {
+		for (unsigned int i = 0; i < a->nb && !flag_up(&m->stop.nic); i++) {
 			struct xsock *s = &a->s[i];
 			struct tenet_pool *pool = s->mp ? s->mp->pool : m->router.ingress_pool;
 			struct xring *fill = steer == CFG_STEER_CPU ? &m->router.fill[p->index]

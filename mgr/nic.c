@@ -185,12 +185,12 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 		for (unsigned int i = 0; i < nb; i++)
 			if (tenet_ring_count(&r[i]->cons))
 				return;
-	} while (!flag_up(&m->stop_nic) && tenet_spin_more(&spin));
+	} while (!flag_up(&m->stop.nic) && tenet_spin_more(&spin));
 	for (unsigned int i = 0; i < nb; i++)
 		tenet_ring_set_sleeping(&r[i]->cons, 1);
 	for (unsigned int i = 0; i < nb && empty; i++)
 		empty = tenet_ring_count(&r[i]->cons) == 0;
-	if (empty && !flag_up(&m->stop_nic) && poll(&pfd, 1, NIC_STARVED_WAIT_MS) > 0)
+	if (empty && !flag_up(&m->stop.nic) && poll(&pfd, 1, NIC_STARVED_WAIT_MS) > 0)
 		tenet_event_drain(p->nic_efd);
 	for (unsigned int i = 0; i < nb; i++)
 		tenet_ring_set_sleeping(&r[i]->cons, 0);
@@ -226,7 +226,7 @@ void *nic_thread(void *arg)
 	int nobuf;
 
 	memset(&st, 0, sizeof(st));
-	while (!flag_up(&m->stop_nic)) {
+	while (!flag_up(&m->stop.nic)) {
 		int n = p->port.drv->rx(&p->port, f, MGR_BURST);
 		uint64_t bytes = 0;
 
@@ -337,7 +337,7 @@ void *router_thread(void *arg)
 	unsigned int loops = 0, idle = 0;
 
 	memset(&st, 0, sizeof(st));
-	while (!flag_up(&m->stop_nic)) {
+	while (!flag_up(&m->stop.nic)) {
 		unsigned int work = 0;
 
 		for (unsigned int pi = 0; pi < m->cfg->nb_ports; pi++) {
