@@ -460,15 +460,15 @@ void afxdp_stop_rx(struct mport *p)
  */
 static unsigned int do_tx(struct mgr *m, struct mport *p, struct afxdp *a)
 {
-	struct tenet_desc d[MGR_BURST];
+	struct mdesc d[MGR_BURST];
 	unsigned int n, work = 0, room = 2 * MGR_BURST;
 
 	for (unsigned int i = 0; i < a->nb; i++)
 		if (2 * MGR_BURST - a->s[i].nb_tx < room)
 			room = 2 * MGR_BURST - a->s[i].nb_tx;
-	n = tenet_ring_dequeue_burst(&p->txq.cons, d, room < MGR_BURST ? room : MGR_BURST);
+	n = xring_dequeue(&p->txq, d, room < MGR_BURST ? room : MGR_BURST);
 	for (unsigned int i = 0; i < n; i++) {
-		struct xsock *s = a->by_pool[xdesc_pool(&d[i])];
+		struct xsock *s = a->by_pool[d[i].pool];
 		uint32_t fs = s->mp->pool->buf_size;
 
 		s->tx_addr[s->nb_tx] = (uint64_t)d[i].buf * fs + d[i].off;
@@ -491,12 +491,11 @@ static unsigned int do_tx(struct mgr *m, struct mport *p, struct afxdp *a)
 			continue;
 		done = tenet_xsk_complete(s->xsk, addr, MGR_BURST);
 		for (unsigned int k = 0; k < done; k++) {
-			d[k] = (struct tenet_desc){
-			        .buf = (uint32_t)(addr[k] / s->mp->pool->buf_size)};
-			xdesc_set_pool(&d[k], s->mp->index);
+			d[k] = (struct mdesc){.buf = (uint32_t)(addr[k] / s->mp->pool->buf_size),
+			                      .pool = (uint8_t)s->mp->index};
 		}
 		for (unsigned int k = 0; k < done;) {
-			k += tenet_ring_enqueue_burst(&p->compq.prod, d + k, done - k);
+			k += xring_enqueue(&p->compq, d + k, done - k);
 			if (k < done)
 				sched_yield(); /* the dispatcher always drains */
 		}
@@ -520,8 +519,8 @@ static unsigned int stock(struct xsock *s, struct xring *fill, uint32_t frame_si
 	if (s->kernel_bufs >= MGR_FILL_TARGET)
 		return 0;
 	if (!s->nb_stash) {
-		struct tenet_desc d[MGR_BURST];
-		unsigned int n = tenet_ring_dequeue_burst(&fill->cons, d, MGR_BURST);
+		struct mdesc d[MGR_BURST];
+		unsigned int n = xring_dequeue(fill, d, MGR_BURST);
 
 		for (unsigned int i = 0; i < n; i++)
 			s->stash[i] = (uint64_t)d[i].buf * frame_size;
@@ -556,15 +555,14 @@ void *afxdp_thread(void *arg)
 	struct mport *p = na->p;
 	struct afxdp *a = p->afxdp;
 	enum cfg_steer steer = p->cfg->steer;
-	struct tenet_ring *prod =
-	        steer == CFG_STEER_CPU ? &m->router.in[p->index].prod : &p->ingress[0].prod;
-	struct tenet_desc out[MGR_BURST];
+	struct xring *ing = steer == CFG_STEER_CPU ? &m->router.in[p->index] : &p->ingress[0];
+	struct mdesc out[MGR_BURST];
 	unsigned int idle = 0, loops = 0;
 
-	while (!flag_up(&m->stop_tx)) {
+	while (!flag_up(&m->stop.tx)) {
 		unsigned int work = p->xsk_tx ? do_tx(m, p, a) : 0;
 
-		for (unsigned int i = 0; i < a->nb && !flag_up(&m->stop_nic); i++) {
+		for (unsigned int i = 0; i < a->nb && !flag_up(&m->stop.nic); i++) {
 			struct xsock *s = &a->s[i];
 			struct tenet_pool *pool = s->mp ? s->mp->pool : m->router.ingress_pool;
 			struct xring *fill = steer == CFG_STEER_CPU ? &m->router.fill[p->index]
@@ -579,10 +577,10 @@ void *afxdp_thread(void *arg)
 			s->kernel_bufs -= n;
 			for (unsigned int k = 0; k < n; k++) {
 				uint32_t off = (uint32_t)(addr[k] % pool->buf_size);
-				struct tenet_desc d = {.buf = (uint32_t)(addr[k] / pool->buf_size),
-				                       .off = (uint16_t)off,
-				                       .len = (uint16_t)len[k],
-				                       .port = (uint8_t)p->index};
+				struct mdesc d = {.buf = (uint32_t)(addr[k] / pool->buf_size),
+				                  .off = (uint16_t)off,
+				                  .len = (uint16_t)len[k],
+				                  .port = (uint8_t)p->index};
 
 				bytes += len[k];
 				if (d.buf >= pool->nb_bufs || !len[k] ||
@@ -606,22 +604,22 @@ void *afxdp_thread(void *arg)
 					    (int)m->chains[act.chain].tenant != s->tenant) {
 						/* the rules changed between NIC and host: let the
 						 * dispatcher classify it afresh */
-						xdesc_set_chain(&d, CHAIN_UNCLASSIFIED);
-						xdesc_set_pool(&d, s->mp->index);
+						d.chain = CHAIN_UNCLASSIFIED;
+						d.pool = (uint8_t)s->mp->index;
 						out[nb_out++] = d;
 						continue;
 					}
-					xdesc_set_chain(&d, act.chain);
+					d.chain = (uint8_t)act.chain;
 					d.hash = tenet_flow_hash(&pi);
 					d.hop = a->scan_on_nic && pi.payload_len <=
 					                                  TENET_NICSCAN_MAX_PAYLOAD
 					                ? (uint8_t)m->chains[act.chain]
 					                          .first_host_hop
 					                : 0;
-					xdesc_set_pool(&d, s->mp->index);
+					d.pool = (uint8_t)s->mp->index;
 				} else if (steer == CFG_STEER_SHARED) {
-					xdesc_set_chain(&d, CHAIN_UNCLASSIFIED);
-					xdesc_set_pool(&d, 0);
+					d.chain = CHAIN_UNCLASSIFIED;
+					d.pool = 0;
 				}
 				out[nb_out++] = d;
 			}
@@ -629,12 +627,11 @@ void *afxdp_thread(void *arg)
 				unsigned int done = 0;
 
 				while (done < nb_out) {
-					done += tenet_ring_enqueue_burst(prod, out + done,
-					                                 nb_out - done);
+					done += xring_enqueue(ing, out + done, nb_out - done);
 					if (done < nb_out)
 						sched_yield();
 				}
-				if (!m->poll && tenet_ring_needs_kick(prod))
+				if (!m->poll && tenet_ring_needs_kick(&ing->prod))
 					tenet_event_signal(m->shards[0].efd);
 			}
 			cnt_add(&p->rx_frames, n);
