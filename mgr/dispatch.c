@@ -369,9 +369,11 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct mdesc d, unsigned
 		drop(x, mp, d.buf, c->tenant, DROP_OVERSIZE);
 		return;
 	}
-	/* the flow hash from ingress, never the NF's copy: an NF must not pick
-	 * which instance of the next (maybe another tenant's) service it loads */
+	/* the flow hash and ingress port from ingress, never the NF's copies:
+	 * an NF must not pick which instance of the next (maybe another
+	 * tenant's) service it loads, nor tell it a false ingress port */
 	d.hash = bm->hash;
+	d.port = bm->port;
 	nf = s->inst[d.hash % s->nb_inst];
 	if (!rx_room(nf)) {
 		/* full: drop now rather than after a copy that would be wasted */
