@@ -1,0 +1,93 @@
+#!/bin/sh
+# Measure the figures of docs/RESULTS.md ("Current figures") with tenet-bench
+# and write them, with the commands and the commit, to docs/results/:
+#
+#   scripts/results.sh [--quick]
+#
+# Run it on a quiet machine (nothing else busy: the figures move with any
+# other load) from a fresh `make`. For each benchmark NAME it writes
+# NAME.json (tenet-bench --json), NAME.log (its progress on stderr),
+# NAME.cmd (the command) and NAME.md (the table); summary.md collects the
+# tables with the commit and the machine. --quick: 64 B only and 1 and 2
+# hops (about 15 minutes instead of about 40).
+set -u
+cd "$(dirname "$0")/.."
+OUT=docs/results
+BENCH=build/tenet-bench
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+[ -x "$BENCH" ] || { echo "results.sh: $BENCH missing: run make first" >&2; exit 2; }
+mkdir -p "$OUT" docs/img
+commit=$(git rev-parse --short HEAD)
+git diff --quiet HEAD -- . ':!docs' 2>/dev/null || commit="$commit+changes"
+md() { python3 scripts/results_md.py "$@"; }
+
+# run NAME ARGS...: tenet-bench ARGS --json into NAME.json; the exit status
+# is kept in NAME.rc (steer's 3 says two runs disagree on the ordering)
+run() {
+	name=$1
+	shift
+	echo "results.sh: $name: $BENCH $*" >&2
+	echo "$BENCH $* --json" >"$OUT/$name.cmd"
+	"$BENCH" "$@" --json >"$OUT/$name.json" 2>"$OUT/$name.log"
+	echo $? >"$OUT/$name.rc"
+}
+
+if [ $quick = 1 ]; then
+	hops=1,2
+else
+	hops=1,2,3,4
+fi
+run chain-ndr chain --ndr --sizes 64 --hops $hops --csv "$OUT/chain-ndr.csv"
+run steer-ndr-a steer --ndr --sizes 64
+run steer-ndr-b steer --ndr --sizes 64
+run scan-ndr scan --ndr --sizes 64
+run chain-overload chain --sizes 64 --hops 1,2 --mode adaptive --count 10000000 --reps 3
+[ $quick = 1 ] || run steer-ndr-sizes steer --ndr --sizes 64,512,1518 --runs 1 \
+	--csv "$OUT/steer-ndr-sizes.csv" --plot docs/img
+
+ndr_cols=hops,tenants,steer,scenario,size,run,ndr_mpps,pdr_mpps,ndr_trials,ndr_losing_trials
+ndr_cols=$ndr_cols,host_ns_per_pkt,dispatch_ns_per_pkt,nf_ns_per_pkt,nic_ns_per_pkt
+ndr_cols=$ndr_cols,lat_p50_us,lat_p99_us,lat90_p50_us,lat90_p99_us,mrr_mpps
+for n in chain-ndr steer-ndr-a steer-ndr-b scan-ndr steer-ndr-sizes; do
+	[ -s "$OUT/$n.json" ] || continue
+	md "$OUT/$n.json" "$ndr_cols,fixed_mpps,fixed_host_ns_per_pkt,fixed_loss_pct,ordering_agrees" \
+		--where load=ndr >"$OUT/$n.md"
+done
+md "$OUT/chain-overload.json" \
+	hops,size,mpps,offered_mpps,loss_pct,host_ns_per_pkt,nic_ns_per_pkt,conserved \
+	>"$OUT/chain-overload.md"
+
+# the steering criterion: NDR nic / cpu and nic / shared per run
+ratios() {
+	python3 - "$1" <<'PY'
+import json, sys
+rows = [r for r in json.load(open(sys.argv[1])) if r.get("load") == "ndr"]
+for run in sorted({r.get("run") for r in rows}):
+    by = {r["steer"]: r.get("ndr_mpps", 0) for r in rows if r.get("run") == run}
+    if all(k in by for k in ("nic", "cpu", "shared")) and by["cpu"] and by["shared"]:
+        print("- run %s: NDR nic %.3f, cpu %.3f, shared %.3f Mpps: nic/cpu %.2f, nic/shared %.2f"
+              % (run, by["nic"], by["cpu"], by["shared"], by["nic"] / by["cpu"],
+                 by["nic"] / by["shared"]))
+PY
+}
+
+{
+	echo "Measured at $commit on $(date -u +%Y-%m-%d), $(nproc) CPUs ($(uname -r)), by scripts/results.sh."
+	for n in chain-ndr steer-ndr-a steer-ndr-b scan-ndr chain-overload steer-ndr-sizes; do
+		[ -s "$OUT/$n.md" ] || continue
+		echo
+		echo "### $n"
+		echo
+		echo '`'"$(cat "$OUT/$n.cmd")"'` (exit '"$(cat "$OUT/$n.rc")"')'
+		echo
+		cat "$OUT/$n.md"
+		case $n in steer-ndr-*)
+			echo
+			ratios "$OUT/$n.json"
+			grep -h 'agree\|DISAGREE' "$OUT/$n.log" | sed 's/^/    /'
+			;;
+		esac
+	done
+} >"$OUT/summary.md"
+echo "results.sh: wrote $OUT/summary.md" >&2
