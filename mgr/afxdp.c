@@ -61,7 +61,7 @@
 #include "lib/xsk_prog.h"
 #include "mgr/afxdp.h"
 #include "mgr/nic.h"
-#include "mgr/xdp.h"
+#include "lib/xdp.h"
 #include "mgr/xring.h"
 #include "tenet/log.h"
 
