@@ -3,7 +3,7 @@
  * steering. Its keys and its port_driver face are in ports/afxdp.c; the
  * sockets and the port thread are here, because an AF_XDP socket's UMEM
  * *is* a manager pool and the thread feeds the manager's fill and ingress
- * rings (mgr/state.h, mgr/xring.h).
+ * rings (mgr/state.h, lib/xring.h).
  *
  *   steer: nic     the XDP tenant classifier (bpf/classify.bpf.c) runs on the
  *                  ingress netdev and redirects every frame to its tenant's
@@ -62,7 +62,7 @@
 #include "mgr/afxdp.h"
 #include "mgr/nic.h"
 #include "lib/xdp.h"
-#include "mgr/xring.h"
+#include "lib/xring.h"
 #include "tenet/log.h"
 
 #define MAX_SOCKS (CFG_MAX_TENANTS + 1)

@@ -39,7 +39,7 @@
 #include "mgr/dispatch.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
-#include "mgr/xring.h"
+#include "lib/xring.h"
 #include "tenet/log.h"
 
 /* Tx staging per port. */

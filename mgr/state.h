@@ -34,7 +34,7 @@
 #include "lib/nicscan.h"
 #include "mgr/config.h"
 #include "mgr/placement.h"
-#include "mgr/xring.h"
+#include "lib/xring.h"
 #include "ports/port.h"
 #include "ports/sink.h"
 #include "tenet/pool.h"

@@ -2,9 +2,11 @@
  * The manager's internal rings: one-way SPSC rings between two manager
  * threads (nic/router -> dispatcher, the fill rings back, the afxdp
  * transmit queues), in private memory, with the same ring code NFs use.
+ * In lib/ because a port driver that runs its own thread on the
+ * manager's pools (ports/afxdp.c, through ports/host.h) uses them too.
  */
-#ifndef TENET_MGR_XRING_H
-#define TENET_MGR_XRING_H
+#ifndef TENET_LIB_XRING_H
+#define TENET_LIB_XRING_H
 
 #include <stdint.h>
 
