@@ -222,11 +222,11 @@ static const struct tenet_nicscan_prog *scan_setup(struct mgr *m, uint64_t *tena
  */
 static int tx_setup(struct mport *p, char *err, size_t errlen)
 {
-	if (xring_create(&p->txq, MGR_FILL_SIZE) || xring_create(&p->compq, MGR_FILL_SIZE)) {
+	if (xring_create(&p->tx.txq, MGR_FILL_SIZE) || xring_create(&p->tx.compq, MGR_FILL_SIZE)) {
 		tenet_err(err, errlen, "out of memory for the transmit rings");
 		return -ENOMEM;
 	}
-	p->xsk_tx = true;
+	p->tx.zerocopy = true;
 	return 0;
 }
 
@@ -379,7 +379,7 @@ void afxdp_account(struct mgr *m, struct mport *p)
 			if (e == TENET_PKT_OK || e == TENET_PKT_NON_IP)
 				continue;
 			malformed += a->xs.cnt[e];
-			__atomic_store_n(&p->parse_err[e], a->xs.cnt[e], __ATOMIC_RELAXED);
+			__atomic_store_n(&p->rx.parse_err[e], a->xs.cnt[e], __ATOMIC_RELAXED);
 		}
 		__atomic_store_n(&p->xdp_drops[DROP_MALFORMED], malformed, __ATOMIC_RELAXED);
 		__atomic_store_n(&p->xdp_drops[DROP_NO_RULE],
@@ -431,9 +431,9 @@ void afxdp_close(struct mgr *m, struct mport *p)
 		tenet_xsk_prog_close(a->s[i].prog);
 		tenet_xsk_destroy(a->s[i].xsk); /* the kernel lets go of every posted buffer */
 	}
-	xring_destroy(&p->txq);
-	xring_destroy(&p->compq);
-	p->xsk_tx = false;
+	xring_destroy(&p->tx.txq);
+	xring_destroy(&p->tx.compq);
+	p->tx.zerocopy = false;
 	free(a);
 	p->afxdp = NULL;
 }
@@ -466,7 +466,7 @@ static unsigned int do_tx(struct mgr *m, struct mport *p, struct afxdp *a)
 	for (unsigned int i = 0; i < a->nb; i++)
 		if (2 * MGR_BURST - a->s[i].nb_tx < room)
 			room = 2 * MGR_BURST - a->s[i].nb_tx;
-	n = tenet_ring_dequeue_burst(&p->txq.cons, d, room < MGR_BURST ? room : MGR_BURST);
+	n = tenet_ring_dequeue_burst(&p->tx.txq.cons, d, room < MGR_BURST ? room : MGR_BURST);
 	for (unsigned int i = 0; i < n; i++) {
 		struct xsock *s = a->by_pool[xdesc_pool(&d[i])];
 		uint32_t fs = s->mp->pool->buf_size;
@@ -496,11 +496,11 @@ static unsigned int do_tx(struct mgr *m, struct mport *p, struct afxdp *a)
 			xdesc_set_pool(&d[k], s->mp->index);
 		}
 		for (unsigned int k = 0; k < done;) {
-			k += tenet_ring_enqueue_burst(&p->compq.prod, d + k, done - k);
+			k += tenet_ring_enqueue_burst(&p->tx.compq.prod, d + k, done - k);
 			if (k < done)
 				sched_yield(); /* the dispatcher always drains */
 		}
-		if (done && !m->poll && tenet_ring_needs_kick(&p->compq.prod))
+		if (done && !m->poll && tenet_ring_needs_kick(&p->tx.compq.prod))
 			tenet_event_signal(m->shards[0].efd); /* dispatchers: 1 (config.c) */
 		work += done;
 	}
@@ -562,7 +562,7 @@ void *afxdp_thread(void *arg)
 	unsigned int idle = 0, loops = 0;
 
 	while (!flag_up(&m->stop_tx)) {
-		unsigned int work = p->xsk_tx ? do_tx(m, p, a) : 0;
+		unsigned int work = p->tx.zerocopy ? do_tx(m, p, a) : 0;
 
 		for (unsigned int i = 0; i < a->nb && !flag_up(&m->stop_nic); i++) {
 			struct xsock *s = &a->s[i];
@@ -589,7 +589,7 @@ void *afxdp_thread(void *arg)
 				    len[k] > pool->buf_size - off) {
 					/* not a frame within one buffer: never passed on */
 					recycle(s, addr[k] - off);
-					cnt_add(&p->drops[DROP_OVERSIZE], 1);
+					cnt_add(&p->rx.drops[DROP_OVERSIZE], 1);
 					continue;
 				}
 				if (steer == CFG_STEER_NIC) {
@@ -637,13 +637,13 @@ void *afxdp_thread(void *arg)
 				if (!m->poll && tenet_ring_needs_kick(prod))
 					tenet_event_signal(m->shards[0].efd);
 			}
-			cnt_add(&p->rx_frames, n);
-			cnt_add(&p->rx_bytes, bytes);
+			cnt_add(&p->rx.frames, n);
+			cnt_add(&p->rx.bytes, bytes);
 			work += n;
 		}
-		__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 1023) == 0)
-			__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+			__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 		if (work) {
 			idle = 0;
 		} else if (++idle > TENET_SPIN_POLLS && !m->poll) {
@@ -656,6 +656,6 @@ void *afxdp_thread(void *arg)
 			idle = 0;
 		}
 	}
-	__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	return NULL;
 }

@@ -155,7 +155,7 @@ static void wait_quiescent(struct mgr *m)
 	unsigned int np = m->cfg->nb_ports;
 
 	for (unsigned int i = 0; i < np; i++)
-		seen[i] = __atomic_load_n(&m->ports[i].epoch, __ATOMIC_ACQUIRE);
+		seen[i] = __atomic_load_n(&m->ports[i].rx.epoch, __ATOMIC_ACQUIRE);
 	seen[np] = __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE);
 	/* every dispatcher shard is a reader (steer: shared, afxdp's re-classify) */
 	for (unsigned int b = 0; b < m->nb_shards; b++)
@@ -166,8 +166,8 @@ static void wait_quiescent(struct mgr *m)
 		for (unsigned int i = 0; i < np; i++) {
 			struct mport *p = &m->ports[i];
 
-			if (p->has_thread && !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) &&
-			    __atomic_load_n(&p->epoch, __ATOMIC_ACQUIRE) == seen[i])
+			if (p->has_thread && !__atomic_load_n(&p->rx.done, __ATOMIC_ACQUIRE) &&
+			    __atomic_load_n(&p->rx.epoch, __ATOMIC_ACQUIRE) == seen[i])
 				all = false;
 		}
 		if (m->have_router &&

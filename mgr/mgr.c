@@ -101,7 +101,7 @@ static bool sources_done(struct mgr *m)
 		if (!m->ports[i].has_thread)
 			continue;
 		any = true;
-		if (!__atomic_load_n(&m->ports[i].done, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&m->ports[i].rx.done, __ATOMIC_ACQUIRE))
 			return false;
 	}
 	return any;
@@ -189,7 +189,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		pthread_mutex_init(&m->shards[b].cmd.lock, NULL);
 	}
 	for (unsigned int i = 0; i < CFG_MAX_PORTS; i++)
-		pthread_mutex_init(&m->ports[i].tx_lock, NULL);
+		pthread_mutex_init(&m->ports[i].tx.lock, NULL);
 	m->ctl.fd = -1;
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
 		m->pending[i].fd = -1;

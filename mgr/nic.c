@@ -137,8 +137,8 @@ static void driver_oversize(struct mport *p, uint64_t *seen)
 	now = p->port.drv->rx_oversize(&p->port);
 	if (now == *seen)
 		return;
-	cnt_add(&p->rx_frames, now - *seen);
-	cnt_add(&p->drops[DROP_OVERSIZE], now - *seen);
+	cnt_add(&p->rx.frames, now - *seen);
+	cnt_add(&p->rx.drops[DROP_OVERSIZE], now - *seen);
 	*seen = now;
 }
 
@@ -227,11 +227,11 @@ void *nic_thread(void *arg)
 
 		driver_oversize(p, &oversize_seen);
 		if (n == -ENODATA) {
-			__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+			__atomic_store_n(&p->rx.done, true, __ATOMIC_RELEASE);
 			break;
 		}
 		if (n <= 0) {
-			__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
 			if (!m->poll)
 				usleep(50); /* a paced or idle source: poll mode spins instead */
 			continue;
@@ -254,17 +254,17 @@ void *nic_thread(void *arg)
 				enum tenet_pkt_err e = tenet_pkt_parse(f[i].data, f[i].len, &pi);
 
 				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
-					cnt_add(&p->parse_err[e], 1);
-					cnt_add(&p->drops[DROP_MALFORMED], 1);
+					cnt_add(&p->rx.parse_err[e], 1);
+					cnt_add(&p->rx.drops[DROP_MALFORMED], 1);
 					continue;
 				}
 				if (!tenet_classifier_lookup(cls, &pi, (int)p->index, &act)) {
-					cnt_add(&p->drops[DROP_NO_RULE], 1);
+					cnt_add(&p->rx.drops[DROP_NO_RULE], 1);
 					continue;
 				}
 				d.hop = (uint8_t)nic_hops(&m->chains[act.chain], m, f[i].data, &pi);
 				if (d.hop == NIC_DROP) {
-					cnt_add(&p->drops[DROP_NIC_SCAN], 1);
+					cnt_add(&p->rx.drops[DROP_NIC_SCAN], 1);
 					continue;
 				}
 				mp = m->tenants[m->chains[act.chain].tenant].mp;
@@ -287,11 +287,11 @@ void *nic_thread(void *arg)
 			}
 			dst = mp ? mp->pool : m->router.ingress_pool;
 			if (!fits(dst, d.off, f[i].len)) {
-				cnt_add(&p->drops[DROP_OVERSIZE], 1);
+				cnt_add(&p->rx.drops[DROP_OVERSIZE], 1);
 				continue;
 			}
 			if (!get_buf(fill, &st.cache[k], &d.buf)) {
-				cnt_add(&p->drops[DROP_NO_BUFFER], 1);
+				cnt_add(&p->rx.drops[DROP_NO_BUFFER], 1);
 				starved |= 1ull << k;
 				nobuf++;
 				continue;
@@ -308,18 +308,18 @@ void *nic_thread(void *arg)
 			for (unsigned int s = 0; s < m->nb_shards; s++)
 				if (starved & m->shard_pools[s])
 					kick(m, &ring[s]);
-		cnt_add(&p->rx_frames, (uint64_t)n);
-		cnt_add(&p->rx_bytes, bytes);
+		cnt_add(&p->rx.frames, (uint64_t)n);
+		cnt_add(&p->rx.bytes, bytes);
 		/* quiescent point: no classifier pointer is held past here */
-		__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 255) == 0)
-			__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+			__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 		if (nobuf == n)
 			wait_fill(m, p, starved);
 	}
 	push_all(m, ring, nb_rings, &st);
 	driver_oversize(p, &oversize_seen);
-	__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	/* buffers left in the local caches stay with the manager, marked empty:
 	 * the final drain frees them */
 	return NULL;

@@ -363,7 +363,7 @@ void teardown(struct mgr *m)
 			p->port.drv->close(&p->port);
 		for (unsigned int sh = 0; sh < MGR_MAX_SHARDS; sh++)
 			xring_destroy(&p->ingress[sh]);
-		pthread_mutex_destroy(&p->tx_lock);
+		pthread_mutex_destroy(&p->tx.lock);
 		for (unsigned int k = 0; k < CFG_MAX_TENANTS; k++)
 			xring_destroy(&p->fill[k]);
 		xring_destroy(&m->router.in[i]);
