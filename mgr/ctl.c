@@ -48,9 +48,9 @@
 #include "lib/fdpass.h"
 #include "lib/proto.h"
 #include "lib/wait.h"
-#include "mgr/afxdp.h"
 #include "mgr/ctl_req.h"
 #include "mgr/ctl.h"
+#include "mgr/port_host.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
 #include "tenet/log.h"
@@ -191,7 +191,7 @@ static void publish(struct mgr *m, struct tenet_classifier *next)
 	/* release pairs with the acquire in mgr_cls() (state.h): readers see a whole table */
 	__atomic_store_n(&m->cls, next, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) /* and the NIC's copy */
-		if (afxdp_set_rules(&m->ports[i], next))
+		if (port_host_set_rules(&m->ports[i], next))
 			tenet_log(TENET_LOG_WARN, "port %s: XDP rules not updated",
 			          m->cfg->ports[i].name);
 	for (unsigned int b = 0; b < m->nb_shards; b++)

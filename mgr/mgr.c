@@ -31,13 +31,13 @@
 #include "lib/fdpass.h"
 #include "lib/proto.h"
 #include "lib/wait.h"
-#include "mgr/afxdp.h"
 #include "mgr/attach.h"
 #include "mgr/ctl.h"
 #include "mgr/dispatch.h"
 #include "mgr/metrics.h"
 #include "mgr/mgr.h"
 #include "mgr/nic.h"
+#include "mgr/port_host.h"
 #include "mgr/result.h"
 #include "mgr/setup.h"
 #include "mgr/stats.h"
@@ -322,9 +322,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		if (!p->port.drv->rx)
 			continue;
 		nargs[i] = (struct nic_arg){m, p};
-		if (pthread_create(&p->thread, NULL,
-		                   p->cfg->driver == CFG_DRV_AFXDP ? afxdp_thread : nic_thread,
-		                   &nargs[i]))
+		if (pthread_create(&p->thread, NULL, port_thread, &nargs[i]))
 			goto out;
 		p->has_thread = true;
 		thread_name(p->thread, "tenet-nic:", p->cfg->name);
@@ -373,7 +371,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		supervise(m, now);
 		metrics_publish(m->metrics, now, false);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-			afxdp_account(m, &m->ports[i]);
+			port_host_account(&m->ports[i]);
 		if (next_stats && now >= next_stats && !quiet) {
 			stats_print_rates(m, stdout, now - last_stats, &table_prev);
 			last_stats = now;
@@ -399,8 +397,9 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	/* 1. close the wire, 2. let what is in flight finish, 3. stop NFs */
 	flag_raise(&m->stop_nic);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		afxdp_stop_rx(&m->ports[i]); /* no frame reaches a pool from here on */
-		if (m->ports[i].has_thread && m->cfg->ports[i].driver != CFG_DRV_AFXDP) {
+		port_host_stop_rx(&m->ports[i]); /* no frame reaches a pool from here on */
+		/* the NIC stages; a driver's own thread transmits until stop_tx */
+		if (m->ports[i].has_thread && !m->ports[i].port.drv->thread) {
 			pthread_join(m->ports[i].thread, NULL);
 			m->ports[i].has_thread = false;
 		}
@@ -450,7 +449,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 		usleep(1000);
 		reap(m, true);
 	}
-	flag_raise(&m->stop_tx); /* afxdp threads transmitted what the drain delivered; now stop */
+	flag_raise(&m->stop_tx); /* driver threads transmitted what the drain delivered; now stop */
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].has_thread) {
 			pthread_join(m->ports[i].thread, NULL);
@@ -460,7 +459,7 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	stop_shards(m);
 	dispatch_started = false;
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		afxdp_close(m, &m->ports[i]); /* the kernel lets go of every buffer */
+		port_host_detach(&m->ports[i]); /* the kernel lets go of every buffer */
 	final_drain(m);
 	metrics_publish(m->metrics, mgr_now(), true); /* a scrape now sees the final counters */
 

@@ -27,9 +27,9 @@
 
 #include "lib/fdpass.h"
 #include "lib/proto.h"
-#include "mgr/afxdp.h"
 #include "mgr/attach.h"
 #include "mgr/ctl.h"
+#include "mgr/port_host.h"
 #include "mgr/setup.h"
 #include "tenet/log.h"
 
@@ -239,7 +239,7 @@ int setup_ports(struct mgr *m)
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
 
-		if (!p->port.drv->rx || p->cfg->driver == CFG_DRV_AFXDP)
+		if (!p->port.drv->rx || p->port.drv->thread)
 			continue;
 		p->nic_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (p->nic_efd < 0)
@@ -266,10 +266,8 @@ int setup_ports(struct mgr *m)
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
 
-		if (p->cfg->driver != CFG_DRV_AFXDP)
-			continue;
 		err[0] = '\0';
-		if (afxdp_open(m, p, err, sizeof(err))) {
+		if (port_host_attach(m, p, err, sizeof(err))) {
 			tenet_log(TENET_LOG_ERR, "port %s: %s", p->cfg->name, err);
 			return -1;
 		}
@@ -346,7 +344,7 @@ void teardown(struct mgr *m)
 		if (m->pending[i].fd >= 0)
 			close(m->pending[i].fd);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		afxdp_close(m, &m->ports[i]);
+		port_host_detach(&m->ports[i]);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
 		if (m->nfs[id].state != NF_FREE)
 			nf_release(&m->nfs[id]);

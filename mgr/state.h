@@ -207,9 +207,10 @@ struct ctl_stats {
 
 /*
  * A port as the manager holds it, in parts with one job each: the driver
- * (its own state behind port.priv), the rings between its receive thread
- * and the dispatcher, the NIC stage's counters (that thread's), and the
- * transmit side (the dispatcher's).
+ * (its own state behind port.priv: afxdp's sockets too), the rings between
+ * its receive thread and the dispatcher, the NIC stage's counters (that
+ * thread's), the transmit side (the dispatcher's), and what a driver with
+ * a thread of its own is lent of all that (ports/host.h).
  */
 struct mport {
 	struct port port;
@@ -223,8 +224,8 @@ struct mport {
 	int nic_efd; /* wakes the nic thread waiting for empty buffers (> 0 when open) */
 	struct port_rx_stats rx;      /* (nic) */
 	uint64_t xdp_drops[DROP_MAX]; /* (control) dropped by XDP or the kernel before a socket */
-	struct afxdp *afxdp;          /* afxdp port state (mgr/afxdp.c) */
 	struct port_tx tx;            /* (dispatch) */
+	struct port_host host;        /* lent to a driver with its own thread (port_host.c) */
 };
 
 /*
