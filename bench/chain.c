@@ -351,12 +351,11 @@ int bench_chain(int argc, char **argv)
 		return 1;
 	}
 	if (!o.json) {
-		if (o.ndr)
-			printf(WHO ": NDR/PDR (0 / %g %% loss), final trials %.1f s, width %g %%, "
-			           "fwd NFs, %ld CPUs online\n",
-			       o.nopt.search.pdr_loss * 100, o.nopt.search.final_s,
-			       o.nopt.search.width * 100, sysconf(_SC_NPROCESSORS_ONLN));
-		else
+		if (o.ndr) {
+			printf(WHO ": ");
+			bench_ndr_describe(stdout, &o.nopt);
+			printf(", fwd NFs, %ld CPUs online\n", sysconf(_SC_NPROCESSORS_ONLN));
+		} else
 			printf(WHO ": max-rate runs (OVERLOAD: the generator at full speed), %llu "
 			           "frames per run, fwd NFs, %ld CPUs online\n",
 			       (unsigned long long)o.count, sysconf(_SC_NPROCESSORS_ONLN));

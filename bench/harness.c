@@ -283,6 +283,23 @@ static int ndr_trial(void *a, struct ndr_trial *t)
 	return 0;
 }
 
+/* Where the window's losses went: " [nf_rx_full 200, no_buffer 86]". */
+static void print_reasons(FILE *f, const struct mgr_result *r)
+{
+	const char *sep = " [";
+
+	for (unsigned int k = 0; k < DROP_MAX; k++) {
+		uint64_t n = r->drops[k] - (r->warm.taken ? r->warm.drops[k] : 0);
+
+		if (!n || k == DROP_NF_VERDICT || k == DROP_NIC_SCAN)
+			continue;
+		fprintf(f, "%s%s %llu", sep, drop_reason_name(k), (unsigned long long)n);
+		sep = ", ";
+	}
+	if (sep[0] == ',')
+		fprintf(f, "]");
+}
+
 static void ndr_progress(void *a, unsigned int phase, unsigned int nb_phases, const char *target,
                          const struct ndr_trial *t)
 {
@@ -301,6 +318,8 @@ static void ndr_progress(void *a, unsigned int phase, unsigned int nb_phases, co
 	if (t->rate_short)
 		fprintf(c->h->err, "  generator short: offered %.4f Mpps (counts as loss)",
 		        t->offered_pps / 1e6);
+	if (t->lost && c->nb)
+		print_reasons(c->h->err, &c->log[c->nb - 1].r);
 	fprintf(c->h->err, "\n");
 }
 
@@ -317,13 +336,17 @@ int bench_fixed_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
 		rc = -1;
 	} else if (rc)
 		fprintf(h->err, "%s: %s: trial failed (exit %d)\n", h->who, o->label, rc);
-	else
+	else {
 		fprintf(h->err,
 		        "  %s fixed %8.4f Mpps x %.2f s: lost %llu of %llu (%.4f %%), host %.0f "
-		        "ns/pkt%s\n",
+		        "ns/pkt%s",
 		        o->label, rate / 1e6, duration, (unsigned long long)t->lost,
 		        (unsigned long long)t->offered, t->loss_pct, t->host_ns_per_pkt,
 		        t->conserved ? "" : "  NOT CONSERVED");
+		if (t->lost)
+			print_reasons(h->err, &t->r);
+		fprintf(h->err, "\n");
+	}
 	return rc;
 }
 
@@ -412,9 +435,23 @@ const struct report_col bench_ndr_cols[] = {
         {"warmup_s", NULL, REP_DBL, 0, 2},
         {"width", NULL, REP_DBL, 0, 4},
         {"pdr_loss", NULL, REP_DBL, 0, 4},
+        {"goal_trials", NULL, REP_UINT, 0, 0},
+        {"exceed_ratio", NULL, REP_DBL, 0, 2},
+        {"ndr_trials", NULL, REP_UINT, 0, 0},
+        {"ndr_losing_trials", NULL, REP_UINT, 0, 0},
+        {"ndr_loss_ratio", NULL, REP_DBL, 0, 8},
         {"valid", NULL, REP_BOOL, 0, 0},
 };
 const unsigned int bench_ndr_nb_cols = sizeof(bench_ndr_cols) / sizeof(bench_ndr_cols[0]);
+
+void bench_ndr_describe(FILE *f, const struct bench_ndr_opts *o)
+{
+	fprintf(f,
+	        "NDR/PDR (0 / %g %% loss), final trials %.1f s, up to %u a rate, exceed ratio %g, "
+	        "width %g %%",
+	        o->search.pdr_loss * 100, o->search.final_s, o->search.goal_trials,
+	        o->search.exceed_ratio, o->search.width * 100);
+}
 
 void bench_ndr_fill(struct report *r, const struct bench_ndr *n, const struct bench_ndr_opts *o)
 {
@@ -428,6 +465,8 @@ void bench_ndr_fill(struct report *r, const struct bench_ndr *n, const struct be
 	report_set_dbl(r, "warmup_s", o->warmup);
 	report_set_dbl(r, "width", o->search.width);
 	report_set_dbl(r, "pdr_loss", o->search.pdr_loss);
+	report_set_uint(r, "goal_trials", o->search.goal_trials);
+	report_set_dbl(r, "exceed_ratio", o->search.exceed_ratio);
 	if (s->trials) {
 		report_set_dbl(r, "mrr_mpps", n->mrr.mpps);
 		report_set_dbl(r, "mrr_offered_mpps", n->mrr.offered_mpps);
@@ -446,6 +485,9 @@ void bench_ndr_fill(struct report *r, const struct bench_ndr *n, const struct be
 		const struct bench_trial *t = &n->at_ndr;
 
 		report_set_dbl(r, "ndr_offered_mpps", t->offered_mpps);
+		report_set_uint(r, "ndr_trials", s->ndr.lower_trials);
+		report_set_uint(r, "ndr_losing_trials", s->ndr.lower_losing);
+		report_set_dbl(r, "ndr_loss_ratio", s->ndr.loss_ratio);
 		report_set_dbl(r, "host_ns_per_pkt", t->host_ns_per_pkt);
 		report_set_dbl(r, "dispatch_ns_per_pkt", t->dispatch_ns_per_pkt);
 		report_set_dbl(r, "router_ns_per_pkt", t->router_ns_per_pkt);

@@ -153,4 +153,6 @@ extern const struct report_col bench_ndr_cols[];
 extern const unsigned int bench_ndr_nb_cols;
 
 /* Set the measured columns of the current row from n (identity columns are the caller's). */
+/* "NDR/PDR (0 / 0.5 % loss), final trials 2.0 s, up to 3 a rate, exceed ratio 0.5, width 1 %" */
+void bench_ndr_describe(FILE *f, const struct bench_ndr_opts *o);
 void bench_ndr_fill(struct report *r, const struct bench_ndr *n, const struct bench_ndr_opts *o);

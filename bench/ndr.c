@@ -14,12 +14,25 @@
 
 static const char *const target_name[NB_TARGETS] = {"NDR", "PDR"};
 
-/* Bounds of one target within one phase: rates measured at that phase's duration. */
+/* Bounds of one target within one phase: loads classified at that phase's duration. */
 struct bounds {
 	double lo, hi; /* 0: none */
-	unsigned int lo_id, hi_id;
-	double lo_loss;
+	const struct load *lo_ld, *hi_ld;
 };
+
+/*
+ * The trials of one phase at one load (a rate): how many lost more than
+ * each target allows (high) and how many did not (low).
+ */
+struct load {
+	double rate;
+	unsigned int high[NB_TARGETS], low[NB_TARGETS];
+	unsigned int high_id[NB_TARGETS], low_id[NB_TARGETS]; /* the last of each */
+	uint64_t offered, lost;
+};
+
+#define MAX_LOADS                                                                                  \
+	200 /* a phase never has more (max_trials <= 200 and one trial per load at least) */
 
 struct search {
 	const struct ndr_opts *o;
@@ -28,9 +41,12 @@ struct search {
 	struct ndr_result *res;
 	unsigned int phase;
 	double duration;
-	double max; /* cap, pps */
+	unsigned int goal; /* trials a load may get in this phase */
+	double max;        /* cap, pps */
 	struct bounds b[NB_TARGETS];
 	double allowed[NB_TARGETS];
+	struct load loads[MAX_LOADS];
+	unsigned int nb_loads;
 };
 
 void ndr_opts_default(struct ndr_opts *o)
@@ -41,6 +57,8 @@ void ndr_opts_default(struct ndr_opts *o)
 	o->phases = 3;
 	o->width = 0.01;
 	o->pdr_loss = 0.005;
+	o->goal_trials = 3;
+	o->exceed_ratio = 0.5;
 	o->min_rate = 10000;
 }
 
@@ -51,35 +69,50 @@ double ndr_loss_ratio(const struct ndr_trial *t)
 	return (double)t->lost / (double)t->offered;
 }
 
-/* Record a trial's outcome in the bounds of both targets. */
-static void update(struct search *s, const struct ndr_trial *t)
+/*
+ * A load for target k: +1 a lower bound, -1 an upper bound, 0 not yet.
+ * Upper once the losing trials are more than exceed_ratio of the goal,
+ * lower once the others are at least the rest of it, counting the trials
+ * not run yet as losing (RFC 9971's pessimistic and optimistic views).
+ */
+static int classify(const struct search *s, const struct load *ld, int k)
 {
-	double loss = ndr_loss_ratio(t);
+	double n = s->goal, r = s->o->exceed_ratio;
 
+	if ((double)ld->high[k] > r * n + 1e-9)
+		return -1;
+	if ((double)ld->low[k] >= (1.0 - r) * n - 1e-9)
+		return 1;
+	return 0;
+}
+
+/* Record a load's classification in the bounds of both targets. */
+static void update(struct search *s, const struct load *ld)
+{
 	for (int k = 0; k < NB_TARGETS; k++) {
 		struct bounds *b = &s->b[k];
+		int c = classify(s, ld, k);
 
-		if (loss <= s->allowed[k]) {
-			if (t->rate > b->lo) {
-				b->lo = t->rate;
-				b->lo_id = t->id;
-				b->lo_loss = loss;
+		if (c > 0) {
+			if (ld->rate > b->lo) {
+				b->lo = ld->rate;
+				b->lo_ld = ld;
 			}
 			/* a pass at or above the upper bound: that bound was noise */
-			if (b->hi && t->rate >= b->hi)
+			if (b->hi && ld->rate >= b->hi)
 				b->hi = 0;
-		} else {
-			if (!b->hi || t->rate < b->hi) {
-				b->hi = t->rate;
-				b->hi_id = t->id;
+		} else if (c < 0) {
+			if (!b->hi || ld->rate < b->hi) {
+				b->hi = ld->rate;
+				b->hi_ld = ld;
 			}
-			if (b->lo && t->rate <= b->lo)
+			if (b->lo && ld->rate <= b->lo)
 				b->lo = 0;
 		}
 	}
 }
 
-static int trial(struct search *s, int target, double rate)
+static int trial(struct search *s, int target, double rate, struct load *ld)
 {
 	struct ndr_result *r = s->res;
 	struct ndr_trial t;
@@ -107,7 +140,40 @@ static int trial(struct search *s, int target, double rate)
 		r->mrr = t;
 		return 0;
 	}
-	update(s, &t);
+	for (int k = 0; k < NB_TARGETS; k++) {
+		if (ndr_loss_ratio(&t) <= s->allowed[k]) {
+			ld->low[k]++;
+			ld->low_id[k] = t.id;
+		} else {
+			ld->high[k]++;
+			ld->high_id[k] = t.id;
+		}
+	}
+	ld->offered += t.offered;
+	ld->lost += t.rate_short ? t.offered : t.lost;
+	return 0;
+}
+
+/* Trials at 'rate' until it is a bound of target k; then update both targets' bounds. */
+static int measure(struct search *s, int k, double rate)
+{
+	struct load *ld = NULL;
+	int rc;
+
+	for (unsigned int i = 0; i < s->nb_loads && !ld; i++)
+		if (s->loads[i].rate == rate)
+			ld = &s->loads[i];
+	if (!ld) {
+		if (s->nb_loads == MAX_LOADS)
+			return -E2BIG;
+		ld = &s->loads[s->nb_loads++];
+		memset(ld, 0, sizeof(*ld));
+		ld->rate = rate;
+	}
+	while (!classify(s, ld, k))
+		if ((rc = trial(s, k, rate, ld)))
+			return rc;
+	update(s, ld);
 	return 0;
 }
 
@@ -130,12 +196,12 @@ static int search_target(struct search *s, int k, double width, double hint_lo, 
 
 	/* the hints, measured at this phase's duration unless a trial here settled them */
 	if (hint_lo > 0 && b->lo < hint_lo && (!b->hi || hint_lo < b->hi)) {
-		rc = trial(s, k, tidy(hint_lo));
+		rc = measure(s, k, tidy(hint_lo));
 		if (rc)
 			return rc;
 	}
 	if (hint_hi > 0 && (!b->hi || hint_hi < b->hi) && hint_hi > b->lo) {
-		rc = trial(s, k, tidy(hint_hi));
+		rc = measure(s, k, tidy(hint_hi));
 		if (rc)
 			return rc;
 	}
@@ -167,7 +233,7 @@ static int search_target(struct search *s, int k, double width, double hint_lo, 
 		rate = tidy(rate);
 		if ((b->lo && rate <= b->lo) || (b->hi && rate >= b->hi))
 			return 0; /* the bounds are as close as whole pps allow */
-		rc = trial(s, k, rate);
+		rc = measure(s, k, rate);
 		if (rc)
 			return rc;
 	}
@@ -183,7 +249,8 @@ int ndr_search(const struct ndr_opts *o, ndr_trial_fn fn, void *arg, struct ndr_
 	if (!fn || o->phases < 1 || o->phases > 8 || !(o->final_s > 0) || !(o->initial_s > 0) ||
 	    o->initial_s > o->final_s || !(o->width > 0 && o->width < 0.5) ||
 	    !(o->pdr_loss > 0 && o->pdr_loss < 1) || o->min_rate < 1 ||
-	    (o->max_rate && o->max_rate < o->min_rate))
+	    (o->max_rate && o->max_rate < o->min_rate) || o->goal_trials < 1 ||
+	    o->goal_trials > 16 || !(o->exceed_ratio >= 0 && o->exceed_ratio < 1))
 		return -EINVAL;
 	s.allowed[0] = 0;
 	s.allowed[1] = o->pdr_loss;
@@ -191,7 +258,8 @@ int ndr_search(const struct ndr_opts *o, ndr_trial_fn fn, void *arg, struct ndr_
 	/* step 1: full speed, for the cap and the first guess */
 	s.phase = 0;
 	s.duration = o->phases > 1 ? o->initial_s : o->final_s;
-	rc = trial(&s, -1, 0);
+	s.goal = 1;
+	rc = trial(&s, -1, 0, NULL);
 	if (rc)
 		return rc;
 	s.max = floor(res->mrr.offered_pps);
@@ -221,6 +289,8 @@ int ndr_search(const struct ndr_opts *o, ndr_trial_fn fn, void *arg, struct ndr_
 			s.duration = o->final_s;
 		if (width > 0.25)
 			width = 0.25;
+		s.goal = p == o->phases - 1 ? o->goal_trials : 1;
+		s.nb_loads = 0;
 		memset(s.b, 0, sizeof(s.b));
 		for (int k = 0; k < NB_TARGETS; k++) {
 			/* PDR >= NDR: this phase's NDR lower bound is a PDR hint */
@@ -240,12 +310,20 @@ out : {
 	struct ndr_bound *out[NB_TARGETS] = {&res->ndr, &res->pdr};
 
 	for (int k = 0; k < NB_TARGETS; k++) {
+		const struct load *lo = s.b[k].lo_ld, *hi = s.b[k].hi_ld;
+
 		out[k]->found = s.b[k].lo > 0;
 		out[k]->rate = s.b[k].lo;
 		out[k]->upper = s.b[k].hi;
-		out[k]->lower_id = s.b[k].lo_id;
-		out[k]->upper_id = s.b[k].hi_id;
-		out[k]->loss_ratio = s.b[k].lo_loss;
+		if (out[k]->found) {
+			out[k]->lower_id = lo->low_id[k];
+			out[k]->lower_trials = lo->low[k] + lo->high[k];
+			out[k]->lower_losing = lo->high[k];
+			out[k]->loss_ratio =
+			        lo->offered ? (double)lo->lost / (double)lo->offered : 0;
+		}
+		if (out[k]->upper > 0)
+			out[k]->upper_id = hi->high_id[k];
 	}
 	res->capped = res->ndr.found && res->ndr.rate >= s.max;
 }

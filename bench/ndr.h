@@ -27,7 +27,18 @@
  *     both targets (a trial without loss is a lower bound for both).
  *  3. The result is the final phase's lower bounds: each was measured at
  *     the final duration, and the rate just above it (within the width)
- *     lost more than the target in a trial of that duration.
+ *     lost more than the target at that duration.
+ *
+ * In the final phase a load is classified as MLRsearch (RFC 9971) does,
+ * from up to goal_trials trials at the final duration (their durations
+ * are the goal duration sum): it is an upper bound for a target once more
+ * than exceed_ratio of the sum has lost more than the target allows, a
+ * lower bound once at least (1 - exceed_ratio) of it has not; in between
+ * it gets another trial. With exceed_ratio 0.5 one trial in three may
+ * lose (a scheduling stall of the host, not the rate, is what loses it);
+ * goal_trials 1 (or exceed_ratio 0) is the strict search, where one
+ * losing trial at the final duration makes an upper bound. Earlier phases
+ * run one trial per load: their bounds are hints.
  */
 #ifndef TENET_BENCH_NDR_H
 #define TENET_BENCH_NDR_H
@@ -60,27 +71,35 @@ typedef void (*ndr_progress_fn)(void *arg, unsigned int phase, unsigned int nb_p
                                 const char *target, const struct ndr_trial *t);
 
 struct ndr_opts {
-	double final_s;           /* duration of final trials, s (>= initial_s) */
-	double initial_s;         /* duration of the first phase's trials, s */
-	unsigned int phases;      /* 1..8: phases, the last at final_s (1: final trials only) */
-	double width;             /* final relative width of the bounds, e.g. 0.01 */
-	double pdr_loss;          /* loss ratio allowed at PDR, e.g. 0.005 */
-	double min_rate;          /* pps: below this the search gives up (the bound is 0) */
-	double max_rate;          /* pps cap, 0: the generator's full speed from step 1 */
+	double final_s;      /* duration of final trials, s (>= initial_s) */
+	double initial_s;    /* duration of the first phase's trials, s */
+	unsigned int phases; /* 1..8: phases, the last at final_s (1: final trials only) */
+	double width;        /* final relative width of the bounds, e.g. 0.01 */
+	double pdr_loss;     /* loss ratio allowed at PDR, e.g. 0.005 */
+	double min_rate;     /* pps: below this the search gives up (the bound is 0) */
+	double max_rate;     /* pps cap, 0: the generator's full speed from step 1 */
+	unsigned int
+	        goal_trials; /* 1..16: final trials a load gets at most (duration sum / final_s) */
+	double exceed_ratio; /* 0..<1: share of those that may lose more than the target */
 	unsigned int max_trials;  /* safety stop; 0: 200 */
 	ndr_progress_fn progress; /* may be NULL */
 	void *progress_arg;
 };
 
-/* Defaults: 2 s final trials, 0.2 s first phase, 3 phases, 1 % width, 0.5 % PDR. */
+/*
+ * Defaults: 2 s final trials, 0.2 s first phase, 3 phases, 1 % width,
+ * 0.5 % PDR, 3 goal trials with an exceed ratio of 0.5.
+ */
 void ndr_opts_default(struct ndr_opts *o);
 
 struct ndr_bound {
 	bool found;                      /* a rate >= min_rate passed at the final duration */
 	double rate;                     /* pps, the final lower bound (0 if not found) */
 	double upper;                    /* pps, the final upper bound (0: none: the cap passed) */
-	unsigned int lower_id, upper_id; /* the trials that set them */
-	double loss_ratio;               /* of the lower-bound trial */
+	unsigned int lower_id, upper_id; /* the last low-loss / high-loss trial at them */
+	double loss_ratio;               /* over every final trial at the lower bound */
+	unsigned int lower_trials;       /* final trials at the lower bound */
+	unsigned int lower_losing;       /* of those, losing more than the target */
 };
 
 struct ndr_result {

@@ -20,6 +20,8 @@ enum {
 	OPT_PHASES,
 	OPT_WIDTH,
 	OPT_PDR_LOSS,
+	OPT_TRIALS,
+	OPT_EXCEED,
 	OPT_WARMUP,
 	OPT_MIN_RATE,
 	OPT_MAX_RATE,
@@ -42,6 +44,8 @@ static const struct option common[] = {
         {"phases", required_argument, NULL, OPT_PHASES},
         {"width", required_argument, NULL, OPT_WIDTH},
         {"pdr-loss", required_argument, NULL, OPT_PDR_LOSS},
+        {"trials", required_argument, NULL, OPT_TRIALS},
+        {"exceed-ratio", required_argument, NULL, OPT_EXCEED},
         {"warmup", required_argument, NULL, OPT_WARMUP},
         {"min-rate", required_argument, NULL, OPT_MIN_RATE},
         {"max-rate", required_argument, NULL, OPT_MAX_RATE},
@@ -121,6 +125,12 @@ void bench_opts_help(FILE *f)
 	        "  --phases N     phases of growing duration, the last at --final (default 3)\n"
 	        "  --width W      final relative width of the bounds (default 0.01)\n"
 	        "  --pdr-loss R   loss ratio allowed at PDR (default 0.005 = 0.5 %%)\n"
+	        "  --trials N     final trials a rate gets at most: the goal duration sum is\n"
+	        "                 N x --final (default 3)\n"
+	        "  --exceed-ratio R  share of a rate's goal duration sum that may lose more\n"
+	        "                 than the target, RFC 9971's exceed ratio (default 0.5: one\n"
+	        "                 final trial in three may lose to a host stall; 0, or\n"
+	        "                 --trials 1: one losing final trial makes an upper bound)\n"
 	        "  --warmup S     s at the start of every trial not counted (default 0.5)\n"
 	        "  --min-rate PPS lowest rate tried (default 10000)\n"
 	        "  --max-rate PPS highest rate tried (default: the generator's full speed)\n"
@@ -207,6 +217,15 @@ int bench_opts_parse(int argc, char **argv, const char *who, const struct option
 		case OPT_PDR_LOSS:
 			if (!bench_parse_double(a, 1e-6, 0.5, &o->nopt.search.pdr_loss))
 				return bad(who, "--pdr-loss wants a ratio, 0.000001..0.5");
+			break;
+		case OPT_TRIALS:
+			if (!bench_parse_double(a, 1, 16, &d) || d != floor(d))
+				return bad(who, "--trials wants 1..16");
+			o->nopt.search.goal_trials = (unsigned int)d;
+			break;
+		case OPT_EXCEED:
+			if (!bench_parse_double(a, 0, 0.99, &o->nopt.search.exceed_ratio))
+				return bad(who, "--exceed-ratio wants a ratio, 0..0.99");
 			break;
 		case OPT_WARMUP:
 			if (!bench_parse_double(a, 0, 60, &o->nopt.warmup))

@@ -436,11 +436,10 @@ static int run_ndr(struct bench_harness *h, struct bench_opts *o, const struct s
 	int rc = 0;
 
 	if (!o->json) {
-		printf(WHO ": NDR/PDR (0 / %g %% loss; scan drops are verdicts, not loss), final "
-		           "trials %.1f s, width %g %%, %s, %ld CPUs online\n",
-		       o->nopt.search.pdr_loss * 100, o->nopt.search.final_s,
-		       o->nopt.search.width * 100, o->poll ? "poll" : "adaptive",
-		       sysconf(_SC_NPROCESSORS_ONLN));
+		printf(WHO ": ");
+		bench_ndr_describe(stdout, &o->nopt);
+		printf(" (scan drops are verdicts, not loss), %s, %ld CPUs online\n",
+		       o->poll ? "poll" : "adaptive", sysconf(_SC_NPROCESSORS_ONLN));
 		report_table_header(rep, stdout);
 	}
 	for (unsigned int run = 0; run < runs; run++)

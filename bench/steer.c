@@ -438,11 +438,10 @@ static int run_ndr(struct bench_harness *h, struct bench_opts *o, const struct s
 		return 1;
 	}
 	if (!o->json) {
-		printf(WHO ": 2-NF chain alice/fwd -> alice/fwd2, NDR/PDR (0 / %g %% loss), final "
-		           "trials %.1f s, width %g %%, %u run%s, %s, %ld CPUs online\n",
-		       o->nopt.search.pdr_loss * 100, o->nopt.search.final_s, width * 100, runs,
-		       runs > 1 ? "s" : "", o->poll ? "poll" : "adaptive",
-		       sysconf(_SC_NPROCESSORS_ONLN));
+		printf(WHO ": 2-NF chain alice/fwd -> alice/fwd2, ");
+		bench_ndr_describe(stdout, &o->nopt);
+		printf(", %u run%s, %s, %ld CPUs online\n", runs, runs > 1 ? "s" : "",
+		       o->poll ? "poll" : "adaptive", sysconf(_SC_NPROCESSORS_ONLN));
 		report_table_header(rep, stdout);
 	}
 	for (unsigned int run = 0; run < runs; run++)

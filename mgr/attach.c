@@ -34,6 +34,7 @@
 #include "lib/proto.h"
 #include "lib/wait.h"
 #include "mgr/attach.h"
+#include "mgr/metrics.h"
 #include "mgr/stats.h"
 #include "tenet/log.h"
 
@@ -182,7 +183,7 @@ void accept_conn(struct mgr *m, unsigned int t, int epfd)
 		return;
 	for (unsigned int i = t * MGR_PENDING_PER_TENANT; i < (t + 1) * MGR_PENDING_PER_TENANT;
 	     i++) {
-		struct pending *pc = &m->pending[i];
+		struct pending *pc = &m->control.pending[i];
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP,
 		                         .data.u32 = EV_PENDING | i};
 
@@ -195,11 +196,11 @@ void accept_conn(struct mgr *m, unsigned int t, int epfd)
 		return;
 	}
 	/* logged at the first refusal and every 1000th: the flood is the tenant's own */
-	if (m->pending_refused[t]++ % 1000 == 0)
+	if (m->control.pending_refused[t]++ % 1000 == 0)
 		tenet_log(TENET_LOG_WARN,
 		          "attach refused: tenant %s has %u attachments in progress (%llu refused)",
 		          m->tenants[t].cfg->name, MGR_PENDING_PER_TENANT,
-		          (unsigned long long)m->pending_refused[t]);
+		          (unsigned long long)m->control.pending_refused[t]);
 	{
 		struct tenet_welcome w = {.magic = TENET_PROTO_MAGIC,
 		                          .version = TENET_PROTO_VERSION,
@@ -216,7 +217,7 @@ void accept_conn(struct mgr *m, unsigned int t, int epfd)
 void expire_pending(struct mgr *m, int epfd, double now)
 {
 	for (unsigned int i = 0; i < MGR_PENDING; i++) {
-		struct pending *pc = &m->pending[i];
+		struct pending *pc = &m->control.pending[i];
 
 		if (pc->fd < 0 || now < pc->deadline)
 			continue;
@@ -230,7 +231,7 @@ void expire_pending(struct mgr *m, int epfd, double now)
 
 void handle_attach(struct mgr *m, unsigned int slot, int epfd)
 {
-	struct pending *pc = &m->pending[slot];
+	struct pending *pc = &m->control.pending[slot];
 	unsigned int t = pc->tenant;
 	struct tenant *tn = &m->tenants[t];
 	struct tenet_hello h;
@@ -363,6 +364,7 @@ void nf_gone(struct mgr *m, struct nf *nf, int epfd, const char *why)
 	epoll_ctl(epfd, EPOLL_CTL_DEL, nf->sock, NULL);
 	post_command(m, nf->id, false);
 	wait_commands(m);
+	metrics_nf_life_end(m->control.metrics, nf); /* the NF life ends for both readers */
 	stats_nf_life_end(m, nf);
 	tenet_log(TENET_LOG_INFO, "NF %s/%s#%u %s; %llu buffers reclaimed; %llu wake-ups failed",
 	          m->cfg->tenants[svc->tenant].name, svc->cfg->name, nf->instance, why,

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "lib/cfgread.h"
-#include "mgr/config.h"
+#include "mgr/config_chain.h"
 #include "mgr/config_parse.h"
 
 static int get_vlan(struct ctx *c, yaml_node_t *n, int32_t *out)

@@ -1,13 +1,14 @@
 /*
  * Inside the config reader (mgr/config.c, mgr/config_chain.c): the parse
- * in progress and what the two files call of each other. Not for the rest
- * of the manager, which sees only mgr/config.h.
+ * in progress, the lookups both use (mgr/config_parse.c) and the sections
+ * the walker calls (mgr/config_chain.c). Not for the rest of the manager,
+ * which sees only mgr/config.h.
  */
 #ifndef TENET_MGR_CONFIG_PARSE_H
 #define TENET_MGR_CONFIG_PARSE_H
 
 #include "lib/cfgread.h"
-#include "mgr/config.h"
+#include "mgr/config_types.h"
 
 struct ctx {
 	struct cfg_reader r; /* the document, the file name and the error buffer */
@@ -18,7 +19,7 @@ struct ctx {
 	yaml_node_t *tenant_node[CFG_MAX_TENANTS], *buf_size_node[CFG_MAX_TENANTS];
 };
 
-/* mgr/config.c: names declared before services and chains are read */
+/* mgr/config_parse.c: names declared before services and chains are read */
 int config_find_port(struct ctx *c, yaml_node_t *n, const char *key, int *out);
 int config_find_tenant(struct ctx *c, const char *name);
 void config_tenant_list(struct ctx *c, char *list, size_t size);

@@ -27,12 +27,10 @@
  * the ctl slots (and their deadline) for a tap slot (mgr/tap.c), which
  * streams packets on it until the count is reached or the client ends it.
  *
- * Rule and chain changes are atomic for the data path: the control thread
- * builds a complete new classifier (a clone plus the change), publishes it
- * with one release store, waits until every reader thread has passed a
- * quiescent point (its epoch moved: it holds no pointer to the old table),
- * and only then frees the old one. No packet sees a half-updated table.
- * A malformed request gets an error and changes nothing.
+ * Rule and chain changes are atomic for the data path: the rule table is
+ * changed and published by mgr/rules.c (a whole new table, one release
+ * store, a grace period before the old one is freed). A malformed request
+ * gets an error and changes nothing.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -47,10 +45,9 @@
 
 #include "lib/fdpass.h"
 #include "lib/proto.h"
-#include "lib/wait.h"
 #include "mgr/ctl_req.h"
 #include "mgr/ctl.h"
-#include "mgr/port_host.h"
+#include "mgr/rules.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
 #include "tenet/log.h"
@@ -78,29 +75,30 @@ int ctl_open(struct mgr *m, int epfd, uint32_t tag)
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = tag | CTL_LISTEN};
 	int s;
 
-	m->ctl.tag = tag;
-	m->ctl.conns = calloc(MGR_CTL_CONNS, sizeof(*m->ctl.conns));
-	if (!m->ctl.conns)
+	m->control.ctl.tag = tag;
+	m->control.ctl.conns = calloc(MGR_CTL_CONNS, sizeof(*m->control.ctl.conns));
+	if (!m->control.ctl.conns)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < MGR_CTL_CONNS; i++)
-		m->ctl.conns[i].fd = -1;
-	snprintf(m->ctl.path, sizeof(m->ctl.path), "%s/ctl.sock", m->cfg->mgr.socket_dir);
-	if (strlen(m->ctl.path) >= sizeof(sa.sun_path))
+		m->control.ctl.conns[i].fd = -1;
+	snprintf(m->control.ctl.path, sizeof(m->control.ctl.path), "%s/ctl.sock",
+	         m->cfg->mgr.socket_dir);
+	if (strlen(m->control.ctl.path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, m->ctl.path);
-	unlink(m->ctl.path);
+	strcpy(sa.sun_path, m->control.ctl.path);
+	unlink(m->control.ctl.path);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s < 0)
 		return -errno;
-	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(m->ctl.path, 0600) < 0 ||
-	    listen(s, CTL_BACKLOG) < 0) {
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(m->control.ctl.path, 0600) < 0 || listen(s, CTL_BACKLOG) < 0) {
 		int err = errno;
 
 		close(s);
 		return -err;
 	}
-	m->ctl.fd = s;
-	m->epfd = epfd;
+	m->control.ctl.fd = s;
+	m->control.epfd = epfd;
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
 		int err = errno;
 
@@ -123,7 +121,7 @@ static void conn_close(struct mgr *m, struct ctl_conn *c)
 	for (unsigned int i = 0; i < 16; i++)
 		if (recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
 			break;
-	epoll_ctl(m->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(m->control.epfd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
 	free(c->req);
 	free(c->out);
@@ -133,71 +131,18 @@ static void conn_close(struct mgr *m, struct ctl_conn *c)
 void ctl_close(struct mgr *m)
 {
 	tap_close(m);
-	if (m->ctl.conns) {
+	if (m->control.ctl.conns) {
 		for (unsigned int i = 0; i < MGR_CTL_CONNS; i++)
-			if (m->ctl.conns[i].fd >= 0)
-				conn_close(m, &m->ctl.conns[i]);
-		free(m->ctl.conns);
-		m->ctl.conns = NULL;
+			if (m->control.ctl.conns[i].fd >= 0)
+				conn_close(m, &m->control.ctl.conns[i]);
+		free(m->control.ctl.conns);
+		m->control.ctl.conns = NULL;
 	}
-	if (m->ctl.fd < 0)
+	if (m->control.ctl.fd < 0)
 		return;
-	close(m->ctl.fd);
-	unlink(m->ctl.path);
-	m->ctl.fd = -1;
-}
-
-/* ---- atomic classifier updates ---------------------------------------- */
-
-static void wait_quiescent(struct mgr *m)
-{
-	uint64_t seen[CFG_MAX_PORTS + 1 + MGR_MAX_SHARDS];
-	unsigned int np = m->cfg->nb_ports;
-
-	for (unsigned int i = 0; i < np; i++)
-		seen[i] = __atomic_load_n(&m->ports[i].rx.epoch, __ATOMIC_ACQUIRE);
-	seen[np] = __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE);
-	/* every dispatcher shard is a reader (steer: shared, afxdp's re-classify) */
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		seen[np + 1 + b] = __atomic_load_n(&m->shards[b].epoch, __ATOMIC_ACQUIRE);
-	for (int tries = 0; tries < 5000; tries++) {
-		bool all = true;
-
-		for (unsigned int i = 0; i < np; i++) {
-			struct mport *p = &m->ports[i];
-
-			if (p->has_thread && !__atomic_load_n(&p->rx.done, __ATOMIC_ACQUIRE) &&
-			    __atomic_load_n(&p->rx.epoch, __ATOMIC_ACQUIRE) == seen[i])
-				all = false;
-		}
-		if (m->have_router &&
-		    __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE) == seen[np])
-			all = false;
-		for (unsigned int b = 0; b < m->nb_shards; b++)
-			if (__atomic_load_n(&m->shards[b].epoch, __ATOMIC_ACQUIRE) ==
-			    seen[np + 1 + b])
-				all = false;
-		if (all)
-			return;
-		usleep(200);
-	}
-}
-
-/* Make 'next' the table every reader uses, then free the old one. */
-static void publish(struct mgr *m, struct tenet_classifier *next)
-{
-	struct tenet_classifier *old = m->cls;
-
-	/* release pairs with the acquire in mgr_cls() (state.h): readers see a whole table */
-	__atomic_store_n(&m->cls, next, __ATOMIC_RELEASE);
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) /* and the NIC's copy */
-		if (port_host_set_rules(&m->ports[i], next))
-			tenet_log(TENET_LOG_WARN, "port %s: XDP rules not updated",
-			          m->cfg->ports[i].name);
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		tenet_event_signal(m->shards[b].efd);
-	wait_quiescent(m);
-	tenet_classifier_destroy(old);
+	close(m->control.ctl.fd);
+	unlink(m->control.ctl.path);
+	m->control.ctl.fd = -1;
 }
 
 /* ---- replies ------------------------------------------------------------ */
@@ -367,20 +312,12 @@ static void cmd_list(struct mgr *m, struct reply *r, const char *what)
 
 static void add_rule(struct mgr *m, struct reply *r, const struct tenet_rule *ru)
 {
-	struct tenet_classifier *next = tenet_classifier_clone(m->cls);
-	int err;
+	int err = rules_add(m, ru);
 
-	if (!next) {
+	if (err == -ENOMEM)
 		error(r, "out of memory");
-		return;
-	}
-	err = tenet_classifier_add(next, ru);
-	if (err) {
-		tenet_classifier_destroy(next);
+	else if (err)
 		error(r, "rule refused: %s", strerror(-err));
-		return;
-	}
-	publish(m, next);
 }
 
 static void cmd_rule_add(struct mgr *m, struct reply *r, const char *arg)
@@ -412,21 +349,16 @@ static void cmd_rule_add(struct mgr *m, struct reply *r, const char *arg)
 
 static void cmd_rule_del(struct mgr *m, struct reply *r, uint32_t id)
 {
-	struct tenet_classifier *next;
-	int err;
+	int err = rules_del(m, id);
 
-	next = tenet_classifier_clone(m->cls);
-	if (!next) {
+	if (err == -ENOMEM) {
 		error(r, "out of memory");
 		return;
 	}
-	err = tenet_classifier_del(next, id);
 	if (err) {
-		tenet_classifier_destroy(next);
 		error(r, "no rule %u; expected an id from 'tenet ctl rules'", id);
 		return;
 	}
-	publish(m, next);
 	say(r, "rule %u removed\n", id);
 }
 
@@ -468,9 +400,7 @@ static void cmd_chain_add(struct mgr *m, struct reply *r, const char *arg)
 static void cmd_chain_del(struct mgr *m, struct reply *r, const char *name)
 {
 	const struct tenet_config *c = m->cfg;
-	struct tenet_classifier *next;
-	unsigned int n = 0;
-	int idx = -1;
+	int idx = -1, n;
 
 	for (unsigned int i = 0; i < c->nb_chains; i++)
 		if (!strcmp(c->chains[i].name, name) && !m->chains[i].removed)
@@ -483,23 +413,14 @@ static void cmd_chain_del(struct mgr *m, struct reply *r, const char *name)
 		error(r, "chain %s is the default chain; expected another chain", name);
 		return;
 	}
-	next = tenet_classifier_clone(m->cls);
-	if (!next) {
+	n = rules_del_chain(m, (unsigned int)idx);
+	if (n < 0) {
 		error(r, "out of memory");
 		return;
 	}
-	for (unsigned int i = tenet_classifier_count(next); i-- > 0;) {
-		const struct tenet_rule *ru = tenet_classifier_rule(next, i);
-
-		if (ru->chain == idx) {
-			tenet_classifier_del(next, ru->id);
-			n++;
-		}
-	}
-	publish(m, next);
 	/* packets already on the chain finish it; the slot is never reused */
 	m->chains[idx].removed = true;
-	say(r, "chain %s removed with %u rule(s)\n", name, n);
+	say(r, "chain %s removed with %d rule(s)\n", name, n);
 }
 
 static void cmd_nf_stop(struct mgr *m, struct reply *r, unsigned int id)
@@ -552,7 +473,7 @@ static void execute(struct mgr *m, struct reply *r, char *buf, size_t len)
 		cmd_list(m, r, "rules");
 		break;
 	case CTL_STATS:
-		stats_print_totals(m, r->f, mgr_now() - m->start_time);
+		stats_print_totals(m, r->f, mgr_now() - m->control.start_time);
 		break;
 	case CTL_RULE_ADD:
 		cmd_rule_add(m, r, req.arg);
@@ -589,16 +510,16 @@ static void note(struct mgr *m, const char *fmt, ...)
 	char msg[256];
 	va_list ap;
 
-	if (now - m->ctl.note_t >= 1.0) {
-		if (m->ctl.note_quiet)
+	if (now - m->control.ctl.note_t >= 1.0) {
+		if (m->control.ctl.note_quiet)
 			tenet_log(TENET_LOG_WARN, "ctl: %u more such message(s) not shown",
-			          m->ctl.note_quiet);
-		m->ctl.note_t = now;
-		m->ctl.note_n = 0;
-		m->ctl.note_quiet = 0;
+			          m->control.ctl.note_quiet);
+		m->control.ctl.note_t = now;
+		m->control.ctl.note_n = 0;
+		m->control.ctl.note_quiet = 0;
 	}
-	if (m->ctl.note_n++ >= 5) {
-		m->ctl.note_quiet++;
+	if (m->control.ctl.note_n++ >= 5) {
+		m->control.ctl.note_quiet++;
 		return;
 	}
 	va_start(ap, fmt);
@@ -629,7 +550,7 @@ static int flush_reply(struct ctl_conn *c)
 static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 {
 	struct reply r = {0};
-	struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = m->ctl.tag | slot};
+	struct epoll_event ev = {.events = EPOLLOUT, .data.u32 = m->control.ctl.tag | slot};
 
 	r.f = open_memstream(&c->out, &c->outlen);
 	if (!r.f) {
@@ -643,7 +564,7 @@ static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 		if (!tap_start(m, c->fd, &r.spec, err, sizeof(err))) {
 			/* the tap owns the socket and its epoll entry now; it says "ok" */
 			fclose(r.f);
-			m->ctl.stats.requests++;
+			m->control.ctl.stats.requests++;
 			free(c->req);
 			free(c->out);
 			*c = (struct ctl_conn){.fd = -1};
@@ -657,15 +578,15 @@ static void answer(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 		conn_close(m, c);
 		return;
 	}
-	m->ctl.stats.requests++;
-	m->ctl.stats.errors += (uint64_t)r.err;
+	m->control.ctl.stats.requests++;
+	m->control.ctl.stats.errors += (uint64_t)r.err;
 	free(c->req);
 	c->req = NULL;
 	shutdown(c->fd, SHUT_RD);
 	if (flush_reply(c))
 		conn_close(m, c);
 	else
-		epoll_ctl(m->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+		epoll_ctl(m->control.epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 /* Take what the client sent so far; answer once a line (or EOF, or too much) is in. */
@@ -694,7 +615,7 @@ static void conn_read(struct mgr *m, struct ctl_conn *c, unsigned int slot)
 static void conn_accept(struct mgr *m)
 {
 	for (unsigned int k = 0; k < CTL_ACCEPT_TURN; k++) {
-		int s = accept4(m->ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		int s = accept4(m->control.ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		struct ctl_conn *c = NULL;
 		unsigned int slot = 0;
 		struct epoll_event ev;
@@ -702,7 +623,7 @@ static void conn_accept(struct mgr *m)
 		if (s < 0)
 			return;
 		for (unsigned int i = 0; i < MGR_CTL_CONNS; i++) {
-			struct ctl_conn *o = &m->ctl.conns[i];
+			struct ctl_conn *o = &m->control.ctl.conns[i];
 
 			if (o->fd < 0) {
 				c = o;
@@ -721,7 +642,7 @@ static void conn_accept(struct mgr *m)
 			conn_close(m, c);
 		if (c->fd >= 0) {
 			/* every slot taken: the oldest goes, so a new request is never refused */
-			m->ctl.stats.evicted++;
+			m->control.ctl.stats.evicted++;
 			note(m,
 			     "%d connections open; the oldest (%.1f s) closed to serve a new one",
 			     MGR_CTL_CONNS, mgr_now() - c->opened);
@@ -736,8 +657,8 @@ static void conn_accept(struct mgr *m)
 		c->opened = mgr_now();
 		c->deadline = c->opened + CTL_DEADLINE;
 		ev = (struct epoll_event){.events = EPOLLIN | EPOLLRDHUP,
-		                          .data.u32 = m->ctl.tag | slot};
-		if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
+		                          .data.u32 = m->control.ctl.tag | slot};
+		if (epoll_ctl(m->control.epfd, EPOLL_CTL_ADD, s, &ev) < 0) {
 			conn_close(m, c);
 			continue;
 		}
@@ -759,9 +680,9 @@ void ctl_event(struct mgr *m, unsigned int idx)
 		tap_event(m, idx - CTL_TAP_TAG);
 		return;
 	}
-	if (idx >= MGR_CTL_CONNS || m->ctl.conns[idx].fd < 0)
+	if (idx >= MGR_CTL_CONNS || m->control.ctl.conns[idx].fd < 0)
 		return;
-	c = &m->ctl.conns[idx];
+	c = &m->control.ctl.conns[idx];
 	if (c->req)
 		conn_read(m, c, idx);
 	else if (flush_reply(c))
@@ -771,14 +692,14 @@ void ctl_event(struct mgr *m, unsigned int idx)
 void ctl_expire(struct mgr *m, double now)
 {
 	tap_poll(m, now);
-	if (!m->ctl.conns)
+	if (!m->control.ctl.conns)
 		return;
 	for (unsigned int i = 0; i < MGR_CTL_CONNS; i++) {
-		struct ctl_conn *c = &m->ctl.conns[i];
+		struct ctl_conn *c = &m->control.ctl.conns[i];
 
 		if (c->fd < 0 || now < c->deadline)
 			continue;
-		m->ctl.stats.timeouts++;
+		m->control.ctl.stats.timeouts++;
 		note(m,
 		     "a client took longer than %.0f s (%zu request bytes, %zu of %zu reply "
 		     "bytes taken); connection closed",

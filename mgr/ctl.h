@@ -1,4 +1,4 @@
-/* The tenet ctl socket (mgr/ctl.c): requests, rule and chain changes. */
+/* The tenet ctl socket (mgr/ctl.c): requests; rule and chain changes call mgr/rules.c. */
 #ifndef TENET_MGR_CTL_H
 #define TENET_MGR_CTL_H
 

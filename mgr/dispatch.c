@@ -825,7 +825,7 @@ static void idle_sleep(struct dctx *x)
 	int n;
 
 	set_sleeping(x, 1);
-	if (!anything_pending(x) && !flag_up(&m->stop_dispatch)) {
+	if (!anything_pending(x) && !flag_up(&m->stop.dispatch)) {
 		n = epoll_wait(x->epfd, ev, MGR_EPOLL_BATCH, DISPATCH_SLEEP_MS);
 		for (int i = 0; i < n; i++) {
 			uint32_t id = ev[i].data.u32;
@@ -892,7 +892,7 @@ void *dispatch_thread(void *arg)
 	x->epfd = epoll_create1(EPOLL_CLOEXEC);
 	epoll_ctl(x->epfd, EPOLL_CTL_ADD, sh->efd, &ev);
 
-	while (!flag_up(&m->stop_dispatch)) {
+	while (!flag_up(&m->stop.dispatch)) {
 		unsigned int work = 0, hand = 0, pkts;
 
 		if (__atomic_load_n(&sh->cmd.pending, __ATOMIC_ACQUIRE))

@@ -4,7 +4,7 @@
 
 #include "mgr/state.h"
 
-/* One shard's thread; arg is its struct shard. Runs until stop_dispatch is raised. */
+/* One shard's thread; arg is its struct shard. Runs until m->stop.dispatch is raised. */
 void *dispatch_thread(void *arg);
 
 #endif

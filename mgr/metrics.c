@@ -155,10 +155,10 @@ static void build(struct metrics *mx, struct metrics_pub *p)
 		nf_add(e, &now);
 		e->up = true;
 	}
-	p->ctl_requests = m->ctl.stats.requests;
-	p->ctl_errors = m->ctl.stats.errors;
-	p->ctl_timeouts = m->ctl.stats.timeouts;
-	p->ctl_evicted = m->ctl.stats.evicted;
+	p->ctl_requests = m->control.ctl.stats.requests;
+	p->ctl_errors = m->control.ctl.stats.errors;
+	p->ctl_timeouts = m->control.ctl.stats.timeouts;
+	p->ctl_evicted = m->control.ctl.stats.evicted;
 }
 
 void metrics_publish(struct metrics *mx, double now, bool force)

@@ -1,39 +1,20 @@
 /*
- * The manager's run loop, on the control thread: set the platform up
- * (setup.c), start the dispatcher, the router and the port threads and
- * the NFs (supervisor.c), then serve one epoll set (attachments, attach.c;
- * NF control sockets; signals; tenet ctl, ctl.c) while printing the live
- * table (stats.c), until the duration ends, a signal comes or the sources
- * are done; then stop the threads in order and drain, so that every packet
- * that entered is accounted for (delivered, or dropped with a reason).
+ * The manager's run, on the control thread, in phases: set the platform
+ * up (setup.c), start the dispatcher shards and the NFs (supervisor.c),
+ * wait for the NFs to attach, open the ports (start the router and the
+ * port threads), run - serve the control loop (loop.c) while printing the
+ * live table (stats.c) until the duration ends, a signal comes or the
+ * sources are done - then stop in order (stop.c) and account: every packet
+ * that entered is delivered, or dropped with a reason.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/mman.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "lib/fdpass.h"
-#include "lib/proto.h"
-#include "lib/wait.h"
 #include "mgr/attach.h"
 #include "mgr/ctl.h"
 #include "mgr/dispatch.h"
+#include "mgr/loop.h"
 #include "mgr/metrics.h"
 #include "mgr/mgr.h"
 #include "mgr/nic.h"
@@ -41,11 +22,26 @@
 #include "mgr/result.h"
 #include "mgr/setup.h"
 #include "mgr/stats.h"
+#include "mgr/stop.h"
 #include "mgr/supervisor.h"
 #include "ports/sink.h"
 #include "tenet/log.h"
 
 #define DRAIN_WAIT 3.0 /* s to wait for packets in flight once the sources are done */
+
+/* What the run phase measures; the run's alone (table_prev: the live table's baseline). */
+struct run {
+	double start;      /* the ports opened */
+	double stop_at;    /* the duration ends (0: none) */
+	double done_at;    /* the sources were first seen done (0: not yet) */
+	double next_stats; /* the next live table (0: off) */
+	double last_stats;
+	bool drained; /* stopped because the sources were done and nothing was in flight */
+	struct stats_snap table_prev;
+	struct mgr_snapshot warm;
+	struct sink_hist *warm_hist;
+	bool warm_hist_ok;
+};
 
 /* Name a manager thread for ps/top/perf: prefix + what it serves, cut at 15. */
 static void thread_name(pthread_t t, const char *prefix, const char *what)
@@ -69,30 +65,6 @@ static unsigned int data_plane_threads(const struct mgr *m)
 	return n;
 }
 
-/* ---- the end of a run ---------------------------------------------------- */
-
-/* Wake and join every started dispatcher shard (stop_dispatch is up). */
-static void stop_shards(struct mgr *m)
-{
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		if (m->shards[b].efd >= 0)
-			tenet_event_signal(m->shards[b].efd);
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		if (m->shards[b].started) {
-			pthread_join(m->shards[b].thread, NULL);
-			m->shards[b].started = false;
-		}
-}
-
-static uint64_t in_flight(struct mgr *m)
-{
-	uint64_t out = mgr_delivered(m);
-
-	for (unsigned int r = 0; r < DROP_MAX; r++)
-		out += mgr_dropped(m, r);
-	return mgr_packets_in(m) - out;
-}
-
 static bool sources_done(struct mgr *m)
 {
 	bool any = false;
@@ -107,81 +79,11 @@ static bool sources_done(struct mgr *m)
 	return any;
 }
 
-/*
- * After every thread has stopped: give back the empty buffers parked in
- * fill rings and NIC caches, note how full each pool is then (it should be
- * completely free: anything else is a packet still in flight or a leak),
- * and count the packets still held as dropped at shutdown.
- */
-static void final_drain(struct mgr *m)
+/* ---- the phases ------------------------------------------------------------ */
+
+/* Everything closed, nothing started: what teardown and the stop code expect of a fresh state. */
+static void state_init(struct mgr *m)
 {
-	for (unsigned int k = 0; k < m->nb_pools; k++) {
-		struct mgr_pool *mp = &m->pools[k];
-
-		for (uint32_t b = 0; b < mp->pool->nb_bufs; b++) {
-			if (tenet_pool_owner(mp->pool, b) == TENET_OWNER_FREE ||
-			    mp->meta[b].chain != BUF_EMPTY)
-				continue;
-			tenet_pool_set_owner(mp->pool, b, TENET_OWNER_MGR);
-			tenet_pool_free_bulk(mp->pool, &b, 1);
-		}
-		mp->free_at_stop = tenet_pool_nb_free(mp->pool);
-		for (uint32_t b = 0; b < mp->pool->nb_bufs; b++) {
-			if (tenet_pool_owner(mp->pool, b) == TENET_OWNER_FREE)
-				continue;
-			tenant_drop(&m->shards[0].acct, m->chains[mp->meta[b].chain].tenant,
-			            DROP_SHUTDOWN, 1);
-			tenet_pool_set_owner(mp->pool, b, TENET_OWNER_MGR);
-			tenet_pool_free_bulk(mp->pool, &b, 1);
-		}
-	}
-	/* steer: cpu - frames the router never took are in flight too */
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		struct tenet_desc d[MGR_BURST];
-		unsigned int n;
-
-		if (!m->router.in[i].mem)
-			continue;
-		while ((n = tenet_ring_dequeue_burst(&m->router.in[i].cons, d, MGR_BURST)))
-			no_tenant_drop(&m->shards[0].acct, DROP_SHUTDOWN, n);
-	}
-}
-
-/* ---- main ----------------------------------------------------------------- */
-
-int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
-             int quiet)
-{
-	struct mgr_opts o = {.config = config_path,
-	                     .duration = duration,
-	                     .summary = summary_path,
-	                     .poll = poll,
-	                     .quiet = quiet};
-
-	return mgr_run(&o, NULL);
-}
-
-int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
-{
-	const char *config_path = o->config, *summary_path = o->summary;
-	double duration = o->duration;
-	int poll = o->poll, quiet = o->quiet;
-	struct mgr *m = calloc(1, sizeof(*m));
-	struct nic_arg nargs[CFG_MAX_PORTS];
-	struct epoll_event ev;
-	sigset_t sigs, oldmask;
-	char err[512], why[96];
-	double start, next_stats, last_stats, stop_at = 0, done_at = 0;
-	struct stats_snap table_prev = {0}; /* the live table's baseline: its alone */
-	struct mgr_snapshot warm = {0};
-	struct sink_hist *warm_hist = NULL;
-	bool warm_hist_ok = false, stopping = false, drained_stop = false;
-	int epfd = -1, sfd = -1, rc = MGR_EXIT_ERROR;
-	bool dispatch_started = false, router_started = false;
-
-	if (!m)
-		return MGR_EXIT_ERROR;
-	std_fds_open();
 	for (unsigned int b = 0; b < MGR_MAX_SHARDS; b++) {
 		m->shards[b].m = m;
 		m->shards[b].index = b;
@@ -190,10 +92,18 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	}
 	for (unsigned int i = 0; i < CFG_MAX_PORTS; i++)
 		pthread_mutex_init(&m->ports[i].tx.lock, NULL);
-	m->ctl.fd = -1;
+	m->control.ctl.fd = -1;
+	m->control.epfd = -1;
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
-		m->pending[i].fd = -1;
-	m->cfg = tenet_config_load(config_path, err, sizeof(err));
+		m->control.pending[i].fd = -1;
+}
+
+/* Load and check the config (--metrics over its own), and index what it declares. */
+static int config_init(struct mgr *m, const struct mgr_opts *o)
+{
+	char err[512], why[96];
+
+	m->cfg = tenet_config_load(o->config, err, sizeof(err));
 	if (m->cfg && o->metrics &&
 	    config_listen_parse(o->metrics, &m->cfg->mgr.metrics, why, sizeof(why)) < 0) {
 		snprintf(err, sizeof(err), "--metrics '%.64s': %s; expected " CFG_LISTEN_EXPECT,
@@ -204,10 +114,9 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	if (!m->cfg || tenet_config_check_host(m->cfg, err, sizeof(err)) < 0) {
 		tenet_log(TENET_LOG_ERR, "%s", err);
 		tenet_config_free(m->cfg);
-		free(m);
-		return 2;
+		return -1;
 	}
-	m->poll = poll || m->cfg->mgr.poll;
+	m->poll = o->poll || m->cfg->mgr.poll;
 	m->nb_shards = m->cfg->mgr.dispatchers ? m->cfg->mgr.dispatchers : 1;
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		m->shared |= m->cfg->ports[i].steer == CFG_STEER_SHARED;
@@ -229,92 +138,87 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 	if (m->shared)
 		tenet_log(TENET_LOG_WARN, "steer: shared - one pool mapped by every NF of every "
 		                          "tenant: NO TENANT ISOLATION (baseline for comparison)");
+	return 0;
+}
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGCHLD);
-	sigaddset(&sigs, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &sigs, &oldmask); /* threads inherit the mask */
-	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || epfd < 0 || setup_shards(m))
-		goto out;
-	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = EV_SIGNAL};
-	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+/* The control loop, the pools, rules, ports and sockets, tenet ctl, CPU placement, /metrics. */
+static int set_up(struct mgr *m, struct loop *l)
+{
+	char err[512];
+	int rc;
 
-	if (setup_pools(m) || setup_classifier(m) || setup_ports(m) || setup_sockets(m, epfd))
-		goto out;
-	if ((rc = ctl_open(m, epfd, EV_CTL))) {
-		tenet_log(TENET_LOG_ERR, "control socket %s: %s", m->ctl.path, strerror(-rc));
-		rc = MGR_EXIT_ERROR;
-		goto out;
+	if (loop_open(m, l) || setup_shards(m))
+		return -1;
+	if (setup_pools(m) || setup_classifier(m) || setup_ports(m) ||
+	    setup_sockets(m, m->control.epfd))
+		return -1;
+	if ((rc = ctl_open(m, m->control.epfd, EV_CTL))) {
+		tenet_log(TENET_LOG_ERR, "control socket %s: %s", m->control.ctl.path,
+		          strerror(-rc));
+		return -1;
 	}
-	rc = MGR_EXIT_ERROR;
 	placement_plan(m, data_plane_threads(m));
 	if (m->cfg->mgr.metrics.set) {
-		m->metrics = metrics_start(m, &m->cfg->mgr.metrics, err, sizeof(err));
-		if (!m->metrics) {
+		m->control.metrics = metrics_start(m, &m->cfg->mgr.metrics, err, sizeof(err));
+		if (!m->control.metrics) {
 			tenet_log(TENET_LOG_ERR, "%s", err);
-			goto out;
+			return -1;
 		}
 		tenet_log(TENET_LOG_INFO, "metrics at http://%s/metrics", m->cfg->mgr.metrics.text);
 	}
+	return 0;
+}
+
+/* The dispatcher shards, then the NFs the manager starts. */
+static int start_dispatch(struct mgr *m)
+{
 	for (unsigned int b = 0; b < m->nb_shards; b++) {
 		struct shard *sh = &m->shards[b];
 		char name[24]; /* "tenet-disp7" at most: fits a thread name (15) */
 
 		if (pthread_create(&sh->thread, NULL, dispatch_thread, sh))
-			goto out;
+			return -1;
 		sh->started = true;
-		dispatch_started = true;
 		snprintf(name, sizeof(name), "tenet-disp%u", b);
 		pthread_setname_np(sh->thread, name);
 		placement_pin_thread(m, sh->thread, name);
 	}
 	start_services(m);
+	return 0;
+}
 
-	/* wait for the NFs the manager started before opening the ports */
-	start = mgr_now();
-	while (services_waiting(m) && mgr_now() - start < MGR_START_WAIT && !stopping) {
-		struct epoll_event evs[MGR_EPOLL_BATCH];
-		int n = epoll_wait(epfd, evs, MGR_EPOLL_BATCH, MGR_START_TICK_MS);
+/* ctl deadlines, the supervisor, the /metrics snapshot: every tick of a phase that serves them. */
+static void tick(struct mgr *m, double now)
+{
+	ctl_expire(m, now);
+	supervise(m, now);
+	metrics_publish(m->control.metrics, now, false);
+}
 
-		for (int i = 0; i < n; i++) {
-			uint32_t tag = evs[i].data.u32;
+/* Wait for the NFs the manager started before opening the ports (MGR_START_WAIT s at most). */
+static void wait_services(struct mgr *m, struct loop *l)
+{
+	double start = mgr_now();
 
-			if ((tag & 0xffff0000u) == EV_LISTEN)
-				accept_conn(m, tag & 0xffff, epfd);
-			else if ((tag & 0xffff0000u) == EV_PENDING)
-				handle_attach(m, tag & 0xffff, epfd);
-			else if ((tag & 0xffff0000u) == EV_NF)
-				handle_nf_event(m, &m->nfs[tag & 0xffff], epfd);
-			else if (tag == EV_SIGNAL) {
-				struct signalfd_siginfo si;
-
-				while (read(sfd, &si, sizeof(si)) == sizeof(si))
-					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
-						stopping = true;
-				reap(m, false);
-			} else if ((tag & 0xffff0000u) == EV_CTL) {
-				ctl_event(m, tag & 0xffff);
-			}
-		}
-		ctl_expire(m, mgr_now());
-		supervise(m, mgr_now());
-		metrics_publish(m->metrics, mgr_now(), false);
+	while (services_waiting(m) && mgr_now() - start < MGR_START_WAIT && !l->stop_asked) {
+		loop_serve(m, l, MGR_START_TICK_MS, LOOP_ALL);
+		tick(m, mgr_now());
 	}
 	if (services_waiting(m))
 		tenet_log(TENET_LOG_WARN, "%u service(s) not fully attached; starting anyway",
 		          services_waiting(m));
 	wait_commands(m);
+}
 
+/* Open the wire: the router (steer: cpu) and a thread per receiving port. */
+static int start_ports(struct mgr *m, struct nic_arg nargs[CFG_MAX_PORTS])
+{
 	if (m->have_router) {
 		if (pthread_create(&m->router.thread, NULL, router_thread, m))
-			goto out;
+			return -1;
 		pthread_setname_np(m->router.thread, "tenet-router");
 		placement_pin_thread(m, m->router.thread, "tenet-router");
-		router_started = true;
+		m->router.started = true;
 	}
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
@@ -323,212 +227,140 @@ int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
 			continue;
 		nargs[i] = (struct nic_arg){m, p};
 		if (pthread_create(&p->thread, NULL, port_thread, &nargs[i]))
-			goto out;
+			return -1;
 		p->has_thread = true;
 		thread_name(p->thread, "tenet-nic:", p->cfg->name);
 		placement_pin_thread(m, p->thread, p->cfg->name);
 	}
+	return 0;
+}
+
+/*
+ * Serve the control loop until a signal, the duration's end, or the
+ * sources are done and what they sent has left (or DRAIN_WAIT s passed:
+ * an NF that sits on packets cannot hold the run).
+ */
+static void run(struct mgr *m, struct loop *l, const struct mgr_opts *o, struct run *r)
+{
+	bool stopping = false;
+
 	if (o->warmup > 0)
-		warm_hist = malloc(sizeof(*warm_hist));
-	start = mgr_now();
-	m->start_time = start;
-	last_stats = start;
-	next_stats = m->cfg->mgr.stats_interval > 0 ? start + m->cfg->mgr.stats_interval : 0;
-	if (duration > 0)
-		stop_at = start + duration;
+		r->warm_hist = malloc(sizeof(*r->warm_hist));
+	r->start = mgr_now();
+	m->control.start_time = r->start;
+	r->last_stats = r->start;
+	r->next_stats = m->cfg->mgr.stats_interval > 0 ? r->start + m->cfg->mgr.stats_interval : 0;
+	if (o->duration > 0)
+		r->stop_at = r->start + o->duration;
 
-	while (!stopping) {
-		struct epoll_event evs[MGR_EPOLL_BATCH];
+	while (!stopping && !l->stop_asked) {
 		double now;
-		int n = epoll_wait(epfd, evs, MGR_EPOLL_BATCH, MGR_RUN_TICK_MS);
 
-		for (int i = 0; i < n; i++) {
-			uint32_t tag = evs[i].data.u32;
-
-			if ((tag & 0xffff0000u) == EV_LISTEN) {
-				accept_conn(m, tag & 0xffff, epfd);
-			} else if ((tag & 0xffff0000u) == EV_PENDING) {
-				handle_attach(m, tag & 0xffff, epfd);
-			} else if ((tag & 0xffff0000u) == EV_NF) {
-				struct nf *nf = &m->nfs[tag & 0xffff];
-
-				if (nf->state == NF_LIVE)
-					handle_nf_event(m, nf, epfd);
-			} else if (tag == EV_SIGNAL) {
-				struct signalfd_siginfo si;
-
-				while (read(sfd, &si, sizeof(si)) == sizeof(si))
-					if (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)
-						stopping = true;
-				reap(m, false);
-			} else if ((tag & 0xffff0000u) == EV_CTL) {
-				ctl_event(m, tag & 0xffff);
-			}
-		}
+		loop_serve(m, l, MGR_RUN_TICK_MS, LOOP_ALL);
 		now = mgr_now();
-		expire_pending(m, epfd, now);
-		ctl_expire(m, now);
-		supervise(m, now);
-		metrics_publish(m->metrics, now, false);
+		expire_pending(m, m->control.epfd, now);
+		tick(m, now);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 			port_host_account(&m->ports[i]);
-		if (next_stats && now >= next_stats && !quiet) {
-			stats_print_rates(m, stdout, now - last_stats, &table_prev);
-			last_stats = now;
-			next_stats += m->cfg->mgr.stats_interval;
+		if (r->next_stats && now >= r->next_stats && !o->quiet) {
+			stats_print_rates(m, stdout, now - r->last_stats, &r->table_prev);
+			r->last_stats = now;
+			r->next_stats += m->cfg->mgr.stats_interval;
 		}
-		if (o->warmup > 0 && !warm.taken && now >= start + o->warmup)
-			warm_hist_ok = take_snapshot(m, now - start, &warm, warm_hist);
-		if (stop_at && now >= stop_at)
+		if (o->warmup > 0 && !r->warm.taken && now >= r->start + o->warmup)
+			r->warm_hist_ok = take_snapshot(m, now - r->start, &r->warm, r->warm_hist);
+		if (r->stop_at && now >= r->stop_at)
 			stopping = true;
 		if (sources_done(m)) {
-			/* the wire is quiet: stop once everything in flight has left, or
-			 * after DRAIN_WAIT s (an NF that sits on packets cannot hold us) */
-			if (!done_at)
-				done_at = now;
-			if (in_flight(m) == 0 || now - done_at > DRAIN_WAIT) {
+			if (!r->done_at)
+				r->done_at = now;
+			if (mgr_in_flight(m) == 0 || now - r->done_at > DRAIN_WAIT) {
 				stopping = true;
-				drained_stop = true;
+				r->drained = true;
 			}
 		}
 	}
-	m->stop_time = mgr_now();
+	m->control.stop_time = mgr_now();
+}
 
-	/* 1. close the wire, 2. let what is in flight finish, 3. stop NFs */
-	flag_raise(&m->stop_nic);
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		port_host_stop_rx(&m->ports[i]); /* no frame reaches a pool from here on */
-		/* the NIC stages; a driver's own thread transmits until stop_tx */
-		if (m->ports[i].has_thread && !m->ports[i].port.drv->thread) {
-			pthread_join(m->ports[i].thread, NULL);
-			m->ports[i].has_thread = false;
-		}
+/* The totals, the summary, the check that every packet is accounted for; the exit code. */
+static int account(struct mgr *m, const struct mgr_opts *o, struct run *r, struct mgr_result *res)
+{
+	/* a run that ended because its sources did and everything drained
+	 * ends at the last packet moved, not at the next look of the loop */
+	double last = 0, elapsed;
+	uint64_t out = mgr_packets_out(m);
+	int rc;
+
+	for (unsigned int b = 0; b < m->nb_shards; b++) {
+		double t =
+		        (double)__atomic_load_n(&m->shards[b].last_work_ns, __ATOMIC_RELAXED) / 1e9;
+
+		last = t > last ? t : last;
 	}
-	if (router_started) {
-		pthread_join(m->router.thread, NULL);
-		router_started = false;
+	elapsed = (r->drained && last > r->start ? last : m->control.stop_time) - r->start;
+	if (!o->quiet)
+		stats_print_totals(m, stdout, elapsed);
+	rc = stats_write_summary(m, o->summary, elapsed) ? MGR_EXIT_ERROR : 0;
+	if (mgr_packets_in(m) != out) {
+		tenet_log(TENET_LOG_ERR, "accounting mismatch: %llu in, %llu out",
+		          (unsigned long long)mgr_packets_in(m), (unsigned long long)out);
+		rc = MGR_EXIT_ACCOUNTING;
 	}
-	for (double t0 = mgr_now(); !drained_stop && in_flight(m) && mgr_now() - t0 < 2;)
-		usleep(1000);
-	for (unsigned int id = 1; id <= MGR_MAX_NF; id++) {
-		struct tenet_msg msg = {.magic = TENET_PROTO_MAGIC, .type = TENET_MSG_STOP};
-
-		if (m->nfs[id].state == NF_LIVE)
-			tenet_fd_send(m->nfs[id].sock, &msg, sizeof(msg), NULL, 0);
+	if (res) {
+		fill_result(m, res, elapsed, mgr_packets_in(m) == out);
+		res->warm = r->warm;
+		if (r->warm_hist_ok)
+			latency_after(m, r->warm_hist, &res->lat_after_warm);
 	}
-	for (double t0 = mgr_now(); mgr_now() - t0 < MGR_STOP_WAIT;) {
-		struct epoll_event evs[MGR_EPOLL_BATCH];
-		unsigned int live = 0;
-		int n = epoll_wait(epfd, evs, MGR_EPOLL_BATCH, MGR_STOP_TICK_MS);
+	return rc;
+}
 
-		for (int i = 0; i < n; i++) {
-			uint32_t tag = evs[i].data.u32;
+/* ---- main ----------------------------------------------------------------- */
 
-			if ((tag & 0xffff0000u) == EV_NF && m->nfs[tag & 0xffff].state == NF_LIVE)
-				handle_nf_event(m, &m->nfs[tag & 0xffff], epfd);
-			else if (tag == EV_SIGNAL) {
-				struct signalfd_siginfo si;
+int mgr_main(const char *config_path, double duration, const char *summary_path, int poll,
+             int quiet)
+{
+	struct mgr_opts o = {.config = config_path,
+	                     .duration = duration,
+	                     .summary = summary_path,
+	                     .poll = poll,
+	                     .quiet = quiet};
 
-				while (read(sfd, &si, sizeof(si)) == sizeof(si))
-					;
-			}
-		}
-		reap(m, true);
-		for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
-			live += m->nfs[id].state == NF_LIVE;
-		if (!live && !children_alive(m))
-			break;
-		if (mgr_now() - t0 > 1.5)
-			signal_children(m, SIGTERM);
+	return mgr_run(&o, NULL);
+}
+
+int mgr_run(const struct mgr_opts *o, struct mgr_result *res)
+{
+	struct mgr *m = calloc(1, sizeof(*m));
+	struct nic_arg nargs[CFG_MAX_PORTS];
+	struct loop l = {.sfd = -1};
+	struct run r = {0};
+	int rc = MGR_EXIT_ERROR;
+
+	if (!m)
+		return MGR_EXIT_ERROR;
+	std_fds_open();
+	state_init(m);
+	if (config_init(m, o)) {
+		free(m);
+		return MGR_EXIT_CONFIG;
 	}
-	signal_children(m, SIGKILL);
-	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
-		if (m->nfs[id].state == NF_LIVE)
-			nf_gone(m, &m->nfs[id], epfd, "stopped");
-	while (children_alive(m)) {
-		usleep(1000);
-		reap(m, true);
-	}
-	flag_raise(&m->stop_tx); /* driver threads transmitted what the drain delivered; now stop */
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		if (m->ports[i].has_thread) {
-			pthread_join(m->ports[i].thread, NULL);
-			m->ports[i].has_thread = false;
-		}
-	flag_raise(&m->stop_dispatch);
-	stop_shards(m);
-	dispatch_started = false;
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		port_host_detach(&m->ports[i]); /* the kernel lets go of every buffer */
-	final_drain(m);
-	metrics_publish(m->metrics, mgr_now(), true); /* a scrape now sees the final counters */
-
-	{
-		/* a run that ended because its sources did and everything drained
-		 * ends at the last packet moved, not at the next look of this loop */
-		double last = 0;
-
-		for (unsigned int b = 0; b < m->nb_shards; b++) {
-			double l = (double)__atomic_load_n(&m->shards[b].last_work_ns,
-			                                   __ATOMIC_RELAXED) /
-			           1e9;
-
-			last = l > last ? l : last;
-		}
-		double elapsed = (drained_stop && last > start ? last : m->stop_time) - start;
-
-		if (!quiet)
-			stats_print_totals(m, stdout, elapsed);
-		uint64_t out = mgr_delivered(m);
-
-		for (unsigned int r = 0; r < DROP_MAX; r++)
-			out += mgr_dropped(m, r);
-		rc = stats_write_summary(m, summary_path, elapsed) ? MGR_EXIT_ERROR : 0;
-		if (mgr_packets_in(m) != out) {
-			tenet_log(TENET_LOG_ERR, "accounting mismatch: %llu in, %llu out",
-			          (unsigned long long)mgr_packets_in(m), (unsigned long long)out);
-			rc = MGR_EXIT_ACCOUNTING;
-		}
-		if (res) {
-			fill_result(m, res, elapsed, mgr_packets_in(m) == out);
-			res->warm = warm;
-			if (warm_hist_ok)
-				latency_after(m, warm_hist, &res->lat_after_warm);
-		}
-	}
+	if (set_up(m, &l) || start_dispatch(m))
+		goto out;
+	wait_services(m, &l);
+	if (start_ports(m, nargs))
+		goto out;
+	run(m, &l, o, &r);
+	mgr_stop(m, &l, r.drained);
+	rc = account(m, o, &r, res);
 out:
-	if (dispatch_started || router_started) {
-		flag_raise(&m->stop_nic);
-		flag_raise(&m->stop_tx);
-		flag_raise(&m->stop_dispatch);
-		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-			if (m->ports[i].has_thread)
-				pthread_join(m->ports[i].thread, NULL);
-		if (router_started)
-			pthread_join(m->router.thread, NULL);
-		if (dispatch_started)
-			stop_shards(m);
-		signal_children(m, SIGKILL);
-		while (children_alive(m)) {
-			usleep(1000);
-			reap(m, true);
-		}
-	}
-	metrics_stop(m->metrics); /* before the ports and pools it reads go */
-	m->metrics = NULL;
-	if (sfd >= 0)
-		close(sfd);
-	if (epfd >= 0)
-		close(epfd);
-	teardown(m);
-	free(warm_hist);
-	{
-		/* discard what arrived while blocked, then give the caller its mask back */
-		struct timespec zero = {0};
-
-		while (sigtimedwait(&sigs, NULL, &zero) > 0)
-			;
-		pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
-	}
+	mgr_stop_now(m);
+	metrics_stop(m->control.metrics); /* before the ports and pools it reads go */
+	m->control.metrics = NULL;
+	loop_close(m, &l);
+	teardown(m); /* frees m */
+	free(r.warm_hist);
+	loop_unblock(&l); /* the signals stay blocked until everything is closed */
 	return rc;
 }

@@ -24,7 +24,8 @@
  * against the destination pool's buf_size: a frame longer than the room
  * after the headroom is dropped (oversize), never cut and never written
  * past its buffer, as a NIC drops a frame longer than its posted buffer.
- * Frames a driver could not hold at all (ports/port.h, rx_oversize) are
+ * Frames a driver could not hold at all (ports/port.h, rx_oversize) or
+ * lost with its receive ring full (rx_missed) are
  * counted the same way, so packets_in covers every frame the wire gave.
  */
 #include <errno.h>
@@ -125,21 +126,24 @@ static inline bool fits(const struct tenet_pool *pool, uint32_t off, uint32_t le
 }
 
 /*
- * Account the frames the driver dropped itself since the last call (too
- * long for it to hold): in packets_in, dropped as oversize.
+ * Account the frames the driver counted but never handed out since the
+ * last call: too long for it to hold (oversize), or arrived while its
+ * receive ring was full (rx_missed). Each is in packets_in, and dropped.
  */
-static void driver_oversize(struct mport *p, uint64_t *seen)
+static void driver_drops(struct mport *p, uint64_t seen[2])
 {
-	uint64_t now;
+	uint64_t (*const fn[2])(struct port *) = {p->port.drv->rx_oversize, p->port.drv->rx_missed};
+	static const enum drop_reason why[2] = {DROP_OVERSIZE, DROP_RX_MISSED};
 
-	if (!p->port.drv->rx_oversize)
-		return;
-	now = p->port.drv->rx_oversize(&p->port);
-	if (now == *seen)
-		return;
-	cnt_add(&p->rx.frames, now - *seen);
-	cnt_add(&p->rx.drops[DROP_OVERSIZE], now - *seen);
-	*seen = now;
+	for (unsigned int i = 0; i < 2; i++) {
+		uint64_t now;
+
+		if (!fn[i] || (now = fn[i](&p->port)) == seen[i])
+			continue;
+		cnt_add(&p->rx.frames, now - seen[i]);
+		cnt_add(&p->rx.drops[why[i]], now - seen[i]);
+		seen[i] = now;
+	}
 }
 
 /*
@@ -180,12 +184,12 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 		for (unsigned int i = 0; i < nb; i++)
 			if (tenet_ring_count(&r[i]->cons))
 				return;
-	} while (!flag_up(&m->stop_nic) && tenet_spin_more(&spin));
+	} while (!flag_up(&m->stop.nic) && tenet_spin_more(&spin));
 	for (unsigned int i = 0; i < nb; i++)
 		tenet_ring_set_sleeping(&r[i]->cons, 1);
 	for (unsigned int i = 0; i < nb && empty; i++)
 		empty = tenet_ring_count(&r[i]->cons) == 0;
-	if (empty && !flag_up(&m->stop_nic) && poll(&pfd, 1, NIC_STARVED_WAIT_MS) > 0)
+	if (empty && !flag_up(&m->stop.nic) && poll(&pfd, 1, NIC_STARVED_WAIT_MS) > 0)
 		tenet_event_drain(p->nic_efd);
 	for (unsigned int i = 0; i < nb; i++)
 		tenet_ring_set_sleeping(&r[i]->cons, 0);
@@ -217,15 +221,15 @@ void *nic_thread(void *arg)
 	unsigned int nb_rings = steer == CFG_STEER_CPU ? 1 : m->nb_shards;
 	const struct tenet_classifier *cls;
 	unsigned int loops = 0;
-	uint64_t oversize_seen = 0, starved;
+	uint64_t drv_seen[2] = {0}, starved;
 	int nobuf;
 
 	memset(&st, 0, sizeof(st));
-	while (!flag_up(&m->stop_nic)) {
+	while (!flag_up(&m->stop.nic)) {
 		int n = p->port.drv->rx(&p->port, f, MGR_BURST);
 		uint64_t bytes = 0;
 
-		driver_oversize(p, &oversize_seen);
+		driver_drops(p, drv_seen);
 		if (n == -ENODATA) {
 			__atomic_store_n(&p->rx.done, true, __ATOMIC_RELEASE);
 			break;
@@ -318,7 +322,7 @@ void *nic_thread(void *arg)
 			wait_fill(m, p, starved);
 	}
 	push_all(m, ring, nb_rings, &st);
-	driver_oversize(p, &oversize_seen);
+	driver_drops(p, drv_seen);
 	__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	/* buffers left in the local caches stay with the manager, marked empty:
 	 * the final drain frees them */
@@ -339,7 +343,7 @@ void *router_thread(void *arg)
 	unsigned int loops = 0, idle = 0;
 
 	memset(&st, 0, sizeof(st));
-	while (!flag_up(&m->stop_nic)) {
+	while (!flag_up(&m->stop.nic)) {
 		unsigned int work = 0;
 
 		for (unsigned int pi = 0; pi < m->cfg->nb_ports; pi++) {

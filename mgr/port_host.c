@@ -84,8 +84,8 @@ static void host_fill(struct mgr *m, struct mport *p)
 
 	h->index = p->index;
 	h->poll = m->poll;
-	h->stop_rx = &m->stop_nic;
-	h->stop_tx = &m->stop_tx;
+	h->stop_rx = &m->stop.nic;
+	h->stop_tx = &m->stop.tx;
 	for (unsigned int k = 0; k < m->nb_pools; k++)
 		h->pools[k] = m->pools[k].pool;
 	for (unsigned int t = 0; t < m->cfg->nb_tenants; t++)

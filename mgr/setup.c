@@ -30,6 +30,7 @@
 #include "mgr/attach.h"
 #include "mgr/ctl.h"
 #include "mgr/port_host.h"
+#include "mgr/rules.h"
 #include "mgr/setup.h"
 #include "tenet/log.h"
 
@@ -153,30 +154,12 @@ static int load_nicscan(struct mgr *m, struct service *svc)
 int setup_classifier(struct mgr *m)
 {
 	const struct tenet_config *c = m->cfg;
-	struct tenet_action dflt;
 
-	if (c->default_chain >= 0) {
-		dflt.chain = (uint16_t)c->default_chain;
-		dflt.tenant = c->chains[c->default_chain].tenant;
-		dflt.rule_id = TENET_RULE_DEFAULT;
-	}
-	m->cls = tenet_classifier_create(c->default_chain >= 0 ? &dflt : NULL);
-	if (!m->cls)
+	if (rules_create(m))
 		return -1;
 	for (unsigned int i = 0; i < c->nb_chains; i++) {
 		const struct cfg_chain *cc = &c->chains[i];
-		struct tenet_rule r = {.id = i,
-		                       .priority = cc->priority,
-		                       .match = cc->match,
-		                       .tenant = cc->tenant,
-		                       .chain = (uint16_t)i};
-		int err = tenet_classifier_add(m->cls, &r);
 
-		if (err) {
-			tenet_log(TENET_LOG_ERR, "chain %s: rule refused: %s", cc->name,
-			          strerror(-err));
-			return -1;
-		}
 		m->chains[i].cfg = cc;
 		m->chains[i].tenant = cc->tenant;
 		for (unsigned int h = 0; h < cc->nb_hops && cc->hops[h].on == CFG_ON_NIC; h++)
@@ -185,7 +168,6 @@ int setup_classifier(struct mgr *m)
 			if (load_nicscan(m, &m->services[cc->hops[h].service]))
 				return -1;
 	}
-	m->next_rule_id = 1000; /* rules added at run time; config chains use 0..249 */
 	return 0;
 }
 
@@ -341,8 +323,8 @@ void teardown(struct mgr *m)
 {
 	ctl_close(m);
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
-		if (m->pending[i].fd >= 0)
-			close(m->pending[i].fd);
+		if (m->control.pending[i].fd >= 0)
+			close(m->control.pending[i].fd);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		port_host_detach(&m->ports[i]);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
@@ -378,7 +360,7 @@ void teardown(struct mgr *m)
 			xring_destroy(&m->pools[k].xfill[a]);
 	}
 	tenet_pool_destroy(m->router.ingress_pool);
-	tenet_classifier_destroy(m->cls);
+	rules_destroy(m);
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
 		tenet_nicscan_destroy(m->services[i].nicscan);
 	for (unsigned int b = 0; b < MGR_MAX_SHARDS; b++) {

@@ -13,7 +13,7 @@ static const char *const drop_names[DROP_MAX] = {
         [DROP_NO_INSTANCE] = "no_instance",   [DROP_NF_GONE] = "nf_gone",
         [DROP_NF_VIOLATION] = "nf_violation", [DROP_NO_OUTPUT] = "no_output",
         [DROP_SHUTDOWN] = "shutdown",         [DROP_TX_FULL] = "tx_full",
-        [DROP_OVERSIZE] = "oversize",
+        [DROP_OVERSIZE] = "oversize",         [DROP_RX_MISSED] = "rx_missed",
 };
 
 const char *drop_reason_name(enum drop_reason r)

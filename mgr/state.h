@@ -64,8 +64,9 @@
 #define MGR_START_WAIT    10.0 /* s to wait for the supervised NFs before opening the ports */
 #define MGR_STOP_WAIT     3.0  /* s to wait for the NFs to leave after TENET_MSG_STOP */
 
-/* Exit codes of a run (mgr_run): 1 set-up or summary failed, 3 the accounting did not add up. */
+/* Exit codes of a run (mgr_run): 1 set-up or summary failed, 2 the config, 3 the accounting. */
 #define MGR_EXIT_ERROR      1
+#define MGR_EXIT_CONFIG     2 /* the config did not load, or does not fit this host */
 #define MGR_EXIT_ACCOUNTING 3 /* packets_in != delivered + dropped */
 
 /* The name of a drop reason (enum drop_reason: ports/host.h). */
@@ -250,6 +251,7 @@ struct mgr_router {
 	struct xring out[MGR_MAX_SHARDS];    /* router -> shard s: buffers of s's pools */
 	struct xring tfill[CFG_MAX_TENANTS]; /* pool k's shard -> router: tenant buffers */
 	pthread_t thread;
+	bool started;                          /* (control) the thread runs */
 	uint64_t pkts, ns, epoch;              /* (router) */
 	uint64_t drops[DROP_MAX];              /* (router) */
 	uint64_t parse_err[TENET_PKT_ERR_MAX]; /* (router) */
@@ -320,14 +322,43 @@ struct mgr_ctl {
 	unsigned int note_n, note_quiet;
 };
 
+/* Stop flags, each raised once by control (flag_raise), polled by the threads (flag_up). */
+struct mgr_stop {
+	uint32_t nic;      /* control -> nic/router threads */
+	uint32_t tx;       /* control -> afxdp threads: stop transmitting too */
+	uint32_t dispatch; /* control -> dispatcher shards */
+};
+
+/*
+ * What the control thread alone serves (loop.c and the parts it calls):
+ * its epoll set, attachments in progress, tenet ctl, taps, /metrics, and
+ * the run's times. No data-path thread reads it, except the dispatcher's
+ * copies into the taps (tap_copy, tap.h).
+ */
+struct mgr_control {
+	int epfd;                            /* the control loop's epoll set (EV_* tags) */
+	struct pending pending[MGR_PENDING]; /* tenant t: [t * PER_TENANT, (t + 1) * PER_TENANT) */
+	uint64_t pending_refused[CFG_MAX_TENANTS]; /* connections over the budget */
+	struct mgr_ctl ctl;                        /* tenet ctl (ctl.c) */
+	struct mgr_taps *taps;                     /* tenet ctl tap (tap.h) */
+	struct metrics *metrics; /* the /metrics server, NULL when off (metrics.c) */
+	double start_time;       /* the ports opened */
+	double stop_time;        /* the run decided to stop */
+};
+
+/*
+ * The manager: first what the data-path threads read (the rule table,
+ * pools, tenants, services, chains, ports, NF slots, the router and the
+ * dispatcher shards, the stop flags), then the control thread's own.
+ */
 struct mgr {
 	struct tenet_config *cfg;
 	struct placement place; /* (control) set before the threads start */
 	bool poll;
 	bool shared; /* steer: shared: one pool for everyone */
 	bool have_router;
-	struct tenet_classifier *cls; /* readers: __atomic_load once per burst; see ctl.c */
-	uint32_t next_rule_id;
+	struct tenet_classifier *cls; /* readers: __atomic_load once per burst; see rules.c */
+	uint32_t next_rule_id;        /* (control) the next run-time rule's id (rules.c) */
 	struct mgr_pool pools[CFG_MAX_TENANTS];
 	unsigned int nb_pools;
 	struct tenant tenants[CFG_MAX_TENANTS];
@@ -344,21 +375,11 @@ struct mgr {
 	uint64_t shard_pools[MGR_MAX_SHARDS];       /* bit k: pool k is the shard's */
 	uint64_t host_parse_err[TENET_PKT_ERR_MAX]; /* steer: shared classifies on the host */
 
-	/* stop flags, raised by control (flag_raise), polled by the threads (flag_up) */
-	uint32_t stop_nic; /* control -> nic/router threads */
-	uint32_t stop_tx;  /* control -> afxdp threads: stop transmitting too */
-	uint32_t stop_dispatch;
-	double start_time;
-	double stop_time;
-	struct pending pending[MGR_PENDING]; /* tenant t: [t * PER_TENANT, (t + 1) * PER_TENANT) */
-	uint64_t pending_refused[CFG_MAX_TENANTS]; /* (control) connections over the budget */
-	int epfd;
-	struct mgr_ctl ctl;      /* tenet ctl (control; see ctl.c) */
-	struct mgr_taps *taps;   /* tenet ctl tap (control; the dispatcher copies; tap.h) */
-	struct metrics *metrics; /* the /metrics server, NULL when off (control; metrics.c) */
+	struct mgr_stop stop;
+	struct mgr_control control;
 };
 
-/* The rule table now; acquire pairs with the release in ctl.c's publish(). */
+/* The rule table now; acquire pairs with the release in rules.c's rules_publish(). */
 static inline const struct tenet_classifier *mgr_cls(struct mgr *m)
 {
 	return __atomic_load_n(&m->cls, __ATOMIC_ACQUIRE);

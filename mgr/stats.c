@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mgr/metrics.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
 #include "ports/sink.h"
@@ -43,6 +42,20 @@ uint64_t mgr_dropped(struct mgr *m, enum drop_reason r)
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		n += cnt_get(&m->ports[i].rx.drops[r]) + cnt_get(&m->ports[i].xdp_drops[r]);
 	return n;
+}
+
+uint64_t mgr_packets_out(struct mgr *m)
+{
+	uint64_t n = mgr_delivered(m);
+
+	for (unsigned int r = 0; r < DROP_MAX; r++)
+		n += mgr_dropped(m, r);
+	return n;
+}
+
+uint64_t mgr_in_flight(struct mgr *m)
+{
+	return mgr_packets_in(m) - mgr_packets_out(m);
 }
 
 uint64_t mgr_copies(struct mgr *m)
@@ -108,7 +121,7 @@ static void print_table(struct mgr *m, FILE *out, double dt, struct stats_snap *
 	if (totals)
 		fprintf(out, "\n=== tenet: totals over %.1f s ===\n", dt);
 	else
-		fprintf(out, "\n--- tenet  t=%.1fs  (%s) ---\n", mgr_now() - m->start_time,
+		fprintf(out, "\n--- tenet  t=%.1fs  (%s) ---\n", mgr_now() - m->control.start_time,
 		        m->poll ? "poll" : "adaptive");
 	fprintf(out, "%-14s %-6s %-7s %10s %10s %8s %8s\n", "PORT", "driver", "steer",
 	        totals ? "rx" : "rx pps", totals ? "tx" : "tx pps", "no-buf", "nic ms");
@@ -262,7 +275,6 @@ void stats_nf_life_end(struct mgr *m, const struct nf *nf)
 {
 	struct nf_totals *t = &m->services[nf->service].lives;
 
-	metrics_nf_life_end(m->metrics, nf);
 	t->lives++;
 	t->rx += cnt_get(&nf->rx_pkts);
 	t->tx += cnt_get(&nf->tx_pkts);
@@ -520,10 +532,11 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	        "\n  },\n  \"ctl\": {\"requests\": %llu, \"errors\": %llu, \"timeouts\": "
 	        "%llu, \"evicted\": %llu, \"taps\": %llu, \"tap_packets\": %llu, "
 	        "\"tap_dropped\": %llu}\n}\n",
-	        (unsigned long long)m->ctl.stats.requests, (unsigned long long)m->ctl.stats.errors,
-	        (unsigned long long)m->ctl.stats.timeouts, (unsigned long long)m->ctl.stats.evicted,
-	        (unsigned long long)taps, (unsigned long long)tap_packets,
-	        (unsigned long long)tap_dropped);
+	        (unsigned long long)m->control.ctl.stats.requests,
+	        (unsigned long long)m->control.ctl.stats.errors,
+	        (unsigned long long)m->control.ctl.stats.timeouts,
+	        (unsigned long long)m->control.ctl.stats.evicted, (unsigned long long)taps,
+	        (unsigned long long)tap_packets, (unsigned long long)tap_dropped);
 	if (fclose(f)) {
 		tenet_log(TENET_LOG_ERR, "cannot write summary %s: %s", path, strerror(errno));
 		return -1;

@@ -10,6 +10,9 @@
 uint64_t mgr_packets_in(struct mgr *m);
 uint64_t mgr_delivered(struct mgr *m);
 uint64_t mgr_dropped(struct mgr *m, enum drop_reason r);
+/* Delivered plus dropped; in flight: in minus out (0 when every packet is accounted for). */
+uint64_t mgr_packets_out(struct mgr *m);
+uint64_t mgr_in_flight(struct mgr *m);
 /* Summed over the dispatcher shards: cross-tenant copies, wake-ups, CPU ns. */
 uint64_t mgr_copies(struct mgr *m);
 uint64_t mgr_wakeups(struct mgr *m);

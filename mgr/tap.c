@@ -42,7 +42,7 @@ int tap_open(struct mgr *m, uint32_t tag)
 	ts->tag = tag;
 	pthread_mutex_init(&ts->prod_lock, NULL);
 	ts->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ts->efd < 0 || epoll_ctl(m->epfd, EPOLL_CTL_ADD, ts->efd, &ev) < 0) {
+	if (ts->efd < 0 || epoll_ctl(m->control.epfd, EPOLL_CTL_ADD, ts->efd, &ev) < 0) {
 		int err = errno;
 
 		if (ts->efd >= 0)
@@ -50,7 +50,7 @@ int tap_open(struct mgr *m, uint32_t tag)
 		free(ts);
 		return -err;
 	}
-	m->taps = ts;
+	m->control.taps = ts;
 	return 0;
 }
 
@@ -60,7 +60,7 @@ static void chain_bits(struct mgr *m, unsigned int chain)
 	uint16_t bits = 0;
 
 	for (unsigned int i = 0; i < TAP_MAX; i++) {
-		const struct tap *t = &m->taps->tap[i];
+		const struct tap *t = &m->control.taps->tap[i];
 
 		if (t->fd >= 0 && !t->ending && t->chain == chain)
 			bits |= (uint16_t)(1u << t->at);
@@ -111,7 +111,7 @@ int tap_resolve(struct mgr *m, const struct ctl_req *req, struct tap_spec *spec,
 		            "for what it sends out",
 		            cc->name, nb, req->hop, nb, nb + 1);
 	for (unsigned int i = 0; i < TAP_MAX; i++)
-		busy += m->taps->tap[i].fd >= 0;
+		busy += m->control.taps->tap[i].fd >= 0;
 	if (busy >= TAP_MAX)
 		return fail(err, errlen,
 		            "%u taps are running; expected at most %u at once (end one first)",
@@ -126,17 +126,18 @@ static void set_events(struct mgr *m, struct tap *t)
 {
 	uint32_t want = (t->ending ? 0 : TAP_EV_IN) | (t->outlen > t->outoff ? EPOLLOUT : 0);
 	struct epoll_event ev = {.events = want,
-	                         .data.u32 = m->taps->tag | (uint32_t)(t - m->taps->tap)};
+	                         .data.u32 = m->control.taps->tag |
+	                                     (uint32_t)(t - m->control.taps->tap)};
 
 	if (want == t->events)
 		return;
-	epoll_ctl(m->epfd, EPOLL_CTL_MOD, t->fd, &ev);
+	epoll_ctl(m->control.epfd, EPOLL_CTL_MOD, t->fd, &ev);
 	t->events = want;
 }
 
 int tap_start(struct mgr *m, int fd, const struct tap_spec *spec, char *err, size_t errlen)
 {
-	struct mgr_taps *ts = m->taps;
+	struct mgr_taps *ts = m->control.taps;
 	struct tap *t = NULL;
 	struct epoll_event ev;
 	unsigned int slot;
@@ -161,7 +162,7 @@ int tap_start(struct mgr *m, int fd, const struct tap_spec *spec, char *err, siz
 		}
 	}
 	ev = (struct epoll_event){.events = TAP_EV_IN, .data.u32 = ts->tag | slot};
-	if (epoll_ctl(m->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
+	if (epoll_ctl(m->control.epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
 		return fail(err, errlen, "cannot watch the connection: %s", strerror(errno));
 	t->fd = fd;
 	t->count = spec->count;
@@ -196,8 +197,8 @@ static void end(struct mgr *m, struct tap *t, const char *why)
 	t->ending = true;
 	t->end_by = mgr_now() + TAP_LINGER;
 	chain_bits(m, t->chain);
-	m->taps->packets += t->sent;
-	m->taps->dropped += dropped;
+	m->control.taps->packets += t->sent;
+	m->control.taps->dropped += dropped;
 	if (t->outoff && TAP_OUT_MAX - t->outlen < sizeof(w) + TAP_END_MAX) {
 		memmove(t->out, t->out + t->outoff, t->outlen - t->outoff);
 		t->outlen -= t->outoff;
@@ -213,7 +214,7 @@ static void end(struct mgr *m, struct tap *t, const char *why)
 static void tap_free(struct mgr *m, struct tap *t, const char *why)
 {
 	end(m, t, why);
-	epoll_ctl(m->epfd, EPOLL_CTL_DEL, t->fd, NULL);
+	epoll_ctl(m->control.epfd, EPOLL_CTL_DEL, t->fd, NULL);
 	close(t->fd);
 	t->fd = -1;
 	t->ending = false;
@@ -305,16 +306,16 @@ void tap_event(struct mgr *m, unsigned int idx)
 	char junk[256];
 	ssize_t n;
 
-	if (!m->taps)
+	if (!m->control.taps)
 		return;
 	if (idx == TAP_MAX) { /* the dispatcher filled a ring a quarter */
-		tenet_event_drain(m->taps->efd);
+		tenet_event_drain(m->control.taps->efd);
 		tap_poll(m, mgr_now());
 		return;
 	}
-	if (idx > TAP_MAX || m->taps->tap[idx].fd < 0)
+	if (idx > TAP_MAX || m->control.taps->tap[idx].fd < 0)
 		return;
-	t = &m->taps->tap[idx];
+	t = &m->control.taps->tap[idx];
 	if (!t->ending) {
 		/* a client sends nothing after its request: EOF (Ctrl-C in tenet ctl tap
 		 * shuts its end down) or any byte ends the tap; an error means it is gone */
@@ -334,16 +335,16 @@ void tap_event(struct mgr *m, unsigned int idx)
 
 void tap_poll(struct mgr *m, double now)
 {
-	if (!m->taps)
+	if (!m->control.taps)
 		return;
 	for (unsigned int i = 0; i < TAP_MAX; i++)
-		if (m->taps->tap[i].fd >= 0)
-			service(m, &m->taps->tap[i], now);
+		if (m->control.taps->tap[i].fd >= 0)
+			service(m, &m->control.taps->tap[i], now);
 }
 
 void tap_close(struct mgr *m)
 {
-	struct mgr_taps *ts = m->taps;
+	struct mgr_taps *ts = m->control.taps;
 
 	if (!ts)
 		return;
@@ -358,16 +359,16 @@ void tap_close(struct mgr *m)
 		free(t->ring);
 		free(t->out);
 	}
-	epoll_ctl(m->epfd, EPOLL_CTL_DEL, ts->efd, NULL);
+	epoll_ctl(m->control.epfd, EPOLL_CTL_DEL, ts->efd, NULL);
 	close(ts->efd);
 	pthread_mutex_destroy(&ts->prod_lock);
 	free(ts);
-	m->taps = NULL;
+	m->control.taps = NULL;
 }
 
 void tap_totals(struct mgr *m, uint64_t *started, uint64_t *packets, uint64_t *dropped)
 {
-	const struct mgr_taps *ts = m->taps;
+	const struct mgr_taps *ts = m->control.taps;
 
 	*started = *packets = *dropped = 0;
 	if (!ts)
@@ -388,7 +389,7 @@ void tap_totals(struct mgr *m, uint64_t *started, uint64_t *packets, uint64_t *d
 void tap_copy(struct mgr *m, const struct chain *c, unsigned int at, const struct tenet_pool *pool,
               const struct tenet_desc *d)
 {
-	struct mgr_taps *ts = m->taps;
+	struct mgr_taps *ts = m->control.taps;
 	unsigned int chain = (unsigned int)(c - m->chains);
 	/* the descriptor passed the checks against this pool: off + len is inside
 	 * the buffer; the copy is what the buffer holds now, at most TAP_SNAPLEN */

@@ -103,7 +103,7 @@ struct tap_spec {
 	uint64_t count; /* 0: until stopped */
 };
 
-/* Taps of a manager (m->taps), and their totals for the summary. */
+/* Taps of a manager (m->control.taps), and their totals for the summary. */
 struct mgr_taps {
 	struct tap tap[TAP_MAX];
 	int efd; /* the dispatcher kicks control when a ring fills up */
@@ -114,7 +114,7 @@ struct mgr_taps {
 	uint64_t started, packets, dropped; /* of taps that ended */
 };
 
-/* Set up m->taps; epoll tags are tag | slot. 0 or -errno. */
+/* Set up m->control.taps; epoll tags are tag | slot. 0 or -errno. */
 int tap_open(struct mgr *m, uint32_t tag);
 /* End every tap ("manager stopping"), then free; the dispatcher must have stopped. */
 void tap_close(struct mgr *m);
@@ -128,7 +128,7 @@ int tap_resolve(struct mgr *m, const struct ctl_req *req, struct tap_spec *spec,
                 size_t errlen);
 /*
  * Start a resolved tap on the client's connection fd: on success (0) the
- * tap owns fd (non-blocking, in m->epfd already: its registration is
+ * tap owns fd (non-blocking, in m->control.epfd already: its registration is
  * changed to the tap's tag) and has queued TAP_HELLO; -1 with err set
  * and fd untouched otherwise.
  */

@@ -681,6 +681,11 @@ static int gen_rx(struct port *p, struct tenet_frame *f, unsigned int n)
 	return k;
 }
 
+static uint64_t gen_rx_missed(struct port *p)
+{
+	return ((struct gen *)p->priv)->pace.missed;
+}
+
 static void gen_report_json(struct port *p, FILE *out)
 {
 	struct gen *g = p->priv;
@@ -705,6 +710,7 @@ const struct port_driver port_gen = {
         .open = gen_open,
         .close = gen_close,
         .rx = gen_rx,
+        .rx_missed = gen_rx_missed,
         .tx = NULL,
         .report_json = gen_report_json,
 };

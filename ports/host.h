@@ -38,6 +38,7 @@ enum drop_reason {
 	DROP_SHUTDOWN,     /* still in flight when the manager stopped */
 	DROP_TX_FULL,      /* the output port's transmit queue was full */
 	DROP_OVERSIZE,     /* longer than the destination buffer holds (frame or copy) */
+	DROP_RX_MISSED,    /* arrived with the port's receive ring full (a NIC's imissed) */
 	DROP_MAX
 };
 

@@ -3,10 +3,16 @@
  * CLOCK_MONOTONIC for rate_pps, plus the packet count and the duration
  * after which the source is finished. Private to ports/.
  *
- * The bucket holds at most 'burst' tokens (64 packets or 1 ms of traffic,
- * whichever is more), so a consumer that stalls does not get a long burst
- * afterwards; over any longer window the average rate is rate_pps. The
- * duration clock starts at the first pace_take().
+ * The wire does not wait for the host. Frames arrive at rate_pps whether
+ * or not the NIC stage's thread runs; the ones it has not taken wait in
+ * the port's receive ring, PACE_RX_RING descriptors as on a NIC, and the
+ * stage takes them in bursts when it runs again. What arrives while the
+ * ring is full is lost as a NIC loses it (DPDK's imissed): counted in
+ * 'missed' (and in 'sent': the wire sent it), never produced; the driver
+ * reports it through rx_missed (ports/port.h) and the NIC stage counts it
+ * in packets_in and drops it as rx_missed. So a thread that stalls loses
+ * frames only past the ring, and the offered rate stays rate_pps over any
+ * window. The duration clock starts at the first pace_take().
  */
 #ifndef TENET_PORT_PACE_H
 #define TENET_PORT_PACE_H
@@ -15,15 +21,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#define PACE_RX_RING 4096 /* descriptors in the software port's receive ring */
+
 struct pace {
 	double rate;  /* packets per second, 0: unlimited */
-	double burst; /* bucket depth, packets */
+	double burst; /* bucket depth: the receive ring, packets */
 	double tokens;
 	uint64_t last_ns;
 	uint64_t start_ns;
 	uint64_t count;  /* packets in all, 0: unbounded */
 	uint64_t dur_ns; /* 0: unbounded */
-	uint64_t sent;
+	uint64_t sent;   /* produced or missed */
+	uint64_t missed; /* arrived while the receive ring was full */
 	bool started;
 };
 
@@ -31,18 +40,22 @@ static inline void pace_init(struct pace *pc, double rate_pps, uint64_t count, d
 {
 	*pc = (struct pace){0};
 	pc->rate = rate_pps > 0 ? rate_pps : 0;
-	pc->burst = pc->rate / 1000.0 > 64.0 ? pc->rate / 1000.0 : 64.0;
+	pc->burst = PACE_RX_RING;
 	pc->count = count;
 	pc->dur_ns = duration > 0 ? (uint64_t)(duration * 1e9) : 0;
 }
 
 /*
  * How many of n frames may be produced at now_ns: 0..n, or -ENODATA once
- * count or duration is reached. The caller reports what it produced with
- * pace_commit(), which returns unused tokens.
+ * count is reached, or duration is and the ring is empty. The caller
+ * reports what it produced with pace_commit(), which returns unused
+ * tokens.
  */
 static inline int pace_take(struct pace *pc, uint64_t now_ns, unsigned int n)
 {
+	uint64_t end;
+	bool over;
+
 	if (!pc->started) {
 		pc->started = true;
 		pc->start_ns = now_ns;
@@ -51,21 +64,40 @@ static inline int pace_take(struct pace *pc, uint64_t now_ns, unsigned int n)
 	}
 	if (pc->count && pc->sent >= pc->count)
 		return -ENODATA;
-	if (pc->dur_ns && now_ns - pc->start_ns >= pc->dur_ns)
-		return -ENODATA;
-	if (pc->count && pc->count - pc->sent < n)
-		n = (unsigned int)(pc->count - pc->sent);
-	if (pc->rate > 0) {
-		if (now_ns > pc->last_ns) {
-			pc->tokens += (double)(now_ns - pc->last_ns) * pc->rate * 1e-9;
-			if (pc->tokens > pc->burst)
-				pc->tokens = pc->burst;
-			pc->last_ns = now_ns;
+	end = pc->dur_ns ? pc->start_ns + pc->dur_ns : UINT64_MAX;
+	over = now_ns >= end;
+	if (pc->rate == 0) {
+		if (over)
+			return -ENODATA;
+	} else {
+		uint64_t t = now_ns < end ? now_ns : end; /* nothing arrives after the end */
+
+		if (t > pc->last_ns) {
+			pc->tokens += (double)(t - pc->last_ns) * pc->rate * 1e-9;
+			if (pc->tokens > pc->burst) {
+				/* arrived with the ring full: lost, unless the count is done */
+				uint64_t lost = (uint64_t)(pc->tokens - pc->burst);
+
+				if (pc->count && lost > pc->count - pc->sent)
+					lost = pc->count - pc->sent;
+				pc->missed += lost;
+				pc->sent += lost;
+				pc->tokens -= (double)lost;
+				if (pc->tokens > pc->burst + 1)
+					pc->tokens = pc->burst;
+			}
+			pc->last_ns = t;
 		}
+		/* after the end, what waits in the ring is still taken */
+		if (over && pc->tokens < 1.0)
+			return -ENODATA;
 		if (pc->tokens < (double)n)
 			n = (unsigned int)pc->tokens;
-		pc->tokens -= (double)n;
 	}
+	if (pc->count && pc->count - pc->sent < n)
+		n = (unsigned int)(pc->count - pc->sent);
+	if (pc->rate > 0)
+		pc->tokens -= (double)n;
 	return (int)n;
 }
 

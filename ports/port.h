@@ -72,6 +72,13 @@ struct port_driver {
 	 * as oversize: no frame is ever passed on cut. NULL: none possible.
 	 */
 	uint64_t (*rx_oversize)(struct port *p);
+	/*
+	 * Frames that arrived while the driver's receive ring was full (the
+	 * NIC stage did not take them in time; ports/pace.h): a running total
+	 * read like rx_oversize, counted in packets_in and dropped as
+	 * rx_missed. NULL: none possible.
+	 */
+	uint64_t (*rx_missed)(struct port *p);
 	/* Transmit n frames (copied out before returning). NULL for rx-only. */
 	void (*tx)(struct port *p, const struct tenet_frame *f, unsigned int n);
 	/* Driver-specific counters as JSON members ("\"k\": v, ..."), may be NULL. */

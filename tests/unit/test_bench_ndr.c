@@ -12,7 +12,12 @@
  * loses) ends with a bound from the long trials; a device faster than the
  * generator gives the cap, flagged; one slower than the floor gives no
  * bound; a generator that falls short counts as loss; an invalid trial
- * stops the search with -EPROTO; bad options are refused.
+ * stops the search with -EPROTO; bad options are refused. With the
+ * default exceed ratio (0.5 of 3 final trials) a device that loses in
+ * one trial of three at any rate still gets its true NDR, from at least
+ * two clean final trials at it; the strict search (exceed ratio 0, one
+ * trial) names a single clean trial; a rate that loses in two trials of
+ * three is an upper bound; bad goal options are refused.
  */
 #include <errno.h>
 #include <math.h>
@@ -35,6 +40,10 @@ struct dev {
 	double gen_max;   /* the generator's full speed */
 	double gen_short; /* the generator falls short above this (0: never) */
 	int invalid_at;   /* trial id reported invalid (-1: none) */
+	unsigned int
+	        stall_every; /* every n-th trial of >= 1 s loses stall_lost packets (0: never) */
+	uint64_t stall_lost;
+	unsigned int nb_long; /* trials of >= 1 s so far */
 	unsigned int n;
 	struct ndr_trial log[MAX_TRIALS];
 	unsigned int progress_calls;
@@ -49,6 +58,9 @@ static int sim_trial(void *arg, struct ndr_trial *t)
 
 	t->offered = (uint64_t)llround(rate * t->duration);
 	t->lost = t->offered - (uint64_t)llround(fwd * t->duration);
+	if (d->stall_every && t->rate > 0 && t->duration >= 1.0 &&
+	    ++d->nb_long % d->stall_every == 0 && t->lost < d->stall_lost)
+		t->lost = d->stall_lost; /* a host stall, whatever the rate */
 	t->offered_pps = rate;
 	t->delivered_pps = fwd;
 	t->rate_short = d->gen_short > 0 && rate > d->gen_short;
@@ -255,6 +267,75 @@ static void test_single_phase_and_bad_options(void **state)
 	assert_int_equal(ndr_search(&o, NULL, &d, &r), -EINVAL);
 }
 
+static void test_exceed_ratio_rides_out_stalls(void **state)
+{
+	struct ndr_opts o;
+	struct ndr_result r, strict;
+	unsigned int stalled_at_ndr = 0;
+	struct dev d;
+	(void)state;
+
+	/* 1.2 Mpps without loss, but every third long trial loses 40 packets;
+	 * the stalls fall on other trials for each offset */
+	for (unsigned int off = 0; off < 3; off++) {
+		dev_init(&d, 1.2e6, 5e6);
+		d.stall_every = 3;
+		d.stall_lost = 40;
+		d.nb_long = off;
+		opts_init(&o, &d);
+		assert_int_equal(ndr_search(&o, sim_trial, &d, &r), 0);
+		check_bound(&d, &o, &r.ndr, 1.2e6, 0);
+		/* 2 or 3 final trials at the lower bound, at most one of them losing */
+		assert_true(r.ndr.lower_trials >= 2 && r.ndr.lower_trials <= 3);
+		assert_true(r.ndr.lower_losing <= 1);
+		assert_true(r.ndr.lower_trials - r.ndr.lower_losing >= 2);
+		stalled_at_ndr += r.ndr.lower_losing;
+		for (unsigned int i = 0; i < d.n; i++)
+			if (d.log[i].duration == o.final_s && d.log[i].rate == r.ndr.rate)
+				assert_true(d.log[i].lost <= 40);
+	}
+	/* a stall hit the NDR's own trials at least once, and was outvoted */
+	assert_true(stalled_at_ndr > 0);
+
+	/* the strict search: one final trial per rate */
+	dev_init(&d, 1.2e6, 5e6);
+	d.stall_every = 3;
+	d.stall_lost = 40;
+	opts_init(&o, &d);
+	o.exceed_ratio = 0;
+	o.goal_trials = 1;
+	o.phases = 1; /* every trial at the final duration, as in RFC 2544's binary search */
+	assert_int_equal(ndr_search(&o, sim_trial, &d, &strict), 0);
+	/* strict: the bound is one final trial, without loss; no rate above it passed */
+	assert_true(strict.ndr.found && strict.ndr.rate <= 1.2e6);
+	assert_true(strict.ndr.lower_trials == 1 && strict.ndr.lower_losing == 0);
+}
+
+static void test_losing_twice_in_three_is_upper(void **state)
+{
+	struct ndr_opts o;
+	struct ndr_result r;
+	struct dev d;
+	(void)state;
+
+	/* two trials in three lose: no rate above the floor can pass NDR */
+	dev_init(&d, 1e6, 4e6);
+	d.stall_every = 1;
+	d.stall_lost = 5;
+	opts_init(&o, &d);
+	assert_int_equal(ndr_search(&o, sim_trial, &d, &r), 0);
+	assert_false(r.ndr.found);
+	/* 5 packets are far below 0.5 %: PDR is unaffected */
+	check_bound(&d, &o, &r.pdr, 1e6 / (1 - o.pdr_loss), o.pdr_loss);
+
+	opts_init(&o, &d);
+	o.goal_trials = 0;
+	assert_int_equal(ndr_search(&o, sim_trial, &d, &r), -EINVAL);
+	opts_init(&o, &d);
+	o.exceed_ratio = 1;
+	assert_int_equal(ndr_search(&o, sim_trial, &d, &r), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +346,8 @@ int main(void)
 	        cmocka_unit_test(test_generator_short_is_loss),
 	        cmocka_unit_test(test_invalid_trial_stops),
 	        cmocka_unit_test(test_single_phase_and_bad_options),
+	        cmocka_unit_test(test_exceed_ratio_rides_out_stalls),
+	        cmocka_unit_test(test_losing_twice_in_three_is_upper),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,7 +38,7 @@ static struct fixture *fixture_new(void)
 	f->m.cfg = &f->cfg;
 	f->m.ports[0].cfg = &f->cfg.ports[0];
 	f->m.tenants[0].cfg = &f->cfg.tenants[0];
-	f->m.start_time = mgr_now();
+	f->m.control.start_time = mgr_now();
 	return f;
 }
 

@@ -68,8 +68,8 @@ static int setup(void **state)
 		f->m->chains[i].cfg = &f->m->cfg->chains[i];
 		f->m->chains[i].tenant = f->m->cfg->chains[i].tenant;
 	}
-	f->m->epfd = epoll_create1(EPOLL_CLOEXEC);
-	assert_true(f->m->epfd >= 0);
+	f->m->control.epfd = epoll_create1(EPOLL_CLOEXEC);
+	assert_true(f->m->control.epfd >= 0);
 	assert_int_equal(tap_open(f->m, 0x48000u), 0);
 	f->pool = tenet_pool_create("tap", 64, 4096, 0);
 	assert_non_null(f->pool);
@@ -85,7 +85,7 @@ static int teardown(void **state)
 	tap_close(f->m);
 	if (f->sv[1] >= 0)
 		close(f->sv[1]);
-	close(f->m->epfd);
+	close(f->m->control.epfd);
 	tenet_pool_destroy(f->pool);
 	tenet_config_free(f->m->cfg);
 	free(f->m);
@@ -112,7 +112,7 @@ static void connect_pair(struct fx *f)
 
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, f->sv),
 	                 0);
-	assert_int_equal(epoll_ctl(f->m->epfd, EPOLL_CTL_ADD, f->sv[0], &ev), 0);
+	assert_int_equal(epoll_ctl(f->m->control.epfd, EPOLL_CTL_ADD, f->sv[0], &ev), 0);
 }
 
 static void start(struct fx *f, const char *text)
@@ -292,20 +292,20 @@ static void test_gone_and_stale(void **state)
 	close(f->sv[1]); /* the client is gone */
 	f->sv[1] = -1;
 	tap_event(f->m, 0);
-	assert_int_equal(f->m->taps->tap[0].fd, -1);
+	assert_int_equal(f->m->control.taps->tap[0].fd, -1);
 	assert_int_equal(f->m->chains[0].tap, 0);
 	/* the next tap of the slot sees nothing of the last one's ring, nor a
 	 * copy that raced the restart with the old generation */
 	start(f, "a:out");
-	assert_int_equal(f->m->taps->tap[0].fd, f->sv[0]);
-	f->m->taps->tap[0].gen -= 2;
+	assert_int_equal(f->m->control.taps->tap[0].fd, f->sv[0]);
+	f->m->control.taps->tap[0].gen -= 2;
 	{
 		struct tenet_desc d = {.buf = 9, .off = 128, .len = 80};
 
 		tap_copy(f->m, &f->m->chains[0], TAP_AT_OUT, f->pool, &d);
 	}
-	f->m->taps->tap[0].gen += 2;
-	assert_int_equal(f->m->taps->tap[0].prod - f->m->taps->tap[0].cons, 1);
+	f->m->control.taps->tap[0].gen += 2;
+	assert_int_equal(f->m->control.taps->tap[0].prod - f->m->control.taps->tap[0].cons, 1);
 	pass(f, 0, TAP_AT_OUT, 10, 80, 40);
 	tap_poll(f->m, mgr_now());
 	take(f, buf, sizeof(buf), &got);
@@ -329,7 +329,8 @@ static void test_limit(void **state)
 	/* one copy per running tap */
 	pass(f, 1, 0, 1, 64, 1);
 	for (unsigned int i = 0; i < TAP_MAX; i++)
-		assert_int_equal(f->m->taps->tap[i].prod - f->m->taps->tap[i].cons, 1);
+		assert_int_equal(f->m->control.taps->tap[i].prod - f->m->control.taps->tap[i].cons,
+		                 1);
 	for (unsigned int i = 0; i + 1 < TAP_MAX; i++)
 		close(fds[i]);
 	f->sv[1] = fds[TAP_MAX - 1];
@@ -442,7 +443,7 @@ static void test_concurrent(void **state)
 {
 	struct fx *f = *state;
 	static uint8_t buf[1 << 20];
-	struct tap *t = &f->m->taps->tap[0];
+	struct tap *t = &f->m->control.taps->tap[0];
 	size_t got = 0, off, used;
 	uint64_t seen = 0, sent = 0, dropped = 0;
 	unsigned int last = 0;
