@@ -11,7 +11,8 @@
  * hop - same tenant: the descriptor moves; other tenant: the bytes are
  * copied into the destination pool and the source buffer is freed - or
  * out of a port, and tops up the fill rings the NIC stages take empty
- * buffers from. It never blocks on an NF: a full NF ring is a counted drop.
+ * buffers from (fill.c). It never blocks on an NF: a full NF ring is a
+ * counted drop.
  * When idle it sleeps on an epoll set of its eventfd and the NFs' kick
  * sockets (adaptive mode); nothing in that set can make it block.
  *
@@ -37,6 +38,8 @@
 
 #include "lib/wait.h"
 #include "mgr/dispatch.h"
+#include "mgr/fill.h"
+#include "mgr/ingress.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
 #include "lib/xring.h"
@@ -65,15 +68,12 @@ struct dctx {
 	unsigned int index;   /* sh->index */
 	int epfd;
 	struct txq txq[CFG_MAX_PORTS];
-	uint32_t fill_target[CFG_MAX_TENANTS];   /* per fill ring of pool k (see fill_targets) */
-	uint32_t xfill_target[CFG_MAX_TENANTS];  /* per xfill ring of pool k */
-	struct mgr_pool *pools[CFG_MAX_TENANTS]; /* the pools this shard owns */
-	unsigned int nb_pools;
+	struct fill_state fill;     /* its pools' fill and xfill rings (fill.c) */
 	struct nf *nfs[MGR_MAX_NF]; /* the NFs it serves, by id */
 	unsigned int nb_nfs;
 	/* cross-shard hops (dispatchers > 1) */
-	struct bufcache xcache[CFG_MAX_TENANTS]; /* empty buffers of other shards' pools */
-	struct tenet_desc hout[MGR_MAX_SHARDS][MGR_BURST]; /* staged for shard b's hand ring */
+	struct bufcache xcache[CFG_MAX_TENANTS];      /* empty buffers of other shards' pools */
+	struct mdesc hout[MGR_MAX_SHARDS][MGR_BURST]; /* staged for shard b's hand ring */
 	unsigned int nb_hout[MGR_MAX_SHARDS];
 };
 
@@ -96,15 +96,17 @@ static void drop(struct dctx *x, struct mgr_pool *mp, uint32_t buf, unsigned int
  */
 static void flush_xsk(struct dctx *x, struct mport *p, struct txq *q)
 {
-	struct tenet_desc d[MGR_BURST];
+	struct mdesc d[MGR_BURST];
 	unsigned int n;
 
 	for (unsigned int i = 0; i < q->n; i++) {
 		q->mp[i]->meta[q->buf[i]].txlen = q->f[i].len;
-		d[i] = (struct tenet_desc){.buf = q->buf[i], .off = q->off[i], .len = q->f[i].len};
-		xdesc_set_pool(&d[i], q->mp[i]->index);
+		d[i] = (struct mdesc){.buf = q->buf[i],
+		                      .off = q->off[i],
+		                      .len = q->f[i].len,
+		                      .pool = (uint8_t)q->mp[i]->index};
 	}
-	n = tenet_ring_enqueue_burst(&p->tx.txq.prod, d, q->n);
+	n = xring_enqueue(&p->tx.txq, d, q->n);
 	for (unsigned int i = n; i < q->n; i++)
 		drop(x, q->mp[i], q->buf[i], q->tenant[i], DROP_TX_FULL);
 	q->n = 0;
@@ -114,12 +116,12 @@ static void flush_xsk(struct dctx *x, struct mport *p, struct txq *q)
 static unsigned int poll_tx_done(struct dctx *x, struct mport *p)
 {
 	struct mgr *m = x->m;
-	struct tenet_desc d[MGR_BURST];
-	unsigned int n = tenet_ring_dequeue_burst(&p->tx.compq.cons, d, MGR_BURST);
+	struct mdesc d[MGR_BURST];
+	unsigned int n = xring_dequeue(&p->tx.compq, d, MGR_BURST);
 	uint64_t bytes = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		struct mgr_pool *mp = &m->pools[xdesc_pool(&d[i])];
+		struct mgr_pool *mp = &m->pools[d[i].pool];
 		struct bufmeta *bm = &mp->meta[d[i].buf];
 
 		bytes += bm->txlen;
@@ -174,8 +176,8 @@ static void flush_tx(struct dctx *x, unsigned int port)
 	q->n = 0;
 }
 
-static void send_out(struct dctx *x, unsigned int port, struct mgr_pool *mp,
-                     const struct tenet_desc *d, unsigned int tenant)
+static void send_out(struct dctx *x, unsigned int port, struct mgr_pool *mp, const struct mdesc *d,
+                     unsigned int tenant)
 {
 	struct txq *q = &x->txq[port];
 	unsigned int i = q->n++;
@@ -246,8 +248,8 @@ static bool get_xbuf(struct dctx *x, struct mgr_pool *dmp, uint32_t *buf)
 	struct bufcache *c = &x->xcache[dmp->index];
 
 	if (!c->n) {
-		struct tenet_desc d[MGR_BURST];
-		unsigned int n = tenet_ring_dequeue_burst(&dmp->xfill[x->index].cons, d, MGR_BURST);
+		struct mdesc d[MGR_BURST];
+		unsigned int n = xring_dequeue(&dmp->xfill[x->index], d, MGR_BURST);
 
 		for (unsigned int i = 0; i < n; i++)
 			c->buf[c->n++] = d[i].buf;
@@ -266,7 +268,7 @@ static void flush_hand(struct dctx *x, unsigned int b)
 	if (!x->nb_hout[b])
 		return;
 	/* hand_over checked the room for every staged descriptor: all go */
-	tenet_ring_enqueue_burst(&h->prod, x->hout[b], x->nb_hout[b]);
+	xring_enqueue(h, x->hout[b], x->nb_hout[b]);
 	x->nb_hout[b] = 0;
 	xring_wake(h);
 }
@@ -277,7 +279,7 @@ static void flush_hand(struct dctx *x, unsigned int b)
  * for this one, free the source buffer, and hand the copy over. The owner
  * does the rest (to_hop there: instance, skip, ring room, ownership).
  */
-static void hand_over(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, unsigned int hop,
+static void hand_over(struct dctx *x, struct mgr_pool *mp, struct mdesc d, unsigned int hop,
                       struct mgr_pool *dmp, const struct chain *c, unsigned int dtenant)
 {
 	struct mgr *m = x->m;
@@ -313,7 +315,7 @@ static void hand_over(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, 
 	cnt_add(&x->a->copies_in[dtenant], 1);
 	d.buf = nb;
 	d.hop = (uint8_t)hop;
-	xdesc_set_pool(&d, dmp->index);
+	d.pool = (uint8_t)dmp->index;
 	x->hout[b][x->nb_hout[b]++] = d;
 	if (x->nb_hout[b] == MGR_BURST)
 		flush_hand(x, b);
@@ -323,8 +325,7 @@ static void hand_over(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, 
  * Move a packet held by the manager (in pool mp) to hop 'hop' of its chain,
  * or to service 'svc' when svc >= 0 (a TO_SERVICE verdict).
  */
-static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, unsigned int hop,
-                   int svc)
+static void to_hop(struct dctx *x, struct mgr_pool *mp, struct mdesc d, unsigned int hop, int svc)
 {
 	struct mgr *m = x->m;
 	struct bufmeta *bm = &mp->meta[d.buf];
@@ -368,9 +369,11 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 		drop(x, mp, d.buf, c->tenant, DROP_OVERSIZE);
 		return;
 	}
-	/* the flow hash from ingress, never the NF's copy: an NF must not pick
-	 * which instance of the next (maybe another tenant's) service it loads */
+	/* the flow hash and ingress port from ingress, never the NF's copies:
+	 * an NF must not pick which instance of the next (maybe another
+	 * tenant's) service it loads, nor tell it a false ingress port */
 	d.hash = bm->hash;
+	d.port = bm->port;
 	nf = s->inst[d.hash % s->nb_inst];
 	if (!rx_room(nf)) {
 		/* full: drop now rather than after a copy that would be wasted */
@@ -391,51 +394,45 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d, uns
 		dmp->meta[nb] = *bm;
 		free_buf(mp, d.buf);
 		d.buf = nb;
+		d.pool = (uint8_t)dmp->index;
 		bm = &dmp->meta[nb];
 		cnt_add(&x->a->copies, 1);
 		cnt_add(&x->a->copies_in[s->tenant], 1);
 	}
 	bm->hop = (uint8_t)hop;
 	d.hop = (uint8_t)hop;
-	d.verdict = TENET_V_NEXT;
-	d.arg = 0;
 	/* a copy for a tap on this hop (tap.h); a TO_SERVICE detour is no hop */
 	tap_hook(m, c, svc < 0 ? hop : TAP_AT_NONE, dmp->pool, &d);
 	tenet_pool_set_owner(dmp->pool, d.buf, nf->id);
-	nf->out[nf->nb_out++] = d;
+	/* the packet leaves the manager's rings for an NF's (xring.h) */
+	nf->out[nf->nb_out++] = mdesc_to_nf(&d);
 	if (nf->nb_out == MGR_BURST)
 		flush_nf(x, nf);
 }
 
 /* A packet freshly written into a pool by a NIC stage or the router. */
-static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc d)
+static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct mdesc d)
 {
 	struct mgr *m = x->m;
-	unsigned int chain = xdesc_chain(&d);
+	unsigned int chain = d.chain;
 	struct bufmeta *bm = &mp->meta[d.buf];
 
 	if (chain == CHAIN_UNCLASSIFIED) {
-		/* steer: shared - the OpenNetVM baseline classifies on the host */
+		/* steer: shared - the OpenNetVM baseline classifies on the host;
+		 * hop 0: no NIC stage ran, every hop runs on the host */
 		struct tenet_pkt_info pi;
-		struct tenet_action act;
-		enum tenet_pkt_err e;
 		const uint8_t *frame = (uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off;
+		enum drop_reason why =
+		        mgr_classify_frame(m, mgr_cls(m), frame, &d, &pi, m->host_parse_err);
 
-		e = tenet_pkt_parse(frame, d.len, &pi);
-		if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
-			cnt_add(&m->host_parse_err[e], 1);
+		if (why != INGRESS_CLASSIFIED) {
 			free_buf(mp, d.buf);
-			no_tenant_drop(x->a, DROP_MALFORMED, 1);
+			no_tenant_drop(x->a, why, 1);
 			return;
 		}
-		if (!tenet_classifier_lookup(mgr_cls(m), &pi, d.port, &act)) {
-			free_buf(mp, d.buf);
-			no_tenant_drop(x->a, DROP_NO_RULE, 1);
-			return;
-		}
-		chain = act.chain;
-		d.hash = tenet_flow_hash(&pi);
-		d.hop = 0; /* no NIC stage ran: every hop runs on the host */
+		chain = d.chain;
+		/* the buffer is still in mp: a hop in the chain's pool copies it (to_hop) */
+		d.pool = (uint8_t)mp->index;
 	}
 	bm->chain = (uint8_t)chain;
 	bm->port = d.port;
@@ -447,14 +444,17 @@ static void from_ingress(struct dctx *x, struct mgr_pool *mp, struct tenet_desc 
 }
 
 /* A packet an NF handed back, already validated and owned by the manager. */
-static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct tenet_desc d)
+static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct tenet_desc nd)
 {
 	struct mgr *m = x->m;
-	struct bufmeta *bm = &mp->meta[d.buf];
+	struct bufmeta *bm = &mp->meta[nd.buf];
 	unsigned int tenant = m->chains[bm->chain].tenant;
 	unsigned int nf_tenant = m->services[nf->service].tenant;
+	unsigned int arg = nd.arg;
+	/* the verdict read, the packet is the manager's again (xring.h) */
+	struct mdesc d = mdesc_from_nf(&nd, mp->index, bm->chain);
 
-	switch (d.verdict) {
+	switch (nd.verdict) {
 	case TENET_V_NEXT:
 		to_hop(x, mp, d, bm->hop + 1u, -1);
 		return;
@@ -464,15 +464,15 @@ static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct t
 		return;
 	case TENET_V_TO_SERVICE:
 		/* only to a service of the NF's own tenant: no injection across tenants */
-		if (d.arg >= m->cfg->nb_services || m->services[d.arg].tenant != nf_tenant)
+		if (arg >= m->cfg->nb_services || m->services[arg].tenant != nf_tenant)
 			break;
-		to_hop(x, mp, d, bm->hop, d.arg);
+		to_hop(x, mp, d, bm->hop, (int)arg);
 		return;
 	case TENET_V_OUT_PORT:
-		if (d.arg >= m->cfg->nb_ports || !m->ports[d.arg].port.drv->tx)
+		if (arg >= m->cfg->nb_ports || !m->ports[arg].port.drv->tx)
 			break;
 		tap_hook(m, &m->chains[bm->chain], TAP_AT_OUT, mp->pool, &d);
-		send_out(x, d.arg, mp, &d, tenant);
+		send_out(x, arg, mp, &d, tenant);
 		return;
 	}
 	cnt_add(&nf->rej.bad_verdict, 1);
@@ -483,11 +483,11 @@ static void from_nf(struct dctx *x, struct nf *nf, struct mgr_pool *mp, struct t
 static unsigned int poll_hand(struct dctx *x, struct xring *r)
 {
 	struct mgr *m = x->m;
-	struct tenet_desc d[MGR_BURST];
-	unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
+	struct mdesc d[MGR_BURST];
+	unsigned int n = xring_dequeue(r, d, MGR_BURST);
 
 	for (unsigned int i = 0; i < n; i++)
-		to_hop(x, &m->pools[xdesc_pool(&d[i])], d[i], d[i].hop, -1);
+		to_hop(x, &m->pools[d[i].pool], d[i], d[i].hop, -1);
 	return n;
 }
 
@@ -560,179 +560,14 @@ static void apply_commands(struct dctx *x)
 	pthread_mutex_unlock(&cmd->lock);
 }
 
-/*
- * Fill level per fill ring of each pool. Buffers parked in fill rings are
- * out of reach of the cross-tenant copies into that pool, so the rings a
- * pool feeds (one per receive port, and the router's) share at most half
- * of it, and never more than MGR_FILL_TARGET each: a pool of 256 buffers
- * fed by two ports parks 64 per ring and keeps 128 for copies (with a
- * flat 512 per ring it kept none, and every copy into it was dropped
- * no_buffer). The xfill rings (one per other shard) are for copies: they
- * share at most an eighth of the pool, MGR_XFILL_TARGET each at most.
- */
-static void fill_targets(struct dctx *x)
-{
-	struct mgr *m = x->m;
-	unsigned int rings = m->have_router ? 1 : 0;
-
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		struct mport *p = &m->ports[i];
-
-		if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
-			rings++;
-	}
-	for (unsigned int k = 0; k < m->nb_pools; k++) {
-		uint32_t t = rings ? m->pools[k].pool->nb_bufs / 2 / rings : 0;
-
-		if (t == 0 && rings)
-			t = 1; /* a tiny pool still receives, one buffer at a time */
-		x->fill_target[k] = t < MGR_FILL_TARGET ? t : MGR_FILL_TARGET;
-		if (m->nb_shards > 1) {
-			t = m->pools[k].pool->nb_bufs / 8 / (m->nb_shards - 1);
-			t = t ? t : 1;
-			x->xfill_target[k] = t < MGR_XFILL_TARGET ? t : MGR_XFILL_TARGET;
-		}
-	}
-}
-
-static uint32_t fill_level(const struct xring *r)
-{
-	return r->prod.head - __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
-}
-
-/* Would refill() add buffers to r? */
-static bool wants_refill(const struct xring *r, uint32_t target)
-{
-	return fill_level(r) + (target >= MGR_BURST ? MGR_BURST : 1) <= target;
-}
-
-/* Keep a fill ring at 'target' buffers. */
-static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target)
-{
-	uint32_t level = fill_level(r);
-	struct tenet_desc d[MGR_BURST];
-	uint32_t bufs[MGR_BURST];
-	unsigned int step = target >= MGR_BURST ? MGR_BURST : 1; /* refill by bursts */
-	unsigned int n, done = 0;
-
-	while (level + done + step <= target) {
-		n = target - level - done;
-		n = tenet_pool_alloc_burst(mp->pool, bufs, n < MGR_BURST ? n : MGR_BURST);
-		if (!n)
-			break;
-		for (unsigned int i = 0; i < n; i++) {
-			d[i] = (struct tenet_desc){.buf = bufs[i]};
-			mp->meta[bufs[i]].chain = BUF_EMPTY;
-		}
-		tenet_ring_enqueue_burst(&r->prod, d, n);
-		done += n;
-	}
-	if (done)
-		xring_wake(r);
-	return done;
-}
-
-/*
- * Is pool k's budget of buffers in flight (past the NIC, not yet delivered
- * or dropped; posted fill buffers do not count) used up? Then its fill
- * rings are not topped up: the NIC drops that tenant's frames (no_buffer)
- * before they cost the host a copy and a hop, instead of the dispatcher
- * dropping them at a full NF ring (nf_rx_full) after both, and a NIC with
- * no buffer may sleep (nic.c, wait_fill) instead of taking the CPU the
- * chain needs. Per pool: a tenant whose NFs do not drain, or hold buffers,
- * stops only its own traffic. Buffers posted in fill rings (and xfill
- * rings, for the other shards' copies) do not count.
- *
- * Two budgets. While the load is below what the chain sustains, a stall
- * (an NF or this thread descheduled for a few ms) may queue up to
- * burst_max (half the pool, at most an NF ring less a fill ring), so that
- * it costs latency, not packets. Once the pool has been at 'inflight'
- * (the tenant's key, default 512) for MGR_OVERLOAD_NS, the load is more
- * than the chain takes: the budget drops to 'inflight' - fewer buffers,
- * cache lines and pages in flight, measured faster at max rate - until
- * the backlog drains below a quarter of it.
- */
-#define MGR_OVERLOAD_NS 10000000ull /* 10 ms: longer than a scheduling hiccup */
-
-static bool over_budget(struct mgr *m, unsigned int k)
-{
-	struct mgr_pool *mp = &m->pools[k];
-	uint32_t used = mp->pool->nb_bufs - mp->pool->nb_free, posted = 0, inflight;
-	uint64_t now;
-
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		struct mport *p = &m->ports[i];
-
-		if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
-			posted += fill_level(&p->fill[k]);
-	}
-	if (m->have_router)
-		posted += fill_level(&m->router.tfill[k]);
-	for (unsigned int a = 0; a < m->nb_shards; a++)
-		if (a != mp->shard)
-			posted += fill_level(&mp->xfill[a]);
-	inflight = used - posted;
-	if (inflight < mp->inflight) {
-		mp->over_since = 0;
-		if (inflight < mp->inflight / 4)
-			mp->overloaded = false;
-		return false;
-	}
-	if (mp->overloaded)
-		return true;
-	now = tenet_spin_now();
-	if (!mp->over_since)
-		mp->over_since = now;
-	else if (now - mp->over_since >= MGR_OVERLOAD_NS)
-		mp->overloaded = true;
-	return mp->overloaded || inflight >= mp->burst_max;
-}
-
-static unsigned int refill_all(struct dctx *x)
-{
-	struct mgr *m = x->m;
-	unsigned int n = 0;
-
-	for (unsigned int i = 0; i < x->nb_pools; i++) {
-		struct mgr_pool *mp = x->pools[i];
-		unsigned int k = mp->index;
-		bool want = false;
-
-		/* xfill rings: copies into this pool, outside the budget as
-		 * copies within one shard are */
-		for (unsigned int a = 0; a < m->nb_shards; a++)
-			if (a != x->index)
-				n += refill(mp, &mp->xfill[a], x->xfill_target[k]);
-		for (unsigned int j = 0; j < m->cfg->nb_ports; j++) {
-			struct mport *p = &m->ports[j];
-
-			if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
-				want |= wants_refill(&p->fill[k], x->fill_target[k]);
-		}
-		if (m->have_router)
-			want |= wants_refill(&m->router.tfill[k], x->fill_target[k]);
-		if (!want || over_budget(m, k))
-			continue;
-		for (unsigned int j = 0; j < m->cfg->nb_ports; j++) {
-			struct mport *p = &m->ports[j];
-
-			if (p->port.drv->rx && p->cfg->steer != CFG_STEER_CPU)
-				n += refill(mp, &p->fill[k], x->fill_target[k]);
-		}
-		if (m->have_router)
-			n += refill(mp, &m->router.tfill[k], x->fill_target[k]);
-	}
-	return n;
-}
-
 static unsigned int poll_ingress(struct dctx *x, struct xring *r)
 {
 	struct mgr *m = x->m;
-	struct tenet_desc d[MGR_BURST];
-	unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
+	struct mdesc d[MGR_BURST];
+	unsigned int n = xring_dequeue(r, d, MGR_BURST);
 
 	for (unsigned int i = 0; i < n; i++)
-		from_ingress(x, &m->pools[xdesc_pool(&d[i])], d[i]);
+		from_ingress(x, &m->pools[d[i].pool], d[i]);
 	return n;
 }
 
@@ -885,10 +720,7 @@ void *dispatch_thread(void *arg)
 	x->sh = sh;
 	x->a = &sh->acct;
 	x->index = sh->index;
-	for (unsigned int k = 0; k < m->nb_pools; k++)
-		if (m->pools[k].shard == sh->index)
-			x->pools[x->nb_pools++] = &m->pools[k];
-	fill_targets(x);
+	fill_init(&x->fill, m, sh->index);
 	x->epfd = epoll_create1(EPOLL_CLOEXEC);
 	epoll_ctl(x->epfd, EPOLL_CTL_ADD, sh->efd, &ev);
 
@@ -924,7 +756,7 @@ void *dispatch_thread(void *arg)
 			if (hand)
 				cnt_add(&sh->hand_pkts, hand);
 		}
-		work += refill_all(x);
+		work += fill_refill(&x->fill, m);
 
 		/* quiescent point for classifier swaps (steer: shared looks up here) */
 		__atomic_store_n(&sh->epoch, sh->epoch + 1, __ATOMIC_RELEASE);

@@ -17,7 +17,7 @@
  * up; a NIC stage that finds none drops the frame (no_buffer), as a NIC
  * does: waiting would let one tenant's full pool stall every tenant.
  * Full buffers go on the ingress ring of the dispatcher shard that owns
- * their pool (one ring per port and shard; xdesc_pool picks it), so each
+ * their pool (one ring per port and shard; mdesc.pool picks it), so each
  * shard sees only its own pools' packets, in the order they arrived.
  *
  * Every write into a buffer (the DMA here, the router's copy) is checked
@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "lib/wait.h"
+#include "mgr/ingress.h"
 #include "mgr/nic.h"
 
 /* Local cache of empty buffers taken from one fill ring. */
@@ -52,12 +53,12 @@ static void kick(struct mgr *m, struct xring *r)
 }
 
 /* Push staged descriptors; the consumer always drains, so wait for room. */
-static void push(struct mgr *m, struct xring *r, struct tenet_desc *d, unsigned int *n)
+static void push(struct mgr *m, struct xring *r, struct mdesc *d, unsigned int *n)
 {
 	unsigned int done = 0;
 
 	while (done < *n) {
-		done += tenet_ring_enqueue_burst(&r->prod, d + done, *n - done);
+		done += xring_enqueue(r, d + done, *n - done);
 		if (done < *n) {
 			kick(m, r);
 			sched_yield();
@@ -78,8 +79,8 @@ static void push(struct mgr *m, struct xring *r, struct tenet_desc *d, unsigned 
 static bool get_buf(struct xring *r, struct bufcache *c, uint32_t *buf)
 {
 	if (!c->n) {
-		struct tenet_desc d[MGR_BURST];
-		unsigned int n = tenet_ring_dequeue_burst(&r->cons, d, MGR_BURST);
+		struct mdesc d[MGR_BURST];
+		unsigned int n = xring_dequeue(r, d, MGR_BURST);
 
 		for (unsigned int i = 0; i < n; i++)
 			c->buf[c->n++] = d[i].buf;
@@ -197,7 +198,7 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 
 struct nic_state {
 	struct bufcache cache[CFG_MAX_TENANTS];
-	struct tenet_desc out[MGR_MAX_SHARDS][MGR_BURST]; /* per shard */
+	struct mdesc out[MGR_MAX_SHARDS][MGR_BURST]; /* per shard */
 	unsigned int nb_out[MGR_MAX_SHARDS];
 };
 
@@ -245,8 +246,7 @@ void *nic_thread(void *arg)
 		nobuf = 0;
 		for (int i = 0; i < n; i++) {
 			struct tenet_pkt_info pi;
-			struct tenet_action act;
-			struct tenet_desc d = {
+			struct mdesc d = {
 			        .off = TENET_HEADROOM, .len = f[i].len, .port = (uint8_t)p->index};
 			struct xring *fill;
 			struct tenet_pool *dst;
@@ -255,31 +255,25 @@ void *nic_thread(void *arg)
 
 			bytes += f[i].len;
 			if (steer == CFG_STEER_NIC) {
-				enum tenet_pkt_err e = tenet_pkt_parse(f[i].data, f[i].len, &pi);
+				enum drop_reason why = mgr_classify_frame(m, cls, f[i].data, &d,
+				                                          &pi, p->rx.parse_err);
 
-				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
-					cnt_add(&p->rx.parse_err[e], 1);
-					cnt_add(&p->rx.drops[DROP_MALFORMED], 1);
+				if (why != INGRESS_CLASSIFIED) {
+					cnt_add(&p->rx.drops[why], 1);
 					continue;
 				}
-				if (!tenet_classifier_lookup(cls, &pi, (int)p->index, &act)) {
-					cnt_add(&p->rx.drops[DROP_NO_RULE], 1);
-					continue;
-				}
-				d.hop = (uint8_t)nic_hops(&m->chains[act.chain], m, f[i].data, &pi);
+				d.hop = (uint8_t)nic_hops(&m->chains[d.chain], m, f[i].data, &pi);
 				if (d.hop == NIC_DROP) {
 					cnt_add(&p->rx.drops[DROP_NIC_SCAN], 1);
 					continue;
 				}
-				mp = m->tenants[m->chains[act.chain].tenant].mp;
-				xdesc_set_chain(&d, act.chain);
-				d.hash = tenet_flow_hash(&pi);
+				mp = &m->pools[d.pool];
 				k = mp->index;
 				sh = mp->shard;
 				fill = &p->fill[k];
 			} else if (steer == CFG_STEER_SHARED) {
 				mp = &m->pools[0];
-				xdesc_set_chain(&d, CHAIN_UNCLASSIFIED);
+				d.chain = CHAIN_UNCLASSIFIED;
 				k = 0;
 				sh = 0;
 				fill = &p->fill[0];
@@ -302,7 +296,7 @@ void *nic_thread(void *arg)
 			}
 			/* the DMA: the only write of the frame into host memory */
 			memcpy((uint8_t *)tenet_pool_buf(dst, d.buf) + d.off, f[i].data, f[i].len);
-			xdesc_set_pool(&d, k);
+			d.pool = (uint8_t)k;
 			st.out[sh][st.nb_out[sh]++] = d;
 		}
 		push_all(m, ring, nb_rings, &st);
@@ -347,8 +341,7 @@ void *router_thread(void *arg)
 		unsigned int work = 0;
 
 		for (unsigned int pi = 0; pi < m->cfg->nb_ports; pi++) {
-			struct mport *p = &m->ports[pi];
-			struct tenet_desc in[MGR_BURST];
+			struct mdesc in[MGR_BURST];
 			unsigned int n;
 
 			if (!m->router.in[pi].mem)
@@ -361,59 +354,49 @@ void *router_thread(void *arg)
 				uint32_t bufs[MGR_BURST];
 
 				while (level + MGR_BURST <= MGR_FILL_TARGET) {
-					struct tenet_desc d[MGR_BURST];
+					struct mdesc d[MGR_BURST];
 					unsigned int k =
 					        tenet_pool_alloc_burst(ip, bufs, MGR_BURST);
 
 					if (!k)
 						break;
 					for (unsigned int i = 0; i < k; i++)
-						d[i] = (struct tenet_desc){.buf = bufs[i]};
-					tenet_ring_enqueue_burst(&r->prod, d, k);
+						d[i] = (struct mdesc){.buf = bufs[i]};
+					xring_enqueue(r, d, k);
 					xring_wake(r);
 					level += k;
 					work += k;
 				}
 			}
-			n = tenet_ring_dequeue_burst(&m->router.in[pi].cons, in, MGR_BURST);
+			n = xring_dequeue(&m->router.in[pi], in, MGR_BURST);
 			work += n;
 			for (unsigned int i = 0; i < n; i++) {
 				const uint8_t *frame =
 				        (uint8_t *)tenet_pool_buf(ip, in[i].buf) + in[i].off;
 				struct tenet_pkt_info info;
-				struct tenet_action act;
-				enum tenet_pkt_err e = tenet_pkt_parse(frame, in[i].len, &info);
-				struct tenet_desc d = in[i];
-				struct mgr_pool *mp;
+				struct mdesc d = in[i];
+				struct mgr_pool *mp = NULL;
+				/* hop 0: a router is no NIC, every hop runs on the host */
+				enum drop_reason why = mgr_classify_frame(
+				        m, mgr_cls(m), frame, &d, &info, m->router.parse_err);
 
 				cnt_add(&m->router.pkts, 1);
-				if (e != TENET_PKT_OK && e != TENET_PKT_NON_IP) {
-					cnt_add(&m->router.parse_err[e], 1);
-					cnt_add(&m->router.drops[DROP_MALFORMED], 1);
-				} else if (!tenet_classifier_lookup(mgr_cls(m), &info,
-				                                    (int)p->index, &act)) {
-					cnt_add(&m->router.drops[DROP_NO_RULE], 1);
-				} else if (!fits(m->tenants[m->chains[act.chain].tenant].mp->pool,
-				                 d.off, d.len)) {
-					/* fits the ingress pool, not the tenant's */
-					cnt_add(&m->router.drops[DROP_OVERSIZE], 1);
-				} else {
-					mp = m->tenants[m->chains[act.chain].tenant].mp;
-					if (!get_buf(&m->router.tfill[mp->index],
-					             &st.cache[mp->index], &d.buf)) {
-						tenet_pool_free_bulk(ip, &in[i].buf, 1);
-						cnt_add(&m->router.drops[DROP_NO_BUFFER], 1);
-						continue;
-					}
+				if (why == INGRESS_CLASSIFIED) {
+					mp = &m->pools[d.pool];
+					/* fits the ingress pool, maybe not the tenant's */
+					if (!fits(mp->pool, d.off, d.len))
+						why = DROP_OVERSIZE;
+					else if (!get_buf(&m->router.tfill[d.pool],
+					                  &st.cache[d.pool], &d.buf))
+						why = DROP_NO_BUFFER;
+				}
+				if (why == INGRESS_CLASSIFIED) {
 					/* the second copy that steer: nic avoids */
 					memcpy((uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off,
 					       frame, d.len);
-					xdesc_set_chain(&d, act.chain);
-					d.hop = 0; /* a router is no NIC: every hop runs on the host
-					            */
-					d.hash = tenet_flow_hash(&info);
-					xdesc_set_pool(&d, mp->index);
 					st.out[mp->shard][st.nb_out[mp->shard]++] = d;
+				} else {
+					cnt_add(&m->router.drops[why], 1);
 				}
 				tenet_pool_free_bulk(ip, &in[i].buf, 1);
 			}

@@ -12,29 +12,34 @@
 #include <stdio.h>
 
 #include "lib/err.h"
+#include "mgr/ingress.h"
 #include "mgr/nic.h"
 #include "mgr/port_host.h"
 
 /*
  * What the rules say of a frame the port received (port_host.classify),
- * on the port's thread.
+ * on the port's thread: the ingress paths' one classify-frame function
+ * (mgr/ingress.h). A frame it cannot parse is not classified here (false):
+ * the dispatcher classifies it afresh, drops it and counts the parse
+ * error; the count taken here goes to the port's scratch.
  */
 static bool classify(const struct port_host *h, const uint8_t *frame, uint32_t len,
                      struct port_class *c)
 {
 	struct mgr *m = h->ctx;
+	struct mport *p = &m->ports[h->index];
+	struct mdesc d = {.len = (uint16_t)len, .port = (uint8_t)h->index};
 	struct tenet_pkt_info pi;
-	struct tenet_action act;
 	const struct chain *ch;
 
-	tenet_pkt_parse(frame, len, &pi);
-	if (!tenet_classifier_lookup(mgr_cls(m), &pi, (int)h->index, &act))
+	if (mgr_classify_frame(m, mgr_cls(m), frame, &d, &pi, p->reclassify_parse_err) !=
+	    INGRESS_CLASSIFIED)
 		return false;
-	ch = &m->chains[act.chain];
-	c->chain = act.chain;
+	ch = &m->chains[d.chain];
+	c->chain = d.chain;
 	c->tenant = ch->tenant;
 	c->first_host_hop = ch->first_host_hop;
-	c->hash = tenet_flow_hash(&pi);
+	c->hash = d.hash;
 	c->payload_len = pi.payload_len;
 	return true;
 }

@@ -80,7 +80,7 @@ int setup_shards(struct mgr *m)
 	return 0;
 }
 
-/* A pool's budget while not overloaded (dispatch.c, over_budget): half the
+/* A pool's budget while not overloaded (fill.c, over_budget): half the
  * pool, at most an NF ring less a fill ring, at least 'inflight'. */
 static void set_burst_max(struct mgr *m)
 {

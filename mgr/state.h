@@ -91,7 +91,7 @@ struct mgr_pool {
 	struct tenet_pool *pool;
 	struct bufmeta *meta;
 	unsigned int index;
-	uint32_t inflight;     /* budget of buffers past the NIC under overload (dispatch.c) */
+	uint32_t inflight;     /* budget of buffers past the NIC under overload (fill.c) */
 	uint32_t burst_max;    /* ...and while it is not overloaded, to absorb a stall */
 	uint64_t over_since;   /* (dispatch) ns since when it has been at inflight, 0: not */
 	bool overloaded;       /* (dispatch) the budget is inflight, not burst_max */
@@ -227,6 +227,8 @@ struct mport {
 	uint64_t xdp_drops[DROP_MAX]; /* (control) dropped by XDP or the kernel before a socket */
 	struct port_tx tx;            /* (dispatch) */
 	struct port_host host;        /* lent to a driver with its own thread (port_host.c) */
+	/* (port thread) parse errors of its classify callback: the dispatcher counts them */
+	uint64_t reclassify_parse_err[TENET_PKT_ERR_MAX];
 };
 
 /*

@@ -85,12 +85,12 @@ static void final_drain(struct mgr *m)
 	}
 	/* steer: cpu - frames the router never took are in flight too */
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		struct tenet_desc d[MGR_BURST];
+		struct mdesc d[MGR_BURST];
 		unsigned int n;
 
 		if (!m->router.in[i].mem)
 			continue;
-		while ((n = tenet_ring_dequeue_burst(&m->router.in[i].cons, d, MGR_BURST)))
+		while ((n = xring_dequeue(&m->router.in[i], d, MGR_BURST)))
 			no_tenant_drop(&m->shards[0].acct, DROP_SHUTDOWN, n);
 	}
 }

@@ -387,7 +387,7 @@ void tap_totals(struct mgr *m, uint64_t *started, uint64_t *packets, uint64_t *d
 }
 
 void tap_copy(struct mgr *m, const struct chain *c, unsigned int at, const struct tenet_pool *pool,
-              const struct tenet_desc *d)
+              const struct mdesc *d)
 {
 	struct mgr_taps *ts = m->control.taps;
 	unsigned int chain = (unsigned int)(c - m->chains);

@@ -142,7 +142,7 @@ void tap_totals(struct mgr *m, uint64_t *started, uint64_t *packets, uint64_t *d
 
 /* Dispatcher (any shard): copy one packet to every running tap at (chain c, at). */
 void tap_copy(struct mgr *m, const struct chain *c, unsigned int at, const struct tenet_pool *pool,
-              const struct tenet_desc *d);
+              const struct mdesc *d);
 
 /*
  * The dispatcher's hook at hop index 'at' (or TAP_AT_OUT) of chain c, for
@@ -150,7 +150,7 @@ void tap_copy(struct mgr *m, const struct chain *c, unsigned int at, const struc
  * branch predicted not taken.
  */
 static inline void tap_hook(struct mgr *m, const struct chain *c, unsigned int at,
-                            const struct tenet_pool *pool, const struct tenet_desc *d)
+                            const struct tenet_pool *pool, const struct mdesc *d)
 {
 	if (__builtin_expect((__atomic_load_n(&c->tap, __ATOMIC_RELAXED) >> at) & 1u, 0))
 		tap_copy(m, c, at, pool, d);

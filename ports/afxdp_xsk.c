@@ -27,15 +27,15 @@
  */
 static unsigned int do_tx(struct port_host *h, struct afxdp *a)
 {
-	struct tenet_desc d[AFXDP_BURST];
+	struct mdesc d[AFXDP_BURST];
 	unsigned int n, work = 0, room = 2 * AFXDP_BURST;
 
 	for (unsigned int i = 0; i < a->nb; i++)
 		if (2 * AFXDP_BURST - a->s[i].nb_tx < room)
 			room = 2 * AFXDP_BURST - a->s[i].nb_tx;
-	n = tenet_ring_dequeue_burst(&h->tx->txq.cons, d, room < AFXDP_BURST ? room : AFXDP_BURST);
+	n = xring_dequeue(&h->tx->txq, d, room < AFXDP_BURST ? room : AFXDP_BURST);
 	for (unsigned int i = 0; i < n; i++) {
-		struct xsock *s = a->by_pool[xdesc_pool(&d[i])];
+		struct xsock *s = a->by_pool[d[i].pool];
 		uint32_t fs = s->pool->buf_size;
 
 		s->tx_addr[s->nb_tx] = (uint64_t)d[i].buf * fs + d[i].off;
@@ -58,11 +58,11 @@ static unsigned int do_tx(struct port_host *h, struct afxdp *a)
 			continue;
 		done = tenet_xsk_complete(s->xsk, addr, AFXDP_BURST);
 		for (unsigned int k = 0; k < done; k++) {
-			d[k] = (struct tenet_desc){.buf = (uint32_t)(addr[k] / s->pool->buf_size)};
-			xdesc_set_pool(&d[k], (unsigned int)s->pool_index);
+			d[k] = (struct mdesc){.buf = (uint32_t)(addr[k] / s->pool->buf_size),
+			                      .pool = (uint8_t)s->pool_index};
 		}
 		for (unsigned int k = 0; k < done;) {
-			k += tenet_ring_enqueue_burst(&h->tx->compq.prod, d + k, done - k);
+			k += xring_enqueue(&h->tx->compq, d + k, done - k);
 			if (k < done)
 				sched_yield(); /* the dispatcher always drains */
 		}
@@ -86,8 +86,8 @@ static unsigned int stock(struct xsock *s)
 	if (s->kernel_bufs >= AFXDP_FILL_MAX)
 		return 0;
 	if (!s->nb_stash) {
-		struct tenet_desc d[AFXDP_BURST];
-		unsigned int n = tenet_ring_dequeue_burst(&s->fill->cons, d, AFXDP_BURST);
+		struct mdesc d[AFXDP_BURST];
+		unsigned int n = xring_dequeue(s->fill, d, AFXDP_BURST);
 
 		for (unsigned int i = 0; i < n; i++)
 			s->stash[i] = (uint64_t)d[i].buf * s->pool->buf_size;
@@ -120,7 +120,7 @@ static void recycle(struct xsock *s, uint64_t addr)
  * their bytes into *bytes; returns how many frames came.
  */
 static unsigned int rx_burst(struct port_host *h, struct afxdp *a, enum cfg_steer steer,
-                             struct xsock *s, struct tenet_desc *out, unsigned int *nb_out,
+                             struct xsock *s, struct mdesc *out, unsigned int *nb_out,
                              uint64_t *bytes)
 {
 	struct tenet_pool *pool = s->pool;
@@ -131,10 +131,10 @@ static unsigned int rx_burst(struct port_host *h, struct afxdp *a, enum cfg_stee
 	s->kernel_bufs -= n;
 	for (unsigned int k = 0; k < n; k++) {
 		uint32_t off = (uint32_t)(addr[k] % pool->buf_size);
-		struct tenet_desc d = {.buf = (uint32_t)(addr[k] / pool->buf_size),
-		                       .off = (uint16_t)off,
-		                       .len = (uint16_t)len[k],
-		                       .port = (uint8_t)h->index};
+		struct mdesc d = {.buf = (uint32_t)(addr[k] / pool->buf_size),
+		                  .off = (uint16_t)off,
+		                  .len = (uint16_t)len[k],
+		                  .port = (uint8_t)h->index};
 
 		*bytes += len[k];
 		if (d.buf >= pool->nb_bufs || !len[k] || len[k] > pool->buf_size - off) {
@@ -150,20 +150,20 @@ static unsigned int rx_burst(struct port_host *h, struct afxdp *a, enum cfg_stee
 			if (!h->classify(h, f, d.len, &c) || (int)c.tenant != s->tenant) {
 				/* the rules changed between NIC and host: let the
 				 * dispatcher classify it afresh */
-				xdesc_set_chain(&d, CHAIN_UNCLASSIFIED);
-				xdesc_set_pool(&d, (unsigned int)s->pool_index);
+				d.chain = CHAIN_UNCLASSIFIED;
+				d.pool = (uint8_t)s->pool_index;
 				out[(*nb_out)++] = d;
 				continue;
 			}
-			xdesc_set_chain(&d, c.chain);
+			d.chain = (uint8_t)c.chain;
 			d.hash = c.hash;
 			d.hop = a->scan_on_nic && c.payload_len <= TENET_NICSCAN_MAX_PAYLOAD
 			                ? (uint8_t)c.first_host_hop
 			                : 0;
-			xdesc_set_pool(&d, (unsigned int)s->pool_index);
+			d.pool = (uint8_t)s->pool_index;
 		} else if (steer == CFG_STEER_SHARED) {
-			xdesc_set_chain(&d, CHAIN_UNCLASSIFIED);
-			xdesc_set_pool(&d, 0);
+			d.chain = CHAIN_UNCLASSIFIED;
+			d.pool = 0;
 		}
 		out[(*nb_out)++] = d;
 	}
@@ -174,8 +174,7 @@ void afxdp_thread(struct port *p, struct port_host *h)
 {
 	struct afxdp *a = p->priv;
 	enum cfg_steer steer = p->cfg->steer;
-	struct tenet_ring *prod = &h->ingress->prod;
-	struct tenet_desc out[AFXDP_BURST];
+	struct mdesc out[AFXDP_BURST];
 	unsigned int idle = 0, loops = 0;
 
 	while (!flag_up(h->stop_tx)) {
@@ -192,12 +191,12 @@ void afxdp_thread(struct port *p, struct port_host *h)
 				unsigned int done = 0;
 
 				while (done < nb_out) {
-					done += tenet_ring_enqueue_burst(prod, out + done,
-					                                 nb_out - done);
+					done += xring_enqueue(h->ingress, out + done,
+					                      nb_out - done);
 					if (done < nb_out)
 						sched_yield();
 				}
-				if (!h->poll && tenet_ring_needs_kick(prod))
+				if (!h->poll && tenet_ring_needs_kick(&h->ingress->prod))
 					tenet_event_signal(h->kick_fd);
 			}
 			cnt_add(&h->rx->frames, n);

@@ -73,7 +73,7 @@ struct tenet_classifier;
 
 /* What the manager's rules say of a frame (port_host.classify). */
 struct port_class {
-	unsigned int chain;          /* the chain it belongs to (xdesc_set_chain) */
+	unsigned int chain;          /* the chain it belongs to (mdesc.chain) */
 	unsigned int tenant;         /* the chain's tenant */
 	unsigned int first_host_hop; /* the chain's hops before it run on the NIC */
 	uint32_t hash;               /* the flow hash */
@@ -91,8 +91,8 @@ struct port_class {
  *   fill[k]  --empty buffers of pool k-->  thread  --full ones-->  ingress
  *   tx->txq  --frames to send-->           thread  --sent-->       tx->compq
  *
- * Descriptors carry the pool index in xdesc_pool and the chain in
- * xdesc_chain (lib/xring.h), as on every internal ring.
+ * The rings carry the manager's descriptor, struct mdesc (lib/xring.h):
+ * the pool index in mdesc.pool, the chain in mdesc.chain.
  */
 struct port_host {
 	unsigned int index;      /* the port's: tenet_desc.port, the rules' in_port */

@@ -17,6 +17,11 @@
  *       other packet back with the longest length its own pool allows
  *       (buf_size - off), the rest of its buffer filled with 0xee; writes
  *       "lengthened N" and "honest M" to F when told to stop.
+ *   nf_hostile --mode forge --out F    (test_nf_metadata.sh) forwards
+ *       every packet as it came, but with the descriptor's flow hash, ingress
+ *       port and hop overwritten (the hash with one value per packet, so
+ *       that trusting it would scatter a flow over the next service's
+ *       instances); writes "forged N" to F when told to stop.
  *   nf_hostile --mode scribble --once F (test_nf_scribble.sh) if F does
  *       not exist: creates it, waits for traffic, scribbles over the pool
  *       header, punches holes in the whole pool memfd and exits holding
@@ -194,6 +199,38 @@ static int oversize(int s, struct tenet_pool *pool, struct tenet_ring *rx, struc
 	return 0;
 }
 
+static int forge(int s, struct tenet_ring *rx, struct tenet_ring *tx, const char *out)
+{
+	uint64_t forged = 0;
+	FILE *f;
+
+	for (;;) {
+		struct tenet_desc d[TENET_BURST];
+		unsigned int n = tenet_ring_dequeue_burst(rx, d, TENET_BURST);
+
+		if (!n) {
+			if (told_to_stop(s, 1))
+				break;
+			continue;
+		}
+		for (unsigned int i = 0; i < n; i++) {
+			d[i].verdict = TENET_V_NEXT;
+			d[i].hash = (uint32_t)(0xdead0000u + (forged & 0xffff));
+			d[i].port = 0xee;
+			d[i].hop = 0x77;
+			forged++;
+		}
+		while (tenet_ring_enqueue_burst(tx, d, n) == 0)
+			usleep(10);
+	}
+	f = out ? fopen(out, "w") : NULL;
+	if (f) {
+		fprintf(f, "forged %llu\n", (unsigned long long)forged);
+		fclose(f);
+	}
+	return 0;
+}
+
 static int scribble(int pool_fd, struct tenet_pool *pool, struct tenet_ring *rx)
 {
 	double t0 = now_s();
@@ -294,6 +331,8 @@ int main(int argc, char **argv)
 		return freeze(s, fds, &rx, &tx);
 	if (!strcmp(mode, "oversize"))
 		return oversize(s, pool, &rx, &tx, out);
+	if (!strcmp(mode, "forge"))
+		return forge(s, &rx, &tx, out);
 	if (!strcmp(mode, "scribble"))
 		return scribble(fds[TENET_FD_POOL], pool, &rx);
 	if (strcmp(mode, "abuse"))

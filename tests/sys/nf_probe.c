@@ -4,10 +4,12 @@
  * by hop), records which flows it saw (flow affinity), and writes what it
  * counted to a file when it stops:
  *
- *   nf_probe --mark M [--expect E] --out FILE
+ *   nf_probe --mark M [--expect E] [--port P] --out FILE
  *
- * E = 0 skips the check (first hop). FILE gets lines "seen N",
- * "order_bad N", "instance I", then "flow HASH" once per distinct flow.
+ * E = 0 skips the check (first hop). With --port, a packet whose
+ * descriptor names another ingress port counts in port_bad. FILE gets
+ * lines "seen N", "order_bad N", "port_bad N", "instance I", then
+ * "flow HASH" once per distinct flow.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +20,8 @@
 #define MAX_FLOWS 4096
 
 struct probe {
-	int mark, expect;
-	uint64_t seen, order_bad;
+	int mark, expect, port; /* port < 0: not checked */
+	uint64_t seen, order_bad, port_bad;
 	uint32_t flows[MAX_FLOWS];
 	unsigned int nb_flows;
 };
@@ -33,6 +35,8 @@ static enum tenet_verdict on_pkt(struct tenet_pkt *pkt, void *arg)
 	p->seen++;
 	if (p->expect && *last != p->expect)
 		p->order_bad++;
+	if (p->port >= 0 && pkt->desc.port != p->port)
+		p->port_bad++;
 	*last = (uint8_t)p->mark;
 	for (i = 0; i < p->nb_flows; i++)
 		if (p->flows[i] == pkt->desc.hash)
@@ -49,8 +53,11 @@ int main(int argc, char **argv)
 	struct tenet_nf *nf;
 	FILE *f;
 
+	p.port = -1;
 	for (int i = 1; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--mark"))
+		if (!strcmp(argv[i], "--port"))
+			p.port = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--mark"))
 			p.mark = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--expect"))
 			p.expect = atoi(argv[i + 1]);
@@ -58,7 +65,7 @@ int main(int argc, char **argv)
 			out = argv[i + 1];
 	}
 	if (!out || p.mark <= 0 || p.mark > 255) {
-		fprintf(stderr, "usage: nf_probe --mark M [--expect E] --out FILE\n");
+		fprintf(stderr, "usage: nf_probe --mark M [--expect E] [--port P] --out FILE\n");
 		return 2;
 	}
 	nf = tenet_nf_attach(NULL, NULL);
@@ -72,8 +79,9 @@ int main(int argc, char **argv)
 		f = fopen(path, "w");
 	}
 	if (f) {
-		fprintf(f, "seen %llu\norder_bad %llu\ninstance %u\n", (unsigned long long)p.seen,
-		        (unsigned long long)p.order_bad, tenet_nf_instance(nf));
+		fprintf(f, "seen %llu\norder_bad %llu\nport_bad %llu\ninstance %u\n",
+		        (unsigned long long)p.seen, (unsigned long long)p.order_bad,
+		        (unsigned long long)p.port_bad, tenet_nf_instance(nf));
 		for (unsigned int i = 0; i < p.nb_flows; i++)
 			fprintf(f, "flow %u\n", p.flows[i]);
 		fclose(f);

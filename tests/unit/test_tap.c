@@ -129,7 +129,7 @@ static void start(struct fx *f, const char *text)
 static void pass(struct fx *f, unsigned int chain, unsigned int at, uint32_t b, uint16_t len,
                  uint8_t seed)
 {
-	struct tenet_desc d = {.buf = b, .off = 128, .len = len};
+	struct mdesc d = {.buf = b, .off = 128, .len = len};
 	uint8_t *p = (uint8_t *)tenet_pool_buf(f->pool, b) + d.off;
 
 	for (unsigned int i = 0; i < len; i++)
@@ -300,7 +300,7 @@ static void test_gone_and_stale(void **state)
 	assert_int_equal(f->m->control.taps->tap[0].fd, f->sv[0]);
 	f->m->control.taps->tap[0].gen -= 2;
 	{
-		struct tenet_desc d = {.buf = 9, .off = 128, .len = 80};
+		struct mdesc d = {.buf = 9, .off = 128, .len = 80};
 
 		tap_copy(f->m, &f->m->chains[0], TAP_AT_OUT, f->pool, &d);
 	}
@@ -426,7 +426,7 @@ static void test_next_bad(void **state)
 static void *producer(void *arg)
 {
 	struct fx *f = arg;
-	struct tenet_desc d = {.buf = 1, .off = 128, .len = 100};
+	struct mdesc d = {.buf = 1, .off = 128, .len = 100};
 	uint8_t *p = (uint8_t *)tenet_pool_buf(f->pool, 1) + 128;
 
 	for (unsigned int i = 0; i < CONC_N; i++) {
