@@ -145,6 +145,10 @@ int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
 	int rc;
 
 	memset(t, 0, sizeof(*t));
+	if (h->backend) {
+		h->trials++;
+		return h->backend(h->be, arg, l, t);
+	}
 	snprintf(path, sizeof(path), "%s/trial.yaml", h->dir);
 	snprintf(log, sizeof(log), "%s/trial.log", h->dir);
 	f = fopen(path, "w");
@@ -194,6 +198,47 @@ struct ndr_ctx {
 };
 
 /* The load of a trial at 'rate' for 'duration' s after the warm-up. */
+int bench_grid_trial(struct bench_harness *h, unsigned int done, unsigned int total,
+                     unsigned int rep, const char *label, bench_config_fn cfg, void *arg,
+                     const struct bench_load *l, struct bench_trial *t)
+{
+	fprintf(h->err, "%s[%u/%u] rep %u, %u B, %s ...%s", h->tty ? "\r" : "", done, total, rep,
+	        l->size, label, h->tty ? "\033[K" : "\n");
+	if (bench_trial_run(h, cfg, arg, l, t)) {
+		fprintf(h->err, "%s: run failed; stopping\n", h->who);
+		return 1;
+	}
+	if (h->tty)
+		fprintf(h->err, "\r\033[K");
+	/* an unpaced run of the software NIC must take in every frame of its count */
+	if (t->stopped || (!h->backend && l->rate <= 0 && t->r.packets_in < l->count)) {
+		fprintf(h->err, "%s: run stopped early; stopping\n", h->who);
+		return 1;
+	}
+	return 0;
+}
+
+bool bench_cell_add(struct bench_harness *h, struct bench_cell *c, const struct bench_load *l,
+                    const char *label)
+{
+	const struct bench_trial *t = &c->run[c->nb];
+
+	if (!c->nb++)
+		c->conserved = true;
+	if (l->rate > 0 && t->rate_short)
+		fprintf(h->err, "warning: %u B %s: the generator offered %.0f pps, short of %.0f\n",
+		        l->size, label, t->offered_mpps * 1e6, l->rate);
+	if (t->conserved)
+		return true;
+	fprintf(h->err,
+	        "WARNING: %u B %s: packets not conserved (in %llu, delivered %llu, dropped "
+	        "%llu)\n",
+	        l->size, label, (unsigned long long)t->r.packets_in,
+	        (unsigned long long)t->r.delivered, (unsigned long long)t->r.dropped);
+	c->conserved = false;
+	return false;
+}
+
 static struct bench_load load_for(const struct bench_ndr_opts *o, double rate, double duration)
 {
 	struct bench_load l = {.rate = rate,
@@ -202,6 +247,8 @@ static struct bench_load load_for(const struct bench_ndr_opts *o, double rate, d
 	                       .size = o->size,
 	                       .poll = o->poll};
 	double total = o->warmup + duration;
+
+	l.trial_s = duration;
 
 	if (rate > 0) {
 		/* the count ends it; the duration only bounds a generator that falls behind */

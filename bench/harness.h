@@ -30,10 +30,13 @@ struct bench_load {
 	double rate_tol;   /* offered may fall short of rate by this ratio (paced trials) */
 	unsigned int size; /* frame size on the wire, B */
 	bool poll;         /* pure polling instead of adaptive */
+	double trial_s;    /* the window asked for, s (what a --real trial sends for) */
 };
 
 /* Write the scenario's config (after the manager section) for load l. 0 or -errno. */
 typedef int (*bench_config_fn)(FILE *f, const struct bench_load *l, void *arg);
+
+struct bench_trial;
 
 /* A temporary directory for configs and logs, and the progress stream. */
 struct bench_harness {
@@ -42,6 +45,15 @@ struct bench_harness {
 	FILE *err;           /* progress and warnings (the real stderr) */
 	bool tty;            /* err is a terminal: progress lines overwrite */
 	unsigned int trials; /* run so far */
+	/*
+	 * The back end that runs a trial of the scenario 'arg' (the cfg
+	 * function's argument) for load l and fills *t: 0, or non-zero when
+	 * the run failed. NULL: the software NIC, the manager in-process on
+	 * the config cfg writes (bench_trial_run's own way). real.h is the
+	 * other one.
+	 */
+	int (*backend)(void *be, void *arg, const struct bench_load *l, struct bench_trial *t);
+	void *be;
 };
 
 /* What a trial measured; rates and ratios over the window after the warm-up. */
@@ -65,6 +77,17 @@ struct bench_trial {
 	bool rate_short; /* the generator did not reach the asked rate */
 	bool stopped;    /* the run ended early (a signal): the figures are partial */
 	bool conserved;  /* in == delivered + dropped over the whole run */
+	/* what only the --real back end measures (whole-run: no warm-up there) */
+	struct bench_real_figs {
+		double sent, packets_in, send_s; /* sender's frames and send time; manager's in */
+		double no_buffer, nf_rx_full;    /* drops by those reasons */
+		double dispatcher_ns, router_ns, nf_ns, port_ns, softirq_ns, restarts;
+		double unseen_pct;      /* sent, never counted by the manager (dropped by veth) */
+		double port_ns_per_pkt; /* the afxdp port thread per frame in */
+		double softirq_ns_per_pkt; /* host-wide softirq during the send per frame sent */
+		double lat_min_us, lat_mean_us; /* scan: tenet sink's */
+		double frames, expected;        /* scan: frames back at the sink, expected back */
+	} real;
 };
 
 /*
@@ -83,6 +106,34 @@ void bench_harness_close(struct bench_harness *h);
  */
 int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
                     const struct bench_load *l, struct bench_trial *t);
+
+#define BENCH_MAX_REPS 15
+
+/* The trials of one cell of a scenario's grid (a size and a mode) over the repetitions. */
+struct bench_cell {
+	unsigned int nb;
+	struct bench_trial run[BENCH_MAX_REPS];
+	bool conserved; /* every one of them conserved packets */
+};
+
+/*
+ * Count in run[nb], the trial just run for load l ('label' names the
+ * mode, e.g. "steer nic"): say on h->err when the generator fell short of
+ * a paced rate or packets were not conserved. Returns whether they were.
+ */
+bool bench_cell_add(struct bench_harness *h, struct bench_cell *c, const struct bench_load *l,
+                    const char *label);
+
+/*
+ * One trial of a scenario's grid (steer's max-rate runs, scan's fixed-rate
+ * runs: every cell --reps times) after its progress line "[done/total] rep
+ * R, SIZE B, LABEL ...". Returns 0, or 1 when the run failed or was
+ * stopped early (said on h->err): the grid stops there. Whether the trial
+ * conserved packets is the caller's to judge.
+ */
+int bench_grid_trial(struct bench_harness *h, unsigned int done, unsigned int total,
+                     unsigned int rep, const char *label, bench_config_fn cfg, void *arg,
+                     const struct bench_load *l, struct bench_trial *t);
 
 /*
  * Work out t's figures from t->r (the manager's totals and its warm-up

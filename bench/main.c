@@ -29,7 +29,8 @@ static void usage(FILE *f)
 	           "chain, steer and scan: --ndr searches the zero-loss throughput (NDR) and the\n"
 	           "0.5 %%-loss rate (PDR) over trials of fixed duration; without it chain and\n"
 	           "steer run the generator at full speed (an overload). --real (steer, scan):\n"
-	           "veth + XDP, as root. tenet-bench SCENARIO --help; docs/benchmarks.md.\n");
+	           "the same scenarios on the veth + XDP back end, as root. tenet-bench SCENARIO\n"
+	           "--help; docs/benchmarks.md.\n");
 }
 
 int main(int argc, char **argv)

@@ -31,6 +31,21 @@ enum {
 	OPT_POLL,
 	OPT_MODE,
 	OPT_HELP,
+	OPT_REAL,
+	OPT_DURATION,
+	OPT_RATE,
+	NB_OPT,
+};
+
+/* The back end an option is for; the others refuse it (a usage error). */
+enum { BOTH, SOFT_ONLY, REAL_ONLY };
+
+static const unsigned char backend_of[NB_OPT - OPT_SIZES] = {
+        [OPT_WARMUP - OPT_SIZES] = SOFT_ONLY, /* --real: the manager's own process, no warm-up */
+        [OPT_POLL - OPT_SIZES] = SOFT_ONLY,   /* --real: the manager runs adaptive */
+        [OPT_MODE - OPT_SIZES] = SOFT_ONLY,
+        [OPT_DURATION - OPT_SIZES] = REAL_ONLY, /* the software NIC sends --count frames */
+        [OPT_RATE - OPT_SIZES] = REAL_ONLY,     /* (scan's own --rate is for both) */
 };
 
 static const struct option common[] = {
@@ -56,6 +71,9 @@ static const struct option common[] = {
         {"poll", no_argument, NULL, OPT_POLL},
         {"mode", required_argument, NULL, OPT_MODE},
         {"help", no_argument, NULL, OPT_HELP},
+        {"real", no_argument, NULL, OPT_REAL},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"rate", required_argument, NULL, OPT_RATE},
 };
 
 #define NB_COMMON (sizeof(common) / sizeof(common[0]))
@@ -70,6 +88,38 @@ void bench_opts_default(struct bench_opts *o)
 	o->count = 2000000;
 	o->reps = 1;
 	o->max_reps = 15;
+	o->duration = 3;
+	o->nb_rates = 1;
+}
+
+bool bench_opts_real(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--real"))
+			return true;
+	return false;
+}
+
+/* "r,r,..." of 0..1e8 pps (0: the sender's maximum) into v; the count, 0 on an error. */
+static unsigned int parse_rates(const char *s, double *v, unsigned int max)
+{
+	unsigned int n = 0;
+
+	while (*s) {
+		char *end;
+		double x;
+
+		if (n == max || *s < '0' || *s > '9')
+			return 0;
+		x = strtod(s, &end);
+		if (end == s || (*end && *end != ',') || !(x >= 0 && x <= 1e8))
+			return 0;
+		v[n++] = x;
+		s = *end ? end + 1 : end;
+		if (*end && !*s)
+			return 0;
+	}
+	return n;
 }
 
 bool bench_parse_double(const char *s, double lo, double hi, double *out)
@@ -108,38 +158,73 @@ int bench_parse_names(const char *v, const char *const *names, unsigned int nb, 
 	return n ? (int)n : -1;
 }
 
-void bench_opts_help(FILE *f)
+static void help_output(FILE *f)
 {
 	fprintf(f,
 	        "Output:\n"
 	        "  --json         print a JSON array, one object per result, instead of the table\n"
 	        "  --csv FILE     also write the results as CSV to FILE\n"
 	        "  --plot DIR     also write plots into DIR (PNG and SVG; needs gnuplot)\n"
-	        "\n"
-	        "Zero-loss throughput (--ndr): an NDR (0 loss) and PDR (--pdr-loss) search\n"
-	        "over trials of the real platform, the generator paced at the trial's rate,\n"
-	        "the warm-up left out of every figure (docs/benchmarks.md):\n"
-	        "  --ndr          search NDR/PDR instead of the max-rate (overload) run\n"
-	        "  --final S      duration of the final trials, s (default 2)\n"
-	        "  --initial S    duration of the first phase's trials, s (default 0.2)\n"
-	        "  --phases N     phases of growing duration, the last at --final (default 3)\n"
-	        "  --width W      final relative width of the bounds (default 0.01)\n"
-	        "  --pdr-loss R   loss ratio allowed at PDR (default 0.005 = 0.5 %%)\n"
-	        "  --trials N     final trials a rate gets at most: the goal duration sum is\n"
-	        "                 N x --final (default 3)\n"
-	        "  --exceed-ratio R  share of a rate's goal duration sum that may lose more\n"
-	        "                 than the target, RFC 9971's exceed ratio (default 0.5: one\n"
-	        "                 final trial in three may lose to a host stall; 0, or\n"
-	        "                 --trials 1: one losing final trial makes an upper bound)\n"
-	        "  --warmup S     s at the start of every trial not counted (default 0.5)\n"
-	        "  --min-rate PPS lowest rate tried (default 10000)\n"
-	        "  --max-rate PPS highest rate tried (default: the generator's full speed)\n"
-	        "  --rate-tol R   a trial whose generator offered less than rate x (1 - R)\n"
-	        "                 fails as if it lost (default 0.01)\n"
-	        "  --runs N       run the whole search N times (default 1; steer: 2)\n"
-	        "\n"
-	        "  --poll         pure polling manager threads and NFs (default adaptive)\n"
-	        "  --help         this text\n");
+	        "\n");
+}
+
+void bench_opts_help(FILE *f)
+{
+	help_output(f);
+	fprintf(f, "Zero-loss throughput (--ndr): an NDR (0 loss) and PDR (--pdr-loss) search\n"
+	           "over trials of the real platform, the generator paced at the trial's rate,\n"
+	           "the warm-up left out of every figure (docs/benchmarks.md):\n"
+	           "  --ndr          search NDR/PDR instead of the max-rate (overload) run\n"
+	           "  --final S      duration of the final trials, s (default 2)\n"
+	           "  --initial S    duration of the first phase's trials, s (default 0.2)\n"
+	           "  --phases N     phases of growing duration, the last at --final (default 3)\n"
+	           "  --width W      final relative width of the bounds (default 0.01)\n"
+	           "  --pdr-loss R   loss ratio allowed at PDR (default 0.005 = 0.5 %%)\n"
+	           "  --trials N     final trials a rate gets at most: the goal duration sum is\n"
+	           "                 N x --final (default 3)\n"
+	           "  --exceed-ratio R  share of a rate's goal duration sum that may lose more\n"
+	           "                 than the target, RFC 9971's exceed ratio (default 0.5: one\n"
+	           "                 final trial in three may lose to a host stall; 0, or\n"
+	           "                 --trials 1: one losing final trial makes an upper bound)\n"
+	           "  --warmup S     s at the start of every trial not counted (default 0.5)\n"
+	           "  --min-rate PPS lowest rate tried (default 10000)\n"
+	           "  --max-rate PPS highest rate tried (default: the generator's full speed)\n"
+	           "  --rate-tol R   a trial whose generator offered less than rate x (1 - R)\n"
+	           "                 fails as if it lost (default 0.01)\n"
+	           "  --runs N       run the whole search N times (default 1; steer: 2)\n"
+	           "\n"
+	           "  --poll         pure polling manager threads and NFs (default adaptive)\n"
+	           "  --help         this text\n");
+}
+
+void bench_opts_help_real(FILE *f)
+{
+	help_output(f);
+	fprintf(f, "Zero-loss throughput (--ndr): the search of docs/benchmarks.md over trials\n"
+	           "of this path (loss = frames sent - frames delivered, the path included, no\n"
+	           "warm-up left out: the manager is a process of its own); --final, --initial,\n"
+	           "--phases, --width, --pdr-loss, --trials, --exceed-ratio, --min-rate,\n"
+	           "--max-rate, --rate-tol, --runs as without --real (tenet-bench steer --help).\n"
+	           "The software back end's --warmup, --poll and --mode are refused here.\n"
+	           "  --help         this text\n");
+}
+
+int bench_opts_output(const struct bench_opts *o, struct bench_harness *h, struct report *rep,
+                      const struct report_plot *p, int rc)
+{
+	if (o->json)
+		report_json(rep, stdout);
+	if (o->csv) {
+		int e = report_csv(rep, o->csv);
+
+		if (e) {
+			fprintf(h->err, "%s: cannot write %s: %s\n", h->who, o->csv, strerror(-e));
+			rc = rc ? rc : 1;
+		}
+	}
+	if (o->plot && p && report_plot(rep, p, h->dir, o->plot, h->err) < 0)
+		rc = rc ? rc : 1;
+	return rc;
 }
 
 static int bad(const char *who, const char *what)
@@ -154,6 +239,7 @@ int bench_opts_parse(int argc, char **argv, const char *who, const struct option
 {
 	struct option table[NB_COMMON + MAX_EXTRA + 1];
 	unsigned int n = 0;
+	uint64_t seen = 0;
 	int c;
 
 	memset(table, 0, sizeof(table));
@@ -174,6 +260,8 @@ int bench_opts_parse(int argc, char **argv, const char *who, const struct option
 		const char *a = optarg;
 		double d;
 
+		if (c >= OPT_SIZES && c < NB_OPT)
+			seen |= 1ull << (c - OPT_SIZES);
 		switch (c) {
 		case 'h':
 		case OPT_HELP:
@@ -181,6 +269,7 @@ int bench_opts_parse(int argc, char **argv, const char *who, const struct option
 			return 1;
 		case OPT_SIZES:
 			o->nb_sizes = bench_parse_list(a, o->sizes, BENCH_MAX_SIZES, 64, 1518);
+			o->sizes_set = true;
 			if (!o->nb_sizes)
 				return bad(who,
 				           "--sizes wants up to 16 of 64..1518, comma-separated");
@@ -260,6 +349,20 @@ int bench_opts_parse(int argc, char **argv, const char *who, const struct option
 		case OPT_POLL:
 			o->poll = true;
 			break;
+		case OPT_REAL:
+			o->real = true;
+			break;
+		case OPT_DURATION:
+			if (!bench_parse_double(a, 0.5, 600, &o->duration))
+				return bad(who, "--duration wants 0.5..600 s");
+			break;
+		case OPT_RATE:
+			o->nb_rates = parse_rates(a, o->rates, BENCH_MAX_RATES);
+			if (!o->nb_rates)
+				return bad(who,
+				           "--rate wants up to 4 rates 0..1e8 packets/s (0: the "
+				           "sender's maximum), comma-separated");
+			break;
 		case OPT_MODE:
 			if (!strcmp(a, "poll"))
 				o->poll = true;
@@ -287,6 +390,18 @@ int bench_opts_parse(int argc, char **argv, const char *who, const struct option
 		usage(stderr);
 		return 2;
 	}
+	for (unsigned int i = 0; i < NB_COMMON; i++) {
+		int v = common[i].val;
+		unsigned int b = backend_of[v - OPT_SIZES];
+
+		if (!((seen >> (v - OPT_SIZES)) & 1) || b == BOTH || (b == REAL_ONLY) == o->real)
+			continue;
+		fprintf(stderr, "%s%s: --%s is for %s only\n", who, o->real ? " --real" : "",
+		        common[i].name, b == REAL_ONLY ? "--real" : "the software back end");
+		return 2;
+	}
+	if (o->real)
+		o->nopt.warmup = 0; /* whole-run trials: the manager is a process of its own */
 	if (o->nopt.search.initial_s > o->nopt.search.final_s)
 		o->nopt.search.initial_s = o->nopt.search.final_s;
 	o->nopt.poll = o->poll;

@@ -31,6 +31,13 @@ struct report {
 	struct value *v;  /* nb_rows x nb_cols */
 };
 
+unsigned int report_cols_cat(struct report_col *cols, unsigned int n, const struct report_col *add,
+                             unsigned int nb)
+{
+	memcpy(cols + n, add, nb * sizeof(*add));
+	return n + nb;
+}
+
 struct report *report_create(const struct report_col *cols, unsigned int nb_cols)
 {
 	struct report *r = calloc(1, sizeof(*r));

@@ -26,6 +26,10 @@ struct report_col {
 
 struct report;
 
+/* Copy nb columns after the n in cols (the caller makes room); returns n + nb. */
+unsigned int report_cols_cat(struct report_col *cols, unsigned int n, const struct report_col *add,
+                             unsigned int nb);
+
 /* A report with these columns (the array must outlive it). NULL with errno on error. */
 struct report *report_create(const struct report_col *cols, unsigned int nb_cols);
 void report_destroy(struct report *r);

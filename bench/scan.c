@@ -31,6 +31,12 @@
  * CPU at NDR, and latency at 50 % and 90 % of that scenario's NDR.
  * Every run must conserve packets; one that does not is reported loudly
  * and makes the exit status 1.
+ *
+ * --real: the same scenarios, options and report on the --real back end
+ * (real.h: veth + XDP, tenet gen and tenet sink in a sender namespace),
+ * plus a fourth scenario, wire (gen -> veth -> sink, no manager), the
+ * baseline the others' latencies are also given against; nic-only there is
+ * the XDP scan bouncing the frame back (XDP_TX), as in the paper.
  */
 #include <errno.h>
 #include <limits.h>
@@ -54,12 +60,12 @@
 #define DEFAULT_COUNT    200000u
 #define DEFAULT_RATE     20000.0
 #define DEFAULT_FRACTION 0.01
-#define MAX_REPS         15
-#define NB_SCEN          3
+#define REAL_COUNT       60000u
 
-enum scen { SCEN_NIC_ONLY, SCEN_NIC_SCAN, SCEN_HOST_SCAN };
-
-static const char *const scen_name[NB_SCEN] = {"nic-only", "nic-scan", "host-scan"};
+static const char *const scen_name[NB_SCAN_PLACE] = {"wire", "nic-only", "nic-scan", "host-scan"};
+static const char *const scen_label[NB_SCAN_PLACE] = {
+        "wire only: gen -> sink across the veth", "(a) XDP scan, bounced (XDP_TX)",
+        "(b) XDP scan + host fwd", "(c) host scan NF + host fwd"};
 
 /* The pattern file: four literals, as the NIC runs literals only. */
 static const char patterns_txt[] = "# written by tenet-bench scan\n"
@@ -72,14 +78,15 @@ static const char patterns_txt[] = "# written by tenet-bench scan\n"
 static const char gen_patterns[] = "[attack, 'cmd.exe']";
 
 struct scan_args {
-	enum scen scens[NB_SCEN];
+	enum bench_scan_place scens[NB_SCAN_PLACE];
 	unsigned int nb_scens;
 	double rate, fraction;
+	bool scens_set;
 };
 
 struct scenario {
 	unsigned int size;
-	enum scen sc;
+	enum bench_scan_place sc;
 	double fraction;
 	const char *fwd, *scan, *pats;
 };
@@ -120,6 +127,24 @@ static const struct report_col fixed_cols[] = {
         {"conserved", NULL, REP_BOOL, 0, 0},
 };
 
+/* --real: after those, what that back end measures besides (medians too). */
+static const struct report_col real_cols[] = {
+        {"backend", NULL, REP_STR, 0, 0},
+        {"lat_min_us", "min us", REP_DBL, 8, 1},
+        {"lat_mean_us", "mean us", REP_DBL, 8, 1},
+        {"p50_minus_wire_us", "p50-wire", REP_DBL, 9, 1},
+        {"p99_minus_wire_us", "p99-wire", REP_DBL, 9, 1},
+        {"p999_minus_wire_us", NULL, REP_DBL, 0, 1},
+        {"min_minus_wire_us", "min-wire", REP_DBL, 9, 1},
+        {"frames", "frames", REP_DBL, 7, 0},
+        {"expected", NULL, REP_DBL, 0, 0},
+        {"port_ns_per_pkt", "port ns/pkt", REP_DBL, 11, 0},
+        {"p50_runs_us", NULL, REP_STR, 0, 0},
+};
+
+#define NB_FIXED_COLS (sizeof(fixed_cols) / sizeof(fixed_cols[0]))
+#define NB_REAL_COLS  (sizeof(real_cols) / sizeof(real_cols[0]))
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -157,11 +182,11 @@ static void usage(FILE *f)
 	        "                    %.2f); at 64 B no pattern fits after the 16 B stamp\n"
 	        "  --reps N          fixed-rate repetitions, 1..%d (default 3), scenarios\n"
 	        "                    interleaved; the table shows the median of each figure\n"
-	        "  --real            real interfaces: veth pairs in network namespaces, the\n"
-	        "                    afxdp port and its XDP scan (root); its own options:\n"
-	        "                    tenet-bench scan --real --help\n"
+	        "  --real            the same scenarios (and wire) on the --real back end:\n"
+	        "                    veth pairs in network namespaces, the afxdp port and\n"
+	        "                    its XDP scan (root): tenet-bench scan --real --help\n"
 	        "\n",
-	        DEFAULT_RATE, DEFAULT_COUNT, DEFAULT_FRACTION, MAX_REPS);
+	        DEFAULT_RATE, DEFAULT_COUNT, DEFAULT_FRACTION, BENCH_MAX_REPS);
 	bench_opts_help(f);
 	fprintf(f, "\n"
 	           "Columns: latency percentiles in us from the generator's stamp (taken in the\n"
@@ -173,16 +198,68 @@ static void usage(FILE *f)
 	           "it also generates the frame and sleeps between frames).\n");
 }
 
+static void usage_real(FILE *f)
+{
+	fprintf(f,
+	        "usage: tenet-bench scan --real [--sizes LIST] [--scenarios LIST] [--rate PPS]\n"
+	        "                        [--count N] [--fraction F] [--reps N] [--json]\n"
+	        "                        [--csv FILE] [--plot DIR]\n"
+	        "\n"
+	        "The scenarios of tenet-bench scan on the --real back end (root), the paper's\n"
+	        "Fig. 6: tenet gen and tenet sink in a sender network namespace, the manager\n"
+	        "in the DUT one, a veth pair between them; latency is measured by tenet sink\n"
+	        "from the generator's stamp, on frames that come back to the sender's veth:\n"
+	        "\n"
+	        "  wire       baseline without the manager: gen -> veth -> tenet sink in the DUT\n"
+	        "             namespace (one veth crossing; the same XDP pass program on the\n"
+	        "             receiving end as on the return path of the others)\n"
+	        "  nic-only   (a) every frame carries a drop pattern; the XDP scan on the\n"
+	        "             afxdp port matches it and bounces it (scan_action: bounce,\n"
+	        "             XDP_TX) back to the sender's sink: no host memory, no NF\n"
+	        "  nic-scan   (b) chain [{alice/scan, on: nic}, alice/fwd], output: the afxdp\n"
+	        "             port: out through alice's AF_XDP socket on her veth, whose peer\n"
+	        "             a tc mirred redirect sends out of the wire veth back to the\n"
+	        "             sender's sink; drop patterns in --fraction of the frames,\n"
+	        "             dropped in XDP\n"
+	        "  host-scan  (c) chain [alice/scan, alice/fwd] (build/nf/scan, Hyperscan) on\n"
+	        "             the host, same output\n"
+	        "\n"
+	        "  --sizes LIST      frame sizes 64..1518 (default 128,512,1518; at 64 B no\n"
+	        "                    pattern fits after the stamp, so nic-only has no frames)\n"
+	        "  --scenarios LIST  among wire,nic-only,nic-scan,host-scan (default all)\n"
+	        "  --rate PPS        offered rate, 1..1e7 (default %.0f): below saturation\n"
+	        "  --count N         frames per run (default %u)\n"
+	        "  --fraction F      (b), (c), wire: fraction of frames with a drop pattern\n"
+	        "                    (default %.2f)\n"
+	        "  --reps N          repetitions 1..%d (default 3), scenarios interleaved;\n"
+	        "                    the table shows the median of each figure\n"
+	        "  --json, --csv FILE, --plot DIR (DIR/scan-real-latency.png and .svg)\n"
+	        "  --help            this text\n"
+	        "\n"
+	        "--ndr, --warmup, --poll and --mode are for the software back end only.\n"
+	        "Columns as without --real (scan%% = frames dropped by the scan, XDP or NF, in\n"
+	        "%% of frames sent; loss%% = frames expected back and not received; host\n"
+	        "ns/pkt = dispatcher + NF CPU per frame in), and: min/mean us; *-wire = the\n"
+	        "figure minus the wire baseline's; frames = frames back at the sink; port\n"
+	        "ns/pkt = the afxdp port's receive thread per frame in. Latency includes the\n"
+	        "sender's AF_PACKET transmit, every veth crossing, and tenet sink's TPACKET_V3\n"
+	        "ring, which hands a block of frames to the reader when it is full or after\n"
+	        "its 1 ms retire timer: at low rates most frames wait for the timer (~0.5 ms\n"
+	        "on average). Hence the columns minus the wire baseline, and the minimum.\n",
+	        DEFAULT_RATE, REAL_COUNT, DEFAULT_FRACTION, BENCH_MAX_REPS);
+}
+
 static int parse_scens(const char *v, struct scan_args *a)
 {
-	unsigned int idx[NB_SCEN];
-	int n = bench_parse_names(v, scen_name, NB_SCEN, idx);
+	unsigned int idx[NB_SCAN_PLACE];
+	int n = bench_parse_names(v, scen_name, NB_SCAN_PLACE, idx);
 
 	if (n < 0)
 		return -1;
 	for (int i = 0; i < n; i++)
-		a->scens[i] = (enum scen)idx[i];
+		a->scens[i] = (enum bench_scan_place)idx[i];
 	a->nb_scens = (unsigned int)n;
+	a->scens_set = true;
 	return 0;
 }
 
@@ -193,8 +270,9 @@ static int set_option(void *ctx, int val, const char *arg)
 	switch (val) {
 	case OPT_SCENARIOS:
 		if (parse_scens(arg, a)) {
-			fprintf(stderr, WHO ": --scenarios wants a comma-separated list of "
-			                    "nic-only, nic-scan, host-scan (each once)\n");
+			fprintf(stderr, WHO
+			        ": --scenarios wants a comma-separated list of "
+			        "nic-only, nic-scan, host-scan (--real: also wire; each once)\n");
 			return -1;
 		}
 		return 0;
@@ -229,7 +307,7 @@ static int scan_config(FILE *f, const struct bench_load *l, void *arg)
 	           "services:\n");
 	fprintf(f, "  - {name: scan, tenant: alice, patterns: ");
 	bench_yaml_quoted(f, s->pats);
-	if (s->sc == SCEN_HOST_SCAN) {
+	if (s->sc == SCAN_HOST_SCAN) {
 		fprintf(f, ", command: [");
 		bench_yaml_quoted(f, s->scan);
 		fprintf(f, ", --patterns, ");
@@ -237,20 +315,28 @@ static int scan_config(FILE *f, const struct bench_load *l, void *arg)
 		fprintf(f, "]");
 	}
 	fprintf(f, "}\n");
-	if (s->sc != SCEN_NIC_ONLY) {
+	if (s->sc != SCAN_NIC_ONLY) {
 		fprintf(f, "  - {name: fwd, tenant: alice, command: [");
 		bench_yaml_quoted(f, s->fwd);
 		fprintf(f, "]}\n");
 	}
 	fprintf(f, "chains:\n  - name: bench\n    hops: [");
-	if (s->sc == SCEN_NIC_ONLY)
+	if (s->sc == SCAN_NIC_ONLY)
 		fprintf(f, "{service: alice/scan, on: nic}");
-	else if (s->sc == SCEN_NIC_SCAN)
+	else if (s->sc == SCAN_NIC_SCAN)
 		fprintf(f, "{service: alice/scan, on: nic}, alice/fwd");
 	else
 		fprintf(f, "alice/scan, alice/fwd");
 	fprintf(f, "]\n    output: sink\n");
 	return ferror(f) ? -EIO : 0;
+}
+
+/* --real: the trial is the real back end's (the config function is not used). */
+static int real_trial(void *be, void *arg, const struct bench_load *l, struct bench_trial *t)
+{
+	const struct scenario *s = arg;
+
+	return bench_real_scan(be, s->sc, s->fraction, l, t);
 }
 
 static void set_identity(struct report *r, const struct scenario *s, bool poll)
@@ -259,7 +345,7 @@ static void set_identity(struct report *r, const struct scenario *s, bool poll)
 	report_set_str(r, "scenario", scen_name[s->sc]);
 	report_set_str(r, "steer", "nic");
 	report_set_uint(r, "size", s->size);
-	report_set_uint(r, "hops", s->sc == SCEN_NIC_ONLY ? 1 : 2);
+	report_set_uint(r, "hops", s->sc == SCAN_WIRE ? 0 : s->sc == SCAN_NIC_ONLY ? 1 : 2);
 	report_set_uint(r, "tenants", 1);
 	report_set_str(r, "mode", poll ? "poll" : "adaptive");
 }
@@ -275,7 +361,7 @@ static int cmp_double(const void *a, const void *b)
 static double median_of(const struct bench_trial *t, unsigned int n, size_t off, double *min,
                         double *max)
 {
-	double v[MAX_REPS];
+	double v[BENCH_MAX_REPS];
 
 	for (unsigned int i = 0; i < n; i++)
 		v[i] = *(const double *)((const char *)&t[i] + off);
@@ -289,16 +375,83 @@ static double median_of(const struct bench_trial *t, unsigned int n, size_t off,
 
 #define MED(t, n, field) median_of(t, n, offsetof(struct bench_trial, field), NULL, NULL)
 
-struct cell {
-	unsigned int nb;
-	struct bench_trial run[MAX_REPS];
-	bool conserved;
-};
+/* A median figure of c minus the wire baseline's (row: the size's cells), NAN without one. */
+static double minus_wire(const struct bench_cell *row, const struct bench_cell *c, size_t off)
+{
+	const struct bench_cell *w = &row[SCAN_WIRE];
+
+	if (!w->nb || c == w || MED(c->run, c->nb, real.frames) <= 0)
+		return NAN;
+	return median_of(c->run, c->nb, off, NULL, NULL) -
+	       median_of(w->run, w->nb, off, NULL, NULL);
+}
+
+#define WIRE(row, c, field) minus_wire(row, c, offsetof(struct bench_trial, field))
+
+/* The --real columns of cell c (row: the cells of its size). */
+static void set_real(struct report *rep, const struct bench_cell *row, const struct bench_cell *c,
+                     bool got)
+{
+	char runs[16 * BENCH_MAX_REPS] = "";
+	size_t n = 0;
+
+	report_set_str(rep, "backend", "real");
+	if (got) {
+		report_set_dbl(rep, "lat_min_us", MED(c->run, c->nb, real.lat_min_us));
+		report_set_dbl(rep, "lat_mean_us", MED(c->run, c->nb, real.lat_mean_us));
+	}
+	report_set_dbl(rep, "p50_minus_wire_us", WIRE(row, c, lat_p50_us));
+	report_set_dbl(rep, "p99_minus_wire_us", WIRE(row, c, lat_p99_us));
+	report_set_dbl(rep, "p999_minus_wire_us", WIRE(row, c, lat_p999_us));
+	report_set_dbl(rep, "min_minus_wire_us", WIRE(row, c, real.lat_min_us));
+	report_set_dbl(rep, "frames", MED(c->run, c->nb, real.frames));
+	report_set_dbl(rep, "expected", MED(c->run, c->nb, real.expected));
+	report_set_dbl(rep, "port_ns_per_pkt", MED(c->run, c->nb, real.port_ns_per_pkt));
+	for (unsigned int i = 0; i < c->nb && n < sizeof(runs); i++)
+		n += (size_t)snprintf(runs + n, sizeof(runs) - n, "%s%.2f", i ? " " : "",
+		                      c->run[i].lat_p50_us);
+	report_set_str(rep, "p50_runs_us", runs);
+}
+
+/* Difference of one median figure between two cells that both got frames back, or NAN. */
+static double diff(const struct bench_cell *x, const struct bench_cell *y, size_t off)
+{
+	if (!x->nb || !y->nb || MED(x->run, x->nb, real.frames) <= 0 ||
+	    MED(y->run, y->nb, real.frames) <= 0)
+		return NAN;
+	return median_of(x->run, x->nb, off, NULL, NULL) -
+	       median_of(y->run, y->nb, off, NULL, NULL);
+}
+
+static void print_real_diffs(const struct bench_opts *o, const struct bench_cell *cells)
+{
+	printf("\nlatency differences of the medians, us (paper: NIC scan lower by up to 8 us)\n"
+	       "%5s %18s %18s %18s %18s\n",
+	       "size", "p50 (c)-(b)", "min (c)-(b)", "p50 (b)-(a)", "min (b)-(a)");
+	for (unsigned int s = 0; s < o->nb_sizes; s++) {
+		const struct bench_cell *row = &cells[s * NB_SCAN_PLACE];
+		const struct bench_cell *a = &row[SCAN_NIC_ONLY], *b = &row[SCAN_NIC_SCAN],
+		                        *h = &row[SCAN_HOST_SCAN];
+		size_t p50 = offsetof(struct bench_trial, lat_p50_us);
+		size_t min = offsetof(struct bench_trial, real.lat_min_us);
+		double d[4] = {diff(h, b, p50), diff(h, b, min), diff(b, a, p50), diff(b, a, min)};
+
+		if (isnan(d[0]) && isnan(d[2]))
+			continue;
+		printf("%5u", o->sizes[s]);
+		for (unsigned int i = 0; i < 4; i++)
+			if (isnan(d[i]))
+				printf(" %18s", "-");
+			else
+				printf(" %+18.1f", d[i]);
+		printf("\n");
+	}
+}
 
 static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const struct scan_args *a,
                      struct scenario *base, struct report *rep)
 {
-	struct cell *cells = calloc(o->nb_sizes * NB_SCEN, sizeof(*cells));
+	struct bench_cell *cells = calloc(o->nb_sizes * NB_SCAN_PLACE, sizeof(*cells));
 	unsigned int total = o->reps * o->nb_sizes * a->nb_scens, done = 0;
 	bool stop = false;
 	int rc = 0;
@@ -306,15 +459,20 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 	if (!cells)
 		return 1;
 	if (!o->json)
-		printf(WHO ": %.0f pps offered, %llu frames per run, %g of payloads with a drop "
+		printf(WHO "%s: %.0f pps offered, %llu frames per run, %g of payloads with a drop "
 		           "pattern, median of %u reps, %s, %ld CPUs online\n",
+		       o->real ? " --real: veth pair between two network namespaces, afxdp port "
+		                 "(XDP native on veth, AF_XDP copy mode)"
+		               : "",
 		       a->rate, (unsigned long long)o->count, a->fraction, o->reps,
 		       o->poll ? "poll" : "adaptive", sysconf(_SC_NPROCESSORS_ONLN));
+	for (unsigned int k = 0; k < a->nb_scens && o->real && !o->json; k++)
+		printf("  %-10s %s\n", scen_name[a->scens[k]], scen_label[a->scens[k]]);
 	for (unsigned int rp = 0; rp < o->reps && !stop; rp++)
 		for (unsigned int s = 0; s < o->nb_sizes && !stop; s++)
 			for (unsigned int k = 0; k < a->nb_scens && !stop; k++) {
 				struct scenario sc = *base;
-				struct cell *c;
+				struct bench_cell *c;
 				struct bench_load l = {.rate = a->rate,
 				                       .count = o->count,
 				                       .warmup = o->nopt.warmup,
@@ -325,52 +483,30 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 
 				sc.size = o->sizes[s];
 				sc.sc = a->scens[k];
-				c = &cells[s * NB_SCEN + sc.sc];
+				c = &cells[s * NB_SCAN_PLACE + sc.sc];
 				t = &c->run[c->nb];
-				fprintf(h->err, "%s[%u/%u] rep %u, %u B, %s ...%s",
-				        h->tty ? "\r" : "", ++done, total, rp + 1, sc.size,
-				        scen_name[sc.sc], h->tty ? "\033[K" : "\n");
-				if (bench_trial_run(h, scan_config, &sc, &l, t)) {
-					fprintf(h->err, WHO ": run failed; stopping\n");
+				if (bench_grid_trial(h, ++done, total, rp + 1, scen_name[sc.sc],
+				                     scan_config, &sc, &l, t)) {
 					stop = true;
 					rc = 1;
 					break;
 				}
-				if (h->tty)
-					fprintf(h->err, "\r\033[K");
-				if (t->stopped) {
-					fprintf(h->err, WHO ": run stopped early; stopping\n");
-					stop = true;
+				if (!bench_cell_add(h, c, &l, scen_name[sc.sc]))
 					rc = 1;
-					break;
-				}
-				if (!c->nb)
-					c->conserved = true;
-				if (t->rate_short)
-					fprintf(h->err,
-					        "warning: %u B %s: the generator offered %.0f pps, "
-					        "short "
-					        "of %.0f\n",
-					        sc.size, scen_name[sc.sc], t->offered_mpps * 1e6,
-					        a->rate);
-				if (!t->conserved) {
-					fprintf(h->err, "WARNING: %u B %s: packets not conserved\n",
-					        sc.size, scen_name[sc.sc]);
-					c->conserved = false;
-					rc = 1;
-				}
-				c->nb++;
 			}
 	if (!o->json)
 		report_table_header(rep, stdout);
 	for (unsigned int s = 0; s < o->nb_sizes; s++)
 		for (unsigned int k = 0; k < a->nb_scens; k++) {
 			struct scenario sc = *base;
-			struct cell *c = &cells[s * NB_SCEN + a->scens[k]];
+			struct bench_cell *c = &cells[s * NB_SCAN_PLACE + a->scens[k]];
 			double p99_min, p99_max, p99;
+			bool got;
 
 			if (!c->nb)
 				continue;
+			/* --real: no frame came back (nic-only at a size no pattern fits) */
+			got = !o->real || MED(c->run, c->nb, real.frames) > 0;
 			sc.size = o->sizes[s];
 			sc.sc = a->scens[k];
 			if (report_row(rep)) {
@@ -380,16 +516,19 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 			set_identity(rep, &sc, o->poll);
 			report_set_str(rep, "load", "fixed rate");
 			report_set_dbl(rep, "rate_pps", a->rate);
-			report_set_dbl(rep, "lat_p50_us", MED(c->run, c->nb, lat_p50_us));
-			p99 = median_of(c->run, c->nb, offsetof(struct bench_trial, lat_p99_us),
-			                &p99_min, &p99_max);
-			report_set_dbl(rep, "lat_p99_us", p99);
-			report_set_dbl(rep, "p99_min_us", p99_min);
-			report_set_dbl(rep, "p99_max_us", p99_max);
-			report_set_dbl(rep, "lat_p999_us", MED(c->run, c->nb, lat_p999_us));
-			report_set_dbl(rep, "lat_max_us", MED(c->run, c->nb, lat_max_us));
+			if (got) {
+				report_set_dbl(rep, "lat_p50_us", MED(c->run, c->nb, lat_p50_us));
+				p99 = median_of(c->run, c->nb,
+				                offsetof(struct bench_trial, lat_p99_us), &p99_min,
+				                &p99_max);
+				report_set_dbl(rep, "lat_p99_us", p99);
+				report_set_dbl(rep, "p99_min_us", p99_min);
+				report_set_dbl(rep, "p99_max_us", p99_max);
+				report_set_dbl(rep, "lat_p999_us", MED(c->run, c->nb, lat_p999_us));
+				report_set_dbl(rep, "lat_max_us", MED(c->run, c->nb, lat_max_us));
+			}
 			{
-				double v[MAX_REPS];
+				double v[BENCH_MAX_REPS];
 
 				for (unsigned int i = 0; i < c->nb; i++)
 					v[i] = c->run[i].offered
@@ -405,17 +544,26 @@ static int run_fixed(struct bench_harness *h, const struct bench_opts *o, const 
 			report_set_dbl(rep, "offered_pps", MED(c->run, c->nb, offered_mpps) * 1e6);
 			report_set_uint(rep, "reps", c->nb);
 			report_set_bool(rep, "conserved", c->conserved);
+			if (o->real)
+				set_real(rep, &cells[s * NB_SCAN_PLACE], c, got);
 			if (!o->json)
-				report_table_row(rep, report_rows(rep) - 1, stdout,
-				                 c->conserved ? NULL : "NOT CONSERVED");
+				report_table_row(
+				        rep, report_rows(rep) - 1, stdout,
+				        !c->conserved ? "NOT CONSERVED"
+				        : got         ? NULL
+				        : MED(c->run, c->nb, real.expected) > 0
+				                ? "no frame came back"
+				                : "no frame came back: no pattern fits this size");
 		}
-	if (!o->json) {
+	if (!o->json && o->real) {
+		print_real_diffs(o, cells);
+	} else if (!o->json) {
 		printf("\nlatency differences of the medians, us (paper: NIC scan lower by up to 8 "
 		       "us)\n%5s %18s %18s\n",
 		       "size", "p50 host-nic scan", "p99 host-nic scan");
 		for (unsigned int s = 0; s < o->nb_sizes; s++) {
-			const struct cell *b = &cells[s * NB_SCEN + SCEN_NIC_SCAN];
-			const struct cell *c = &cells[s * NB_SCEN + SCEN_HOST_SCAN];
+			const struct bench_cell *b = &cells[s * NB_SCAN_PLACE + SCAN_NIC_SCAN];
+			const struct bench_cell *c = &cells[s * NB_SCAN_PLACE + SCAN_HOST_SCAN];
 
 			if (!b->nb || !c->nb)
 				continue;
@@ -474,23 +622,82 @@ static int run_ndr(struct bench_harness *h, struct bench_opts *o, const struct s
 	return rc;
 }
 
+/* Defaults and options that depend on the back end: 0, or 2 (said why). */
+static int check_backend(struct bench_opts *o, struct scan_args *a)
+{
+	static const unsigned int real_sizes[] = {128, 512, 1518};
+
+	if (!o->real) {
+		if (!a->scens_set) { /* nic-only, nic-scan, host-scan */
+			for (unsigned int k = 0; k + 1 < NB_SCAN_PLACE; k++)
+				a->scens[k] = (enum bench_scan_place)(k + 1);
+			a->nb_scens = NB_SCAN_PLACE - 1;
+		}
+		for (unsigned int k = 0; k < a->nb_scens; k++)
+			if (a->scens[k] == SCAN_WIRE) {
+				fprintf(stderr, WHO ": scenario wire is for --real only\n");
+				return 2;
+			}
+		return 0;
+	}
+	if (o->ndr) {
+		fprintf(stderr, WHO " --real: --ndr is for the software back end only\n");
+		return 2;
+	}
+	if (a->rate > 1e7) {
+		fprintf(stderr, WHO " --real: --rate wants 1..1e7 packets/s\n");
+		return 2;
+	}
+	if (!o->sizes_set) {
+		memcpy(o->sizes, real_sizes, sizeof(real_sizes));
+		o->nb_sizes = 3;
+	}
+	if (!o->count_set)
+		o->count = REAL_COUNT;
+	return 0;
+}
+
+static int plot(const struct bench_opts *o, struct bench_harness *h, struct report *rep, int rc)
+{
+	struct report_plot p = {
+	        .name = o->ndr    ? "scan-ndr"
+	                : o->real ? "scan-real-latency"
+	                          : "scan-latency",
+	        .title = o->ndr ? "tenet-bench scan --ndr: latency at 50 % of each scenario's NDR"
+	                 : o->real ? "tenet-bench scan --real: latency gen -> tenet sink over "
+	                             "veth, median of reps"
+	                           : "tenet-bench scan: latency at a fixed rate, median of reps",
+	        .xkey = "size",
+	        .xlabel = "frame size on the wire (B)",
+	        .series_key = o->ndr ? "series" : "scenario",
+	        .ykeys = {"lat_p50_us", "lat_p99_us",
+	                  o->ndr    ? "ndr_mpps"
+	                  : o->real ? "lat_min_us"
+	                            : NULL},
+	        .ylabels = {"p50 latency (us)", "p99 latency (us)",
+	                    o->real ? "min latency (us), a frame that did not wait" : "NDR Mpps"},
+	        .xlog = true,
+	};
+
+	/* --real: no plot of a run that measured nothing (it was stopped at once) */
+	return bench_opts_output(o, h, rep, o->real && !report_rows(rep) ? NULL : &p, rc);
+}
+
 int bench_scan(int argc, char **argv)
 {
-	struct scan_args a = {.scens = {SCEN_NIC_ONLY, SCEN_NIC_SCAN, SCEN_HOST_SCAN},
-	                      .nb_scens = NB_SCEN,
+	struct scan_args a = {.nb_scens = NB_SCAN_PLACE,
+	                      .scens = {SCAN_WIRE, SCAN_NIC_ONLY, SCAN_NIC_SCAN, SCAN_HOST_SCAN},
 	                      .rate = DEFAULT_RATE,
 	                      .fraction = DEFAULT_FRACTION};
 	char fwd[PATH_MAX], scan[PATH_MAX], pats[128];
 	struct scenario base = {.fwd = fwd, .scan = scan, .pats = pats};
+	static struct report_col cols[64];
 	struct bench_harness h;
 	struct bench_opts o;
 	struct report *rep;
 	FILE *f;
 	int rc;
 
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--real"))
-			return bench_scan_real(argc, argv);
 	bench_opts_default(&o);
 	o.sizes[0] = 64;
 	o.sizes[1] = 512;
@@ -498,7 +705,10 @@ int bench_scan(int argc, char **argv)
 	o.nb_sizes = 3;
 	o.reps = 3;
 	o.count = DEFAULT_COUNT;
-	rc = bench_opts_parse(argc, argv, WHO, scan_options, set_option, &a, usage, &o);
+	rc = bench_opts_parse(argc, argv, WHO, scan_options, set_option, &a,
+	                      bench_opts_real(argc, argv) ? usage_real : usage, &o);
+	if (!rc)
+		rc = check_backend(&o, &a);
 	if (rc)
 		return rc == 1 ? 0 : rc;
 	base.fraction = a.fraction;
@@ -510,9 +720,16 @@ int bench_scan(int argc, char **argv)
 		        strerror(-rc));
 		return 1;
 	}
+	report_cols_cat(cols, report_cols_cat(cols, 0, fixed_cols, NB_FIXED_COLS), real_cols,
+	                NB_REAL_COLS);
 	rep = o.ndr ? report_create(bench_ndr_cols, bench_ndr_nb_cols)
-	            : report_create(fixed_cols, sizeof(fixed_cols) / sizeof(fixed_cols[0]));
+	            : report_create(cols, NB_FIXED_COLS + (o.real ? NB_REAL_COLS : 0));
 	if (!rep || bench_harness_open(&h, WHO)) {
+		report_destroy(rep);
+		return 1;
+	}
+	if (o.real && bench_real_attach(&h, "scan", true, real_trial)) {
+		bench_harness_close(&h);
 		report_destroy(rep);
 		return 1;
 	}
@@ -520,40 +737,18 @@ int bench_scan(int argc, char **argv)
 	f = fopen(pats, "w");
 	if (!f || fputs(patterns_txt, f) < 0 || fclose(f)) {
 		fprintf(stderr, WHO ": cannot write %s\n", pats);
+		bench_real_close(h.be);
 		bench_harness_close(&h);
 		report_destroy(rep);
 		return 1;
 	}
 	rc = o.ndr ? run_ndr(&h, &o, &a, &base, rep) : run_fixed(&h, &o, &a, &base, rep);
-	if (o.json)
-		report_json(rep, stdout);
-	if (o.csv) {
-		int e = report_csv(rep, o.csv);
-
-		if (e) {
-			fprintf(h.err, WHO ": cannot write %s: %s\n", o.csv, strerror(-e));
-			rc = rc ? rc : 1;
-		}
+	if (o.real && bench_real_interrupted()) {
+		fprintf(h.err, "\n" WHO ": interrupted; results so far\n");
+		rc = 1;
 	}
-	if (o.plot) {
-		struct report_plot p = {
-		        .name = o.ndr ? "scan-ndr" : "scan-latency",
-		        .title =
-		                o.ndr ? "tenet-bench scan --ndr: latency at 50 % of each "
-		                        "scenario's "
-		                        "NDR"
-		                      : "tenet-bench scan: latency at a fixed rate, median of reps",
-		        .xkey = "size",
-		        .xlabel = "frame size on the wire (B)",
-		        .series_key = o.ndr ? "series" : "scenario",
-		        .ykeys = {"lat_p50_us", "lat_p99_us", o.ndr ? "ndr_mpps" : NULL},
-		        .ylabels = {"p50 latency (us)", "p99 latency (us)", "NDR Mpps"},
-		        .xlog = true,
-		};
-
-		if (report_plot(rep, &p, h.dir, o.plot, h.err) < 0)
-			rc = rc ? rc : 1;
-	}
+	rc = plot(&o, &h, rep, rc);
+	bench_real_close(h.be);
 	bench_harness_close(&h);
 	report_destroy(rep);
 	return rc;

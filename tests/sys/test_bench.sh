@@ -4,8 +4,9 @@
 # ../shared/peer-onvm reads; --ndr on chain, steer and scan gives one
 # object per result with the keys the docs promise, a PDR never below the
 # NDR (every zero-loss trial is a PDR pass too), the CPU split adding up,
-# and steer's ordering check over two runs; bad options are usage errors;
-# tenet itself no longer runs benchmarks and does not link DPDK.
+# and steer's ordering check over two runs; scan's default scenarios; bad
+# options are usage errors; tenet itself no longer runs benchmarks and does
+# not link DPDK. tests/sys/test_bench_real.sh is the --real back end.
 . "$(dirname "$0")/lib.sh"
 BENCH="$B/tenet-bench"
 [ -x "$BENCH" ] || fail "no $BENCH (make)"
@@ -77,4 +78,9 @@ echo "ok: steer ordering check ($agree)"
 	2>"$T/scan.err" || fail "scan --ndr exited $? ($(tail -n 3 "$T/scan.err"))"
 check "scan --ndr: one object with the promised keys" "len(j) == 1 and all(k in j[0] for k in $KEYS)
 	and j[0]['scenario'] == 'nic-scan' and j[0]['valid'] is True" "$T/scan.json"
+# scan at a fixed rate, default scenarios: the software back end's three (wire is --real's)
+"$BENCH" scan --sizes 512 --reps 1 --count 2000 --json >"$T/scanfix.json" 2>"$T/scanfix.err" ||
+	fail "scan exited $? ($(tail -n 3 "$T/scanfix.err"))"
+check "scan: the software back end's default scenarios" '[r["scenario"] for r in j] ==
+	["nic-only", "nic-scan", "host-scan"] and all("backend" not in r for r in j)' "$T/scanfix.json"
 echo "ok: tenet-bench"
