@@ -1,6 +1,6 @@
 /*
  * XDP tenant classifier and NIC payload scan (maps and update protocol:
- * bpf/tenet_xdp.h; loader: mgr/xdp.c).
+ * bpf/tenet_xdp.h; loader: lib/xdp.c).
  *
  * Per frame: parse Ethernet, up to two VLAN tags, IPv4 (IHL, total length,
  * fragments) or IPv6 (extension headers, at most 8), TCP/UDP ports, with
@@ -53,7 +53,7 @@
 
 #define PKT_MAX_OFF 0x3fff
 
-/* Same values as enum tenet_pkt_err (checked in mgr/xdp.c). */
+/* Same values as enum tenet_pkt_err (checked in lib/xdp.c). */
 #define R_OK          TENET_XDP_CNT_OK
 #define R_TRUNC_L2    TENET_XDP_CNT_TRUNC_L2
 #define R_TRUNC_L3    TENET_XDP_CNT_TRUNC_L3

@@ -1,6 +1,6 @@
 /*
  * XDP tenant classifier: what the BPF program (bpf/classify.bpf.c) and its
- * loader (mgr/xdp.c) share. Compiles with `clang -target bpf` and in user
+ * loader (lib/xdp.c) share. Compiles with `clang -target bpf` and in user
  * space: fixed-width types only, no libc.
  *
  * Map layout (names are the BPF map names):

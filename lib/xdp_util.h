@@ -1,4 +1,4 @@
-/* Helpers shared by the XDP loaders (mgr/xdp.c, lib/xsk_prog.c). */
+/* Helpers shared by the XDP loaders (lib/xdp.c, lib/xsk_prog.c). */
 #ifndef TENET_XDP_UTIL_H
 #define TENET_XDP_UTIL_H
 

@@ -54,7 +54,7 @@
  * Frames reach the socket only by an XDP program redirecting them with
  * bpf_redirect_map into an XSKMAP entry, from the same device and queue
  * the socket is bound to (bpf/xsk_redirect.bpf.c, lib/xsk_prog.h, or the
- * classifier's XSKMAP steering in mgr/xdp.h).
+ * classifier's XSKMAP steering in lib/xdp.h).
  *
  * Errors: functions return 0, a count, or -errno; tenet_xsk_create returns
  * NULL with errno set and an explanation in err. Messages go to tenet_log.

@@ -300,7 +300,7 @@ static int check_steer(struct ctx *c)
  * Dispatcher shards own tenant pools (pool k: shard k % dispatchers).
  * steer shared has one pool, so one shard; an afxdp port's zero-copy
  * transmit queue and its receive path have one consumer, the one
- * dispatcher (mgr/afxdp.c). Both are refused with more than one shard.
+ * dispatcher (ports/afxdp_xsk.c). Both are refused with more than one shard.
  */
 static int check_dispatchers(struct ctx *c)
 {

@@ -42,7 +42,7 @@
 #include "mgr/ingress.h"
 #include "mgr/stats.h"
 #include "mgr/tap.h"
-#include "mgr/xring.h"
+#include "lib/xring.h"
 #include "tenet/log.h"
 
 /* Tx staging per port. */
@@ -106,7 +106,7 @@ static void flush_xsk(struct dctx *x, struct mport *p, struct txq *q)
 		                      .len = q->f[i].len,
 		                      .pool = (uint8_t)q->mp[i]->index};
 	}
-	n = xring_enqueue(&p->txq, d, q->n);
+	n = xring_enqueue(&p->tx.txq, d, q->n);
 	for (unsigned int i = n; i < q->n; i++)
 		drop(x, q->mp[i], q->buf[i], q->tenant[i], DROP_TX_FULL);
 	q->n = 0;
@@ -117,7 +117,7 @@ static unsigned int poll_tx_done(struct dctx *x, struct mport *p)
 {
 	struct mgr *m = x->m;
 	struct mdesc d[MGR_BURST];
-	unsigned int n = xring_dequeue(&p->compq, d, MGR_BURST);
+	unsigned int n = xring_dequeue(&p->tx.compq, d, MGR_BURST);
 	uint64_t bytes = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -128,8 +128,8 @@ static unsigned int poll_tx_done(struct dctx *x, struct mport *p)
 		cnt_add(&x->a->delivered[m->chains[bm->chain].tenant], 1);
 		free_buf(mp, d[i].buf);
 	}
-	cnt_add(&p->tx_frames, n);
-	cnt_add(&p->tx_bytes, bytes);
+	cnt_add(&p->tx.frames, n);
+	cnt_add(&p->tx.bytes, bytes);
 	return n;
 }
 
@@ -156,19 +156,19 @@ static void flush_tx(struct dctx *x, unsigned int port)
 
 	if (!q->n)
 		return;
-	if (p->xsk_tx) {
+	if (p->tx.zerocopy) {
 		flush_xsk(x, p, q); /* dispatchers: 1 (config.c refuses afxdp with more) */
 		return;
 	}
 	for (unsigned int i = 0; i < q->n; i++)
 		bytes += q->f[i].len;
 	if (lock)
-		pthread_mutex_lock(&p->tx_lock);
+		pthread_mutex_lock(&p->tx.lock);
 	p->port.drv->tx(&p->port, q->f, q->n);
-	cnt_add(&p->tx_frames, q->n);
-	cnt_add(&p->tx_bytes, bytes);
+	cnt_add(&p->tx.frames, q->n);
+	cnt_add(&p->tx.bytes, bytes);
 	if (lock)
-		pthread_mutex_unlock(&p->tx_lock);
+		pthread_mutex_unlock(&p->tx.lock);
 	for (unsigned int i = 0; i < q->n; i++) {
 		free_buf(q->mp[i], q->buf[i]);
 		cnt_add(&x->a->delivered[q->tenant[i]], 1);
@@ -581,8 +581,8 @@ static void set_sleeping(struct dctx *x, uint32_t v)
 	if (m->have_router)
 		tenet_ring_set_sleeping(&m->router.out[x->index].cons, v);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		if (m->ports[i].xsk_tx)
-			tenet_ring_set_sleeping(&m->ports[i].compq.cons, v);
+		if (m->ports[i].tx.zerocopy)
+			tenet_ring_set_sleeping(&m->ports[i].tx.compq.cons, v);
 	for (unsigned int a = 0; a < m->nb_shards; a++)
 		if (a != x->index)
 			tenet_ring_set_sleeping(&x->sh->hand[a].cons, v);
@@ -601,7 +601,7 @@ static bool anything_pending(struct dctx *x)
 	if (m->have_router && tenet_ring_count(&m->router.out[x->index].cons))
 		return true;
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		if (m->ports[i].xsk_tx && tenet_ring_count(&m->ports[i].compq.cons))
+		if (m->ports[i].tx.zerocopy && tenet_ring_count(&m->ports[i].tx.compq.cons))
 			return true;
 	for (unsigned int a = 0; a < m->nb_shards; a++)
 		if (a != x->index && tenet_ring_count(&x->sh->hand[a].cons))
@@ -747,7 +747,7 @@ void *dispatch_thread(void *arg)
 				flush_hand(x, b);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 			flush_tx(x, i);
-			if (m->ports[i].xsk_tx)
+			if (m->ports[i].tx.zerocopy)
 				work += poll_tx_done(x, &m->ports[i]);
 		}
 		pkts = work; /* packets moved: what says whether the load is heavy */
@@ -775,7 +775,7 @@ void *dispatch_thread(void *arg)
 	}
 	/* sent frames whose completions are still queued are delivered */
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		while (m->ports[i].xsk_tx && poll_tx_done(x, &m->ports[i]))
+		while (m->ports[i].tx.zerocopy && poll_tx_done(x, &m->ports[i]))
 			;
 	__atomic_store_n(&sh->ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	close(x->epfd);

@@ -16,7 +16,7 @@
 
 #include "lib/wait.h"
 #include "mgr/fill.h"
-#include "mgr/xring.h"
+#include "lib/xring.h"
 
 /*
  * Fill level per fill ring of each pool. Buffers parked in fill rings are

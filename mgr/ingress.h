@@ -18,7 +18,7 @@
 
 #include "lib/classify.h"
 #include "mgr/state.h"
-#include "mgr/xring.h"
+#include "lib/xring.h"
 #include "tenet/pkt.h"
 
 /* mgr_classify_frame's result for a classified frame: no drop reason. */

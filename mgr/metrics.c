@@ -213,16 +213,16 @@ static void gather(struct metrics *mx)
 		o->driver = cfg_driver_name(c->ports[i].driver);
 		o->steer = mp->port.drv && mp->port.drv->rx ? cfg_steer_name(c->ports[i].steer)
 		                                            : "none";
-		o->rx_frames = cnt_get(&mp->rx_frames);
-		o->rx_bytes = cnt_get(&mp->rx_bytes);
-		o->tx_frames = cnt_get(&mp->tx_frames);
-		o->tx_bytes = cnt_get(&mp->tx_bytes);
+		o->rx_frames = cnt_get(&mp->rx.frames);
+		o->rx_bytes = cnt_get(&mp->rx.bytes);
+		o->tx_frames = cnt_get(&mp->tx.frames);
+		o->tx_bytes = cnt_get(&mp->tx.bytes);
 		o->in = o->rx_frames;
 		for (unsigned int r = 0; r < DROP_MAX; r++) {
 			uint64_t x = cnt_get(&mp->xdp_drops[r]);
 
 			o->in += x;
-			s->drops_no_tenant[r] += cnt_get(&mp->drops[r]) + x;
+			s->drops_no_tenant[r] += cnt_get(&mp->rx.drops[r]) + x;
 		}
 		if (c->ports[i].driver == CFG_DRV_SINK && !port_sink_stats(&mp->port, &st) &&
 		    !port_sink_hist(&mp->port, mx->hist)) {
@@ -234,7 +234,7 @@ static void gather(struct metrics *mx)
 			metrics_latency_fill(&o->lat, mx->hist);
 		}
 		for (unsigned int e = 0; e < TENET_PKT_ERR_MAX; e++)
-			s->parse_err[e] += cnt_get(&mp->parse_err[e]);
+			s->parse_err[e] += cnt_get(&mp->rx.parse_err[e]);
 	}
 	for (unsigned int r = 0; r < DROP_MAX; r++)
 		s->drops_no_tenant[r] +=

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mgr/afxdp.h"
 #include "mgr/attach.h"
 #include "mgr/ctl.h"
 #include "mgr/dispatch.h"
@@ -19,6 +18,7 @@
 #include "mgr/metrics.h"
 #include "mgr/mgr.h"
 #include "mgr/nic.h"
+#include "mgr/port_host.h"
 #include "mgr/result.h"
 #include "mgr/setup.h"
 #include "mgr/stats.h"
@@ -73,7 +73,7 @@ static bool sources_done(struct mgr *m)
 		if (!m->ports[i].has_thread)
 			continue;
 		any = true;
-		if (!__atomic_load_n(&m->ports[i].done, __ATOMIC_ACQUIRE))
+		if (!__atomic_load_n(&m->ports[i].rx.done, __ATOMIC_ACQUIRE))
 			return false;
 	}
 	return any;
@@ -91,7 +91,7 @@ static void state_init(struct mgr *m)
 		pthread_mutex_init(&m->shards[b].cmd.lock, NULL);
 	}
 	for (unsigned int i = 0; i < CFG_MAX_PORTS; i++)
-		pthread_mutex_init(&m->ports[i].tx_lock, NULL);
+		pthread_mutex_init(&m->ports[i].tx.lock, NULL);
 	m->control.ctl.fd = -1;
 	m->control.epfd = -1;
 	for (unsigned int i = 0; i < MGR_PENDING; i++)
@@ -226,9 +226,7 @@ static int start_ports(struct mgr *m, struct nic_arg nargs[CFG_MAX_PORTS])
 		if (!p->port.drv->rx)
 			continue;
 		nargs[i] = (struct nic_arg){m, p};
-		if (pthread_create(&p->thread, NULL,
-		                   p->cfg->driver == CFG_DRV_AFXDP ? afxdp_thread : nic_thread,
-		                   &nargs[i]))
+		if (pthread_create(&p->thread, NULL, port_thread, &nargs[i]))
 			return -1;
 		p->has_thread = true;
 		thread_name(p->thread, "tenet-nic:", p->cfg->name);
@@ -263,7 +261,7 @@ static void run(struct mgr *m, struct loop *l, const struct mgr_opts *o, struct 
 		expire_pending(m, m->control.epfd, now);
 		tick(m, now);
 		for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-			afxdp_account(m, &m->ports[i]);
+			port_host_account(&m->ports[i]);
 		if (r->next_stats && now >= r->next_stats && !o->quiet) {
 			stats_print_rates(m, stdout, now - r->last_stats, &r->table_prev);
 			r->last_stats = now;

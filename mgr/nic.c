@@ -141,8 +141,8 @@ static void driver_drops(struct mport *p, uint64_t seen[2])
 
 		if (!fn[i] || (now = fn[i](&p->port)) == seen[i])
 			continue;
-		cnt_add(&p->rx_frames, now - seen[i]);
-		cnt_add(&p->drops[why[i]], now - seen[i]);
+		cnt_add(&p->rx.frames, now - seen[i]);
+		cnt_add(&p->rx.drops[why[i]], now - seen[i]);
 		seen[i] = now;
 	}
 }
@@ -232,11 +232,11 @@ void *nic_thread(void *arg)
 
 		driver_drops(p, drv_seen);
 		if (n == -ENODATA) {
-			__atomic_store_n(&p->done, true, __ATOMIC_RELEASE);
+			__atomic_store_n(&p->rx.done, true, __ATOMIC_RELEASE);
 			break;
 		}
 		if (n <= 0) {
-			__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
 			if (!m->poll)
 				usleep(50); /* a paced or idle source: poll mode spins instead */
 			continue;
@@ -256,15 +256,15 @@ void *nic_thread(void *arg)
 			bytes += f[i].len;
 			if (steer == CFG_STEER_NIC) {
 				enum drop_reason why = mgr_classify_frame(m, cls, f[i].data, &d,
-				                                          &pi, p->parse_err);
+				                                          &pi, p->rx.parse_err);
 
 				if (why != INGRESS_CLASSIFIED) {
-					cnt_add(&p->drops[why], 1);
+					cnt_add(&p->rx.drops[why], 1);
 					continue;
 				}
 				d.hop = (uint8_t)nic_hops(&m->chains[d.chain], m, f[i].data, &pi);
 				if (d.hop == NIC_DROP) {
-					cnt_add(&p->drops[DROP_NIC_SCAN], 1);
+					cnt_add(&p->rx.drops[DROP_NIC_SCAN], 1);
 					continue;
 				}
 				mp = &m->pools[d.pool];
@@ -285,11 +285,11 @@ void *nic_thread(void *arg)
 			}
 			dst = mp ? mp->pool : m->router.ingress_pool;
 			if (!fits(dst, d.off, f[i].len)) {
-				cnt_add(&p->drops[DROP_OVERSIZE], 1);
+				cnt_add(&p->rx.drops[DROP_OVERSIZE], 1);
 				continue;
 			}
 			if (!get_buf(fill, &st.cache[k], &d.buf)) {
-				cnt_add(&p->drops[DROP_NO_BUFFER], 1);
+				cnt_add(&p->rx.drops[DROP_NO_BUFFER], 1);
 				starved |= 1ull << k;
 				nobuf++;
 				continue;
@@ -306,18 +306,18 @@ void *nic_thread(void *arg)
 			for (unsigned int s = 0; s < m->nb_shards; s++)
 				if (starved & m->shard_pools[s])
 					kick(m, &ring[s]);
-		cnt_add(&p->rx_frames, (uint64_t)n);
-		cnt_add(&p->rx_bytes, bytes);
+		cnt_add(&p->rx.frames, (uint64_t)n);
+		cnt_add(&p->rx.bytes, bytes);
 		/* quiescent point: no classifier pointer is held past here */
-		__atomic_store_n(&p->epoch, p->epoch + 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 255) == 0)
-			__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+			__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 		if (nobuf == n)
 			wait_fill(m, p, starved);
 	}
 	push_all(m, ring, nb_rings, &st);
 	driver_drops(p, drv_seen);
-	__atomic_store_n(&p->nic_ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 	/* buffers left in the local caches stay with the manager, marked empty:
 	 * the final drain frees them */
 	return NULL;

@@ -50,9 +50,9 @@ void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, bool conse
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 		struct sink_stats st;
 
-		r->nic_ns += cnt_get(&m->ports[i].nic_ns);
-		r->rx_bytes += cnt_get(&m->ports[i].rx_bytes);
-		r->tx_bytes += cnt_get(&m->ports[i].tx_bytes);
+		r->nic_ns += cnt_get(&m->ports[i].rx.ns);
+		r->rx_bytes += cnt_get(&m->ports[i].rx.bytes);
+		r->tx_bytes += cnt_get(&m->ports[i].tx.bytes);
 		if (m->cfg->ports[i].driver == CFG_DRV_SINK &&
 		    !port_sink_stats(&m->ports[i].port, &st))
 			r->lat = st.lat;
@@ -116,7 +116,7 @@ bool take_snapshot(struct mgr *m, double at, struct mgr_snapshot *w, struct sink
 	w->dispatcher_ns = mgr_dispatch_ns(m);
 	w->router_ns = cnt_get(&m->router.ns);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		w->nic_ns += cnt_get(&m->ports[i].nic_ns);
+		w->nic_ns += cnt_get(&m->ports[i].rx.ns);
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
 		const struct service *svc = &m->services[i];
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "lib/wait.h"
-#include "mgr/afxdp.h"
+#include "mgr/port_host.h"
 #include "mgr/rules.h"
 #include "mgr/state.h"
 #include "tenet/log.h"
@@ -70,7 +70,7 @@ static void wait_quiescent(struct mgr *m)
 	unsigned int np = m->cfg->nb_ports;
 
 	for (unsigned int i = 0; i < np; i++)
-		seen[i] = __atomic_load_n(&m->ports[i].epoch, __ATOMIC_ACQUIRE);
+		seen[i] = __atomic_load_n(&m->ports[i].rx.epoch, __ATOMIC_ACQUIRE);
 	seen[np] = __atomic_load_n(&m->router.epoch, __ATOMIC_ACQUIRE);
 	/* every dispatcher shard is a reader (steer: shared, afxdp's re-classify) */
 	for (unsigned int b = 0; b < m->nb_shards; b++)
@@ -81,8 +81,8 @@ static void wait_quiescent(struct mgr *m)
 		for (unsigned int i = 0; i < np; i++) {
 			struct mport *p = &m->ports[i];
 
-			if (p->has_thread && !__atomic_load_n(&p->done, __ATOMIC_ACQUIRE) &&
-			    __atomic_load_n(&p->epoch, __ATOMIC_ACQUIRE) == seen[i])
+			if (p->has_thread && !__atomic_load_n(&p->rx.done, __ATOMIC_ACQUIRE) &&
+			    __atomic_load_n(&p->rx.epoch, __ATOMIC_ACQUIRE) == seen[i])
 				all = false;
 		}
 		if (m->have_router &&
@@ -105,7 +105,7 @@ void rules_publish(struct mgr *m, struct tenet_classifier *next)
 	/* release pairs with the acquire in mgr_cls() (state.h): readers see a whole table */
 	__atomic_store_n(&m->cls, next, __ATOMIC_RELEASE);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) /* and the NIC's copy */
-		if (afxdp_set_rules(&m->ports[i], next))
+		if (port_host_set_rules(&m->ports[i], next))
 			tenet_log(TENET_LOG_WARN, "port %s: XDP rules not updated",
 			          m->cfg->ports[i].name);
 	for (unsigned int b = 0; b < m->nb_shards; b++)

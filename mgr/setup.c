@@ -27,9 +27,9 @@
 
 #include "lib/fdpass.h"
 #include "lib/proto.h"
-#include "mgr/afxdp.h"
 #include "mgr/attach.h"
 #include "mgr/ctl.h"
+#include "mgr/port_host.h"
 #include "mgr/rules.h"
 #include "mgr/setup.h"
 #include "tenet/log.h"
@@ -221,7 +221,7 @@ int setup_ports(struct mgr *m)
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
 
-		if (!p->port.drv->rx || p->cfg->driver == CFG_DRV_AFXDP)
+		if (!p->port.drv->rx || p->port.drv->thread)
 			continue;
 		p->nic_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (p->nic_efd < 0)
@@ -248,10 +248,8 @@ int setup_ports(struct mgr *m)
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
 
-		if (p->cfg->driver != CFG_DRV_AFXDP)
-			continue;
 		err[0] = '\0';
-		if (afxdp_open(m, p, err, sizeof(err))) {
+		if (port_host_attach(m, p, err, sizeof(err))) {
 			tenet_log(TENET_LOG_ERR, "port %s: %s", p->cfg->name, err);
 			return -1;
 		}
@@ -328,7 +326,7 @@ void teardown(struct mgr *m)
 		if (m->control.pending[i].fd >= 0)
 			close(m->control.pending[i].fd);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		afxdp_close(m, &m->ports[i]);
+		port_host_detach(&m->ports[i]);
 	for (unsigned int id = 1; id <= MGR_MAX_NF; id++)
 		if (m->nfs[id].state != NF_FREE)
 			nf_release(&m->nfs[id]);
@@ -345,7 +343,7 @@ void teardown(struct mgr *m)
 			p->port.drv->close(&p->port);
 		for (unsigned int sh = 0; sh < MGR_MAX_SHARDS; sh++)
 			xring_destroy(&p->ingress[sh]);
-		pthread_mutex_destroy(&p->tx_lock);
+		pthread_mutex_destroy(&p->tx.lock);
 		for (unsigned int k = 0; k < CFG_MAX_TENANTS; k++)
 			xring_destroy(&p->fill[k]);
 		xring_destroy(&m->router.in[i]);

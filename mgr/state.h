@@ -34,7 +34,8 @@
 #include "lib/nicscan.h"
 #include "mgr/config.h"
 #include "mgr/placement.h"
-#include "mgr/xring.h"
+#include "lib/xring.h"
+#include "ports/host.h"
 #include "ports/port.h"
 #include "ports/sink.h"
 #include "tenet/pool.h"
@@ -68,59 +69,11 @@
 #define MGR_EXIT_CONFIG     2 /* the config did not load, or does not fit this host */
 #define MGR_EXIT_ACCOUNTING 3 /* packets_in != delivered + dropped */
 
-/* Why a packet did not reach an output port. */
-enum drop_reason {
-	DROP_MALFORMED,    /* could not be parsed (see parse counters) */
-	DROP_NO_RULE,      /* no chain matched and the default is drop */
-	DROP_NIC_SCAN,     /* dropped by an offloaded scan on the NIC */
-	DROP_NO_BUFFER,    /* the tenant pool was exhausted */
-	DROP_NF_VERDICT,   /* an NF said drop */
-	DROP_NF_RX_FULL,   /* the next NF's rx ring (or the handoff ring to its shard) was full */
-	DROP_NO_INSTANCE,  /* the next hop's service had no NF attached */
-	DROP_NF_GONE,      /* held by an NF when it exited or crashed */
-	DROP_NF_VIOLATION, /* an NF returned a bad length/verdict/target */
-	DROP_NO_OUTPUT,    /* end of a chain that has no output port */
-	DROP_SHUTDOWN,     /* still in flight when the manager stopped */
-	DROP_TX_FULL,      /* the output port's transmit queue was full */
-	DROP_OVERSIZE,     /* longer than the destination buffer holds (frame or copy) */
-	DROP_RX_MISSED,    /* arrived with the port's receive ring full (a NIC's imissed) */
-	DROP_MAX
-};
+/* The name of a drop reason (enum drop_reason: ports/host.h). */
 const char *drop_reason_name(enum drop_reason r);
 
 /* Monotonic seconds. */
 double mgr_now(void);
-
-/* CPU time of the calling thread, ns (NIC-stage and host CPU accounting). */
-static inline uint64_t mgr_thread_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Plain counters written by one thread, read by the stats code. */
-static inline void cnt_add(uint64_t *c, uint64_t v)
-{
-	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + v, __ATOMIC_RELAXED);
-}
-
-static inline uint64_t cnt_get(const uint64_t *c)
-{
-	return __atomic_load_n(c, __ATOMIC_RELAXED);
-}
-
-/* One-way flags between manager threads: raised once, never lowered. */
-static inline void flag_raise(uint32_t *f)
-{
-	__atomic_store_n(f, 1, __ATOMIC_RELEASE); /* pairs with flag_up's acquire */
-}
-
-static inline bool flag_up(const uint32_t *f)
-{
-	return __atomic_load_n(f, __ATOMIC_ACQUIRE); /* pairs with flag_raise's release */
-}
 
 /* Manager-private state per buffer of a pool. */
 #define BUF_EMPTY 0xff /* bufmeta.chain of a buffer that holds no packet (fill rings) */
@@ -253,31 +206,29 @@ struct ctl_stats {
 	uint64_t evicted;  /* closed: the oldest, to make room for a new one */
 };
 
+/*
+ * A port as the manager holds it, in parts with one job each: the driver
+ * (its own state behind port.priv: afxdp's sockets too), the rings between
+ * its receive thread and the dispatcher, the NIC stage's counters (that
+ * thread's), the transmit side (the dispatcher's), and what a driver with
+ * a thread of its own is lent of all that (ports/host.h).
+ */
 struct mport {
 	struct port port;
 	const struct cfg_port *cfg;
 	unsigned int index;
 	pthread_t thread;
 	bool has_thread;
-	bool done; /* (nic) source finished */
 	/* nic thread <-> dispatcher */
 	struct xring ingress[MGR_MAX_SHARDS]; /* nic -> shard s: buffers of s's pools */
 	struct xring fill[CFG_MAX_TENANTS];   /* pool k's shard -> nic: empty buffers */
 	int nic_efd; /* wakes the nic thread waiting for empty buffers (> 0 when open) */
-	/* counters (nic thread) */
-	uint64_t rx_frames, rx_bytes;
-	uint64_t drops[DROP_MAX];
-	uint64_t parse_err[TENET_PKT_ERR_MAX];
-	uint64_t nic_ns;              /* thread CPU time */
-	uint64_t epoch;               /* (nic) bumped every loop: quiescent-state for cls swaps */
-	struct afxdp *afxdp;          /* afxdp port state (mgr/afxdp.c) */
-	bool xsk_tx;                  /* transmit zero-copy through the port's AF_XDP sockets */
-	struct xring txq;             /* dispatch -> port thread: frames to send */
-	struct xring compq;           /* port thread -> dispatch: frames sent, buffers back */
+	struct port_rx_stats rx;      /* (nic) */
 	uint64_t xdp_drops[DROP_MAX]; /* (control) dropped by XDP or the kernel before a socket */
-	/* tx (dispatch; under tx_lock when dispatchers > 1, see dispatch.c flush_tx) */
-	pthread_mutex_t tx_lock;
-	uint64_t tx_frames, tx_bytes;
+	struct port_tx tx;            /* (dispatch) */
+	struct port_host host;        /* lent to a driver with its own thread (port_host.c) */
+	/* (port thread) parse errors of its classify callback: the dispatcher counts them */
+	uint64_t reclassify_parse_err[TENET_PKT_ERR_MAX];
 };
 
 /*

@@ -17,7 +17,7 @@ uint64_t mgr_packets_in(struct mgr *m)
 	uint64_t n = 0;
 
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		n += cnt_get(&m->ports[i].rx_frames);
+		n += cnt_get(&m->ports[i].rx.frames);
 		for (unsigned int r = 0; r < DROP_MAX; r++) /* seen by XDP, never reached a pool */
 			n += cnt_get(&m->ports[i].xdp_drops[r]);
 	}
@@ -29,7 +29,7 @@ uint64_t mgr_delivered(struct mgr *m)
 	uint64_t n = 0;
 
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		n += cnt_get(&m->ports[i].tx_frames);
+		n += cnt_get(&m->ports[i].tx.frames);
 	return n;
 }
 
@@ -40,7 +40,7 @@ uint64_t mgr_dropped(struct mgr *m, enum drop_reason r)
 	for (unsigned int b = 0; b < m->nb_shards; b++)
 		n += cnt_get(&m->shards[b].acct.drops[r]);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		n += cnt_get(&m->ports[i].drops[r]) + cnt_get(&m->ports[i].xdp_drops[r]);
+		n += cnt_get(&m->ports[i].rx.drops[r]) + cnt_get(&m->ports[i].xdp_drops[r]);
 	return n;
 }
 
@@ -127,15 +127,15 @@ static void print_table(struct mgr *m, FILE *out, double dt, struct stats_snap *
 	        totals ? "rx" : "rx pps", totals ? "tx" : "tx pps", "no-buf", "nic ms");
 	for (unsigned int i = 0; i < c->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
-		uint64_t rx = cnt_get(&p->rx_frames), tx = cnt_get(&p->tx_frames);
+		uint64_t rx = cnt_get(&p->rx.frames), tx = cnt_get(&p->tx.frames);
 
 		fprintf(out, "%-14s %-6s %-7s %10s %10s %8llu %8.1f\n", p->cfg->name,
 		        cfg_driver_name(p->cfg->driver),
 		        p->port.drv && p->port.drv->rx ? cfg_steer_name(p->cfg->steer) : "-",
 		        rate(a, sizeof(a), (double)(rx - prev->port_rx[i]) / div),
 		        rate(b, sizeof(b), (double)(tx - prev->port_tx[i]) / div),
-		        (unsigned long long)cnt_get(&p->drops[DROP_NO_BUFFER]),
-		        (double)cnt_get(&p->nic_ns) / 1e6);
+		        (unsigned long long)cnt_get(&p->rx.drops[DROP_NO_BUFFER]),
+		        (double)cnt_get(&p->rx.ns) / 1e6);
 		prev->port_rx[i] = rx;
 		prev->port_tx[i] = tx;
 	}
@@ -425,7 +425,7 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	fprintf(f, "],\n");
 	for (unsigned int i = 0; i < c->nb_ports; i++)
 		for (unsigned int e = 0; e < TENET_PKT_ERR_MAX; e++)
-			parse[e] += cnt_get(&m->ports[i].parse_err[e]);
+			parse[e] += cnt_get(&m->ports[i].rx.parse_err[e]);
 	for (unsigned int e = 0; e < TENET_PKT_ERR_MAX; e++)
 		parse[e] += cnt_get(&m->router.parse_err[e]) + cnt_get(&m->host_parse_err[e]);
 	fprintf(f, "  \"parse_errors\": ");
@@ -462,12 +462,12 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		        "%llu, "
 		        "\"nic_ns\": %llu",
 		        i ? "," : "", p->cfg->name, cfg_driver_name(p->cfg->driver),
-		        cfg_steer_name(p->cfg->steer), (unsigned long long)cnt_get(&p->rx_frames),
-		        (unsigned long long)cnt_get(&p->rx_bytes),
-		        (unsigned long long)cnt_get(&p->tx_frames),
-		        (unsigned long long)cnt_get(&p->tx_bytes),
-		        (unsigned long long)cnt_get(&p->drops[DROP_NO_BUFFER]),
-		        (unsigned long long)cnt_get(&p->nic_ns));
+		        cfg_steer_name(p->cfg->steer), (unsigned long long)cnt_get(&p->rx.frames),
+		        (unsigned long long)cnt_get(&p->rx.bytes),
+		        (unsigned long long)cnt_get(&p->tx.frames),
+		        (unsigned long long)cnt_get(&p->tx.bytes),
+		        (unsigned long long)cnt_get(&p->rx.drops[DROP_NO_BUFFER]),
+		        (unsigned long long)cnt_get(&p->rx.ns));
 		if (p->port.drv && p->port.drv->report_json) {
 			fprintf(f, ", \"driver_stats\": {");
 			p->port.drv->report_json(&p->port, f);

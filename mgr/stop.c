@@ -13,10 +13,10 @@
 #include "lib/fdpass.h"
 #include "lib/proto.h"
 #include "lib/wait.h"
-#include "mgr/afxdp.h"
 #include "mgr/attach.h"
 #include "mgr/loop.h"
 #include "mgr/metrics.h"
+#include "mgr/port_host.h"
 #include "mgr/state.h"
 #include "mgr/stats.h"
 #include "mgr/stop.h"
@@ -128,8 +128,9 @@ void mgr_stop(struct mgr *m, struct loop *l, bool drained)
 	/* 1. close the wire */
 	flag_raise(&m->stop.nic);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		afxdp_stop_rx(&m->ports[i]); /* no frame reaches a pool from here on */
-		if (m->ports[i].has_thread && m->cfg->ports[i].driver != CFG_DRV_AFXDP) {
+		port_host_stop_rx(&m->ports[i]); /* no frame reaches a pool from here on */
+		/* the NIC stages; a driver's own thread transmits until stop.tx */
+		if (m->ports[i].has_thread && !m->ports[i].port.drv->thread) {
 			pthread_join(m->ports[i].thread, NULL);
 			m->ports[i].has_thread = false;
 		}
@@ -144,7 +145,7 @@ void mgr_stop(struct mgr *m, struct loop *l, bool drained)
 		usleep(1000);
 	/* 3. stop the NFs */
 	stop_nfs(m, l);
-	/* 4. afxdp threads transmitted what the drain delivered; now stop */
+	/* 4. driver threads (afxdp) transmitted what the drain delivered; now stop */
 	flag_raise(&m->stop.tx);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
 		if (m->ports[i].has_thread) {
@@ -155,7 +156,7 @@ void mgr_stop(struct mgr *m, struct loop *l, bool drained)
 	flag_raise(&m->stop.dispatch);
 	stop_shards(m);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
-		afxdp_close(m, &m->ports[i]); /* the kernel lets go of every buffer */
+		port_host_detach(&m->ports[i]); /* the kernel lets go of every buffer */
 	final_drain(m);
 	metrics_publish(m->control.metrics, mgr_now(),
 	                true); /* a scrape now sees the final counters */

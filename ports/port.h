@@ -6,6 +6,11 @@
  * touches a tenant pool: the NIC stage (mgr/nic.c) classifies each frame
  * in staging memory and then writes it once into the right pool - that
  * write is the DMA. rx and tx run on the port's own thread.
+ *
+ * A driver whose hardware writes frames straight into the pools (afxdp:
+ * an AF_XDP socket's UMEM is a pool) runs its own thread instead of rx:
+ * the attach and thread entries, on the pools and rings the manager lends
+ * it through struct port_host (ports/host.h).
  */
 #ifndef TENET_PORT_H
 #define TENET_PORT_H
@@ -23,6 +28,8 @@ struct tenet_frame {
 };
 
 struct port;
+struct port_host;
+struct tenet_classifier;
 
 struct port_driver {
 	const char *name;
@@ -76,6 +83,32 @@ struct port_driver {
 	void (*tx)(struct port *p, const struct tenet_frame *f, unsigned int n);
 	/* Driver-specific counters as JSON members ("\"k\": v, ..."), may be NULL. */
 	void (*report_json)(struct port *p, FILE *out);
+	/*
+	 * A driver with its own thread on the manager's memory (ports/host.h).
+	 * NULL for the others: the manager's NIC stage (mgr/nic.c) calls their
+	 * rx on the port's thread.
+	 *
+	 * attach: after open, once the pools and rings exist: set up what
+	 *   works on them (afxdp: XDP programs, AF_XDP sockets), and set
+	 *   h->tx->zerocopy if frames leave through h->tx's queues. On error
+	 *   write a message into err and return -errno; detach undoes it.
+	 * thread: the port's thread, started by the manager for a port that
+	 *   receives: receive until h->stop_rx, transmit until h->stop_tx,
+	 *   then return.
+	 * stop_rx: (control) no frame reaches a pool from now on; transmit
+	 *   goes on. set_rules: (control) publish a new rule table to what
+	 *   classifies on the NIC; 0 or -errno. account: (control) fold the
+	 *   counters kept outside the thread (XDP's, the kernel's) into
+	 *   h->pre_drops and h->rx->parse_err.
+	 * detach: (control, the thread joined) account one last time, let go
+	 *   of everything attach set up; after no or a failed attach too.
+	 */
+	int (*attach)(struct port *p, struct port_host *h, char *err, size_t errlen);
+	void (*thread)(struct port *p, struct port_host *h);
+	void (*stop_rx)(struct port *p);
+	int (*set_rules)(struct port *p, const struct tenet_classifier *c);
+	void (*account)(struct port *p, struct port_host *h);
+	void (*detach)(struct port *p, struct port_host *h);
 };
 
 struct port {

@@ -1,5 +1,5 @@
 /*
- * xdp_check: drives the XDP classifier (bpf/classify.bpf.c, mgr/xdp.c) on
+ * xdp_check: drives the XDP classifier (bpf/classify.bpf.c, lib/xdp.c) on
  * a veth topology that tests/sys/test_xdp.sh builds, and checks it against
  * the CPU implementation frame by frame:
  *
@@ -48,7 +48,7 @@
 #include "lib/classify.h"
 #include "lib/nicscan.h"
 #include "lib/scan.h"
-#include "mgr/xdp.h"
+#include "lib/xdp.h"
 #include "tenet/log.h"
 #include "tenet/pkt.h"
 

@@ -64,7 +64,7 @@
 #include "lib/classify.h"
 #include "lib/xsk.h"
 #include "lib/xsk_prog.h"
-#include "mgr/xdp.h"
+#include "lib/xdp.h"
 #include "tenet/log.h"
 #include "tenet/pool.h"
 

@@ -20,8 +20,8 @@
  * Functions return 0 or -errno, constructors NULL with errno set; messages
  * go through tenet_log. One thread at a time per object.
  */
-#ifndef TENET_MGR_XDP_H
-#define TENET_MGR_XDP_H
+#ifndef TENET_LIB_XDP_H
+#define TENET_LIB_XDP_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -108,4 +108,4 @@ const char *tenet_xdp_mode_name(enum tenet_xdp_mode m);
  */
 int tenet_xdp_cleanup(int ifindex);
 
-#endif /* TENET_MGR_XDP_H */
+#endif /* TENET_LIB_XDP_H */

@@ -1,5 +1,5 @@
 /*
- * XDP classifier loader (contract: mgr/xdp.h; maps: bpf/tenet_xdp.h).
+ * XDP classifier loader (contract: lib/xdp.h; maps: bpf/tenet_xdp.h).
  *
  * libbpf only (libxdp's dispatcher is not used: the classifier owns the
  * ingress interface's XDP hook, single program, attached with
@@ -22,7 +22,7 @@
 #include <linux/if_link.h>
 
 #include "lib/xdp_util.h"
-#include "mgr/xdp.h"
+#include "lib/xdp.h"
 #include "tenet/log.h"
 
 _Static_assert((int)TENET_XDP_CNT_PARSE_MAX == (int)TENET_PKT_ERR_MAX,

@@ -3,10 +3,12 @@
  * threads (nic/router -> dispatcher shard, the fill rings back, the
  * handoff rings between shards, the afxdp transmit queues), in private
  * memory, with the same ring code NFs use. They carry the manager's own
- * descriptor, struct mdesc.
+ * descriptor, struct mdesc. In lib/ because a port driver that runs its
+ * own thread on the manager's pools (ports/afxdp, through ports/host.h)
+ * uses them too.
  */
-#ifndef TENET_MGR_XRING_H
-#define TENET_MGR_XRING_H
+#ifndef TENET_LIB_XRING_H
+#define TENET_LIB_XRING_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "mgr/xring.h"
+#include "lib/xring.h"
 
 int xring_create(struct xring *x, uint32_t size)
 {
