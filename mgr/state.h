@@ -43,9 +43,9 @@
 
 #define MGR_MAX_NF       64
 #define MGR_BURST        32
-#define MGR_RING_SIZE    4096 /* NF rx/tx rings */
-#define MGR_FILL_SIZE    1024 /* fill and ingress rings between threads */
-#define MGR_FILL_TARGET  512  /* fill level the dispatcher keeps */
+#define MGR_RING_SIZE    8192 /* NF rx/tx rings */
+#define MGR_FILL_SIZE    4096 /* fill and ingress rings between threads */
+#define MGR_FILL_TARGET  2048 /* fill level the dispatcher keeps (a NIC's posted rx descriptors) */
 #define MGR_XFILL_TARGET 256  /* fill level of an xfill ring (cross-shard copies) */
 #define MGR_MAX_SHARDS   8    /* manager.dispatchers at most (CFG_MAX_DISPATCHERS) */
 /* epoll tags of the control thread: the kind in the high half, an index in the low */
