@@ -46,6 +46,7 @@
 #define MGR_RING_SIZE    8192 /* NF rx/tx rings */
 #define MGR_FILL_SIZE    4096 /* fill and ingress rings between threads */
 #define MGR_FILL_TARGET  2048 /* fill level the dispatcher keeps (a NIC's posted rx descriptors) */
+#define MGR_FILL_DEMAND  512  /* the same for an on-demand source (fill.c) */
 #define MGR_XFILL_TARGET 256  /* fill level of an xfill ring (cross-shard copies) */
 #define MGR_MAX_SHARDS   8    /* manager.dispatchers at most (CFG_MAX_DISPATCHERS) */
 /* epoll tags of the control thread: the kind in the high half, an index in the low */

@@ -9,17 +9,25 @@
 # NAME.json (tenet-bench --json), NAME.log (its progress on stderr),
 # NAME.cmd (the command) and NAME.md (the table); summary.md collects the
 # tables with the commit and the machine. --quick: 64 B only and 1 and 2
-# hops (about 15 minutes instead of about 40).
+# hops (about 45 minutes instead of about 75). --tables: no runs, only the
+# tables and summary.md of what is in docs/results/.
 set -u
 cd "$(dirname "$0")/.."
 OUT=docs/results
 BENCH=build/tenet-bench
 quick=0
+only_tables=0
 [ "${1:-}" = "--quick" ] && quick=1
+[ "${1:-}" = "--tables" ] && only_tables=1
 [ -x "$BENCH" ] || { echo "results.sh: $BENCH missing: run make first" >&2; exit 2; }
 mkdir -p "$OUT" docs/img
-commit=$(git rev-parse --short HEAD)
-git diff --quiet HEAD -- . ':!docs' 2>/dev/null || commit="$commit+changes"
+if [ $only_tables = 1 ] && [ -s "$OUT/COMMIT" ]; then
+	commit=$(cat "$OUT/COMMIT") # what the runs were measured at
+else
+	commit=$(git rev-parse --short HEAD)
+	git diff --quiet HEAD -- . ':!docs' ':!scripts' 2>/dev/null || commit="$commit+changes"
+	[ $only_tables = 1 ] || echo "$commit" >"$OUT/COMMIT"
+fi
 md() { python3 scripts/results_md.py "$@"; }
 
 # run NAME ARGS...: tenet-bench ARGS --json into NAME.json; the exit status
@@ -33,6 +41,7 @@ run() {
 	echo $? >"$OUT/$name.rc"
 }
 
+[ $only_tables = 1 ] && run() { :; } # the tables of what an earlier run left
 if [ $quick = 1 ]; then
 	hops=1,2
 else
@@ -54,7 +63,7 @@ for n in chain-ndr steer-ndr-a steer-ndr-b scan-ndr steer-ndr-sizes; do
 	md "$OUT/$n.json" "$ndr_cols,fixed_mpps,fixed_host_ns_per_pkt,fixed_loss_pct,ordering_agrees" \
 		--where load=ndr >"$OUT/$n.md"
 done
-md "$OUT/chain-overload.json" \
+[ -s "$OUT/chain-overload.json" ] && md "$OUT/chain-overload.json" \
 	hops,size,mpps,offered_mpps,loss_pct,host_ns_per_pkt,nic_ns_per_pkt,conserved \
 	>"$OUT/chain-overload.md"
 
@@ -75,7 +84,7 @@ PY
 {
 	echo "Measured at $commit on $(date -u +%Y-%m-%d), $(nproc) CPUs ($(uname -r)), by scripts/results.sh."
 	for n in chain-ndr steer-ndr-a steer-ndr-b scan-ndr chain-overload steer-ndr-sizes; do
-		[ -s "$OUT/$n.md" ] || continue
+		[ -s "$OUT/$n.md" ] && [ -s "$OUT/$n.json" ] || continue
 		echo
 		echo "### $n"
 		echo
