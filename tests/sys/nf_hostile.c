@@ -156,12 +156,13 @@ static int freeze(int s, int *fds, struct tenet_ring *rx, struct tenet_ring *tx)
 	}
 }
 
-static int oversize(int s, struct tenet_pool *pool, struct tenet_ring *rx, struct tenet_ring *tx,
-                    const char *out)
+/*
+ * Take bursts from rx, let 'edit' rewrite each descriptor (verdict NEXT
+ * already set), hand them all back on tx, until the manager says STOP.
+ */
+static void relay(int s, struct tenet_ring *rx, struct tenet_ring *tx,
+                  void (*edit)(struct tenet_desc *d, void *arg), void *arg)
 {
-	uint64_t lengthened = 0, honest = 0;
-	FILE *f;
-
 	for (;;) {
 		struct tenet_desc d[TENET_BURST];
 		unsigned int n = tenet_ring_dequeue_burst(rx, d, TENET_BURST);
@@ -173,61 +174,77 @@ static int oversize(int s, struct tenet_pool *pool, struct tenet_ring *rx, struc
 		}
 		for (unsigned int i = 0; i < n; i++) {
 			d[i].verdict = TENET_V_NEXT;
-			if (d[i].buf >= pool->nb_bufs || d[i].off >= pool->buf_size ||
-			    (lengthened + honest) % 2) {
-				honest++;
-				continue;
-			}
-			/* the longest length the check against its own pool lets through */
-			uint8_t *b = (uint8_t *)tenet_pool_buf(pool, d[i].buf);
-			uint32_t len = pool->buf_size - d[i].off;
-
-			if (d[i].len < len)
-				memset(b + d[i].off + d[i].len, 0xee, len - d[i].len);
-			d[i].len = (uint16_t)len;
-			lengthened++;
+			edit(&d[i], arg);
 		}
 		while (tenet_ring_enqueue_burst(tx, d, n) == 0)
 			usleep(10);
 	}
-	f = out ? fopen(out, "w") : NULL;
-	if (f) {
-		fprintf(f, "lengthened %llu\nhonest %llu\n", (unsigned long long)lengthened,
-		        (unsigned long long)honest);
-		fclose(f);
+}
+
+/* Write "NAME VALUE" lines to path (if any) when the NF stops. */
+static void report(const char *path, const char *const *names, const uint64_t *v, unsigned int n)
+{
+	FILE *f = path ? fopen(path, "w") : NULL;
+
+	if (!f)
+		return;
+	for (unsigned int i = 0; i < n; i++)
+		fprintf(f, "%s %llu\n", names[i], (unsigned long long)v[i]);
+	fclose(f);
+}
+
+struct oversize_arg {
+	struct tenet_pool *pool;
+	uint64_t n[2]; /* lengthened, honest */
+};
+
+static void lengthen(struct tenet_desc *d, void *arg)
+{
+	struct oversize_arg *o = arg;
+	struct tenet_pool *pool = o->pool;
+
+	if (d->buf >= pool->nb_bufs || d->off >= pool->buf_size || (o->n[0] + o->n[1]) % 2) {
+		o->n[1]++;
+		return;
 	}
+	/* the longest length the check against its own pool lets through */
+	uint8_t *b = (uint8_t *)tenet_pool_buf(pool, d->buf);
+	uint32_t len = pool->buf_size - d->off;
+
+	if (d->len < len)
+		memset(b + d->off + d->len, 0xee, len - d->len);
+	d->len = (uint16_t)len;
+	o->n[0]++;
+}
+
+static int oversize(int s, struct tenet_pool *pool, struct tenet_ring *rx, struct tenet_ring *tx,
+                    const char *out)
+{
+	static const char *const names[] = {"lengthened", "honest"};
+	struct oversize_arg o = {.pool = pool};
+
+	relay(s, rx, tx, lengthen, &o);
+	report(out, names, o.n, 2);
 	return 0;
+}
+
+static void forge_meta(struct tenet_desc *d, void *arg)
+{
+	uint64_t *forged = arg;
+
+	d->hash = (uint32_t)(0xdead0000u + (*forged & 0xffff));
+	d->port = 0xee;
+	d->hop = 0x77;
+	(*forged)++;
 }
 
 static int forge(int s, struct tenet_ring *rx, struct tenet_ring *tx, const char *out)
 {
+	static const char *const names[] = {"forged"};
 	uint64_t forged = 0;
-	FILE *f;
 
-	for (;;) {
-		struct tenet_desc d[TENET_BURST];
-		unsigned int n = tenet_ring_dequeue_burst(rx, d, TENET_BURST);
-
-		if (!n) {
-			if (told_to_stop(s, 1))
-				break;
-			continue;
-		}
-		for (unsigned int i = 0; i < n; i++) {
-			d[i].verdict = TENET_V_NEXT;
-			d[i].hash = (uint32_t)(0xdead0000u + (forged & 0xffff));
-			d[i].port = 0xee;
-			d[i].hop = 0x77;
-			forged++;
-		}
-		while (tenet_ring_enqueue_burst(tx, d, n) == 0)
-			usleep(10);
-	}
-	f = out ? fopen(out, "w") : NULL;
-	if (f) {
-		fprintf(f, "forged %llu\n", (unsigned long long)forged);
-		fclose(f);
-	}
+	relay(s, rx, tx, forge_meta, &forged);
+	report(out, names, &forged, 1);
 	return 0;
 }
 
