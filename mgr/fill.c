@@ -57,7 +57,7 @@ static void fill_targets(struct fill_state *f, struct mgr *m)
  * speed: port.on_demand) waits for buffers and never loses a frame for
  * want of one, so it gets MGR_FILL_DEMAND, enough to keep it busy; more
  * buffers in its ring would only cycle through more cache (measured: the
- * 1-NF max-rate chain 8.2 Mpps with 2048 posted, 10.2 with 512). A paced
+ * 1-NF max-rate chain 8.2 Mpps with 2048 posted, 9.8 with 512). A paced
  * or real source gets the full target: its frames arrive meanwhile.
  */
 static uint32_t port_target(const struct mport *p, uint32_t target)
