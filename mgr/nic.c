@@ -15,7 +15,10 @@
  *
  * Empty buffers come from fill rings that their pool's owner keeps topped
  * up; a NIC stage that finds none drops the frame (no_buffer), as a NIC
- * does: waiting would let one tenant's full pool stall every tenant.
+ * does: waiting would let one tenant's full pool stall every tenant. Once
+ * per burst it first gives its CPU to the ring's owner and tries again
+ * (yield_owner): the model's catch-up after a stall must not outrun a
+ * host thread that shares its CPU.
  * Full buffers go on the ingress ring of the dispatcher shard that owns
  * their pool (one ring per port and shard; mdesc.pool picks it), so each
  * shard sees only its own pools' packets, in the order they arrived.
@@ -196,6 +199,30 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 		tenet_ring_set_sleeping(&r[i]->cons, 0);
 }
 
+/*
+ * A fill ring ran dry under a paced or real source. This thread is the
+ * NIC, but it runs on a host CPU, and after a stall it drains the frames
+ * that waited in its receive ring in one go: on a CPU it shares with the
+ * ring's owner, that burst would use up every posted buffer before the
+ * owner runs once to post more - a loss the model makes, not the host,
+ * since a real NIC runs beside the CPU. So, once per burst, push what is
+ * staged, wake the owner and give it the CPU; the caller then tries the
+ * ring once more and drops the frame (no_buffer) only if it is still
+ * empty. Once per burst at most: a tenant that sits on its buffers costs
+ * the other tenants one yield per burst, never a wait. An on-demand
+ * source waits for buffers anyway (wait_fill). Returns whether it yielded.
+ */
+static bool yield_owner(struct mgr *m, struct mport *p, struct xring *ring, unsigned int sh,
+                        bool *yielded)
+{
+	if (*yielded || m->poll || p->port.on_demand)
+		return false;
+	*yielded = true;
+	xring_wake(&ring[sh]);
+	sched_yield();
+	return true;
+}
+
 struct nic_state {
 	struct bufcache cache[CFG_MAX_TENANTS];
 	struct mdesc out[MGR_MAX_SHARDS][MGR_BURST]; /* per shard */
@@ -223,6 +250,7 @@ void *nic_thread(void *arg)
 	const struct tenet_classifier *cls;
 	unsigned int loops = 0;
 	uint64_t drv_seen[2] = {0}, starved;
+	bool yielded;
 	int nobuf;
 
 	memset(&st, 0, sizeof(st));
@@ -244,6 +272,7 @@ void *nic_thread(void *arg)
 		cls = mgr_cls(m);
 		starved = 0;
 		nobuf = 0;
+		yielded = false;
 		for (int i = 0; i < n; i++) {
 			struct tenet_pkt_info pi;
 			struct mdesc d = {
@@ -288,7 +317,9 @@ void *nic_thread(void *arg)
 				cnt_add(&p->rx.drops[DROP_OVERSIZE], 1);
 				continue;
 			}
-			if (!get_buf(fill, &st.cache[k], &d.buf)) {
+			if (!get_buf(fill, &st.cache[k], &d.buf) &&
+			    !(yield_owner(m, p, ring, sh, &yielded) &&
+			      get_buf(fill, &st.cache[k], &d.buf))) {
 				cnt_add(&p->rx.drops[DROP_NO_BUFFER], 1);
 				starved |= 1ull << k;
 				nobuf++;
