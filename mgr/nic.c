@@ -199,30 +199,6 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 		tenet_ring_set_sleeping(&r[i]->cons, 0);
 }
 
-/*
- * A fill ring ran dry under a paced or real source. This thread is the
- * NIC, but it runs on a host CPU, and after a stall it drains the frames
- * that waited in its receive ring in one go: on a CPU it shares with the
- * ring's owner, that burst would use up every posted buffer before the
- * owner runs once to post more - a loss the model makes, not the host,
- * since a real NIC runs beside the CPU. So, once per burst, push what is
- * staged, wake the owner and give it the CPU; the caller then tries the
- * ring once more and drops the frame (no_buffer) only if it is still
- * empty. Once per burst at most: a tenant that sits on its buffers costs
- * the other tenants one yield per burst, never a wait. An on-demand
- * source waits for buffers anyway (wait_fill). Returns whether it yielded.
- */
-static bool yield_owner(struct mgr *m, struct mport *p, struct xring *ring, unsigned int sh,
-                        bool *yielded)
-{
-	if (*yielded || m->poll || p->port.on_demand)
-		return false;
-	*yielded = true;
-	xring_wake(&ring[sh]);
-	sched_yield();
-	return true;
-}
-
 struct nic_state {
 	struct bufcache cache[CFG_MAX_TENANTS];
 	struct mdesc out[MGR_MAX_SHARDS][MGR_BURST]; /* per shard */
@@ -234,6 +210,32 @@ static void push_all(struct mgr *m, struct xring *r, unsigned int nb, struct nic
 {
 	for (unsigned int s = 0; s < nb; s++)
 		push(m, &r[s], st->out[s], &st->nb_out[s]);
+}
+
+/*
+ * A fill ring ran dry under a paced or real source. This thread is the
+ * NIC, but it runs on a host CPU, and after a stall it drains the frames
+ * that waited in its receive ring in one go: on a CPU it shares with the
+ * ring's owner, that burst would use up every posted buffer before the
+ * owner runs once to post more - a loss the model makes, not the host,
+ * since a real NIC runs beside the CPU. So push what is staged, wake the
+ * owner and give it the CPU; the caller then tries the ring once more and
+ * drops the frame (no_buffer) only if it is still empty. Again at the
+ * next empty ring of the burst only if that yield brought buffers: a
+ * tenant that sits on its buffers (its owner posts none) costs the other
+ * tenants one yield per burst, never a wait. An on-demand source waits
+ * for buffers anyway (wait_fill). Returns whether it yielded.
+ */
+static bool yield_owner(struct mgr *m, struct mport *p, struct xring *ring, unsigned int nb_rings,
+                        unsigned int sh, struct nic_state *st, bool *yielded)
+{
+	if (*yielded || m->poll || p->port.on_demand)
+		return false;
+	*yielded = true;
+	push_all(m, ring, nb_rings, st);
+	xring_wake(&ring[sh]);
+	sched_yield();
+	return true;
 }
 
 void *nic_thread(void *arg)
@@ -317,13 +319,15 @@ void *nic_thread(void *arg)
 				cnt_add(&p->rx.drops[DROP_OVERSIZE], 1);
 				continue;
 			}
-			if (!get_buf(fill, &st.cache[k], &d.buf) &&
-			    !(yield_owner(m, p, ring, sh, &yielded) &&
-			      get_buf(fill, &st.cache[k], &d.buf))) {
-				cnt_add(&p->rx.drops[DROP_NO_BUFFER], 1);
-				starved |= 1ull << k;
-				nobuf++;
-				continue;
+			if (!get_buf(fill, &st.cache[k], &d.buf)) {
+				if (!yield_owner(m, p, ring, nb_rings, sh, &st, &yielded) ||
+				    !get_buf(fill, &st.cache[k], &d.buf)) {
+					cnt_add(&p->rx.drops[DROP_NO_BUFFER], 1);
+					starved |= 1ull << k;
+					nobuf++;
+					continue;
+				}
+				yielded = false; /* the owner posted: it may have the CPU again */
 			}
 			/* the DMA: the only write of the frame into host memory */
 			memcpy((uint8_t *)tenet_pool_buf(dst, d.buf) + d.off, f[i].data, f[i].len);
