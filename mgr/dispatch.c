@@ -273,6 +273,32 @@ static void flush_hand(struct dctx *x, unsigned int b)
 	xring_wake(h);
 }
 
+/* Does packet d of pool mp fit a buffer of pool dmp too (a copy's check)? */
+static bool fits_both(const struct mgr_pool *mp, const struct mgr_pool *dmp, const struct mdesc *d)
+{
+	uint32_t end = (uint32_t)d->off + d->len;
+
+	return end <= dmp->pool->buf_size && end <= mp->pool->buf_size;
+}
+
+/*
+ * A cross-tenant hop: copy packet d of pool mp into the empty buffer nb of
+ * pool dmp (tenant dtenant's), with its meta, and free the source; d then
+ * names the copy.
+ */
+static void copy_across(struct dctx *x, struct mgr_pool *mp, struct mdesc *d, struct mgr_pool *dmp,
+                        uint32_t nb, unsigned int dtenant)
+{
+	memcpy((uint8_t *)tenet_pool_buf(dmp->pool, nb) + d->off,
+	       (uint8_t *)tenet_pool_buf(mp->pool, d->buf) + d->off, d->len);
+	dmp->meta[nb] = mp->meta[d->buf];
+	free_buf(mp, d->buf);
+	cnt_add(&x->a->copies, 1);
+	cnt_add(&x->a->copies_in[dtenant], 1);
+	d->buf = nb;
+	d->pool = (uint8_t)dmp->index;
+}
+
 /*
  * Hop 'hop' of chain c runs in pool dmp, which another shard owns: copy
  * the packet into an empty dmp buffer from the xfill ring that shard keeps
@@ -283,14 +309,12 @@ static void hand_over(struct dctx *x, struct mgr_pool *mp, struct mdesc d, unsig
                       struct mgr_pool *dmp, const struct chain *c, unsigned int dtenant)
 {
 	struct mgr *m = x->m;
-	struct bufmeta *bm = &mp->meta[d.buf];
 	unsigned int b = dmp->shard;
 	struct xring *h = &m->shards[b].hand[x->index];
 	uint32_t nb;
 
 	/* the same check as a copy within one shard: the destination's size */
-	if ((uint32_t)d.off + d.len > dmp->pool->buf_size ||
-	    (uint32_t)d.off + d.len > mp->pool->buf_size) {
+	if (!fits_both(mp, dmp, &d)) {
 		drop(x, mp, d.buf, c->tenant, DROP_OVERSIZE);
 		return;
 	}
@@ -306,16 +330,9 @@ static void hand_over(struct dctx *x, struct mgr_pool *mp, struct mdesc d, unsig
 		drop(x, mp, d.buf, c->tenant, DROP_NO_BUFFER);
 		return;
 	}
-	memcpy((uint8_t *)tenet_pool_buf(dmp->pool, nb) + d.off,
-	       (uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off, d.len);
 	/* the buffer is this shard's until the handoff: its meta too */
-	dmp->meta[nb] = *bm;
-	free_buf(mp, d.buf);
-	cnt_add(&x->a->copies, 1);
-	cnt_add(&x->a->copies_in[dtenant], 1);
-	d.buf = nb;
+	copy_across(x, mp, &d, dmp, nb, dtenant);
 	d.hop = (uint8_t)hop;
-	d.pool = (uint8_t)dmp->index;
 	x->hout[b][x->nb_hout[b]++] = d;
 	if (x->nb_hout[b] == MGR_BURST)
 		flush_hand(x, b);
@@ -364,8 +381,7 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct mdesc d, unsigned
 	/* every write checks against the buffer it lands in: the copy lands at
 	 * d.off in a buffer of the destination pool, whose buf_size may be
 	 * smaller than the source's (whose check the NF's length passed) */
-	if (dmp != mp && ((uint32_t)d.off + d.len > dmp->pool->buf_size ||
-	                  (uint32_t)d.off + d.len > mp->pool->buf_size)) {
+	if (dmp != mp && !fits_both(mp, dmp, &d)) {
 		drop(x, mp, d.buf, c->tenant, DROP_OVERSIZE);
 		return;
 	}
@@ -389,15 +405,8 @@ static void to_hop(struct dctx *x, struct mgr_pool *mp, struct mdesc d, unsigned
 			drop(x, mp, d.buf, c->tenant, DROP_NO_BUFFER);
 			return;
 		}
-		memcpy((uint8_t *)tenet_pool_buf(dmp->pool, nb) + d.off,
-		       (uint8_t *)tenet_pool_buf(mp->pool, d.buf) + d.off, d.len);
-		dmp->meta[nb] = *bm;
-		free_buf(mp, d.buf);
-		d.buf = nb;
-		d.pool = (uint8_t)dmp->index;
+		copy_across(x, mp, &d, dmp, nb, s->tenant);
 		bm = &dmp->meta[nb];
-		cnt_add(&x->a->copies, 1);
-		cnt_add(&x->a->copies_in[s->tenant], 1);
 	}
 	bm->hop = (uint8_t)hop;
 	d.hop = (uint8_t)hop;
