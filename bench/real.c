@@ -26,6 +26,7 @@
 
 #include "bench/real.h"
 #include "bench/real_topo.h"
+#include "lib/sig.h"
 
 struct bench_real {
 	struct real_topo topo;
@@ -72,13 +73,13 @@ void bench_real_close(struct bench_real *r)
 
 bool bench_real_interrupted(void)
 {
-	return real_stop_req != 0;
+	return tenet_stop_signal != 0;
 }
 
 /* A trial that could not run: -1, marked stopped when a signal was the cause. */
 static int stopped(struct bench_trial *t)
 {
-	t->stopped = real_stop_req != 0;
+	t->stopped = tenet_stop_signal != 0;
 	return -1;
 }
 
@@ -386,7 +387,7 @@ int bench_real_scan(struct bench_real *r, enum bench_scan_place sc, double fract
 	real_cmd_add(&k, "%.0f", send_s + 20);
 	real_cmd_add(&k, "--json");
 	sink = real_cmd_spawn(&k, path, serr);
-	for (double t0 = real_now(); sink > 0 && real_now() - t0 < 10 && !real_stop_req;) {
+	for (double t0 = real_now(); sink > 0 && real_now() - t0 < 10 && !tenet_stop_signal;) {
 		char *e = real_slurp(serr);
 		bool up = e && strstr(e, "listening on");
 
@@ -400,7 +401,7 @@ int bench_real_scan(struct bench_real *r, enum bench_scan_place sc, double fract
 	real_cmd_add(&g, "--config");
 	real_cmd_add(&g, "%s", path);
 	real_cmd_add(&g, "--json");
-	if (sink < 0 || real_stop_req || real_run_gen(c, &g, send_s + 30))
+	if (sink < 0 || tenet_stop_signal || real_run_gen(c, &g, send_s + 30))
 		goto out;
 	/* the sink stops 1 s after the last frame (or at its duration if none comes) */
 	if (real_wait_pid(sink, send_s + 25) < 0)

@@ -29,27 +29,8 @@
 #include <unistd.h>
 
 #include "bench/real_topo.h"
+#include "lib/sig.h"
 #include "bench/util.h"
-
-volatile sig_atomic_t real_stop_req;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	real_stop_req = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
 
 void real_sleep(double s)
 {
@@ -447,7 +428,7 @@ int real_topo_init(struct real_topo *c, const char *who)
 			return -1;
 		}
 	}
-	catch_signals();
+	tenet_catch_stop_signals(true);
 	return 0;
 }
 
@@ -515,7 +496,7 @@ int real_mgr_start(struct real_topo *c, double duration, const char *const *want
 		fprintf(stderr, "tenet-bench %s: fork: %s\n", c->who, strerror(errno));
 		return -1;
 	}
-	while (!real_stop_req && real_now() - t0 < 20) {
+	while (!tenet_stop_signal && real_now() - t0 < 20) {
 		pid_t p;
 		int rc, st;
 		bool all = true;
@@ -542,7 +523,7 @@ int real_mgr_start(struct real_topo *c, double duration, const char *const *want
 		}
 		real_sleep(0.05);
 	}
-	if (!real_stop_req)
+	if (!tenet_stop_signal)
 		fprintf(stderr, "tenet-bench %s: the manager did not get ready in 20 s (log: %s)\n",
 		        c->who, log);
 	return -1;

@@ -19,7 +19,6 @@
 #define NAME_LEN 16
 
 /* Set by SIGINT, SIGTERM, SIGHUP once real_topo_init has run: stop after the current step. */
-extern volatile sig_atomic_t real_stop_req;
 
 void real_sleep(double s);
 /* CLOCK_MONOTONIC, s. */

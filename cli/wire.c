@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "lib/sig.h"
 #include "mgr/config.h"
 #include "ports/afpacket.h"
 #include "ports/port.h"
@@ -32,25 +33,6 @@
 #define WIRE_FRAME    2048
 #define WIRE_IDLE_NS  20000 /* generator: sleep while the pace gives no frames */
 #define FLOW_SCAN_MAX (1u << 20)
-
-static volatile sig_atomic_t stop_req;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_req = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
 
 static double secs(uint64_t ns)
 {
@@ -555,8 +537,8 @@ int cli_gen(int argc, char **argv)
 	}
 	if (!gcfg.gen.count && !gcfg.gen.duration && !o.json)
 		fprintf(stderr, "tenet gen: sending on %s until ^C\n", o.ifname);
-	catch_signals();
-	while (!stop_req) {
+	tenet_catch_stop_signals(false);
+	while (!tenet_stop_signal) {
 		int n = gp.drv->rx(&gp, f, WIRE_BURST);
 
 		if (n == -ENODATA)
@@ -779,10 +761,10 @@ int cli_sink(int argc, char **argv)
 		sp.drv->close(&sp);
 		return 1;
 	}
-	catch_signals();
+	tenet_catch_stop_signals(false);
 	fprintf(stderr, "tenet sink: listening on %s\n", ifname);
 	start = stamp_now_ns();
-	while (!stop_req) {
+	while (!tenet_stop_signal) {
 		unsigned int want = WIRE_BURST;
 		int n;
 
