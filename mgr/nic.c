@@ -15,10 +15,10 @@
  *
  * Empty buffers come from fill rings that their pool's owner keeps topped
  * up; a NIC stage that finds none drops the frame (no_buffer), as a NIC
- * does: waiting would let one tenant's full pool stall every tenant. Once
- * per burst it first gives its CPU to the ring's owner and tries again
- * (yield_owner): the model's catch-up after a stall must not outrun a
- * host thread that shares its CPU.
+ * does: waiting would let one tenant's full pool stall every tenant. It
+ * first gives its CPU to the ring's owner and tries again (yield_owner;
+ * an on-demand source waits a little): the model's catch-up after a
+ * stall must not outrun a host thread that shares its CPU.
  * Full buffers go on the ingress ring of the dispatcher shard that owns
  * their pool (one ring per port and shard; mdesc.pool picks it), so each
  * shard sees only its own pools' packets, in the order they arrived.
@@ -213,26 +213,34 @@ static void push_all(struct mgr *m, struct xring *r, unsigned int nb, struct nic
 }
 
 /*
- * A fill ring ran dry under a paced or real source. This thread is the
- * NIC, but it runs on a host CPU, and after a stall it drains the frames
- * that waited in its receive ring in one go: on a CPU it shares with the
- * ring's owner, that burst would use up every posted buffer before the
- * owner runs once to post more - a loss the model makes, not the host,
- * since a real NIC runs beside the CPU. So push what is staged, wake the
- * owner and give it the CPU; the caller then tries the ring once more and
- * drops the frame (no_buffer) only if it is still empty. Again at the
- * next empty ring of the burst only if that yield brought buffers: a
- * tenant that sits on its buffers (its owner posts none) costs the other
- * tenants one yield per burst, never a wait. An on-demand source waits
- * for buffers anyway (wait_fill). Returns whether it yielded.
+ * Fill ring k ran dry. This thread is the NIC, but it runs on a host CPU,
+ * and after a stall it drains the frames that waited in its receive ring
+ * in one go: on a CPU it shares with the ring's owner, that burst would
+ * use up every posted buffer before the owner runs once to post more - a
+ * loss the model makes, not the host, since a real NIC runs beside the
+ * CPU. So push what is staged, wake the owner and give it the CPU; the
+ * caller then tries the ring once more and drops the frame (no_buffer)
+ * only if it is still empty. A source that makes frames on demand waits
+ * for the ring instead (wait_fill, at most NIC_STARVED_WAIT_MS): nothing
+ * arrives meanwhile, so its frame need not be lost - as DPDK's null
+ * device makes no frame without an mbuf (before, the burst after the
+ * last posted buffer was made and dropped: 1 frame in 17 of a max-rate
+ * chain). Again at the next empty ring of the burst only if that brought
+ * buffers: a tenant that sits on its buffers (its owner posts none) costs
+ * the other tenants one yield (or wait) per burst. Returns whether it
+ * yielded or waited.
  */
 static bool yield_owner(struct mgr *m, struct mport *p, struct xring *ring, unsigned int nb_rings,
-                        unsigned int sh, struct nic_state *st, bool *yielded)
+                        unsigned int sh, unsigned int k, struct nic_state *st, bool *yielded)
 {
-	if (*yielded || m->poll || p->port.on_demand)
+	if (*yielded || m->poll)
 		return false;
 	*yielded = true;
 	push_all(m, ring, nb_rings, st);
+	if (p->port.on_demand) {
+		wait_fill(m, p, 1ull << k);
+		return true;
+	}
 	xring_wake(&ring[sh]);
 	sched_yield();
 	return true;
@@ -320,7 +328,7 @@ void *nic_thread(void *arg)
 				continue;
 			}
 			if (!get_buf(fill, &st.cache[k], &d.buf)) {
-				if (!yield_owner(m, p, ring, nb_rings, sh, &st, &yielded) ||
+				if (!yield_owner(m, p, ring, nb_rings, sh, k, &st, &yielded) ||
 				    !get_buf(fill, &st.cache[k], &d.buf)) {
 					cnt_add(&p->rx.drops[DROP_NO_BUFFER], 1);
 					starved |= 1ull << k;
