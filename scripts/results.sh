@@ -72,11 +72,12 @@ ratios() {
 	python3 - "$1" <<'PY'
 import json, sys
 rows = [r for r in json.load(open(sys.argv[1])) if r.get("load") == "ndr"]
-for run in sorted({r.get("run") for r in rows}):
-    by = {r["steer"]: r.get("ndr_mpps", 0) for r in rows if r.get("run") == run}
+for run, size in sorted({(r.get("run"), r.get("size")) for r in rows}):
+    by = {r["steer"]: r.get("ndr_mpps", 0) for r in rows
+          if r.get("run") == run and r.get("size") == size}
     if all(k in by for k in ("nic", "cpu", "shared")) and by["cpu"] and by["shared"]:
-        print("- run %s: NDR nic %.3f, cpu %.3f, shared %.3f Mpps: nic/cpu %.2f, nic/shared %.2f"
-              % (run, by["nic"], by["cpu"], by["shared"], by["nic"] / by["cpu"],
+        print("- run %s, %s B: NDR nic %.3f, cpu %.3f, shared %.3f Mpps: nic/cpu %.2f, nic/shared %.2f"
+              % (run, size, by["nic"], by["cpu"], by["shared"], by["nic"] / by["cpu"],
                  by["nic"] / by["shared"]))
 PY
 }

@@ -1,0 +1,1 @@
+build/tenet-bench scan --ndr --sizes 64 --json

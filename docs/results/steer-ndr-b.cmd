@@ -1,0 +1,1 @@
+build/tenet-bench steer --ndr --sizes 64 --json
