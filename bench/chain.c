@@ -388,6 +388,11 @@ int bench_chain(int argc, char **argv)
 				report_set_uint(rep, "run", run + 1);
 				report_set_str(rep, "scenario", "chain");
 				bench_ndr_fill(rep, &res, &o.nopt);
+				/* a packet passes the dispatcher hops + 1 times */
+				if (!e && res.res.ndr.found)
+					report_set_dbl(rep, "work_ns_per_pass",
+					               res.at_ndr.dispatch_work_ns_per_pkt /
+					                       (sc[i].hops + 1));
 				e = e == -EPROTO ? 1 : e ? -1 : 0;
 			} else {
 				e = run_maxrate(&h, &sc[i], o.count, o.reps, i, nb_sc, rep);

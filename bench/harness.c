@@ -104,6 +104,12 @@ void bench_trial_derive(const struct bench_load *l, struct bench_trial *t)
 	t->mpps = (double)t->delivered / t->window_s / 1e6;
 	t->loss_pct = t->offered ? 100.0 * (double)t->lost / (double)t->offered : 0;
 	t->nic_ns_per_pkt = per(sub(r->nic_ns, w.nic_ns), t->offered);
+	t->nic_work_ns_per_pkt =
+	        per(sub(sub(r->nic_ns, w.nic_ns), sub(r->nic_wait_ns, w.nic_wait_ns)), t->offered);
+	t->dispatch_work_ns_per_pkt =
+	        per(sub(r->dispatcher_work_ns, w.dispatcher_work_ns), t->delivered);
+	t->dispatch_kick_ns_per_pkt =
+	        per(sub(r->dispatcher_kick_ns, w.dispatcher_kick_ns), t->delivered);
 	t->router_ns_per_pkt = per(sub(r->router_ns, w.router_ns), t->delivered);
 	t->dispatch_ns_per_pkt = per(
 	        sub(r->dispatcher_ns + r->router_ns, w.dispatcher_ns + w.router_ns), t->delivered);
@@ -463,9 +469,13 @@ const struct report_col bench_ndr_cols[] = {
         {"capped", NULL, REP_BOOL, 0, 0},
         {"host_ns_per_pkt", "host ns", REP_DBL, 7, 0},
         {"dispatch_ns_per_pkt", "disp ns", REP_DBL, 7, 0},
+        {"dispatch_work_ns_per_pkt", "work ns", REP_DBL, 7, 0},
+        {"dispatch_kick_ns_per_pkt", NULL, REP_DBL, 0, 0},
+        {"work_ns_per_pass", NULL, REP_DBL, 0, 1},
         {"router_ns_per_pkt", NULL, REP_DBL, 0, 0},
         {"nf_ns_per_pkt", "NFs ns", REP_DBL, 6, 0},
         {"nic_ns_per_pkt", "nic ns", REP_DBL, 6, 0},
+        {"nic_work_ns_per_pkt", "nic work", REP_DBL, 8, 0},
         {"copies_per_pkt", NULL, REP_DBL, 0, 3},
         {"lat_p50_us", "p50@50%", REP_DBL, 7, 1},
         {"lat_p99_us", "p99@50%", REP_DBL, 7, 1},
@@ -537,9 +547,12 @@ void bench_ndr_fill(struct report *r, const struct bench_ndr *n, const struct be
 		report_set_dbl(r, "ndr_loss_ratio", s->ndr.loss_ratio);
 		report_set_dbl(r, "host_ns_per_pkt", t->host_ns_per_pkt);
 		report_set_dbl(r, "dispatch_ns_per_pkt", t->dispatch_ns_per_pkt);
+		report_set_dbl(r, "dispatch_work_ns_per_pkt", t->dispatch_work_ns_per_pkt);
+		report_set_dbl(r, "dispatch_kick_ns_per_pkt", t->dispatch_kick_ns_per_pkt);
 		report_set_dbl(r, "router_ns_per_pkt", t->router_ns_per_pkt);
 		report_set_dbl(r, "nf_ns_per_pkt", t->nf_ns_per_pkt);
 		report_set_dbl(r, "nic_ns_per_pkt", t->nic_ns_per_pkt);
+		report_set_dbl(r, "nic_work_ns_per_pkt", t->nic_work_ns_per_pkt);
 		report_set_dbl(r, "copies_per_pkt", t->copies_per_pkt);
 	}
 	if (n->lat_done[0] && n->lat[0].lat_count) {

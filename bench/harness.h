@@ -67,7 +67,10 @@ struct bench_trial {
 	uint64_t warm_lost;    /* lost during the warm-up (not counted) */
 	double offered_mpps, mpps, loss_pct;
 	double nic_ns_per_pkt; /* NIC stage (the software NIC, generator included) per offered */
+	double nic_work_ns_per_pkt; /* of it, not asleep, yielding, waiting or kicking */
 	double dispatch_ns_per_pkt; /* dispatcher + router per delivered */
+	double dispatch_work_ns_per_pkt; /* of the dispatcher's, moving packets and buffers */
+	double dispatch_kick_ns_per_pkt; /* of the dispatcher's, waking sleeping NFs */
 	double router_ns_per_pkt;   /* router alone (steer: cpu) per delivered */
 	double nf_ns_per_pkt;       /* NF processes per delivered */
 	double host_ns_per_pkt;     /* dispatcher + router + NFs per delivered */

@@ -101,6 +101,9 @@ static void tool_cmd(const struct real_topo *c, struct real_cmd *k, const char *
 static void not_measured(struct bench_trial *t)
 {
 	t->nic_ns_per_pkt = NAN;
+	t->nic_work_ns_per_pkt = NAN;
+	t->dispatch_work_ns_per_pkt = NAN;
+	t->dispatch_kick_ns_per_pkt = NAN;
 	t->lat_p999_us = NAN;
 	t->lat_max_us = NAN;
 	t->real.lat_min_us = NAN;

@@ -345,6 +345,14 @@ static int parse_ports(struct ctx *c, yaml_node_t *n)
 
 /* ---------------------------------------------------------------- tenants */
 
+uint32_t cfg_buf_size_default(const struct tenet_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nb_ports; i++)
+		if (cfg->ports[i].driver == CFG_DRV_AFXDP)
+			return CFG_BUF_SIZE_XSK;
+	return CFG_BUF_SIZE_SPREAD;
+}
+
 static int parse_tenant(struct ctx *c, yaml_node_t *n, unsigned int idx)
 {
 	static const char *const keys[] = {"name",     "uid",      "gid",         "pool_bufs",
@@ -397,7 +405,7 @@ static int parse_tenant(struct ctx *c, yaml_node_t *n, unsigned int idx)
 	}
 	if (t->inflight > t->pool_bufs)
 		t->inflight = t->pool_bufs; /* the pool bounds it anyway */
-	t->buf_size = 2048;
+	t->buf_size = cfg_buf_size_default(c->cfg);
 	if ((v = cfg_get(&c->r, n, "buf_size"))) {
 		c->buf_size_node[idx] = v;
 		if (cfg_get_int(&c->r, v, "buf_size", 512, 65536, &i64) < 0)

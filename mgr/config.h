@@ -40,6 +40,8 @@ struct tenet_config *tenet_config_load(const char *path, char *err, size_t errle
 struct tenet_config *tenet_config_parse(const char *text, size_t len, const char *name, char *err,
                                         size_t errlen);
 void tenet_config_free(struct tenet_config *cfg);
+/* A tenant's buf_size when its config gives none (config_types.h, CFG_BUF_SIZE_SPREAD). */
+uint32_t cfg_buf_size_default(const struct tenet_config *cfg);
 
 /*
  * The checks that depend on the machine, for the manager that is about to

@@ -48,28 +48,68 @@ struct bufcache {
 	unsigned int n;
 };
 
-/* Wake the shard that consumes r if it sleeps (its eventfd is r's wake_fd). */
-static void kick(struct mgr *m, struct xring *r)
+/* The last kick of one ring to its consumer (kick). */
+struct kicked {
+	uint32_t cons; /* the consumer's index then */
+	bool armed;    /* it had descriptors to take then */
+};
+
+struct nic_state {
+	struct bufcache cache[CFG_MAX_TENANTS];
+	struct mdesc out[MGR_MAX_SHARDS][MGR_BURST]; /* per shard */
+	unsigned int nb_out[MGR_MAX_SHARDS];
+	struct kicked kicked[MGR_MAX_SHARDS];
+	uint64_t wait_ns; /* thread CPU asleep, yielding, waiting, kicking (rx.wait_ns) */
+};
+
+/*
+ * Wake the shard that consumes ring r (st->kicked[s]) if it sleeps (its
+ * eventfd is r's wake_fd). Once per position of the consumer while it
+ * had descriptors to take: its sleeping flag stays up until it runs, and
+ * on a CPU it shares with this thread that is after this thread yields -
+ * a kick per burst meanwhile was a syscall per burst for nothing (the
+ * dispatcher's own NF kicks follow the same rule). A consumer that took
+ * everything may sleep again at that same position: then the next kick
+ * is not skipped.
+ */
+static void kick(struct mgr *m, struct xring *r, unsigned int s, struct nic_state *st)
 {
-	if (!m->poll)
-		xring_wake(r);
+	struct kicked *k = &st->kicked[s];
+	uint32_t cons;
+	uint64_t t0;
+
+	if (m->poll || r->wake_fd < 0 || !tenet_ring_needs_kick(&r->prod))
+		return;
+	cons = __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
+	if (k->armed && cons == k->cons)
+		return; /* the last kick is still to be taken */
+	k->cons = cons;
+	k->armed = cons != r->prod.head;
+	t0 = mgr_thread_ns();
+	tenet_event_signal(r->wake_fd);
+	st->wait_ns += mgr_thread_ns() - t0;
 }
 
-/* Push staged descriptors; the consumer always drains, so wait for room. */
-static void push(struct mgr *m, struct xring *r, struct mdesc *d, unsigned int *n)
+/* Push what is staged for shard s on its ring r; the consumer always drains, so wait for room. */
+static void push(struct mgr *m, struct xring *r, unsigned int s, struct nic_state *st)
 {
-	unsigned int done = 0;
+	struct mdesc *d = st->out[s];
+	unsigned int done = 0, n = st->nb_out[s];
 
-	while (done < *n) {
-		done += xring_enqueue(r, d + done, *n - done);
-		if (done < *n) {
-			kick(m, r);
+	while (done < n) {
+		done += xring_enqueue(r, d + done, n - done);
+		if (done < n) {
+			uint64_t t0;
+
+			kick(m, r, s, st);
+			t0 = mgr_thread_ns();
 			sched_yield();
+			st->wait_ns += mgr_thread_ns() - t0;
 		}
 	}
-	if (*n)
-		kick(m, r);
-	*n = 0;
+	if (n)
+		kick(m, r, s, st);
+	st->nb_out[s] = 0;
 }
 
 /*
@@ -199,17 +239,11 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 		tenet_ring_set_sleeping(&r[i]->cons, 0);
 }
 
-struct nic_state {
-	struct bufcache cache[CFG_MAX_TENANTS];
-	struct mdesc out[MGR_MAX_SHARDS][MGR_BURST]; /* per shard */
-	unsigned int nb_out[MGR_MAX_SHARDS];
-};
-
 /* Push what is staged for each shard s < nb on its ring r[s]. */
 static void push_all(struct mgr *m, struct xring *r, unsigned int nb, struct nic_state *st)
 {
 	for (unsigned int s = 0; s < nb; s++)
-		push(m, &r[s], st->out[s], &st->nb_out[s]);
+		push(m, &r[s], s, st);
 }
 
 /*
@@ -233,17 +267,28 @@ static void push_all(struct mgr *m, struct xring *r, unsigned int nb, struct nic
 static bool yield_owner(struct mgr *m, struct mport *p, struct xring *ring, unsigned int nb_rings,
                         unsigned int sh, unsigned int k, struct nic_state *st, bool *yielded)
 {
+	uint64_t t0;
+
 	if (*yielded || m->poll)
 		return false;
 	*yielded = true;
 	push_all(m, ring, nb_rings, st);
+	t0 = mgr_thread_ns();
 	if (p->port.on_demand) {
 		wait_fill(m, p, 1ull << k);
-		return true;
+	} else {
+		xring_wake(&ring[sh]);
+		sched_yield();
 	}
-	xring_wake(&ring[sh]);
-	sched_yield();
+	st->wait_ns += mgr_thread_ns() - t0;
 	return true;
+}
+
+/* Publish the thread's CPU figures (readers take them with cnt_get). */
+static void publish_ns(struct mport *p, const struct nic_state *st)
+{
+	__atomic_store_n(&p->rx.wait_ns, st->wait_ns, __ATOMIC_RELAXED);
+	__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
 }
 
 void *nic_thread(void *arg)
@@ -275,8 +320,12 @@ void *nic_thread(void *arg)
 		}
 		if (n <= 0) {
 			__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
-			if (!m->poll)
+			if (!m->poll) {
+				uint64_t t0 = mgr_thread_ns();
+
 				usleep(50); /* a paced or idle source: poll mode spins instead */
+				st.wait_ns += mgr_thread_ns() - t0;
+			}
 			continue;
 		}
 		cls = mgr_cls(m);
@@ -348,19 +397,23 @@ void *nic_thread(void *arg)
 		if (starved && steer != CFG_STEER_CPU)
 			for (unsigned int s = 0; s < m->nb_shards; s++)
 				if (starved & m->shard_pools[s])
-					kick(m, &ring[s]);
+					kick(m, &ring[s], s, &st);
 		cnt_add(&p->rx.frames, (uint64_t)n);
 		cnt_add(&p->rx.bytes, bytes);
 		/* quiescent point: no classifier pointer is held past here */
 		__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
 		if ((++loops & 255) == 0)
-			__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
-		if (nobuf == n)
+			publish_ns(p, &st);
+		if (nobuf == n) {
+			uint64_t t0 = mgr_thread_ns();
+
 			wait_fill(m, p, starved);
+			st.wait_ns += mgr_thread_ns() - t0;
+		}
 	}
 	push_all(m, ring, nb_rings, &st);
 	driver_drops(p, drv_seen);
-	__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+	publish_ns(p, &st);
 	/* buffers left in the local caches stay with the manager, marked empty:
 	 * the final drain frees them */
 	return NULL;

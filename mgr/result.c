@@ -44,6 +44,8 @@ void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, bool conse
 	}
 	r->copies = mgr_copies(m);
 	r->dispatcher_ns = mgr_dispatch_ns(m);
+	r->dispatcher_work_ns = mgr_dispatch_work_ns(m);
+	r->dispatcher_kick_ns = mgr_dispatch_kick_ns(m);
 	r->router_ns = cnt_get(&m->router.ns);
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++)
 		r->nf_ns += m->services[i].cpu_ns;
@@ -51,6 +53,7 @@ void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, bool conse
 		struct sink_stats st;
 
 		r->nic_ns += cnt_get(&m->ports[i].rx.ns);
+		r->nic_wait_ns += cnt_get(&m->ports[i].rx.wait_ns);
 		r->rx_bytes += cnt_get(&m->ports[i].rx.bytes);
 		r->tx_bytes += cnt_get(&m->ports[i].tx.bytes);
 		if (m->cfg->ports[i].driver == CFG_DRV_SINK &&
@@ -114,9 +117,13 @@ bool take_snapshot(struct mgr *m, double at, struct mgr_snapshot *w, struct sink
 		w->dropped += w->drops[d];
 	}
 	w->dispatcher_ns = mgr_dispatch_ns(m);
+	w->dispatcher_work_ns = mgr_dispatch_work_ns(m);
+	w->dispatcher_kick_ns = mgr_dispatch_kick_ns(m);
 	w->router_ns = cnt_get(&m->router.ns);
-	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 		w->nic_ns += cnt_get(&m->ports[i].rx.ns);
+		w->nic_wait_ns += cnt_get(&m->ports[i].rx.wait_ns);
+	}
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
 		const struct service *svc = &m->services[i];
 

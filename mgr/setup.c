@@ -233,7 +233,8 @@ int setup_ports(struct mgr *m)
 				p->fill[k].wake_fd = p->nic_efd;
 	}
 	if (m->have_router) {
-		m->router.ingress_pool = tenet_pool_create("ingress", INGRESS_BUFS, 0, 0);
+		m->router.ingress_pool =
+		        tenet_pool_create("ingress", INGRESS_BUFS, cfg_buf_size_default(m->cfg), 0);
 		if (!m->router.ingress_pool)
 			return -1;
 		for (unsigned int sh = 0; sh < m->nb_shards; sh++) {

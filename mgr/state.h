@@ -308,6 +308,10 @@ struct shard {
 	uint64_t hand_pkts; /* of those, handed over by other shards */
 	uint64_t hand_full; /* not handed over: the handoff ring was full (nf_rx_full) */
 	uint64_t wakeups, ns, epoch;
+	/* of ns: thread CPU in the turns that moved packets or buffers, less
+	 * nf_kick_ns (work), and in waking sleeping NFs (nf_kick_ns); the
+	 * rest is waiting - polling with nothing to do, sleeping, being woken */
+	uint64_t work_ns, nf_kick_ns;
 	uint64_t last_work_ns; /* mgr_now() in ns of the last loop that moved a packet */
 };
 
@@ -466,6 +470,7 @@ struct mgr_snapshot {
 	double at;  /* s after the ports opened */
 	uint64_t packets_in, delivered, dropped, drops[DROP_MAX];
 	uint64_t nic_ns, dispatcher_ns, router_ns, nf_ns;
+	uint64_t nic_wait_ns, dispatcher_work_ns, dispatcher_kick_ns; /* of nic_ns, dispatcher_ns */
 };
 
 /* What a run measured, for benchmarks. Times in ns of CPU. */
@@ -477,6 +482,9 @@ struct mgr_result {
 	uint64_t rx_bytes, tx_bytes;
 	uint64_t nic_ns;                          /* NIC stages (not host CPU) */
 	uint64_t dispatcher_ns, router_ns, nf_ns; /* host CPU; nf_ns of supervised NFs */
+	uint64_t nic_wait_ns;        /* of nic_ns: asleep, yielding, waiting, kicking */
+	uint64_t dispatcher_work_ns; /* of dispatcher_ns: moving packets and buffers */
+	uint64_t dispatcher_kick_ns; /* of dispatcher_ns: waking sleeping NFs */
 	uint64_t host_ns;                         /* dispatcher + router + NFs */
 	struct sink_latency lat;                  /* of the (last) sink port */
 	struct mgr_snapshot warm;                 /* at the end of the warm-up */

@@ -85,6 +85,24 @@ uint64_t mgr_dispatch_ns(struct mgr *m)
 	return n;
 }
 
+uint64_t mgr_dispatch_work_ns(struct mgr *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		n += cnt_get(&m->shards[b].work_ns);
+	return n;
+}
+
+uint64_t mgr_dispatch_kick_ns(struct mgr *m)
+{
+	uint64_t n = 0;
+
+	for (unsigned int b = 0; b < m->nb_shards; b++)
+		n += cnt_get(&m->shards[b].nf_kick_ns);
+	return n;
+}
+
 static const char *rate(char *buf, size_t len, double v)
 {
 	if (v >= 1e6)
@@ -404,8 +422,12 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	        (unsigned long long)dropped, in == del + dropped ? "true" : "false");
 	fprintf(f, "  \"copies\": %llu,\n  \"dispatcher_wakeups\": %llu,\n",
 	        (unsigned long long)mgr_copies(m), (unsigned long long)mgr_wakeups(m));
-	fprintf(f, "  \"host_ns\": {\"dispatcher\": %llu, \"router\": %llu},\n",
-	        (unsigned long long)mgr_dispatch_ns(m), (unsigned long long)cnt_get(&m->router.ns));
+	/* dispatcher_work and dispatcher_nf_kicks are parts of dispatcher */
+	fprintf(f,
+	        "  \"host_ns\": {\"dispatcher\": %llu, \"dispatcher_work\": %llu, "
+	        "\"dispatcher_nf_kicks\": %llu, \"router\": %llu},\n",
+	        (unsigned long long)mgr_dispatch_ns(m), (unsigned long long)mgr_dispatch_work_ns(m),
+	        (unsigned long long)mgr_dispatch_kick_ns(m), (unsigned long long)cnt_get(&m->router.ns));
 	/* per shard: packets taken (ingress, NF tx, handoff), of them handed over
 	 * by other shards, handoffs refused (ring full), wake-ups, CPU ns */
 	fprintf(f, "  \"dispatchers\": [");
@@ -414,12 +436,15 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 
 		fprintf(f,
 		        "%s{\"pkts\": %llu, \"hand_in\": %llu, \"hand_full\": %llu, "
-		        "\"wakeups\": %llu, \"ns\": %llu, \"pools\": %u}",
+		        "\"wakeups\": %llu, \"ns\": %llu, \"work_ns\": %llu, \"nf_kick_ns\": %llu, "
+		        "\"pools\": %u}",
 		        b ? ", " : "", (unsigned long long)cnt_get(&sh->pkts),
 		        (unsigned long long)cnt_get(&sh->hand_pkts),
 		        (unsigned long long)cnt_get(&sh->hand_full),
 		        (unsigned long long)cnt_get(&sh->wakeups),
 		        (unsigned long long)cnt_get(&sh->ns),
+		        (unsigned long long)cnt_get(&sh->work_ns),
+		        (unsigned long long)cnt_get(&sh->nf_kick_ns),
 		        (unsigned int)__builtin_popcountll(m->shard_pools[b]));
 	}
 	fprintf(f, "],\n");
@@ -460,14 +485,15 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		        "%s\n    \"%s\": {\"driver\": \"%s\", \"steer\": \"%s\", \"rx\": %llu, "
 		        "\"rx_bytes\": %llu, \"tx\": %llu, \"tx_bytes\": %llu, \"no_buffer\": "
 		        "%llu, "
-		        "\"nic_ns\": %llu",
+		        "\"nic_ns\": %llu, \"nic_wait_ns\": %llu",
 		        i ? "," : "", p->cfg->name, cfg_driver_name(p->cfg->driver),
 		        cfg_steer_name(p->cfg->steer), (unsigned long long)cnt_get(&p->rx.frames),
 		        (unsigned long long)cnt_get(&p->rx.bytes),
 		        (unsigned long long)cnt_get(&p->tx.frames),
 		        (unsigned long long)cnt_get(&p->tx.bytes),
 		        (unsigned long long)cnt_get(&p->rx.drops[DROP_NO_BUFFER]),
-		        (unsigned long long)cnt_get(&p->rx.ns));
+		        (unsigned long long)cnt_get(&p->rx.ns),
+		        (unsigned long long)cnt_get(&p->rx.wait_ns));
 		if (p->port.drv && p->port.drv->report_json) {
 			fprintf(f, ", \"driver_stats\": {");
 			p->port.drv->report_json(&p->port, f);

@@ -17,6 +17,9 @@ uint64_t mgr_in_flight(struct mgr *m);
 uint64_t mgr_copies(struct mgr *m);
 uint64_t mgr_wakeups(struct mgr *m);
 uint64_t mgr_dispatch_ns(struct mgr *m);
+/* Of that: moving packets and buffers (shard.work_ns), waking NFs (nf_kick_ns). */
+uint64_t mgr_dispatch_work_ns(struct mgr *m);
+uint64_t mgr_dispatch_kick_ns(struct mgr *m);
 
 /* The live table: rates over the dt s since *prev was taken; *prev takes the counters now. */
 void stats_print_rates(struct mgr *m, FILE *out, double dt, struct stats_snap *prev);

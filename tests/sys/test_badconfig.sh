@@ -142,7 +142,7 @@ tenants:
   - {name: alice}
   - {name: bob, pool_bufs: 1048576, buf_size: 65536}
 Y
-	one "pool_bufs 1048576 x buf_size 65536 (64 GiB)" "64g.yaml:3:5: the pools need 64.02 GiB (68736253952 bytes) in all" "$T/64g.yaml"
+	one "pool_bufs 1048576 x buf_size 65536 (64 GiB)" "64g.yaml:3:5: the pools need 64.02 GiB (68736778240 bytes) in all" "$T/64g.yaml"
 else
 	echo "info: 64 GiB available here: the single 64 GiB pool case is covered by the 512 GiB one"
 fi

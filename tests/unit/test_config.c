@@ -321,6 +321,24 @@ static void test_defaults(void **state)
 	assert_int_equal(c->ports[0].gen.nb_sizes, 3);
 	assert_int_equal(c->ports[0].gen.sizes[1], 570);
 	tenet_config_free(c);
+
+	/* buf_size: 33 cache lines, not a power of two, unless an afxdp port's
+	 * pools are UMEMs (aligned chunks); a given one is kept either way */
+	c = parse("ports:\n  - {name: g, driver: gen}\n"
+	          "tenants: [{name: a}, {name: b, buf_size: 4096}]\n",
+	          err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->tenants[0].buf_size, 2112);
+	assert_int_equal(c->tenants[1].buf_size, 4096);
+	assert_int_equal(c->ports[0].min_room, 2112 - 128);
+	tenet_config_free(c);
+	c = parse("ports:\n  - {name: g, driver: gen}\n  - {name: x, driver: afxdp, ifname: lo}\n"
+	          "tenants: [{name: a}, {name: b, buf_size: 4096}]\n",
+	          err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->tenants[0].buf_size, 2048);
+	assert_int_equal(c->tenants[1].buf_size, 4096);
+	tenet_config_free(c);
 }
 
 /* steer shared everywhere is fine; a sink that does not say follows the platform */
@@ -886,7 +904,7 @@ static void test_pool_memory(void **state)
 	assert_non_null(c);
 	assert_int_equal(tenet_config_check_host(c, err, sizeof(err)), -1);
 	tenet_config_free(c);
-	if (!strstr(err, "t.yaml:3:5: the pools need 64.02 GiB (68736253952 bytes) in all") ||
+	if (!strstr(err, "t.yaml:3:5: the pools need 64.02 GiB (68736778240 bytes) in all") ||
 	    !strstr(err, "the sum passes it at tenant 'b' (1048576 x 65536 B = 64.0 GiB)"))
 		fail_msg("got: %s", err);
 }
