@@ -167,9 +167,22 @@ static inline bool key_eq(const struct ckey *a, const struct ckey *b)
 	return d == 0;
 }
 
+/*
+ * The key's bytes at the K_* offsets. Little-endian: composed as whole
+ * words, each stored once - built byte by byte, the lookup's reads of
+ * whole words right after stalled on store forwarding (a third of its
+ * time in the NIC stage's profile).
+ */
 static void key_put(struct ckey *k, const uint8_t src[16], const uint8_t dst[16], uint16_t sport,
                     uint16_t dport, uint16_t vlan, uint8_t proto, uint8_t family, uint32_t in_port)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(&k->w[0], src, 16);
+	memcpy(&k->w[2], dst, 16);
+	k->w[4] = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)vlan << 32 |
+	          (uint64_t)proto << 48 | (uint64_t)family << 56;
+	k->w[5] = in_port;
+#else
 	uint8_t *b = (uint8_t *)k->w;
 
 	memset(k, 0, sizeof(*k));
@@ -181,6 +194,7 @@ static void key_put(struct ckey *k, const uint8_t src[16], const uint8_t dst[16]
 	b[K_PROTO] = proto;
 	b[K_FAMILY] = family;
 	memcpy(b + K_INPORT, &in_port, 4);
+#endif
 }
 
 /* Prefix mask, bit-exact or rounded down to whole bytes. */
