@@ -85,6 +85,8 @@ static const struct report_col maxrate_cols[] = {
         {"host_ns_per_pkt", "host ns/pkt", REP_DBL, 11, 0},
         {"host_ns_per_hop", "ns/hop", REP_DBL, 8, 0},
         {"nic_ns_per_pkt", "nic ns/pkt", REP_DBL, 10, 0},
+        {"dispatch_work_ns_per_pkt", NULL, REP_DBL, 0, 0},
+        {"nic_work_ns_per_pkt", NULL, REP_DBL, 0, 0},
         {"copies_per_pkt", "copies/pkt", REP_DBL, 10, 2},
         {"lat_p50_us", NULL, REP_DBL, 0, 1},
         {"lat_p99_us", NULL, REP_DBL, 0, 1},
@@ -288,6 +290,8 @@ static int run_maxrate(struct bench_harness *h, struct scenario *sc, uint64_t co
 	report_set_dbl(rep, "host_ns_per_pkt", m->host_ns_per_pkt);
 	report_set_dbl(rep, "host_ns_per_hop", m->host_ns_per_pkt / sc->hops);
 	report_set_dbl(rep, "nic_ns_per_pkt", m->nic_ns_per_pkt);
+	report_set_dbl(rep, "dispatch_work_ns_per_pkt", m->dispatch_work_ns_per_pkt);
+	report_set_dbl(rep, "nic_work_ns_per_pkt", m->nic_work_ns_per_pkt);
 	report_set_dbl(rep, "copies_per_pkt", m->copies_per_pkt);
 	if (m->lat_count) {
 		report_set_dbl(rep, "lat_p50_us", m->lat_p50_us);
