@@ -97,7 +97,7 @@ ports:
   - {name: wire, driver: pcap, in: $T/in.pcap, rate: 5000}
   - {name: a_out, driver: pcap, out: $T/a.pcap}
   - {name: b_out, driver: pcap, out: $T/b.pcap}
-tenants: [{name: alice}, {name: bob}]
+tenants: [{name: alice, buf_size: 2048}, {name: bob, buf_size: 2048}]
 services:
   - {name: fwd, tenant: alice, command: "$B/nf/fwd"}
   - {name: fwd, tenant: bob, command: "$B/nf/fwd"}
@@ -136,7 +136,7 @@ check "pcap driver: the 60 records above 9216 B counted as oversize" \
 mkpcap "$T/in2.pcap" 3:1920:75 3:1514:75 3:200:75 3:60:75 \
 	1:1000:100 1:896:50 1:897:50 1:1921:50 1:9216:50 1:9300:50
 sed -e "s|in.pcap|in2.pcap|; s|steer: nic||; s|{name: wire, driver: pcap|{name: wire, driver: pcap, steer: cpu|" \
-	-e "s|{name: alice}|{name: alice, buf_size: 1024}|" -e "s|$T/a.pcap|$T/a2.pcap|; s|$T/b.pcap|$T/b2.pcap|" \
+	-e "s|{name: alice, buf_size: 2048}|{name: alice, buf_size: 1024}|" -e "s|$T/a.pcap|$T/a2.pcap|; s|$T/b.pcap|$T/b2.pcap|" \
 	"$T/nic.yaml" >"$T/cpu.yaml"
 run cpu
 S="$T/cpu.json"

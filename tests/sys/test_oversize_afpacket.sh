@@ -47,7 +47,7 @@ ports:
   - {name: wire, driver: afpacket, ifname: $DIF}
   - {name: a_out, driver: pcap, out: $T/a.pcap}
   - {name: b_out, driver: pcap, out: $T/b.pcap}
-tenants: [{name: alice}, {name: bob}]
+tenants: [{name: alice, buf_size: 2048}, {name: bob, buf_size: 2048}]
 services:
   - {name: fwd, tenant: alice, command: "$B/nf/fwd"}
   - {name: fwd, tenant: bob, command: "$B/nf/fwd"}
