@@ -88,6 +88,7 @@ static const struct report_col maxrate_cols[] = {
         {"dispatch_work_ns_per_pkt", NULL, REP_DBL, 0, 0},
         {"nic_work_ns_per_pkt", NULL, REP_DBL, 0, 0},
         {"copies_per_pkt", "copies/pkt", REP_DBL, 10, 2},
+        {"huge_pages", NULL, REP_BOOL, 0, 0},
         {"lat_p50_us", NULL, REP_DBL, 0, 1},
         {"lat_p99_us", NULL, REP_DBL, 0, 1},
         {"max_lat_ms", "max lat ms", REP_DBL, 10, 1},
@@ -293,6 +294,7 @@ static int run_maxrate(struct bench_harness *h, struct scenario *sc, uint64_t co
 	report_set_dbl(rep, "dispatch_work_ns_per_pkt", m->dispatch_work_ns_per_pkt);
 	report_set_dbl(rep, "nic_work_ns_per_pkt", m->nic_work_ns_per_pkt);
 	report_set_dbl(rep, "copies_per_pkt", m->copies_per_pkt);
+	report_set_bool(rep, "huge_pages", m->huge_pages);
 	if (m->lat_count) {
 		report_set_dbl(rep, "lat_p50_us", m->lat_p50_us);
 		report_set_dbl(rep, "lat_p99_us", m->lat_p99_us);

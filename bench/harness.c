@@ -122,6 +122,7 @@ void bench_trial_derive(const struct bench_load *l, struct bench_trial *t)
 	t->lat_p999_us = (double)lat->p999_ns / 1e3;
 	t->lat_max_us = (double)lat->max_ns / 1e3;
 	t->conserved = r->conserved;
+	t->huge_pages = r->huge_pages;
 	/*
 	 * Paced: the generator must have sent all 'count' frames and offered the
 	 * window at the asked rate within rate_tol (a pacer starved of CPU falls
@@ -176,6 +177,14 @@ int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
 	if (rc != 0 && rc != 3)
 		return rc;
 	bench_trial_derive(l, t);
+	if (!t->huge_pages && !h->small_pages_told) {
+		h->small_pages_told = true;
+		fprintf(h->err,
+		        "%s: note: the pools are on 4 KiB pages (no free huge pages): every buffer "
+		        "costs TLB misses; NFV hosts reserve huge pages (docs/operations.md; "
+		        "scripts/results.sh does for its run)\n",
+		        h->who);
+	}
 	return 0;
 }
 
@@ -477,6 +486,7 @@ const struct report_col bench_ndr_cols[] = {
         {"nic_ns_per_pkt", "nic ns", REP_DBL, 6, 0},
         {"nic_work_ns_per_pkt", "nic work", REP_DBL, 8, 0},
         {"copies_per_pkt", NULL, REP_DBL, 0, 3},
+        {"huge_pages", NULL, REP_BOOL, 0, 0},
         {"lat_p50_us", "p50@50%", REP_DBL, 7, 1},
         {"lat_p99_us", "p99@50%", REP_DBL, 7, 1},
         {"lat90_p50_us", "p50@90%", REP_DBL, 7, 1},
@@ -554,6 +564,8 @@ void bench_ndr_fill(struct report *r, const struct bench_ndr *n, const struct be
 		report_set_dbl(r, "nic_ns_per_pkt", t->nic_ns_per_pkt);
 		report_set_dbl(r, "nic_work_ns_per_pkt", t->nic_work_ns_per_pkt);
 		report_set_dbl(r, "copies_per_pkt", t->copies_per_pkt);
+		if (!isnan(t->nic_ns_per_pkt)) /* the software NIC's run: this process's pools */
+			report_set_bool(r, "huge_pages", t->huge_pages);
 	}
 	if (n->lat_done[0] && n->lat[0].lat_count) {
 		report_set_dbl(r, "lat_p50_us", n->lat[0].lat_p50_us);

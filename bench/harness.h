@@ -45,6 +45,7 @@ struct bench_harness {
 	FILE *err;           /* progress and warnings (the real stderr) */
 	bool tty;            /* err is a terminal: progress lines overwrite */
 	unsigned int trials; /* run so far */
+	bool small_pages_told; /* the note that the pools are not on huge pages is out */
 	/*
 	 * The back end that runs a trial of the scenario 'arg' (the cfg
 	 * function's argument) for load l and fills *t: 0, or non-zero when
@@ -80,6 +81,7 @@ struct bench_trial {
 	bool rate_short; /* the generator did not reach the asked rate */
 	bool stopped;    /* the run ended early (a signal): the figures are partial */
 	bool conserved;  /* in == delivered + dropped over the whole run */
+	bool huge_pages; /* every pool was on huge pages */
 	/* what only the --real back end measures (whole-run: no warm-up there) */
 	struct bench_real_figs {
 		double sent, packets_in, send_s; /* sender's frames and send time; manager's in */

@@ -61,6 +61,9 @@ void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, bool conse
 			r->lat = st.lat;
 	}
 	r->host_ns = r->dispatcher_ns + r->router_ns + r->nf_ns;
+	r->huge_pages = !m->have_router || m->router.ingress_pool->hugetlb;
+	for (unsigned int k = 0; k < m->nb_pools; k++)
+		r->huge_pages &= m->pools[k].pool->hugetlb;
 }
 
 /* CPU time (user + system, all threads) a process has used, ns; 0 if unknown. */

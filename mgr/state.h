@@ -486,6 +486,7 @@ struct mgr_result {
 	uint64_t dispatcher_work_ns; /* of dispatcher_ns: moving packets and buffers */
 	uint64_t dispatcher_kick_ns; /* of dispatcher_ns: waking sleeping NFs */
 	uint64_t host_ns;                         /* dispatcher + router + NFs */
+	bool huge_pages;                          /* every pool on huge pages */
 	struct sink_latency lat;                  /* of the (last) sink port */
 	struct mgr_snapshot warm;                 /* at the end of the warm-up */
 	struct sink_latency lat_after_warm;       /* lat over the packets after the warm-up */
