@@ -228,11 +228,11 @@ static void flush_nf(struct dctx *x, struct nf *nf)
 		uint32_t cons = __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED);
 
 		if (!nf->kick_armed || cons != nf->kick_cons) {
+			uint64_t t0 = mgr_thread_ns();
+
 			nf->kick_cons = cons;
 			nf->kick_armed = cons != nf->rx.head;
 			cnt_add(&nf->kicks, 1);
-			uint64_t t0 = mgr_thread_ns();
-
 			/* never blocks (lib/wait.h); a closed end only hurts the NF */
 			if (tenet_kick_send(nf->rx_kick) < 0)
 				cnt_add(&nf->kick_errors, 1);
@@ -628,12 +628,20 @@ static void account_turn(struct dctx *x, bool worked)
 	x->run_t0 = 0;
 }
 
-/* Publish the thread's CPU figures (readers take them with cnt_get). */
+/*
+ * Publish the thread's CPU figures (readers take them with cnt_get), the
+ * run in progress included: under overload a run lasts the whole trial,
+ * and a snapshot at the end of the warm-up must see its work so far.
+ */
 static void publish_ns(struct dctx *x)
 {
-	__atomic_store_n(&x->sh->work_ns, x->work_ns, __ATOMIC_RELAXED);
+	uint64_t now = mgr_thread_ns(), work = x->work_ns;
+
+	if (x->run_t0)
+		work += now - x->run_t0 - (x->kick_ns - x->run_kick0);
+	__atomic_store_n(&x->sh->work_ns, work, __ATOMIC_RELAXED);
 	__atomic_store_n(&x->sh->nf_kick_ns, x->kick_ns, __ATOMIC_RELAXED);
-	__atomic_store_n(&x->sh->ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&x->sh->ns, now, __ATOMIC_RELAXED);
 }
 
 static bool anything_pending(struct dctx *x)
