@@ -40,11 +40,11 @@ struct bench_trial;
 
 /* A temporary directory for configs and logs, and the progress stream. */
 struct bench_harness {
-	const char *who;     /* "tenet-bench chain" ... for messages */
-	char dir[64];        /* temporary directory */
-	FILE *err;           /* progress and warnings (the real stderr) */
-	bool tty;            /* err is a terminal: progress lines overwrite */
-	unsigned int trials; /* run so far */
+	const char *who;       /* "tenet-bench chain" ... for messages */
+	char dir[64];          /* temporary directory */
+	FILE *err;             /* progress and warnings (the real stderr) */
+	bool tty;              /* err is a terminal: progress lines overwrite */
+	unsigned int trials;   /* run so far */
 	bool small_pages_told; /* the note that the pools are not on huge pages is out */
 	/*
 	 * The back end that runs a trial of the scenario 'arg' (the cfg
@@ -68,14 +68,14 @@ struct bench_trial {
 	uint64_t warm_lost;    /* lost during the warm-up (not counted) */
 	double offered_mpps, mpps, loss_pct;
 	double nic_ns_per_pkt; /* NIC stage (the software NIC, generator included) per offered */
-	double nic_work_ns_per_pkt; /* of it, not asleep, yielding, waiting or kicking */
-	double dispatch_ns_per_pkt; /* dispatcher + router per delivered */
+	double nic_work_ns_per_pkt;      /* of it, not asleep, yielding, waiting or kicking */
+	double dispatch_ns_per_pkt;      /* dispatcher + router per delivered */
 	double dispatch_work_ns_per_pkt; /* of the dispatcher's, moving packets and buffers */
 	double dispatch_kick_ns_per_pkt; /* of the dispatcher's, waking sleeping NFs */
-	double router_ns_per_pkt;   /* router alone (steer: cpu) per delivered */
-	double nf_ns_per_pkt;       /* NF processes per delivered */
-	double host_ns_per_pkt;     /* dispatcher + router + NFs per delivered */
-	double copies_per_pkt;      /* over the whole run */
+	double router_ns_per_pkt;        /* router alone (steer: cpu) per delivered */
+	double nf_ns_per_pkt;            /* NF processes per delivered */
+	double host_ns_per_pkt;          /* dispatcher + router + NFs per delivered */
+	double copies_per_pkt;           /* over the whole run */
 	double lat_p50_us, lat_p99_us, lat_p999_us, lat_max_us; /* sink, window */
 	uint64_t lat_count;
 	bool rate_short; /* the generator did not reach the asked rate */

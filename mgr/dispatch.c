@@ -78,8 +78,8 @@ struct dctx {
 	/* where its CPU goes (shard.work_ns, nf_kick_ns): thread CPU read at
 	 * the start and the end of each run of turns with work, and around
 	 * each NF kick - not per packet (a read costs a syscall) */
-	uint64_t run_t0;      /* thread CPU when the current run began, 0: none */
-	uint64_t run_kick0;   /* kick_ns then */
+	uint64_t run_t0;    /* thread CPU when the current run began, 0: none */
+	uint64_t run_kick0; /* kick_ns then */
 	uint64_t work_ns, kick_ns;
 };
 

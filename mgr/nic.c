@@ -390,10 +390,11 @@ void *nic_thread(void *arg)
 			 * lines' way here while this frame is written and the next
 			 * one is made and classified */
 			if (st.cache[k].n)
-				__builtin_prefetch((uint8_t *)tenet_pool_buf(
-				                           dst, st.cache[k].buf[st.cache[k].n - 1]) +
-				                           d.off,
-				                   1);
+				__builtin_prefetch(
+				        (uint8_t *)tenet_pool_buf(
+				                dst, st.cache[k].buf[st.cache[k].n - 1]) +
+				                d.off,
+				        1);
 			/* the DMA: the only write of the frame into host memory */
 			memcpy((uint8_t *)tenet_pool_buf(dst, d.buf) + d.off, f[i].data, f[i].len);
 			d.pool = (uint8_t)k;

@@ -482,14 +482,14 @@ struct mgr_result {
 	uint64_t rx_bytes, tx_bytes;
 	uint64_t nic_ns;                          /* NIC stages (not host CPU) */
 	uint64_t dispatcher_ns, router_ns, nf_ns; /* host CPU; nf_ns of supervised NFs */
-	uint64_t nic_wait_ns;        /* of nic_ns: asleep, yielding, waiting, kicking */
-	uint64_t dispatcher_work_ns; /* of dispatcher_ns: moving packets and buffers */
-	uint64_t dispatcher_kick_ns; /* of dispatcher_ns: waking sleeping NFs */
-	uint64_t host_ns;                         /* dispatcher + router + NFs */
-	bool huge_pages;                          /* every pool on huge pages */
-	struct sink_latency lat;                  /* of the (last) sink port */
-	struct mgr_snapshot warm;                 /* at the end of the warm-up */
-	struct sink_latency lat_after_warm;       /* lat over the packets after the warm-up */
+	uint64_t nic_wait_ns;               /* of nic_ns: asleep, yielding, waiting, kicking */
+	uint64_t dispatcher_work_ns;        /* of dispatcher_ns: moving packets and buffers */
+	uint64_t dispatcher_kick_ns;        /* of dispatcher_ns: waking sleeping NFs */
+	uint64_t host_ns;                   /* dispatcher + router + NFs */
+	bool huge_pages;                    /* every pool on huge pages */
+	struct sink_latency lat;            /* of the (last) sink port */
+	struct mgr_snapshot warm;           /* at the end of the warm-up */
+	struct sink_latency lat_after_warm; /* lat over the packets after the warm-up */
 };
 
 /*

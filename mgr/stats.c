@@ -4,6 +4,7 @@
  * which packets_in == delivered + sum(dropped) holds exactly.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,49 +59,39 @@ uint64_t mgr_in_flight(struct mgr *m)
 	return mgr_packets_in(m) - mgr_packets_out(m);
 }
 
-uint64_t mgr_copies(struct mgr *m)
+/* The sum over the shards of the counter at offset off in struct shard. */
+static uint64_t shard_sum(const struct mgr *m, size_t off)
 {
 	uint64_t n = 0;
 
 	for (unsigned int b = 0; b < m->nb_shards; b++)
-		n += cnt_get(&m->shards[b].acct.copies);
+		n += cnt_get((const uint64_t *)((const char *)&m->shards[b] + off));
 	return n;
+}
+
+uint64_t mgr_copies(struct mgr *m)
+{
+	return shard_sum(m, offsetof(struct shard, acct.copies));
 }
 
 uint64_t mgr_wakeups(struct mgr *m)
 {
-	uint64_t n = 0;
-
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		n += cnt_get(&m->shards[b].wakeups);
-	return n;
+	return shard_sum(m, offsetof(struct shard, wakeups));
 }
 
 uint64_t mgr_dispatch_ns(struct mgr *m)
 {
-	uint64_t n = 0;
-
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		n += cnt_get(&m->shards[b].ns);
-	return n;
+	return shard_sum(m, offsetof(struct shard, ns));
 }
 
 uint64_t mgr_dispatch_work_ns(struct mgr *m)
 {
-	uint64_t n = 0;
-
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		n += cnt_get(&m->shards[b].work_ns);
-	return n;
+	return shard_sum(m, offsetof(struct shard, work_ns));
 }
 
 uint64_t mgr_dispatch_kick_ns(struct mgr *m)
 {
-	uint64_t n = 0;
-
-	for (unsigned int b = 0; b < m->nb_shards; b++)
-		n += cnt_get(&m->shards[b].nf_kick_ns);
-	return n;
+	return shard_sum(m, offsetof(struct shard, nf_kick_ns));
 }
 
 static const char *rate(char *buf, size_t len, double v)
@@ -427,7 +418,8 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 	        "  \"host_ns\": {\"dispatcher\": %llu, \"dispatcher_work\": %llu, "
 	        "\"dispatcher_nf_kicks\": %llu, \"router\": %llu},\n",
 	        (unsigned long long)mgr_dispatch_ns(m), (unsigned long long)mgr_dispatch_work_ns(m),
-	        (unsigned long long)mgr_dispatch_kick_ns(m), (unsigned long long)cnt_get(&m->router.ns));
+	        (unsigned long long)mgr_dispatch_kick_ns(m),
+	        (unsigned long long)cnt_get(&m->router.ns));
 	/* per shard: packets taken (ingress, NF tx, handoff), of them handed over
 	 * by other shards, handoffs refused (ring full), wake-ups, CPU ns */
 	fprintf(f, "  \"dispatchers\": [");
