@@ -1,3 +1,4 @@
+/* The stop-signal catcher of the tools that run until asked to stop (sig.h). */
 #include <string.h>
 
 #include "lib/sig.h"

@@ -615,6 +615,12 @@ static void set_sleeping(struct dctx *x, uint32_t v)
  * dispatcher spends on packets is told apart from the CPU it spends
  * waiting for them - which, at a few Mpps, is most of it.
  */
+/* The work of the run in progress until 'now' (thread CPU), 0 if none. */
+static uint64_t run_work(const struct dctx *x, uint64_t now)
+{
+	return x->run_t0 ? now - x->run_t0 - (x->kick_ns - x->run_kick0) : 0;
+}
+
 static void account_turn(struct dctx *x, bool worked)
 {
 	if (worked == (x->run_t0 != 0))
@@ -624,7 +630,7 @@ static void account_turn(struct dctx *x, bool worked)
 		x->run_kick0 = x->kick_ns;
 		return;
 	}
-	x->work_ns += mgr_thread_ns() - x->run_t0 - (x->kick_ns - x->run_kick0);
+	x->work_ns += run_work(x, mgr_thread_ns());
 	x->run_t0 = 0;
 }
 
@@ -635,11 +641,9 @@ static void account_turn(struct dctx *x, bool worked)
  */
 static void publish_ns(struct dctx *x)
 {
-	uint64_t now = mgr_thread_ns(), work = x->work_ns;
+	uint64_t now = mgr_thread_ns();
 
-	if (x->run_t0)
-		work += now - x->run_t0 - (x->kick_ns - x->run_kick0);
-	__atomic_store_n(&x->sh->work_ns, work, __ATOMIC_RELAXED);
+	__atomic_store_n(&x->sh->work_ns, x->work_ns + run_work(x, now), __ATOMIC_RELAXED);
 	__atomic_store_n(&x->sh->nf_kick_ns, x->kick_ns, __ATOMIC_RELAXED);
 	__atomic_store_n(&x->sh->ns, now, __ATOMIC_RELAXED);
 }

@@ -51,11 +51,10 @@ struct port_rx_stats {
 	uint64_t drops[DROP_MAX];
 	/* afxdp: (control) copied from the XDP program's counters */
 	uint64_t parse_err[TENET_PKT_ERR_MAX];
-	uint64_t ns; /* thread CPU time */
-	uint64_t
-	        wait_ns; /* of ns: sleeping, yielding, waiting for buffers, waking the dispatcher */
-	uint64_t epoch;  /* bumped every loop: quiescent-state for cls swaps */
-	bool done;       /* the source finished (release; acquire by the run loop) */
+	uint64_t ns;      /* thread CPU time */
+	uint64_t wait_ns; /* of ns: asleep, yielding, waiting for buffers, kicking */
+	uint64_t epoch;   /* bumped every loop: quiescent-state for cls swaps */
+	bool done;        /* the source finished (release; acquire by the run loop) */
 };
 
 /*

@@ -305,8 +305,9 @@ static void sink_tx(struct port *p, const struct tenet_frame *fr, unsigned int n
 	struct sink *s = p->priv;
 	uint64_t now = stamp_now_ns(), bytes = 0, stamped = 0;
 
-	/* the frames were last written on another CPU (an NF's): start every
-	 * miss of the burst now, so that they overlap rather than add up */
+	/* the frames were written long before (the NIC stage, maybe an NF)
+	 * and are out of this CPU's cache: start every miss of the burst
+	 * now, so that they overlap rather than add up */
 	for (unsigned int i = 0; i < n; i++)
 		__builtin_prefetch(fr[i].data);
 	for (unsigned int i = 0; i < n; i++) {
