@@ -170,9 +170,10 @@ static int chain_config(FILE *f, const struct bench_load *l, void *arg)
 	fprintf(f, "ports:\n");
 	bench_gen_port(f, l, "nic", "");
 	fprintf(f, "  - {name: sink, driver: sink}\n");
-	fprintf(f, "tenants:\n  - {name: alice}\n");
+	fprintf(f, "tenants:\n");
+	bench_tenant(f, "alice");
 	if (sc->tenants == 2)
-		fprintf(f, "  - {name: bob}\n");
+		bench_tenant(f, "bob");
 	fprintf(f, "services:\n");
 	for (unsigned int h = 0; h < sc->hops; h++) {
 		if (sc->tenants == 2)

@@ -72,6 +72,11 @@ void bench_gen_port(FILE *f, const struct bench_load *l, const char *steer, cons
 	        steer, l->rate, (unsigned long long)l->count, l->duration, l->size, extra);
 }
 
+void bench_tenant(FILE *f, const char *name)
+{
+	fprintf(f, "  - {name: %s, pool_bufs: %u}\n", name, BENCH_POOL_BUFS);
+}
+
 static double per(uint64_t ns, uint64_t pkts)
 {
 	return pkts ? (double)ns / (double)pkts : 0;

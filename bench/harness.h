@@ -152,6 +152,18 @@ void bench_trial_derive(const struct bench_load *l, struct bench_trial *t);
 /* The gen port line for load l: steer mode, then extra keys ("" or ", payload: ..."). */
 void bench_gen_port(FILE *f, const struct bench_load *l, const char *steer, const char *extra);
 
+/*
+ * A tenant line of a scenario's config. Its pool has BENCH_POOL_BUFS
+ * buffers, OpenNetVM's NUM_MBUFS (32767), not the platform's default of
+ * 8192: with 32768 a pool absorbs a stall of up to half of it in flight,
+ * 14336 with the NF rings of 16384 (mgr/setup.c, burst_max): 3.6 ms at
+ * 4 Mpps, where this 2-CPU guest stalls a CPU for 1-6 ms many times a
+ * minute; the NDR would measure those stalls instead of the platform.
+ * Every steer mode and scenario gets the same (docs/benchmarks.md).
+ */
+#define BENCH_POOL_BUFS 32768u
+void bench_tenant(FILE *f, const char *name);
+
 /* ---- the NDR driver ---------------------------------------------------- */
 
 struct bench_ndr_opts {

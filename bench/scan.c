@@ -302,9 +302,9 @@ static int scan_config(FILE *f, const struct bench_load *l, void *arg)
 	fprintf(f, "ports:\n");
 	bench_gen_port(f, l, "nic", extra);
 	fprintf(f, "  - {name: sink, driver: sink}\n"
-	           "tenants:\n"
-	           "  - {name: alice}\n"
-	           "services:\n");
+	           "tenants:\n");
+	bench_tenant(f, "alice");
+	fprintf(f, "services:\n");
 	fprintf(f, "  - {name: scan, tenant: alice, patterns: ");
 	bench_yaml_quoted(f, s->pats);
 	if (s->sc == SCAN_HOST_SCAN) {

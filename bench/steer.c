@@ -293,9 +293,9 @@ static int steer_config(FILE *f, const struct bench_load *l, void *arg)
 	fprintf(f, "ports:\n");
 	bench_gen_port(f, l, steer_name[sc->steer], "");
 	fprintf(f, "  - {name: sink, driver: sink}\n"
-	           "tenants:\n"
-	           "  - {name: alice}\n"
-	           "services:\n");
+	           "tenants:\n");
+	bench_tenant(f, "alice");
+	fprintf(f, "services:\n");
 	fprintf(f, "  - {name: fwd, tenant: alice, command: [");
 	bench_yaml_quoted(f, sc->fwd);
 	fprintf(f, "]}\n  - {name: fwd2, tenant: alice, command: [");

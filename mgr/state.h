@@ -43,12 +43,12 @@
 
 #define MGR_MAX_NF       64
 #define MGR_BURST        32
-#define MGR_RING_SIZE    8192 /* NF rx/tx rings */
-#define MGR_FILL_SIZE    4096 /* fill and ingress rings between threads */
-#define MGR_FILL_TARGET  2048 /* fill level the dispatcher keeps (a NIC's posted rx descriptors) */
-#define MGR_FILL_DEMAND  512  /* the same for an on-demand source (fill.c) */
-#define MGR_XFILL_TARGET 256  /* fill level of an xfill ring (cross-shard copies) */
-#define MGR_MAX_SHARDS   8    /* manager.dispatchers at most (CFG_MAX_DISPATCHERS) */
+#define MGR_RING_SIZE    16384 /* NF rx/tx rings (OpenNetVM: NF_QUEUE_RINGSIZE 16384) */
+#define MGR_FILL_SIZE    4096  /* fill and ingress rings between threads */
+#define MGR_FILL_TARGET  2048  /* fill level the dispatcher keeps (a NIC's posted rx descriptors) */
+#define MGR_FILL_DEMAND  512   /* the same for an on-demand source (fill.c) */
+#define MGR_XFILL_TARGET 256   /* fill level of an xfill ring (cross-shard copies) */
+#define MGR_MAX_SHARDS   8     /* manager.dispatchers at most (CFG_MAX_DISPATCHERS) */
 /* epoll tags of the control thread: the kind in the high half, an index in the low */
 #define EV_LISTEN  0x10000u /* listen socket of tenant i */
 #define EV_NF      0x20000u /* NF control connection of id i */

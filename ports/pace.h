@@ -21,7 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PACE_RX_RING 4096 /* descriptors in the software port's receive ring */
+#define PACE_RX_RING                                                                               \
+	8192 /* descriptors in the software port's receive ring (mlx5, ice: 8192, 8160 at most) */
 
 struct pace {
 	double rate;  /* packets per second, 0: unlimited */

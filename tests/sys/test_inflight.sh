@@ -1,19 +1,21 @@
 #!/bin/sh
 # A tenant's in-flight budget: alice's NF stops taking packets (SIGSTOP)
-# for 1.5 s while the generator keeps sending for both tenants. Once alice
-# has had 'inflight' (64) packets past the NIC for 10 ms her pool is
-# overloaded and keeps to that budget, so the NIC drops the rest of hers as
-# no_buffer before they cost the host a copy - none is dropped at her NF's
-# ring (its 4096 slots never fill: at most ~200 packets queue before the
-# budget holds) - and bob's traffic, on the same port and the same
-# dispatcher, arrives whole.
-# While it is stopped not one more of alice's packets passes the NIC (her
-# chain's count stands still); once it runs again her packets flow again.
+# for 2 s while the generator keeps sending for both tenants. A stall may
+# queue up to half her pool (4096 of 8192) past the NIC, and the buffers
+# posted to the NIC meanwhile; once her backlog has stood at that cap for
+# 10 ms her pool is overloaded and keeps to 'inflight' (64), so the NIC
+# drops the rest of hers as no_buffer before they cost the host a copy -
+# none is dropped at her NF's ring (its 16384 slots never fill: the cap is
+# at most a ring less a fill ring) - and bob's traffic, on the same port
+# and the same dispatcher, arrives whole.
+# Once the budget holds (about 0.6 s into the stop at her 10 kpps) not one
+# more of alice's packets passes the NIC (her chain's count stands still);
+# once her NF runs again her packets flow again.
 . "$(dirname "$0")/lib.sh"
 cat >"$T/f.yaml" <<YAML
 manager: {socket_dir: $T/sock, stats_interval: 0}
 ports:
-  - {name: gen0, driver: gen, rate: 20000, duration: 4, size: 64,
+  - {name: gen0, driver: gen, rate: 20000, duration: 5, size: 64,
      flows: [{src: 10.1.0.0/16, dst: 10.2.0.0/16, count: 16},
              {src: 10.3.0.0/16, dst: 10.4.0.0/16, count: 16}]}
   - {name: sink0, driver: sink}
@@ -33,14 +35,14 @@ a=$(pgrep -f -x "$B/nf/fwd --port 1" | head -n 1)
 CTL="$TENET ctl --config $T/f.yaml"
 count_a() { $CTL chains | awk '$1 == "a" {print $NF}'; }
 kill -STOP "$a"
-sleep 0.5
+sleep 1.2
 c1=$(count_a)
 sleep 0.7
 c2=$(count_a)
 kill -CONT "$a"
 sleep 1
 c3=$(count_a)
-echo "info: chain a: $c1 packets 0.5 s into the stop, $c2 0.7 s later, $c3 1 s after the resume"
+echo "info: chain a: $c1 packets 1.2 s into the stop, $c2 0.7 s later, $c3 1 s after the resume"
 [ -n "$c1" ] && [ "$c1" -gt 0 ] || fail "chain a count unreadable: '$c1'"
 [ "$c2" -eq "$c1" ] || fail "alice's packets passed the NIC while her budget was full ($c1 -> $c2)"
 echo "ok: alice's chain stood still while her NF was stopped ($c1 packets)"
