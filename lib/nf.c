@@ -377,7 +377,7 @@ static int run(struct tenet_nf *nf, tenet_pkt_fn pkt_fn, tenet_burst_fn burst_fn
 	struct tenet_pkt pkts[TENET_BURST];
 	struct tenet_pkt *pp[TENET_BURST];
 	const struct tenet_pool *pool = nf->pool;
-	struct tenet_spin spin = {.limit_ns = TENET_NF_SPIN_NS, .dense_ns = TENET_NF_DENSE_NS};
+	struct tenet_spin spin = {.limit_ns = TENET_NF_SPIN_NS};
 	unsigned int empty = 0;
 	int rc = 0;
 

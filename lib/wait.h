@@ -60,24 +60,16 @@
  * time while that runs; an NF that slept after 50 µs then cost the
  * dispatcher a kick (~10 µs of its CPU in this guest) about every 100 µs
  * under load: a 2-NF chain at max rate ran 7.2-7.9 Mpps (steer nic), and
- * 8.0-9.1 with 500 µs. An NF also counts as under load when work came
- * again within TENET_NF_DENSE_NS of its running dry, full burst or not:
- * a sleep and its wake-up cost ~30 µs of CPU here (its own 16-20 and the
- * dispatcher's kick), more than such a gap, and at 5-6 Mpps NFs that got
- * partial bursts slept ~5000 times a second each, their kicks 12 % of the
- * dispatcher's CPU. It spins on its own CPU and yields to the NFs that
- * share it; with gaps longer than that, and when idle, it sleeps at once.
+ * 8.0-9.1 with 500 µs. It spins on its own CPU and yields to the NFs that
+ * share it, and still sleeps at once under light load and when idle.
  */
-#define TENET_NF_SPIN_NS  500000
-#define TENET_NF_DENSE_NS 50000
+#define TENET_NF_SPIN_NS 500000
 
 struct tenet_spin {
 	uint32_t polls;
-	bool busy; /* under load: the last work was a full burst (or dense) */
+	bool busy; /* the last work was a full burst */
 	uint64_t since_ns;
 	uint64_t limit_ns; /* polling under load, 0: TENET_SPIN_NS */
-	uint64_t dense_ns; /* work again within this of running dry is load, 0: off */
-	uint64_t dry_ns;   /* when the consumer last ran dry (with dense_ns) */
 };
 
 static inline uint64_t tenet_spin_now(void)
@@ -92,8 +84,6 @@ static inline uint64_t tenet_spin_now(void)
 static inline bool tenet_spin_more(struct tenet_spin *s)
 {
 	if (!s->busy) {
-		if (s->polls == 0 && s->dense_ns && !s->dry_ns)
-			s->dry_ns = tenet_spin_now();
 		if (++s->polls < TENET_SPIN_POLLS)
 			return true;
 		s->polls = 0;
@@ -101,8 +91,6 @@ static inline bool tenet_spin_more(struct tenet_spin *s)
 	}
 	if (s->polls++ == 0) {
 		s->since_ns = tenet_spin_now();
-		if (s->dense_ns && !s->dry_ns)
-			s->dry_ns = s->since_ns;
 		return true;
 	}
 	if (s->polls % TENET_SPIN_YIELD)
@@ -120,10 +108,6 @@ static inline void tenet_spin_reset(struct tenet_spin *s, bool full)
 {
 	s->polls = 0;
 	s->busy = full;
-	if (s->dry_ns) {
-		s->busy |= tenet_spin_now() - s->dry_ns < s->dense_ns;
-		s->dry_ns = 0;
-	}
 }
 
 static inline void tenet_ring_set_sleeping(struct tenet_ring *r, uint32_t v)

@@ -284,14 +284,6 @@ static bool yield_owner(struct mgr *m, struct mport *p, struct xring *ring, unsi
 	return true;
 }
 
-static bool feeder_awake(struct xring *ring, unsigned int nb)
-{
-	for (unsigned int s = 0; s < nb; s++)
-		if (!__atomic_load_n(&ring[s].cons.shm->sleeping, __ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
 /* Publish the thread's CPU figures (readers take them with cnt_get). */
 static void publish_ns(struct mport *p, const struct nic_state *st)
 {
@@ -331,11 +323,7 @@ void *nic_thread(void *arg)
 			if (!m->poll) {
 				uint64_t t0 = mgr_thread_ns();
 
-				if (steer != CFG_STEER_CPU && feeder_awake(ring, nb_rings))
-					sched_yield();
-				else
-					usleep(50); /* a paced or idle source: poll mode spins
-					               instead */
+				usleep(50); /* a paced or idle source: poll mode spins instead */
 				st.wait_ns += mgr_thread_ns() - t0;
 			}
 			continue;
