@@ -21,8 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define PACE_RX_RING                                                                               \
-	8192 /* descriptors in the software port's receive ring (mlx5, ice: 8192, 8160 at most) */
+/* Descriptors in the software port's receive ring (mlx5 and ice: 8192, 8160 at most). */
+#define PACE_RX_RING 8192
 
 struct pace {
 	double rate;  /* packets per second, 0: unlimited */

@@ -58,7 +58,7 @@ static void test_short_stall_loses_nothing(void **state)
 
 	pace_init(&pc, 1e6, 0, 0);
 	take_all(&pc, t0);
-	/* 4 ms without a look: 4000 frames wait in the 4096-slot ring */
+	/* 4 ms without a look: 4000 frames wait in the ring (PACE_RX_RING) */
 	got = take_all(&pc, t0 + 4 * MS);
 	assert_int_equal(got, 4000);
 	assert_int_equal(pc.missed, 0);
@@ -72,7 +72,7 @@ static void test_long_stall_misses_the_rest(void **state)
 
 	pace_init(&pc, 1e6, 0, 0);
 	take_all(&pc, t0);
-	/* 10 ms: 10000 frames arrived, the ring held 4096 of them */
+	/* 10 ms: 10000 frames arrived, the ring held PACE_RX_RING of them */
 	got = take_all(&pc, t0 + 10 * MS);
 	assert_true(got >= PACE_RX_RING && got <= PACE_RX_RING + 1);
 	assert_int_equal(got + pc.missed, 10000);
