@@ -124,8 +124,9 @@ static unsigned int refill(struct mgr_pool *mp, struct xring *r, uint32_t target
  * A backlog that drains is a stall being caught up, not overload: the
  * clock starts at burst_max, not at 'inflight': from 'inflight', the
  * guest's stalls of a few ms and their catching up latched the small
- * budget at 3.5 Mpps, and a 6 s run of a 2-NF chain lost 13k-20k frames
- * (no_buffer), against 3k-5k with the clock at burst_max.
+ * budget at 3.5 Mpps: 6 s runs of a 2-NF chain lost 13k-21k frames
+ * (no_buffer), and 3k-5k with the clock at burst_max (29k in a third run
+ * that had a 9 ms stall).
  */
 #define MGR_OVERLOAD_NS 10000000ull /* 10 ms: longer than a scheduling hiccup */
 
