@@ -197,6 +197,56 @@ static void key_put(struct ckey *k, const uint8_t src[16], const uint8_t dst[16]
 #endif
 }
 
+/*
+ * A packet's key, as key_put builds it, written as whole 16-byte pairs: the
+ * lookup reads the key back 16 bytes at a time (vectorised), and a wide
+ * load of bytes that narrower stores just wrote waits for them to reach
+ * the cache instead of being forwarded - three such stalls a lookup were
+ * a third of the NIC stage's classification time (perf, steer nic). For
+ * the same reason an IPv4 address is read as the 4 bytes the parser wrote
+ * (the rest of pi->src and pi->dst is zero: tenet_pkt_parse clears *pi).
+ */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+typedef uint64_t kpair __attribute__((vector_size(16)));
+
+static inline void key_pair(struct ckey *k, int w, uint64_t a, uint64_t b)
+{
+	kpair v = {a, b};
+
+	memcpy(&k->w[w], &v, sizeof(v));
+}
+
+static void pkt_key(struct ckey *k, const struct tenet_pkt_info *pi, uint32_t in_port)
+{
+	uint64_t s[2], d[2];
+
+	if (pi->ip_version == 4) {
+		uint32_t s4, d4;
+
+		memcpy(&s4, pi->src, 4);
+		memcpy(&d4, pi->dst, 4);
+		s[0] = s4;
+		d[0] = d4;
+		s[1] = d[1] = 0;
+	} else {
+		memcpy(s, pi->src, 16);
+		memcpy(d, pi->dst, 16);
+	}
+	key_pair(k, 0, s[0], s[1]);
+	key_pair(k, 2, d[0], d[1]);
+	key_pair(k, 4,
+	         (uint64_t)pi->sport | (uint64_t)pi->dport << 16 | (uint64_t)pi->vlan << 32 |
+	                 (uint64_t)pi->proto << 48 | (uint64_t)pi->ip_version << 56,
+	         in_port);
+}
+#else
+static void pkt_key(struct ckey *k, const struct tenet_pkt_info *pi, uint32_t in_port)
+{
+	key_put(k, pi->src, pi->dst, pi->sport, pi->dport, pi->vlan, pi->proto, pi->ip_version,
+	        in_port);
+}
+#endif
+
 /* Prefix mask, bit-exact or rounded down to whole bytes. */
 static void prefix_mask(uint8_t m[16], unsigned int plen, bool bytes)
 {
@@ -858,8 +908,7 @@ bool tenet_classifier_lookup(const struct tenet_classifier *c, const struct tene
 
 	uint32_t sok = ~0u, dok = ~0u;
 
-	key_put(&pk, pi->src, pi->dst, pi->sport, pi->dport, pi->vlan, pi->proto, pi->ip_version,
-	        (uint32_t)in_port);
+	pkt_key(&pk, pi, (uint32_t)in_port);
 	if (c->nb_shapes >= PFX_MIN_SHAPES) {
 		sok = dok = 1;
 		if (has_ip) {
