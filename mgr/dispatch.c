@@ -589,9 +589,9 @@ static unsigned int poll_ingress(struct dctx *x, struct xring *r)
 	 * left them (the shared cache): start the burst's misses together */
 	for (unsigned int i = 0; i < n; i++)
 		if (d[i].chain == CHAIN_UNCLASSIFIED)
-			__builtin_prefetch((uint8_t *)tenet_pool_buf(m->pools[d[i].pool].pool,
-			                                             d[i].buf) +
-			                   d[i].off);
+			__builtin_prefetch(
+			        (uint8_t *)tenet_pool_buf(m->pools[d[i].pool].pool, d[i].buf) +
+			        d[i].off);
 	for (unsigned int i = 0; i < n; i++)
 		from_ingress(x, &m->pools[d[i].pool], d[i]);
 	return n;
