@@ -8,6 +8,8 @@
  * VLAN, IPv4 or IPv6, UDP or TCP) and partial checksums. rx then only
  * copies a template into a staging buffer, writes the payload stamp
  * (ports/stamp.h), maybe a pattern, and patches lengths and checksums.
+ * The stamp's time is when the frame arrived on the wire (a paced port:
+ * pace_age_ns), not when the NIC stage took it from the receive ring.
  *
  * Frame sizes in the config include the 4-byte FCS, which a software port
  * does not carry: size 64 gives a 60-byte frame. A frame whose headers and
@@ -664,7 +666,11 @@ static int gen_rx(struct port *p, struct tenet_frame *f, unsigned int n)
 		return k;
 	for (int i = 0; i < k; i++) {
 		uint8_t *buf = g->staging + (size_t)i * GEN_BUF_SIZE;
-		unsigned int gi, len = gen_one(g, buf, &g->dirty[i], now, &gi);
+		/* stamped with its arrival: the wait in the receive ring counts */
+		unsigned int gi, len = gen_one(g, buf, &g->dirty[i],
+		                               now - pace_age_ns(&g->pace, now, (unsigned int)k,
+		                                                 (unsigned int)i),
+		                               &gi);
 
 		f[i].data = buf;
 		f[i].len = (uint16_t)len;

@@ -102,6 +102,27 @@ static inline int pace_take(struct pace *pc, uint64_t now_ns, unsigned int n)
 	return (int)n;
 }
 
+/*
+ * How long before now_ns (the last pace_take's) the i-th of the k frames
+ * it granted arrived on the wire, in ns; 0 for a source without a rate,
+ * whose frames are made when taken. Call it before pace_commit. The
+ * granted frames are the oldest in the ring: the tokens left after the
+ * grant are the frames that arrived after them, one every 1/rate s, and
+ * nothing arrives after the end (last_ns stops there). A latency measured
+ * from this time includes the wait in the receive ring, as a tester's
+ * timestamp at transmission does.
+ */
+static inline uint64_t pace_age_ns(const struct pace *pc, uint64_t now_ns, unsigned int k,
+                                   unsigned int i)
+{
+	double later;
+
+	if (pc->rate <= 0)
+		return 0;
+	later = pc->tokens + (double)(k - 1 - i);
+	return (now_ns - pc->last_ns) + (uint64_t)(later * 1e9 / pc->rate);
+}
+
 /* 'used' of the 'granted' frames were produced. */
 static inline void pace_commit(struct pace *pc, unsigned int granted, unsigned int used)
 {

@@ -7,7 +7,10 @@
  * that stalls longer misses exactly what arrived beyond the ring, and
  * produced + missed is still rate x time (the wire does not wait); count
  * bounds produced + missed; after the duration the ring is still drained,
- * then the source ends; an unpaced source is never missed.
+ * then the source ends; an unpaced source is never missed; the frames
+ * taken after a stall carry their arrival times (pace_age_ns), oldest
+ * first, one frame time apart, and those taken after the end arrived
+ * before it.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -110,6 +113,47 @@ static void test_duration_drains_the_ring(void **state)
 	assert_int_equal(pace_take(&pc, t0 + 51 * MS, 32), -ENODATA);
 }
 
+static void test_ages_are_arrival_times(void **state)
+{
+	struct pace pc;
+	uint64_t t0 = 1000 * MS, now = t0 + 2 * MS;
+	int k;
+	(void)state;
+
+	pace_init(&pc, 1e6, 0, 0.010); /* 1 frame a microsecond, 10 ms */
+	take_all(&pc, t0);
+	/* 2 ms later 2000 frames wait: the first 32 taken are the oldest */
+	k = pace_take(&pc, now, 32);
+	assert_int_equal(k, 32);
+	assert_in_range(pace_age_ns(&pc, now, 32, 0), 1999 * 1000, 2000 * 1000);
+	assert_in_range(pace_age_ns(&pc, now, 32, 31), 1968 * 1000, 1969 * 1000);
+	assert_int_equal(pace_age_ns(&pc, now, 32, 0) - pace_age_ns(&pc, now, 32, 1), 1000);
+	pace_commit(&pc, 32, 32);
+	take_all(&pc, now);
+	/* taken 5 ms after the end: the 8000 frames that waited arrived
+	 * between 2 and 10 ms, none after the end */
+	now = t0 + 15 * MS;
+	k = pace_take(&pc, now, 32);
+	assert_int_equal(k, 32);
+	assert_in_range(pace_age_ns(&pc, now, 32, 0), 12999 * 1000, 13000 * 1000);
+	assert_in_range(pace_age_ns(&pc, now, 32, 31), 12968 * 1000, 12969 * 1000);
+	pace_commit(&pc, 32, 32);
+	take_all(&pc, now);
+	assert_int_equal(pace_take(&pc, now, 32), -ENODATA);
+}
+
+static void test_unpaced_ages_are_zero(void **state)
+{
+	struct pace pc;
+	int k;
+	(void)state;
+
+	pace_init(&pc, 0, 100, 0);
+	k = pace_take(&pc, 1000 * MS, 32);
+	assert_int_equal(k, 32);
+	assert_int_equal(pace_age_ns(&pc, 1000 * MS, 32, 0), 0);
+}
+
 static void test_unpaced_never_misses(void **state)
 {
 	struct pace pc;
@@ -136,6 +180,8 @@ int main(void)
 	        cmocka_unit_test(test_count_bounds_produced_and_missed),
 	        cmocka_unit_test(test_duration_drains_the_ring),
 	        cmocka_unit_test(test_unpaced_never_misses),
+	        cmocka_unit_test(test_ages_are_arrival_times),
+	        cmocka_unit_test(test_unpaced_ages_are_zero),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
