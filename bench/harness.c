@@ -8,6 +8,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -149,6 +151,153 @@ void bench_trial_derive(const struct bench_load *l, struct bench_trial *t)
 		t->stopped = r->elapsed < l->duration * 0.9;
 }
 
+/* ---- runs side by side (bench_ndr_run_side) ------------------------------- */
+
+/* One run's thread: its trial request and the answer. */
+struct side_slot {
+	struct bench_harness *h;
+	struct bench_side *side;
+	unsigned int index;
+	pthread_t tid;
+	bench_config_fn cfg; /* the request, while 'want' */
+	void *arg;
+	const struct bench_load *l;
+	struct bench_trial *t;
+	int rc;        /* the answer, once 'answered' */
+	bool want;     /* a trial is asked for */
+	bool answered; /* and was run */
+	bool finished; /* the run is over (its thread returns) */
+	bool counted;  /* and the serving loop knows it */
+};
+
+struct bench_side_sched {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct side_slot *slot;
+	unsigned int n;
+};
+
+/* Which slot this thread is (-1: the thread that runs the trials). */
+static __thread int side_index = -1;
+
+/* A run's thread asks for a trial and waits until the calling thread has run it. */
+static int side_call(struct bench_side_sched *sc, bench_config_fn cfg, void *arg,
+                     const struct bench_load *l, struct bench_trial *t)
+{
+	struct side_slot *sl = &sc->slot[side_index];
+	int rc;
+
+	pthread_mutex_lock(&sc->mu);
+	sl->cfg = cfg;
+	sl->arg = arg;
+	sl->l = l;
+	sl->t = t;
+	sl->answered = false;
+	sl->want = true;
+	pthread_cond_broadcast(&sc->cv);
+	while (!sl->answered)
+		pthread_cond_wait(&sc->cv, &sc->mu);
+	rc = sl->rc;
+	pthread_mutex_unlock(&sc->mu);
+	return rc;
+}
+
+static void *side_thread(void *a)
+{
+	struct side_slot *sl = a;
+	struct bench_side_sched *sc = sl->h->side;
+
+	side_index = (int)sl->index;
+	sl->side->rc =
+	        bench_ndr_run(sl->h, sl->side->cfg, sl->side->arg, &sl->side->o, &sl->side->out);
+	pthread_mutex_lock(&sc->mu);
+	sl->finished = true;
+	pthread_cond_broadcast(&sc->cv);
+	pthread_mutex_unlock(&sc->mu);
+	return NULL;
+}
+
+int bench_ndr_run_side(struct bench_harness *h, struct bench_side *side, unsigned int n)
+{
+	struct bench_side_sched sc = {.n = n};
+	unsigned int started = 0, left, next = 0;
+	sigset_t sigs, old;
+	bool stopped = false;
+	int rc = 0;
+
+	if (!n)
+		return 0;
+	sc.slot = calloc(n, sizeof(*sc.slot));
+	if (!sc.slot)
+		return -ENOMEM;
+	pthread_mutex_init(&sc.mu, NULL);
+	pthread_cond_init(&sc.cv, NULL);
+	h->side = &sc;
+	/* the threads start with the signals the manager reads from its
+	 * signalfd on this thread (mgr/loop.c) blocked: one that landed on
+	 * them would be lost to it (an NF's SIGCHLD most of all) */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGCHLD);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	for (; started < n; started++) {
+		struct side_slot *sl = &sc.slot[started];
+
+		sl->h = h;
+		sl->side = &side[started];
+		sl->index = started;
+		rc = -pthread_create(&sl->tid, NULL, side_thread, sl);
+		if (rc) {
+			fprintf(h->err, "%s: cannot start a thread: %s\n", h->who, strerror(-rc));
+			break;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	for (unsigned int i = started; i < n; i++)
+		side[i].rc = rc;
+	/* serve the started runs in turn, one trial each, until all are over */
+	left = started;
+	pthread_mutex_lock(&sc.mu);
+	while (left) {
+		struct side_slot *sl = &sc.slot[next];
+
+		next = (next + 1) % started;
+		if (sl->counted)
+			continue;
+		while (!sl->want && !sl->finished)
+			pthread_cond_wait(&sc.cv, &sc.mu);
+		if (!sl->want) { /* its run is over */
+			sl->counted = true;
+			left--;
+			continue;
+		}
+		sl->want = false;
+		pthread_mutex_unlock(&sc.mu);
+		if (stopped) {
+			/* a trial was stopped (a signal): the others end too */
+			memset(sl->t, 0, sizeof(*sl->t));
+			sl->t->stopped = true;
+			sl->rc = 0;
+		} else {
+			sl->rc = bench_trial_run(h, sl->cfg, sl->arg, sl->l, sl->t);
+			stopped = sl->t->stopped;
+		}
+		pthread_mutex_lock(&sc.mu);
+		sl->answered = true;
+		pthread_cond_broadcast(&sc.cv);
+	}
+	pthread_mutex_unlock(&sc.mu);
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(sc.slot[i].tid, NULL);
+	h->side = NULL;
+	pthread_cond_destroy(&sc.cv);
+	pthread_mutex_destroy(&sc.mu);
+	free(sc.slot);
+	return rc;
+}
+
 int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
                     const struct bench_load *l, struct bench_trial *t)
 {
@@ -157,6 +306,8 @@ int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
 	int rc;
 
 	memset(t, 0, sizeof(*t));
+	if (h->side && side_index >= 0)
+		return side_call(h->side, cfg, arg, l, t);
 	if (h->backend) {
 		h->trials++;
 		return h->backend(h->be, arg, l, t);

@@ -55,6 +55,7 @@ struct bench_harness {
 	 */
 	int (*backend)(void *be, void *arg, const struct bench_load *l, struct bench_trial *t);
 	void *be;
+	struct bench_side_sched *side; /* bench_ndr_run_side in progress, else NULL */
 };
 
 /* What a trial measured; rates and ratios over the window after the warm-up. */
@@ -198,6 +199,27 @@ struct bench_ndr {
  */
 int bench_ndr_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
                   const struct bench_ndr_opts *o, struct bench_ndr *out);
+
+/*
+ * Several NDR runs side by side: each run's search (and its latency
+ * trials) goes on a thread of its own, but every trial runs on the calling
+ * thread, the runs taking turns one trial at a time (a run that has
+ * finished drops out). On a noisy machine the runs then share its quiet
+ * and its noisy spells, instead of one mode being searched in a quiet
+ * minute and the next in a noisy one, so that their ratio says more about
+ * the modes than about when each ran. Returns 0 when every run was made
+ * (each side's rc is its bench_ndr_run result), -errno when the threads
+ * could not be.
+ */
+struct bench_side {
+	bench_config_fn cfg;
+	void *arg;
+	struct bench_ndr_opts o; /* the run's own: label and size included */
+	struct bench_ndr out;
+	int rc;
+};
+
+int bench_ndr_run_side(struct bench_harness *h, struct bench_side *side, unsigned int n);
 
 /* A trial at a fixed rate for 'duration' s after the warm-up (steer's fixed-rate CPU). */
 int bench_fixed_run(struct bench_harness *h, bench_config_fn cfg, void *arg,

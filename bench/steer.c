@@ -12,7 +12,8 @@
  *
  * --ndr: per size and mode the zero-loss throughput (NDR) and PDR from the
  * search of ndr.h, host CPU per packet at NDR by component, latency at
- * 50 % and 90 % of NDR; then, per size, every mode once more at one fixed
+ * 50 % and 90 % of NDR, the modes' searches side by side (a trial of each
+ * in turn: bench_ndr_run_side); then, per size, every mode once more at one fixed
  * rate below every mode's NDR (--fixed-frac of the lowest), so that host
  * CPU per packet compares the modes at the same load. The whole thing runs
  * --runs times (default 2) and the benchmark checks that the runs agree on
@@ -615,31 +616,40 @@ static int run_ndr(struct bench_harness *h, struct bench_opts *o, const struct s
 			bool all = true, fixed_done[NB_STEER] = {false};
 			double lowest = 0, rate;
 			char ord[64];
+			struct scenario sc[NB_STEER];
+			struct bench_side side[NB_STEER];
+			char labels[NB_STEER][64];
 
+			/* the modes' searches side by side, a trial of each in turn */
 			for (unsigned int k = 0; k < a->nb_steers; k++) {
-				struct scenario sc = {o->sizes[s], a->steers[k], fwd};
-				struct bench_ndr res;
+				sc[k] = (struct scenario){o->sizes[s], a->steers[k], fwd};
+				snprintf(labels[k], sizeof(labels[k]), "[%u/%u run %u %u B %s]",
+				         ++done, nb, run + 1, sc[k].size, steer_name[sc[k].steer]);
+				side[k] = (struct bench_side){
+				        .cfg = steer_config, .arg = &sc[k], .o = o->nopt};
+				side[k].o.size = sc[k].size;
+				side[k].o.label = labels[k];
+			}
+			if (bench_ndr_run_side(h, side, a->nb_steers))
+				goto fail;
+			for (unsigned int k = 0; k < a->nb_steers; k++) {
+				struct bench_ndr *res = &side[k].out;
 				char label[64];
-				int e;
+				int e = side[k].rc;
 
-				snprintf(label, sizeof(label), "[%u/%u run %u %u B %s]", ++done, nb,
-				         run + 1, sc.size, steer_name[sc.steer]);
-				o->nopt.size = sc.size;
-				o->nopt.label = label;
-				e = bench_ndr_run(h, steer_config, &sc, &o->nopt, &res);
 				if (report_row(rep))
 					goto fail;
-				row_of[(run * o->nb_sizes + s) * NB_STEER + sc.steer] =
+				row_of[(run * o->nb_sizes + s) * NB_STEER + sc[k].steer] =
 				        report_rows(rep) - 1;
-				set_identity(rep, &sc, o->poll);
+				set_identity(rep, &sc[k], o->poll);
 				report_set_str(rep, "scenario", "steer");
 				report_set_uint(rep, "run", run + 1);
-				snprintf(label, sizeof(label), "%s run %u", steer_name[sc.steer],
+				snprintf(label, sizeof(label), "%s run %u", steer_name[sc[k].steer],
 				         run + 1);
 				report_set_str(rep, "series", label);
-				bench_ndr_fill(rep, &res, &o->nopt);
+				bench_ndr_fill(rep, res, &o->nopt);
 				if (o->real)
-					set_real_ndr(rep, &res);
+					set_real_ndr(rep, res);
 				if (e) {
 					rc = 1;
 					all = false;
@@ -647,28 +657,28 @@ static int run_ndr(struct bench_harness *h, struct bench_opts *o, const struct s
 						goto fail;
 					continue;
 				}
-				report_set_dbl(rep, "gbps", gbps(res.ndr_mpps, sc.size));
-				nd[sc.steer] = res.res.ndr.rate;
-				if (!res.res.ndr.found)
+				report_set_dbl(rep, "gbps", gbps(res->ndr_mpps, sc[k].size));
+				nd[sc[k].steer] = res->res.ndr.rate;
+				if (!res->res.ndr.found)
 					all = false;
-				else if (!lowest || res.res.ndr.rate < lowest)
-					lowest = res.res.ndr.rate;
+				else if (!lowest || res->res.ndr.rate < lowest)
+					lowest = res->res.ndr.rate;
 			}
 			/* host CPU per packet at one rate below every mode's NDR */
 			rate = floor(lowest * a->fixed_frac);
 			for (unsigned int k = 0; k < a->nb_steers && all && rate >= 1; k++) {
-				struct scenario sc = {o->sizes[s], a->steers[k], fwd};
+				enum steer st = sc[k].steer;
 				char label[64];
 
-				snprintf(label, sizeof(label), "[run %u %u B %s]", run + 1, sc.size,
-				         steer_name[sc.steer]);
-				o->nopt.size = sc.size;
+				snprintf(label, sizeof(label), "[run %u %u B %s]", run + 1,
+				         sc[k].size, steer_name[st]);
+				o->nopt.size = sc[k].size;
 				o->nopt.label = label;
-				if (bench_fixed_run(h, steer_config, &sc, &o->nopt, rate,
-				                    o->nopt.search.final_s, &fixed[sc.steer]))
+				if (bench_fixed_run(h, steer_config, &sc[k], &o->nopt, rate,
+				                    o->nopt.search.final_s, &fixed[st]))
 					goto fail;
-				fixed_done[sc.steer] = true;
-				if (!fixed[sc.steer].conserved)
+				fixed_done[st] = true;
+				if (!fixed[st].conserved)
 					rc = 1;
 			}
 			ordering(nd, a, width, ord, sizeof(ord));
