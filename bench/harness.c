@@ -174,7 +174,6 @@ struct bench_side_sched {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct side_slot *slot;
-	unsigned int n;
 };
 
 /* Which slot this thread is (-1: the thread that runs the trials). */
@@ -219,7 +218,7 @@ static void *side_thread(void *a)
 
 int bench_ndr_run_side(struct bench_harness *h, struct bench_side *side, unsigned int n)
 {
-	struct bench_side_sched sc = {.n = n};
+	struct bench_side_sched sc = {0};
 	unsigned int started = 0, left, next = 0;
 	sigset_t sigs, old;
 	bool stopped = false;

@@ -204,7 +204,9 @@ static void key_put(struct ckey *k, const uint8_t src[16], const uint8_t dst[16]
  * the cache instead of being forwarded - three such stalls a lookup were
  * a third of the NIC stage's classification time (perf, steer nic). For
  * the same reason an IPv4 address is read as the 4 bytes the parser wrote
- * (the rest of pi->src and pi->dst is zero: tenet_pkt_parse clears *pi).
+ * and the rest of it keyed as zero (tenet_pkt_parse clears it anyway):
+ * those 12 bytes never decide a match, since a rule with an address sets
+ * its family too, and an IPv4 prefix covers the first 4 bytes only.
  */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 typedef uint64_t kpair __attribute__((vector_size(16)));
