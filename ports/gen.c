@@ -655,7 +655,7 @@ static inline unsigned int gen_one(struct gen *g, uint8_t *buf, uint16_t *dirty,
 static int gen_rx(struct port *p, struct tenet_frame *f, unsigned int n)
 {
 	struct gen *g = p->priv;
-	uint64_t now = stamp_now_ns(), bytes = 0;
+	uint64_t now = stamp_now_ns(), bytes = 0, age0, step;
 	uint32_t per_group[CFG_MAX_FLOWS] = {0};
 	int k;
 
@@ -664,13 +664,17 @@ static int gen_rx(struct port *p, struct tenet_frame *f, unsigned int n)
 	k = pace_take(&g->pace, now, n);
 	if (k <= 0)
 		return k;
+	/* stamped with its arrival: the wait in the receive ring counts;
+	 * frames arrived one frame time apart, oldest first (per burst: no
+	 * division per frame) */
+	age0 = pace_age_ns(&g->pace, now, (unsigned int)k, 0);
+	step = k > 1 ? (age0 - pace_age_ns(&g->pace, now, (unsigned int)k, (unsigned int)k - 1)) /
+	                       (uint64_t)(k - 1)
+	             : 0;
 	for (int i = 0; i < k; i++) {
 		uint8_t *buf = g->staging + (size_t)i * GEN_BUF_SIZE;
-		/* stamped with its arrival: the wait in the receive ring counts */
-		unsigned int gi, len = gen_one(g, buf, &g->dirty[i],
-		                               now - pace_age_ns(&g->pace, now, (unsigned int)k,
-		                                                 (unsigned int)i),
-		                               &gi);
+		unsigned int gi,
+		        len = gen_one(g, buf, &g->dirty[i], now - age0 + (uint64_t)i * step, &gi);
 
 		f[i].data = buf;
 		f[i].len = (uint16_t)len;
