@@ -199,8 +199,14 @@ unsigned int fill_refill(struct fill_state *f, struct mgr *m)
 		}
 		if (m->have_router)
 			want |= wants_refill(&m->router.tfill[k], f->target[k]);
-		if (!want || over_budget(m, k))
+		if (!want) {
+			__atomic_store_n(&mp->withheld, false, __ATOMIC_RELAXED);
 			continue;
+		}
+		if (over_budget(m, k)) {
+			__atomic_store_n(&mp->withheld, true, __ATOMIC_RELAXED);
+			continue;
+		}
 		for (unsigned int j = 0; j < m->cfg->nb_ports; j++) {
 			struct mport *p = &m->ports[j];
 
@@ -209,6 +215,8 @@ unsigned int fill_refill(struct fill_state *f, struct mgr *m)
 		}
 		if (m->have_router)
 			n += refill(mp, &m->router.tfill[k], f->target[k]);
+		/* each ring reached its target unless the free list ran out */
+		__atomic_store_n(&mp->withheld, mp->pool->nb_free == 0, __ATOMIC_RELAXED);
 	}
 	return n;
 }

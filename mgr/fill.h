@@ -23,7 +23,10 @@ void fill_init(struct fill_state *f, struct mgr *m, unsigned int shard);
  * Top up the fill rings of the shard's pools (the receive ports' and the
  * router's, unless the pool is over its budget) and their xfill rings
  * (copies from the other shards), waking a consumer that sleeps on one.
- * Returns the number of buffers posted.
+ * Sets each pool's 'withheld' (read by the NIC stages: nic.c,
+ * wait_owner): its rings needed buffers and got none or not all, the
+ * pool being over its budget or out of free buffers. Returns the number
+ * of buffers posted.
  */
 unsigned int fill_refill(struct fill_state *f, struct mgr *m);
 

@@ -96,6 +96,7 @@ struct mgr_pool {
 	uint32_t burst_max;    /* ...and while it is not overloaded, to absorb a stall */
 	uint64_t over_since;   /* (dispatch) ns since when it has been at inflight, 0: not */
 	bool overloaded;       /* (dispatch) the budget is inflight, not burst_max */
+	bool withheld;         /* (dispatch; atomic) its fill rings get no more for now (fill.h) */
 	uint32_t free_at_stop; /* free buffers once the platform stopped, before the drain */
 	unsigned int shard;    /* the dispatcher shard that owns it: index % dispatchers */
 	/* owner shard -> shard a: empty buffers a copies into (a != shard; dispatchers > 1) */
