@@ -517,6 +517,22 @@ static void print_reasons(FILE *f, const struct mgr_result *r)
 		fprintf(f, "]");
 }
 
+/*
+ * How long the NIC stages did not poll a paced port in the window, in
+ * turns of 1 ms or more (mgr/nic.c, stall_check): " port unpolled 2 x
+ * >= 1 ms, 4.1 ms in all". What arrived meanwhile past the receive ring
+ * was lost (rx_missed).
+ */
+static void print_stalls(FILE *f, const struct mgr_result *r)
+{
+	uint64_t n = r->nic_stalls - (r->warm.taken ? r->warm.nic_stalls : 0);
+	uint64_t ns = r->nic_stall_ns - (r->warm.taken ? r->warm.nic_stall_ns : 0);
+
+	if (n)
+		fprintf(f, " port unpolled %llu x >= 1 ms, %.1f ms in all",
+		        (unsigned long long)n, (double)ns / 1e6);
+}
+
 static void ndr_progress(void *a, unsigned int phase, unsigned int nb_phases, const char *target,
                          const struct ndr_trial *t)
 {
@@ -537,6 +553,8 @@ static void ndr_progress(void *a, unsigned int phase, unsigned int nb_phases, co
 		        t->offered_pps / 1e6);
 	if (t->lost && c->nb)
 		print_reasons(c->h->err, &c->log[c->nb - 1].r);
+	if (c->nb)
+		print_stalls(c->h->err, &c->log[c->nb - 1].r);
 	fprintf(c->h->err, "\n");
 }
 

@@ -61,6 +61,7 @@ struct nic_state {
 	unsigned int nb_out[MGR_MAX_SHARDS];
 	struct kicked kicked[MGR_MAX_SHARDS];
 	uint64_t wait_ns; /* thread CPU asleep, yielding, waiting, kicking (rx.wait_ns) */
+	uint64_t turn_ns; /* when this turn began (stall_check) */
 };
 
 /*
@@ -351,6 +352,33 @@ static bool yield_owner(struct mgr *m, struct mport *p, struct xring *ring, unsi
 	return true;
 }
 
+/*
+ * A turn of the loop (a burst, or an empty poll and a 50 µs sleep) takes
+ * microseconds. A paced source's frames keep arriving, and a turn of
+ * NIC_STALL_NS or more, whatever kept this thread from polling (the CPU
+ * it shares given to the dispatcher, or the CPU itself stopped: a guest's
+ * vCPU descheduled by its host), let them pile up in the receive ring and
+ * past it be lost (rx_missed): at 6 Mpps the ring holds 1.4 ms. Counted,
+ * so that a benchmark can tell those losses apart (tenet-bench prints
+ * them per trial). An on-demand source loses nothing while not polled:
+ * not counted. One clock read a turn.
+ */
+#define NIC_STALL_NS 1000000
+
+static void stall_check(struct mport *p, struct nic_state *st)
+{
+	uint64_t now;
+
+	if (p->port.on_demand)
+		return;
+	now = tenet_spin_now();
+	if (st->turn_ns && now - st->turn_ns >= NIC_STALL_NS) {
+		cnt_add(&p->rx.stalls, 1);
+		cnt_add(&p->rx.stall_ns, now - st->turn_ns);
+	}
+	st->turn_ns = now;
+}
+
 /* Publish the thread's CPU figures (readers take them with cnt_get). */
 static void publish_ns(struct mport *p, const struct nic_state *st)
 {
@@ -377,8 +405,11 @@ void *nic_thread(void *arg)
 
 	memset(&st, 0, sizeof(st));
 	while (!flag_up(&m->stop.nic)) {
-		int n = p->port.drv->rx(&p->port, f, MGR_BURST);
+		int n;
 		uint64_t bytes = 0;
+
+		stall_check(p, &st);
+		n = p->port.drv->rx(&p->port, f, MGR_BURST);
 
 		driver_drops(p, drv_seen);
 		if (n == -ENODATA) {

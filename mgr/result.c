@@ -54,6 +54,8 @@ void fill_result(struct mgr *m, struct mgr_result *r, double elapsed, bool conse
 
 		r->nic_ns += cnt_get(&m->ports[i].rx.ns);
 		r->nic_wait_ns += cnt_get(&m->ports[i].rx.wait_ns);
+		r->nic_stalls += cnt_get(&m->ports[i].rx.stalls);
+		r->nic_stall_ns += cnt_get(&m->ports[i].rx.stall_ns);
 		r->rx_bytes += cnt_get(&m->ports[i].rx.bytes);
 		r->tx_bytes += cnt_get(&m->ports[i].tx.bytes);
 		if (m->cfg->ports[i].driver == CFG_DRV_SINK &&
@@ -126,6 +128,8 @@ bool take_snapshot(struct mgr *m, double at, struct mgr_snapshot *w, struct sink
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 		w->nic_ns += cnt_get(&m->ports[i].rx.ns);
 		w->nic_wait_ns += cnt_get(&m->ports[i].rx.wait_ns);
+		w->nic_stalls += cnt_get(&m->ports[i].rx.stalls);
+		w->nic_stall_ns += cnt_get(&m->ports[i].rx.stall_ns);
 	}
 	for (unsigned int i = 0; i < m->cfg->nb_services; i++) {
 		const struct service *svc = &m->services[i];

@@ -472,6 +472,7 @@ struct mgr_snapshot {
 	uint64_t packets_in, delivered, dropped, drops[DROP_MAX];
 	uint64_t nic_ns, dispatcher_ns, router_ns, nf_ns;
 	uint64_t nic_wait_ns, dispatcher_work_ns, dispatcher_kick_ns; /* of nic_ns, dispatcher_ns */
+	uint64_t nic_stalls, nic_stall_ns;
 };
 
 /* What a run measured, for benchmarks. Times in ns of CPU. */
@@ -484,6 +485,7 @@ struct mgr_result {
 	uint64_t nic_ns;                          /* NIC stages (not host CPU) */
 	uint64_t dispatcher_ns, router_ns, nf_ns; /* host CPU; nf_ns of supervised NFs */
 	uint64_t nic_wait_ns;               /* of nic_ns: asleep, yielding, waiting, kicking */
+	uint64_t nic_stalls, nic_stall_ns;  /* paced ports unpolled >= 1 ms (ports/host.h) */
 	uint64_t dispatcher_work_ns;        /* of dispatcher_ns: moving packets and buffers */
 	uint64_t dispatcher_kick_ns;        /* of dispatcher_ns: waking sleeping NFs */
 	uint64_t host_ns;                   /* dispatcher + router + NFs */

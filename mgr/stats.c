@@ -477,7 +477,8 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		        "%s\n    \"%s\": {\"driver\": \"%s\", \"steer\": \"%s\", \"rx\": %llu, "
 		        "\"rx_bytes\": %llu, \"tx\": %llu, \"tx_bytes\": %llu, \"no_buffer\": "
 		        "%llu, "
-		        "\"nic_ns\": %llu, \"nic_wait_ns\": %llu",
+		        "\"nic_ns\": %llu, \"nic_wait_ns\": %llu, \"nic_stalls\": %llu, "
+		        "\"nic_stall_ns\": %llu",
 		        i ? "," : "", p->cfg->name, cfg_driver_name(p->cfg->driver),
 		        cfg_steer_name(p->cfg->steer), (unsigned long long)cnt_get(&p->rx.frames),
 		        (unsigned long long)cnt_get(&p->rx.bytes),
@@ -485,7 +486,9 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		        (unsigned long long)cnt_get(&p->tx.bytes),
 		        (unsigned long long)cnt_get(&p->rx.drops[DROP_NO_BUFFER]),
 		        (unsigned long long)cnt_get(&p->rx.ns),
-		        (unsigned long long)cnt_get(&p->rx.wait_ns));
+		        (unsigned long long)cnt_get(&p->rx.wait_ns),
+		        (unsigned long long)cnt_get(&p->rx.stalls),
+		        (unsigned long long)cnt_get(&p->rx.stall_ns));
 		if (p->port.drv && p->port.drv->report_json) {
 			fprintf(f, ", \"driver_stats\": {");
 			p->port.drv->report_json(&p->port, f);

@@ -53,8 +53,11 @@ struct port_rx_stats {
 	uint64_t parse_err[TENET_PKT_ERR_MAX];
 	uint64_t ns;      /* thread CPU time */
 	uint64_t wait_ns; /* of ns: asleep, yielding, waiting for buffers, kicking */
-	uint64_t epoch;   /* bumped every loop: quiescent-state for cls swaps */
-	bool done;        /* the source finished (release; acquire by the run loop) */
+	/* a paced source's turns that took NIC_STALL_NS or more (mgr/nic.c,
+	 * stall_check): the port was not polled meanwhile */
+	uint64_t stalls, stall_ns;
+	uint64_t epoch; /* bumped every loop: quiescent-state for cls swaps */
+	bool done;      /* the source finished (release; acquire by the run loop) */
 };
 
 /*
