@@ -529,8 +529,8 @@ static void print_stalls(FILE *f, const struct mgr_result *r)
 	uint64_t ns = r->nic_stall_ns - (r->warm.taken ? r->warm.nic_stall_ns : 0);
 
 	if (n)
-		fprintf(f, " port unpolled %llu x >= 1 ms, %.1f ms in all",
-		        (unsigned long long)n, (double)ns / 1e6);
+		fprintf(f, " port unpolled %llu x >= 1 ms, %.1f ms in all", (unsigned long long)n,
+		        (double)ns / 1e6);
 }
 
 static void ndr_progress(void *a, unsigned int phase, unsigned int nb_phases, const char *target,
