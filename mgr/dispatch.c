@@ -776,8 +776,25 @@ void *dispatch_thread(void *arg)
 	struct dctx *x = calloc(1, sizeof(*x));
 	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 0};
 	struct tenet_spin spin = {0};
-	unsigned int loops = 0;
+	unsigned int loops = 0, run_pkts = 0;
 	bool sharded = m->nb_shards > 1;
+	/*
+	 * steady: the run of turns before the last sleep moved a burst or
+	 * more. Then it polls the long way (TENET_SPIN_NS, yielding) after a
+	 * partial burst too: at a steady few hundred kpps or more, packets
+	 * trickle in from the NIC stage and the NFs, and a dispatcher that
+	 * slept after 256 empty polls was woken (a kick, and a wake-up across
+	 * CPUs in a guest) within tens of µs again and again: a 2-NF chain's
+	 * p50 was 226-229 µs from 100 kpps to 3 Mpps, and 134-141 with this;
+	 * the NIC stage, which kicks it, spent 70 ns a frame at 3 Mpps
+	 * instead of 83. The cost is polling under light traffic: at
+	 * 100 kpps this thread used 86 % of a CPU instead of 37 %, yielding
+	 * it every 64 polls. At 10 kpps the runs are shorter than a burst and
+	 * it sleeps as before; idle, it sleeps. Packets, not wake-ups, count:
+	 * an NF that kicks without handing anything back does not make it
+	 * poll.
+	 */
+	bool steady = false;
 
 	if (!x)
 		return NULL;
@@ -832,11 +849,14 @@ void *dispatch_thread(void *arg)
 			/* when the last packet moved: a drained run's true end */
 			__atomic_store_n(&sh->last_work_ns, (uint64_t)(mgr_now() * 1e9),
 			                 __ATOMIC_RELAXED);
-			tenet_spin_reset(&spin, pkts >= MGR_BURST);
+			run_pkts += pkts;
+			tenet_spin_reset(&spin, pkts >= MGR_BURST || steady);
 			continue;
 		}
 		if (m->poll || tenet_spin_more(&spin))
 			continue;
+		steady = run_pkts >= MGR_BURST;
+		run_pkts = 0;
 		idle_sleep(x);
 	}
 	/* sent frames whose completions are still queued are delivered */
