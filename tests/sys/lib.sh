@@ -45,3 +45,20 @@ tenant_drops_only() {
 	check "$_tn: dropped only for $* ($(json "$_s" "j['tenants']['$_tn']['drops']"))" \
 		"set(j['tenants']['$_tn']['drops']) <= set('$*'.split()) and sum(j['tenants']['$_tn']['drops'].values()) == j['tenants']['$_tn']['dropped']" "$_s"
 }
+
+# one_nf_yaml NAME GEN-OPTIONS: write $T/NAME.yaml, a gen port (its options,
+# e.g. "rate: 20000, duration: 2") into alice's one-NF chain (build/nf/fwd)
+# and out to a sink, with a socket directory of its own
+one_nf_yaml() {
+	cat >"$T/$1.yaml" <<YAML
+manager: {socket_dir: $T/sock-$1, stats_interval: 0}
+ports:
+  - {name: gen0, driver: gen, $2, size: 64}
+  - {name: sink0, driver: sink}
+tenants: [{name: alice}]
+services:
+  - {name: fwd, tenant: alice, command: "$B/nf/fwd"}
+chains:
+  - {name: a, hops: [alice/fwd], output: sink0}
+YAML
+}

@@ -8,17 +8,7 @@
 #    for the 20000 packets (polling there would burn a CPU for nothing).
 . "$(dirname "$0")/lib.sh"
 run() { # NAME RATE
-	cat >"$T/$1.yaml" <<YAML
-manager: {socket_dir: $T/sock-$1, stats_interval: 0}
-ports:
-  - {name: gen0, driver: gen, rate: $2, duration: 2, size: 64}
-  - {name: sink0, driver: sink}
-tenants: [{name: alice}]
-services:
-  - {name: fwd, tenant: alice, command: "$B/nf/fwd"}
-chains:
-  - {name: a, hops: [alice/fwd], output: sink0}
-YAML
+	one_nf_yaml "$1" "rate: $2, duration: 2"
 	"$TENET" run "$T/$1.yaml" --quiet --summary "$T/$1.json" >"$T/$1.log" 2>&1 ||
 		fail "$1: manager exited $? ($(tail -n 5 "$T/$1.log"))"
 	echo "info: $1: in $(json "$T/$1.json" 'j["packets_in"]') delivered $(json "$T/$1.json" 'j["delivered"]') dispatcher wake-ups $(json "$T/$1.json" 'j["dispatcher_wakeups"]')"

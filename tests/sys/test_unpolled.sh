@@ -9,17 +9,7 @@
 # of its manager is not counted.
 . "$(dirname "$0")/lib.sh"
 run_stopped() { # NAME GEN-OPTIONS
-	cat >"$T/$1.yaml" <<YAML
-manager: {socket_dir: $T/sock-$1, stats_interval: 0}
-ports:
-  - {name: gen0, driver: gen, $2, size: 64}
-  - {name: sink0, driver: sink}
-tenants: [{name: alice}]
-services:
-  - {name: fwd, tenant: alice, command: "$B/nf/fwd"}
-chains:
-  - {name: a, hops: [alice/fwd], output: sink0}
-YAML
+	one_nf_yaml "$1" "$2"
 	"$TENET" run "$T/$1.yaml" --quiet --summary "$T/$1.json" >"$T/$1.log" 2>&1 &
 	mgr=$!
 	sleep 1
