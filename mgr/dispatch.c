@@ -849,7 +849,8 @@ void *dispatch_thread(void *arg)
 			/* when the last packet moved: a drained run's true end */
 			__atomic_store_n(&sh->last_work_ns, (uint64_t)(mgr_now() * 1e9),
 			                 __ATOMIC_RELAXED);
-			run_pkts += pkts;
+			if (run_pkts < MGR_BURST)
+				run_pkts += pkts; /* only whether it reaches a burst counts */
 			tenet_spin_reset(&spin, pkts >= MGR_BURST || steady);
 			continue;
 		}

@@ -410,7 +410,6 @@ void *nic_thread(void *arg)
 
 		stall_check(p, &st);
 		n = p->port.drv->rx(&p->port, f, MGR_BURST);
-
 		driver_drops(p, drv_seen);
 		if (n == -ENODATA) {
 			__atomic_store_n(&p->rx.done, true, __ATOMIC_RELEASE);
