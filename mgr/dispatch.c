@@ -785,7 +785,7 @@ void *dispatch_thread(void *arg)
 	 * trickle in from the NIC stage and the NFs, and a dispatcher that
 	 * slept after 256 empty polls was woken (a kick, and a wake-up across
 	 * CPUs in a guest) within tens of µs again and again: a 2-NF chain's
-	 * p50 was 226-229 µs from 100 kpps to 3 Mpps, and 134-141 with this;
+	 * p50 was 207-229 µs from 100 kpps to 3 Mpps, and 134-141 with this;
 	 * the NIC stage, which kicks it, spent 70 ns a frame at 3 Mpps
 	 * instead of 83. The cost is polling under light traffic: at
 	 * 100 kpps this thread used 86 % of a CPU instead of 37 %, yielding

@@ -229,23 +229,45 @@ static void driver_drops(struct mport *p, uint64_t seen[2])
  * flight). A source that makes frames on demand (gen, pcap at full speed:
  * port.on_demand) then stops asking until one of those fill rings gets
  * buffers - polling them up to TENET_SPIN_NS, yielding, then sleeping on
- * the rings' wake-up, at most NIC_STARVED_WAIT_MS - as DPDK's null device
+ * the rings' wake-up, at most NIC_STARVED_WAIT_NS - as DPDK's null device
  * stops receiving when its mempool is empty: generating frames only to drop
  * them would burn the CPU the chain needs, where a NIC's drop costs the
- * host nothing. A paced or real source never waits: frames keep arriving
- * meanwhile, other tenants' among them, so a tenant that sits on its
- * buffers only has its own frames dropped (no_buffer), never delays
- * another's. Only the starved pools' rings count.
+ * host nothing. A paced or real source does not wait here: frames keep
+ * arriving meanwhile, other tenants' among them, so a tenant that sits
+ * on its buffers only has its own frames dropped (no_buffer), never
+ * delays another's (it may wait up to 100 µs for an owner that has
+ * buffers to post: wait_owner). Only the starved pools' rings count.
  */
-#define NIC_STARVED_WAIT_MS 1
+#define NIC_STARVED_WAIT_NS 1000000
+
+/*
+ * Sleep on the fill rings r[0..nb) until one of them gets buffers (their
+ * owner's refill signals nic_efd while a ring says it sleeps), at most
+ * timeout_ns.
+ */
+static void sleep_on_fill(struct mgr *m, struct mport *p, struct xring *const r[], unsigned int nb,
+                          long timeout_ns)
+{
+	struct pollfd pfd = {.fd = p->nic_efd, .events = POLLIN};
+	const struct timespec ts = {.tv_sec = timeout_ns / 1000000000,
+	                            .tv_nsec = timeout_ns % 1000000000};
+	bool empty = true;
+
+	for (unsigned int i = 0; i < nb; i++)
+		tenet_ring_set_sleeping(&r[i]->cons, 1);
+	for (unsigned int i = 0; i < nb && empty; i++)
+		empty = tenet_ring_count(&r[i]->cons) == 0;
+	if (empty && !flag_up(&m->stop.nic) && ppoll(&pfd, 1, &ts, NULL) > 0)
+		tenet_event_drain(p->nic_efd);
+	for (unsigned int i = 0; i < nb; i++)
+		tenet_ring_set_sleeping(&r[i]->cons, 0);
+}
 
 static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 {
 	struct xring *r[CFG_MAX_TENANTS];
-	struct pollfd pfd = {.fd = p->nic_efd, .events = POLLIN};
 	struct tenet_spin spin = {.busy = true}; /* starved: under load */
 	unsigned int nb = 0;
-	bool empty = true;
 
 	if (m->poll || p->nic_efd <= 0 || !p->port.on_demand)
 		return;
@@ -261,14 +283,7 @@ static void wait_fill(struct mgr *m, struct mport *p, uint64_t starved)
 			if (tenet_ring_count(&r[i]->cons))
 				return;
 	} while (!flag_up(&m->stop.nic) && tenet_spin_more(&spin));
-	for (unsigned int i = 0; i < nb; i++)
-		tenet_ring_set_sleeping(&r[i]->cons, 1);
-	for (unsigned int i = 0; i < nb && empty; i++)
-		empty = tenet_ring_count(&r[i]->cons) == 0;
-	if (empty && !flag_up(&m->stop.nic) && poll(&pfd, 1, NIC_STARVED_WAIT_MS) > 0)
-		tenet_event_drain(p->nic_efd);
-	for (unsigned int i = 0; i < nb; i++)
-		tenet_ring_set_sleeping(&r[i]->cons, 0);
+	sleep_on_fill(m, p, r, nb, NIC_STARVED_WAIT_NS);
 }
 
 /* Push what is staged for each shard s < nb on its ring r[s]. */
@@ -299,16 +314,10 @@ static void push_all(struct mgr *m, struct xring *r, unsigned int nb, struct nic
 
 static void wait_owner(struct mgr *m, struct mport *p, struct xring *r, unsigned int k)
 {
-	struct pollfd pfd = {.fd = p->nic_efd, .events = POLLIN};
-	const struct timespec ts = {.tv_nsec = NIC_OWNER_WAIT_US * 1000};
-
 	if (m->poll || p->nic_efd <= 0 || p->cfg->steer == CFG_STEER_CPU ||
 	    __atomic_load_n(&m->pools[k].withheld, __ATOMIC_RELAXED))
 		return;
-	tenet_ring_set_sleeping(&r->cons, 1);
-	if (!tenet_ring_count(&r->cons) && ppoll(&pfd, 1, &ts, NULL) > 0)
-		tenet_event_drain(p->nic_efd);
-	tenet_ring_set_sleeping(&r->cons, 0);
+	sleep_on_fill(m, p, &r, 1, NIC_OWNER_WAIT_US * 1000L);
 }
 
 /*
@@ -320,7 +329,7 @@ static void wait_owner(struct mgr *m, struct mport *p, struct xring *r, unsigned
  * CPU. So push what is staged, wake the owner and give it the CPU; the
  * caller then tries the ring once more and drops the frame (no_buffer)
  * only if it is still empty. A source that makes frames on demand waits
- * for the ring instead (wait_fill, at most NIC_STARVED_WAIT_MS): nothing
+ * for the ring instead (wait_fill, at most NIC_STARVED_WAIT_NS): nothing
  * arrives meanwhile, so its frame need not be lost - as DPDK's null
  * device makes no frame without an mbuf (before, the burst after the
  * last posted buffer was made and dropped: 1 frame in 17 of a max-rate
