@@ -233,11 +233,15 @@ static void print_table(struct mgr *m, FILE *out, double dt, struct stats_snap *
 		        [DROP_TX_FULL] = "the output port's transmit queue was full",
 		        [DROP_OVERSIZE] =
 		                "longer than the destination buffer (frame or cross-tenant copy)",
+		        [DROP_RX_MISSED] =
+		                "arrived with the port's receive ring full (its thread did not "
+		                "poll in time; a NIC's imissed)",
 		};
 
 		for (unsigned int r = 0; r < DROP_MAX; r++)
 			if (mgr_dropped(m, r))
-				fprintf(out, "  %-13s %s\n", drop_reason_name(r), why[r]);
+				fprintf(out, "  %-13s %s\n", drop_reason_name(r),
+				        why[r] ? why[r] : "");
 		fprintf(out, "accounting: packets_in %llu = delivered %llu + dropped %llu: %s\n",
 		        (unsigned long long)in, (unsigned long long)del,
 		        (unsigned long long)dropped, in == del + dropped ? "exact" : "MISMATCH");
