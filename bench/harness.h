@@ -155,14 +155,16 @@ void bench_gen_port(FILE *f, const struct bench_load *l, const char *steer, cons
 
 /*
  * A tenant line of a scenario's config. Its pool has BENCH_POOL_BUFS
- * buffers, OpenNetVM's NUM_MBUFS (32767), not the platform's default of
- * 8192: with 32768 a pool absorbs a stall of up to half of it in flight,
- * 14336 with the NF rings of 16384 (mgr/setup.c, burst_max): 3.6 ms at
- * 4 Mpps, where this 2-CPU guest stalls a CPU for 1-6 ms many times a
- * minute; the NDR would measure those stalls instead of the platform.
- * Every steer mode and scenario gets the same (docs/benchmarks.md).
+ * buffers, twice OpenNetVM's NUM_MBUFS (32767) and 8 times the platform's
+ * default: a pool absorbs a stall of up to half of it in flight, here
+ * 32768 (its NF rings get 65536 slots: mgr/setup.c, set_budgets), 5.5 ms
+ * at 6 Mpps, where this 2-CPU guest's vCPUs stop for 1-16 ms many times
+ * a minute; the NDR would measure those stops instead of the platform.
+ * The free list is a stack, so the buffers a steady load cycles through
+ * are as few with any pool size. Every steer mode and scenario gets the
+ * same (docs/benchmarks.md).
  */
-#define BENCH_POOL_BUFS 32768u
+#define BENCH_POOL_BUFS 65536u
 void bench_tenant(FILE *f, const char *name);
 
 /* ---- the NDR driver ---------------------------------------------------- */

@@ -113,7 +113,8 @@ void nf_release(struct nf *nf)
  */
 static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome *w, int nf_ends[2])
 {
-	size_t ring_len = tenet_ring_memsize(MGR_RING_SIZE);
+	uint32_t slots = tn->mp->nf_ring;
+	size_t ring_len = tenet_ring_memsize(slots);
 	size_t tx_off = (ring_len + 4095) & ~(size_t)4095;
 	struct tenet_pool_geom g;
 	int sp[2];
@@ -128,11 +129,10 @@ static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome
 		nf->rings = NULL;
 		return -errno;
 	}
-	if (tenet_ring_init(nf->rings, MGR_RING_SIZE) ||
-	    tenet_ring_init((uint8_t *)nf->rings + tx_off, MGR_RING_SIZE) ||
-	    tenet_ring_bind_producer(&nf->rx, nf->rings, ring_len, MGR_RING_SIZE) ||
-	    tenet_ring_bind_consumer(&nf->tx, (uint8_t *)nf->rings + tx_off, ring_len,
-	                             MGR_RING_SIZE))
+	if (tenet_ring_init(nf->rings, slots) ||
+	    tenet_ring_init((uint8_t *)nf->rings + tx_off, slots) ||
+	    tenet_ring_bind_producer(&nf->rx, nf->rings, ring_len, slots) ||
+	    tenet_ring_bind_consumer(&nf->tx, (uint8_t *)nf->rings + tx_off, ring_len, slots))
 		return -EINVAL;
 	/* two open files per kick socket: the NF can change the flags and the
 	 * state of its end only; the manager's end never leaves the manager */
@@ -153,7 +153,7 @@ static int nf_setup(struct nf *nf, const struct tenant *tn, struct tenet_welcome
 	nf->tx_kick_off = false;
 	nf->nb_out = 0;
 	nf->kick_armed = false;
-	w->ring_size = MGR_RING_SIZE;
+	w->ring_size = slots;
 	w->rings_len = nf->rings_len;
 	w->tx_off = tx_off;
 	snprintf(w->tenant, sizeof(w->tenant), "%s", tn->cfg->name);

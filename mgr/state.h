@@ -43,7 +43,15 @@
 
 #define MGR_MAX_NF       64
 #define MGR_BURST        32
-#define MGR_RING_SIZE    16384 /* NF rx/tx rings (OpenNetVM: NF_QUEUE_RINGSIZE 16384) */
+/*
+ * NF rx/tx rings: MGR_RING_SIZE slots (OpenNetVM: NF_QUEUE_RINGSIZE 16384),
+ * or for a larger pool as many as its buffers, at most MGR_RING_MAX (a
+ * 64k ring is 1 MiB of the NF's ring memory). The stall budget of a pool
+ * is at most a ring less a fill ring (setup.c, set_budgets): a pool too
+ * large for its rings would buffer no longer a stall than a smaller one.
+ */
+#define MGR_RING_SIZE    16384
+#define MGR_RING_MAX     65536
 #define MGR_FILL_SIZE    4096  /* fill and ingress rings between threads */
 #define MGR_FILL_TARGET  2048  /* fill level the dispatcher keeps (a NIC's posted rx descriptors) */
 #define MGR_FILL_DEMAND  512   /* the same for an on-demand source (fill.c) */
@@ -94,6 +102,7 @@ struct mgr_pool {
 	unsigned int index;
 	uint32_t inflight;     /* budget of buffers past the NIC under overload (fill.c) */
 	uint32_t burst_max;    /* ...and while it is not overloaded, to absorb a stall */
+	uint32_t nf_ring;      /* slots of each rx/tx ring of its tenants' NFs */
 	uint64_t over_since;   /* (dispatch) ns since when it has been at inflight, 0: not */
 	bool overloaded;       /* (dispatch) the budget is inflight, not burst_max */
 	bool withheld;         /* (dispatch; atomic) its fill rings get no more for now (fill.h) */

@@ -12,7 +12,7 @@
 # hops (about 45 minutes instead of about 75). --tables: no runs, only the
 # tables and summary.md of what is in docs/results/.
 #
-# As root it reserves the 2 MiB huge pages the runs' pools need (96, when
+# As root it reserves the 2 MiB huge pages the runs' pools need (160, when
 # fewer are free) and gives them back at the end, as an NFV host has them
 # (docs/operations.md, "Huge pages"); without, the pools are on 4 KiB pages
 # and every result says huge_pages: false.
@@ -29,11 +29,11 @@ mkdir -p "$OUT" docs/img
 HP=/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages
 if [ $only_tables = 0 ] && [ "$(id -u)" = 0 ] && [ -w "$HP" ]; then
 	hp_free=$(awk '/^HugePages_Free:/ {print $2}' /proc/meminfo)
-	if [ "${hp_free:-0}" -lt 96 ]; then
+	if [ "${hp_free:-0}" -lt 160 ]; then
 		hp_old=$(cat "$HP")
 		trap 'echo "$hp_old" >"$HP"' EXIT
 		trap 'exit 130' INT TERM
-		echo $((hp_old + 96 - ${hp_free:-0})) >"$HP"
+		echo $((hp_old + 160 - ${hp_free:-0})) >"$HP"
 		echo "results.sh: reserved $(($(cat "$HP") - hp_old)) huge pages for the run" >&2
 	fi
 fi
