@@ -41,8 +41,6 @@
 #include "tenet/pool.h"
 #include "tenet/ring.h"
 
-#define MGR_MAX_NF       64
-#define MGR_BURST        32
 /*
  * NF rx/tx rings: MGR_RING_SIZE slots (OpenNetVM: NF_QUEUE_RINGSIZE 16384),
  * or for a larger pool as many as its buffers, at most MGR_RING_MAX (a
@@ -50,8 +48,10 @@
  * is at most a ring less a fill ring (setup.c, set_budgets): a pool too
  * large for its rings would buffer no longer a stall than a smaller one.
  */
-#define MGR_RING_SIZE    16384
-#define MGR_RING_MAX     65536
+#define MGR_MAX_NF       64
+#define MGR_BURST        32
+#define MGR_RING_SIZE    16384 /* NF rings: at least (above) */
+#define MGR_RING_MAX     65536 /* NF rings: at most */
 #define MGR_FILL_SIZE    4096  /* fill and ingress rings between threads */
 #define MGR_FILL_TARGET  2048  /* fill level the dispatcher keeps (a NIC's posted rx descriptors) */
 #define MGR_FILL_DEMAND  512   /* the same for an on-demand source (fill.c) */
