@@ -378,7 +378,7 @@ static int run(struct tenet_nf *nf, tenet_pkt_fn pkt_fn, tenet_burst_fn burst_fn
 	struct tenet_pkt *pp[TENET_BURST];
 	const struct tenet_pool *pool = nf->pool;
 	struct tenet_spin spin = {.limit_ns = TENET_NF_SPIN_NS};
-	unsigned int empty = 0;
+	unsigned int empty = 0, run_pkts = 0;
 	int rc = 0;
 
 	for (unsigned int i = 0; i < TENET_BURST; i++)
@@ -393,12 +393,28 @@ static int run(struct tenet_nf *nf, tenet_pkt_fn pkt_fn, tenet_burst_fn burst_fn
 					break;
 				continue;
 			}
+			run_pkts = 0;
 			rc = idle_wait(nf);
 			if (rc < 0)
 				break;
 			continue;
 		}
-		tenet_spin_reset(&spin, n == TENET_BURST);
+		/*
+		 * Poll the long way (TENET_NF_SPIN_NS) once the run of work
+		 * since the last sleep has come to a burst, not only after a
+		 * full burst: a dispatcher that hands over a part of a burst
+		 * every few µs (a steady 6 Mpps) otherwise found this NF
+		 * asleep after 256 empty polls every time, and its kick (a
+		 * syscall and a cross-CPU wake-up) cost it 11 µs: 188k kicks,
+		 * 2.1 s of 10 s of the dispatcher's CPU, and 70k with the NIC
+		 * stage on a thread of its own (whose bursts come in clumps).
+		 * With this, a few dozen in either case. Under a light load
+		 * (runs shorter than a burst before it sleeps: 10 kpps) it
+		 * sleeps after 256 polls as before; idle, it sleeps.
+		 */
+		if (run_pkts < TENET_BURST)
+			run_pkts += n;
+		tenet_spin_reset(&spin, run_pkts >= TENET_BURST);
 		for (unsigned int i = 0; i < n; i++) {
 			struct tenet_pkt *p = &pkts[i];
 			uint32_t b = d[i].buf < pool->nb_bufs ? d[i].buf : 0;
