@@ -357,6 +357,7 @@ int bench_chain(int argc, char **argv)
 		report_destroy(rep);
 		return 1;
 	}
+	h.nic_stage = o.nic_stage;
 	if (!o.json) {
 		if (o.ndr) {
 			printf(WHO ": ");

@@ -321,6 +321,8 @@ int bench_trial_run(struct bench_harness *h, bench_config_fn cfg, void *arg,
 	fprintf(f, "manager:\n  socket_dir: ");
 	bench_yaml_quoted(f, h->dir);
 	fprintf(f, "\n  stats_interval: 0\n");
+	if (h->nic_stage)
+		fprintf(f, "  nic_stage: %s\n", h->nic_stage);
 	rc = cfg(f, l, arg);
 	if (fclose(f) || rc) {
 		fprintf(h->err, "%s: cannot write %s: %s\n", h->who, path,

@@ -46,6 +46,7 @@ struct bench_harness {
 	bool tty;              /* err is a terminal: progress lines overwrite */
 	unsigned int trials;   /* run so far */
 	bool small_pages_told; /* the note that the pools are not on huge pages is out */
+	const char *nic_stage; /* manager.nic_stage of every trial, NULL: the default */
 	/*
 	 * The back end that runs a trial of the scenario 'arg' (the cfg
 	 * function's argument) for load l and fills *t: 0, or non-zero when

@@ -34,6 +34,7 @@ enum {
 	OPT_REAL,
 	OPT_DURATION,
 	OPT_RATE,
+	OPT_NIC_STAGE,
 	NB_OPT,
 };
 
@@ -44,8 +45,9 @@ static const unsigned char backend_of[NB_OPT - OPT_SIZES] = {
         [OPT_WARMUP - OPT_SIZES] = SOFT_ONLY, /* --real: the manager's own process, no warm-up */
         [OPT_POLL - OPT_SIZES] = SOFT_ONLY,   /* --real: the manager runs adaptive */
         [OPT_MODE - OPT_SIZES] = SOFT_ONLY,
-        [OPT_DURATION - OPT_SIZES] = REAL_ONLY, /* the software NIC sends --count frames */
-        [OPT_RATE - OPT_SIZES] = REAL_ONLY,     /* (scan's own --rate is for both) */
+        [OPT_NIC_STAGE - OPT_SIZES] = SOFT_ONLY, /* --real: the driver's own thread */
+        [OPT_DURATION - OPT_SIZES] = REAL_ONLY,  /* the software NIC sends --count frames */
+        [OPT_RATE - OPT_SIZES] = REAL_ONLY,      /* (scan's own --rate is for both) */
 };
 
 static const struct option common[] = {
@@ -70,6 +72,7 @@ static const struct option common[] = {
         {"runs", required_argument, NULL, OPT_REPS},
         {"poll", no_argument, NULL, OPT_POLL},
         {"mode", required_argument, NULL, OPT_MODE},
+        {"nic-stage", required_argument, NULL, OPT_NIC_STAGE},
         {"help", no_argument, NULL, OPT_HELP},
         {"real", no_argument, NULL, OPT_REAL},
         {"duration", required_argument, NULL, OPT_DURATION},
@@ -194,6 +197,8 @@ void bench_opts_help(FILE *f)
 	           "  --runs N       run the whole search N times (default 1; steer: 2)\n"
 	           "\n"
 	           "  --poll         pure polling manager threads and NFs (default adaptive)\n"
+	           "  --nic-stage S  the manager's nic_stage: auto, thread or inline (default\n"
+	           "                 auto: inline when it shares the dispatcher's CPU)\n"
 	           "  --help         this text\n");
 }
 
@@ -351,6 +356,11 @@ int bench_opts_parse(int argc, char **argv, const char *who, const struct option
 			break;
 		case OPT_REAL:
 			o->real = true;
+			break;
+		case OPT_NIC_STAGE:
+			if (strcmp(a, "auto") && strcmp(a, "thread") && strcmp(a, "inline"))
+				return bad(who, "--nic-stage wants auto, thread or inline");
+			o->nic_stage = a;
 			break;
 		case OPT_DURATION:
 			if (!bench_parse_double(a, 0.5, 600, &o->duration))

@@ -33,6 +33,7 @@ struct bench_opts {
 	unsigned int reps;     /* max-rate repetitions; with --ndr: --runs */
 	unsigned int max_reps; /* --reps / --runs bound (default 15) */
 	bool poll;
+	const char *nic_stage; /* manager.nic_stage, NULL: the default (auto) */
 	bool count_set, reps_set, sizes_set;
 	/* the back end: the software NIC in-process, or --real (veth + XDP, real.h) */
 	bool real;

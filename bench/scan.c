@@ -728,6 +728,7 @@ int bench_scan(int argc, char **argv)
 		report_destroy(rep);
 		return 1;
 	}
+	h.nic_stage = o.nic_stage;
 	if (o.real && bench_real_attach(&h, "scan", true, real_trial)) {
 		bench_harness_close(&h);
 		report_destroy(rep);

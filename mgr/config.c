@@ -118,8 +118,9 @@ static int parse_cpus(struct ctx *c, yaml_node_t *n, struct cfg_manager *m)
 
 static int parse_manager(struct ctx *c, yaml_node_t *n)
 {
-	static const char *const keys[] = {
-	        "socket_dir", "poll", "stats_interval", "cpus", "metrics", "dispatchers", NULL};
+	static const char *const keys[] = {"socket_dir", "poll",        "stats_interval", "cpus",
+	                                   "metrics",    "dispatchers", "nic_stage",      NULL};
+	static const char *const stages[] = {"auto", "thread", "inline", NULL};
 	char addr[64], why[96];
 	struct cfg_manager *m = &c->cfg->mgr;
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
@@ -139,7 +140,7 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 		return 0;
 	if (cfg_want_map(&c->r, n, "manager",
 	                 "a mapping with keys socket_dir, poll, stats_interval, cpus, metrics, "
-	                 "dispatchers") < 0 ||
+	                 "dispatchers, nic_stage") < 0 ||
 	    cfg_check_keys(&c->r, n, "manager", keys) < 0)
 		return -1;
 	if ((v = cfg_get(&c->r, n, "socket_dir")) &&
@@ -162,6 +163,18 @@ static int parse_manager(struct ctx *c, yaml_node_t *n)
 			return -1;
 		m->dispatchers = (unsigned int)i64;
 		m->dispatchers_at = cfg_pos_of(v);
+	}
+	if ((v = cfg_get(&c->r, n, "nic_stage"))) {
+		int e;
+
+		if (cfg_get_enum(&c->r, v, "nic_stage", stages, &e) < 0)
+			return -1;
+		m->nic_stage = (enum cfg_nic_stage)e;
+		if (m->nic_stage == CFG_NIC_STAGE_INLINE && m->dispatchers > 1)
+			return cfg_fail(&c->r, v,
+			                "nic_stage: inline runs the NIC stages in the one "
+			                "dispatcher's thread; expected dispatchers: 1 with it, or "
+			                "nic_stage: auto or thread");
 	}
 	return 0;
 }

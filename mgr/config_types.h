@@ -110,6 +110,9 @@ struct cfg_listen {
 	char text[64]; /* "127.0.0.1:9464", "[::1]:9464": for messages */
 };
 
+/* manager.nic_stage: a software port's NIC stage on a thread of its own, or in the dispatcher's. */
+enum cfg_nic_stage { CFG_NIC_STAGE_AUTO, CFG_NIC_STAGE_THREAD, CFG_NIC_STAGE_INLINE };
+
 struct cfg_manager {
 	char socket_dir[CFG_PATH_MAX]; /* default $XDG_RUNTIME_DIR/tenet, else /tmp/tenet-UID */
 	bool poll;                     /* pure polling (default false: adaptive) */
@@ -119,6 +122,7 @@ struct cfg_manager {
 	struct cfg_cpus nf_cpus;       /* cpus.nfs: the NFs it starts */
 	struct cfg_listen metrics;     /* Prometheus /metrics server (default: off) */
 	unsigned int dispatchers;      /* dispatcher shards, 1..CFG_MAX_DISPATCHERS (default 1) */
+	enum cfg_nic_stage nic_stage;  /* where the software ports' NIC stages run (default auto) */
 	struct cfg_pos dispatchers_at;
 };
 

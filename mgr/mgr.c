@@ -7,10 +7,12 @@
  * sources are done - then stop in order (stop.c) and account: every packet
  * that entered is delivered, or dropped with a reason.
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/wait.h"
 #include "mgr/attach.h"
 #include "mgr/ctl.h"
 #include "mgr/dispatch.h"
@@ -70,7 +72,7 @@ static bool sources_done(struct mgr *m)
 	bool any = false;
 
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
-		if (!m->ports[i].has_thread)
+		if (!m->ports[i].has_thread && !m->ports[i].inline_stage)
 			continue;
 		any = true;
 		if (!__atomic_load_n(&m->ports[i].rx.done, __ATOMIC_ACQUIRE))
@@ -141,6 +143,49 @@ static int config_init(struct mgr *m, const struct mgr_opts *o)
 	return 0;
 }
 
+/*
+ * Where each software port's NIC stage runs (manager.nic_stage). auto:
+ * inline, in the dispatcher's thread, when the two would share a CPU -
+ * placement gives the manager's threads one CPU (a 2-CPU machine), or
+ * the process has one - and on a thread of its own otherwise. Two
+ * threads on one CPU are two schedulers' entities: each busy one gets
+ * half of it in slices, each hand-over between them (a full ring, an
+ * empty fill ring) is a yield, and after a stop of the CPU (a guest's
+ * vCPU) the stage empties the receive ring at half speed while the
+ * dispatcher polls. Inline, one loop runs a burst of each in turn, and
+ * the hand-overs are calls (nic.h). Only with one dispatcher shard, and
+ * not for steer cpu ports (their frames go to the router) nor drivers
+ * with a thread of their own (afxdp).
+ */
+static void plan_nic_stages(struct mgr *m)
+{
+	enum cfg_nic_stage want = m->cfg->mgr.nic_stage;
+	bool in = want == CFG_NIC_STAGE_INLINE;
+	unsigned int nb = 0;
+
+	if (want == CFG_NIC_STAGE_AUTO) {
+		cpu_set_t allowed;
+
+		if (m->place.on)
+			in = m->place.nb_mgr == 1;
+		else
+			in = sched_getaffinity(0, sizeof(allowed), &allowed) == 0 &&
+			     CPU_COUNT(&allowed) == 1;
+	}
+	if (!in || m->nb_shards != 1)
+		return;
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
+		struct mport *p = &m->ports[i];
+
+		p->inline_stage = p->port.drv && p->port.drv->rx && !p->port.drv->thread &&
+		                  p->cfg->steer != CFG_STEER_CPU;
+		nb += p->inline_stage;
+	}
+	if (nb)
+		tenet_log(TENET_LOG_INFO,
+		          "NIC stages: %u port(s) inline, in the dispatcher's thread", nb);
+}
+
 /* The control loop, the pools, rules, ports and sockets, tenet ctl, CPU placement, /metrics. */
 static int set_up(struct mgr *m, struct loop *l)
 {
@@ -158,6 +203,7 @@ static int set_up(struct mgr *m, struct loop *l)
 		return -1;
 	}
 	placement_plan(m, data_plane_threads(m));
+	plan_nic_stages(m);
 	if (m->cfg->mgr.metrics.set) {
 		m->control.metrics = metrics_start(m, &m->cfg->mgr.metrics, err, sizeof(err));
 		if (!m->control.metrics) {
@@ -220,10 +266,13 @@ static int start_ports(struct mgr *m, struct nic_arg nargs[CFG_MAX_PORTS])
 		placement_pin_thread(m, m->router.thread, "tenet-router");
 		m->router.started = true;
 	}
+	/* the inline NIC stages start polling (shard 0 may sleep: wake it) */
+	flag_raise(&m->stop.wire);
+	tenet_event_signal(m->shards[0].efd);
 	for (unsigned int i = 0; i < m->cfg->nb_ports; i++) {
 		struct mport *p = &m->ports[i];
 
-		if (!p->port.drv->rx)
+		if (!p->port.drv->rx || p->inline_stage)
 			continue;
 		nargs[i] = (struct nic_arg){m, p};
 		if (pthread_create(&p->thread, NULL, port_thread, &nargs[i]))

@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@
 #include "lib/wait.h"
 #include "mgr/ingress.h"
 #include "mgr/nic.h"
+#include "tenet/log.h"
 
 /* Local cache of empty buffers taken from one fill ring. */
 struct bufcache {
@@ -63,7 +65,37 @@ struct nic_state {
 	unsigned int unchecked[MGR_MAX_SHARDS]; /* pushes since the last kick check (push) */
 	uint64_t wait_ns; /* thread CPU asleep, yielding, waiting, kicking (rx.wait_ns) */
 	uint64_t turn_ns; /* when this turn began (stall_check) */
+	/* inline (nic_stage_open with a host): the dispatcher whose thread
+	 * runs this stage, which consumes its ingress ring and owns its fill
+	 * rings; NULL: the stage has a thread of its own */
+	const struct nic_host *host;
+	uint64_t inline_ns; /* inline: the turns' time, less the host's turns inside them */
+	uint64_t nested_ns; /* inline: the host's turns run inside this turn (host_turn) */
 };
+
+/* The NIC stage of one port: its own thread's (nic_thread) or run inline (nic.h). */
+struct nic_stage {
+	struct mgr *m;
+	struct mport *p;
+	struct nic_state st;
+	enum cfg_steer steer;
+	struct xring *ring; /* steer cpu: the router's ring (index 0 only); else one per shard */
+	unsigned int nb_rings;
+	unsigned int loops;
+	uint64_t drv_seen[2];
+};
+
+/*
+ * Inline: run one of the host dispatcher's turns - what a thread of its
+ * own does by yielding its CPU to the dispatcher, without the scheduler.
+ */
+static void host_turn(struct nic_state *st)
+{
+	uint64_t t0 = tenet_spin_now();
+
+	st->host->turn(st->host->arg);
+	st->nested_ns += tenet_spin_now() - t0;
+}
 
 /*
  * Wake the shard that consumes ring r (st->kicked[s]) if it sleeps (its
@@ -81,8 +113,8 @@ static void kick(struct mgr *m, struct xring *r, unsigned int s, struct nic_stat
 	uint32_t cons;
 	uint64_t t0;
 
-	if (m->poll || r->wake_fd < 0 || !tenet_ring_needs_kick(&r->prod))
-		return;
+	if (m->poll || st->host || r->wake_fd < 0 || !tenet_ring_needs_kick(&r->prod))
+		return; /* inline: the consumer is this thread */
 	cons = __atomic_load_n(&r->prod.shm->cons, __ATOMIC_ACQUIRE);
 	if (k->armed && cons == k->cons)
 		return; /* the last kick is still to be taken */
@@ -122,7 +154,9 @@ static void push(struct mgr *m, struct xring *r, unsigned int s, struct nic_stat
 
 	while (done < n) {
 		done += xring_enqueue(r, d + done, n - done);
-		if (done < n) {
+		if (done < n && st->host) {
+			host_turn(st); /* the consumer is this thread: take the ring */
+		} else if (done < n) {
 			uint64_t t0;
 
 			kick(m, r, s, st);
@@ -371,10 +405,21 @@ static bool yield_owner(struct mgr *m, struct mport *p, struct xring *ring, unsi
 {
 	uint64_t t0;
 
-	if (*yielded || m->poll)
+	if (*yielded || (m->poll && !st->host))
 		return false;
 	*yielded = true;
 	push_all(m, ring, nb_rings, st, true);
+	if (st->host) {
+		/* inline: the owner is this thread; an on-demand source waits
+		 * for a buffer as above, running the owner's turns meanwhile */
+		uint64_t until = tenet_spin_now() + NIC_STARVED_WAIT_NS;
+
+		host_turn(st);
+		while (p->port.on_demand && !tenet_ring_count(&fill->cons) &&
+		       !flag_up(&m->stop.nic) && tenet_spin_now() < until)
+			host_turn(st);
+		return true;
+	}
 	t0 = mgr_thread_ns();
 	if (p->port.on_demand) {
 		wait_fill(m, p, 1ull << k);
@@ -415,153 +460,206 @@ static void stall_check(struct mport *p, struct nic_state *st)
 	st->turn_ns = now;
 }
 
-/* Publish the thread's CPU figures (readers take them with cnt_get). */
+/* Publish the stage's CPU figures (readers take them with cnt_get). */
 static void publish_ns(struct mport *p, const struct nic_state *st)
 {
 	__atomic_store_n(&p->rx.wait_ns, st->wait_ns, __ATOMIC_RELAXED);
-	__atomic_store_n(&p->rx.ns, mgr_thread_ns(), __ATOMIC_RELAXED);
+	__atomic_store_n(&p->rx.ns, st->host ? st->inline_ns : mgr_thread_ns(), __ATOMIC_RELAXED);
+}
+
+struct nic_stage *nic_stage_open(struct mgr *m, struct mport *p, const struct nic_host *host)
+{
+	struct nic_stage *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->m = m;
+	s->p = p;
+	s->st.host = host;
+	s->steer = p->cfg->steer;
+	s->ring = s->steer == CFG_STEER_CPU ? &m->router.in[p->index] : p->ingress;
+	s->nb_rings = s->steer == CFG_STEER_CPU ? 1 : m->nb_shards;
+	return s;
+}
+
+/* Classify one burst f[0..n), write each frame into its pool and stage its descriptor. */
+static void take_burst(struct nic_stage *s, struct tenet_frame *f, int n)
+{
+	struct mgr *m = s->m;
+	struct mport *p = s->p;
+	struct nic_state *st = &s->st;
+	const struct tenet_classifier *cls = mgr_cls(m);
+	uint64_t starved = 0, bytes = 0;
+	bool yielded = false;
+	int nobuf = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct tenet_pkt_info pi;
+		struct mdesc d = {
+		        .off = TENET_HEADROOM, .len = f[i].len, .port = (uint8_t)p->index};
+		struct xring *fill;
+		struct tenet_pool *dst;
+		struct mgr_pool *mp;
+		unsigned int k, sh;
+
+		bytes += f[i].len;
+		if (s->steer == CFG_STEER_NIC) {
+			enum drop_reason why =
+			        mgr_classify_frame(m, cls, f[i].data, &d, &pi, p->rx.parse_err);
+
+			if (why != INGRESS_CLASSIFIED) {
+				cnt_add(&p->rx.drops[why], 1);
+				continue;
+			}
+			d.hop = (uint8_t)nic_hops(&m->chains[d.chain], m, f[i].data, &pi);
+			if (d.hop == NIC_DROP) {
+				cnt_add(&p->rx.drops[DROP_NIC_SCAN], 1);
+				continue;
+			}
+			mp = &m->pools[d.pool];
+			k = mp->index;
+			sh = mp->shard;
+			fill = &p->fill[k];
+		} else if (s->steer == CFG_STEER_SHARED) {
+			mp = &m->pools[0];
+			d.chain = CHAIN_UNCLASSIFIED;
+			k = 0;
+			sh = 0;
+			fill = &p->fill[0];
+		} else {
+			mp = NULL;
+			k = 0;
+			sh = 0; /* the router's one ingress ring */
+			fill = &m->router.fill[p->index];
+		}
+		dst = mp ? mp->pool : m->router.ingress_pool;
+		if (!fits(dst, d.off, f[i].len)) {
+			cnt_add(&p->rx.drops[DROP_OVERSIZE], 1);
+			continue;
+		}
+		if (!get_buf(fill, &st->cache[k], &d.buf)) {
+			if (!yield_owner(m, p, s->ring, s->nb_rings, fill, sh, k, st, &yielded) ||
+			    !get_buf(fill, &st->cache[k], &d.buf)) {
+				cnt_add(&p->rx.drops[DROP_NO_BUFFER], 1);
+				starved |= 1ull << k;
+				nobuf++;
+				continue;
+			}
+			yielded = false; /* the owner posted: it may have the CPU again */
+		}
+		/* the buffer the next frame of this pool takes: start its lines'
+		 * way here while this frame is written and the next one is made
+		 * and classified */
+		if (st->cache[k].n)
+			__builtin_prefetch((uint8_t *)tenet_pool_buf(
+			                           dst, st->cache[k].buf[st->cache[k].n - 1]) +
+			                           d.off,
+			                   1);
+		/* the DMA: the only write of the frame into host memory */
+		dma_write((uint8_t *)tenet_pool_buf(dst, d.buf) + d.off, f[i].data, f[i].len);
+		d.pool = (uint8_t)k;
+		st->out[sh][st->nb_out[sh]++] = d;
+	}
+	push_all(m, s->ring, s->nb_rings, st, false);
+	/* a fill ring ran dry: wake its owner if it sleeps (the router polls
+	 * its own), at most once per burst */
+	if (starved && s->steer != CFG_STEER_CPU)
+		for (unsigned int b = 0; b < m->nb_shards; b++)
+			if (starved & m->shard_pools[b])
+				kick(m, &s->ring[b], b, st);
+	cnt_add(&p->rx.frames, (uint64_t)n);
+	cnt_add(&p->rx.bytes, bytes);
+	/* inline, the host's turns ran meanwhile (yield_owner): the next turn
+	 * runs the host's turn again, no waiting here */
+	if (nobuf == n && !st->host) {
+		uint64_t t0 = mgr_thread_ns();
+
+		push_all(m, s->ring, s->nb_rings, st, true);
+		wait_fill(m, p, starved);
+		st->wait_ns += mgr_thread_ns() - t0;
+	}
+}
+
+int nic_stage_turn(struct nic_stage *s)
+{
+	struct mport *p = s->p;
+	struct nic_state *st = &s->st;
+	struct tenet_frame f[MGR_BURST];
+	uint64_t t0 = 0;
+	int n;
+
+	stall_check(p, st);
+	if (st->host) {
+		/* stall_check read the clock already, unless on demand */
+		t0 = p->port.on_demand ? tenet_spin_now() : st->turn_ns;
+		st->nested_ns = 0;
+	}
+	n = p->port.drv->rx(&p->port, f, MGR_BURST);
+	driver_drops(p, s->drv_seen);
+	if (n == -ENODATA) {
+		__atomic_store_n(&p->rx.done, true, __ATOMIC_RELEASE);
+		return n;
+	}
+	if (n <= 0) {
+		/* quiescent point: no classifier pointer is held past here */
+		__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
+		push_all(s->m, s->ring, s->nb_rings, st, true); /* the checks left over */
+		return 0;
+	}
+	take_burst(s, f, n);
+	__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
+	if (st->host) {
+		uint64_t t = tenet_spin_now() - t0;
+
+		st->inline_ns += t > st->nested_ns ? t - st->nested_ns : 0;
+	}
+	if ((++s->loops & 255) == 0)
+		publish_ns(p, st);
+	return n;
+}
+
+uint64_t nic_stage_ns(const struct nic_stage *s)
+{
+	return s->st.inline_ns;
+}
+
+void nic_stage_close(struct nic_stage *s)
+{
+	if (!s)
+		return;
+	push_all(s->m, s->ring, s->nb_rings, &s->st, true);
+	driver_drops(s->p, s->drv_seen);
+	publish_ns(s->p, &s->st);
+	/* buffers left in the local caches stay with the manager, marked
+	 * empty: the final drain frees them */
+	free(s);
 }
 
 void *nic_thread(void *arg)
 {
 	struct nic_arg *na = arg;
 	struct mgr *m = na->m;
-	struct mport *p = na->p;
-	struct tenet_frame f[MGR_BURST];
-	struct nic_state st;
-	enum cfg_steer steer = p->cfg->steer;
-	/* steer cpu: the router's ring (index 0 only); else one per shard */
-	struct xring *ring = steer == CFG_STEER_CPU ? &m->router.in[p->index] : p->ingress;
-	unsigned int nb_rings = steer == CFG_STEER_CPU ? 1 : m->nb_shards;
-	const struct tenet_classifier *cls;
-	unsigned int loops = 0;
-	uint64_t drv_seen[2] = {0}, starved;
-	bool yielded;
-	int nobuf;
+	struct nic_stage *s = nic_stage_open(m, na->p, NULL);
 
-	memset(&st, 0, sizeof(st));
+	if (!s) {
+		tenet_log(TENET_LOG_ERR, "port %s: out of memory for its NIC stage",
+		          na->p->cfg->name);
+		__atomic_store_n(&na->p->rx.done, true, __ATOMIC_RELEASE);
+		return NULL;
+	}
 	while (!flag_up(&m->stop.nic)) {
-		int n;
-		uint64_t bytes = 0;
+		int n = nic_stage_turn(s);
 
-		stall_check(p, &st);
-		n = p->port.drv->rx(&p->port, f, MGR_BURST);
-		driver_drops(p, drv_seen);
-		if (n == -ENODATA) {
-			__atomic_store_n(&p->rx.done, true, __ATOMIC_RELEASE);
+		if (n == -ENODATA)
 			break;
-		}
-		if (n <= 0) {
-			__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
-			push_all(m, ring, nb_rings, &st, true); /* the checks left over */
-			if (!m->poll) {
-				uint64_t t0 = mgr_thread_ns();
-
-				usleep(50); /* a paced or idle source: poll mode spins instead */
-				st.wait_ns += mgr_thread_ns() - t0;
-			}
-			continue;
-		}
-		cls = mgr_cls(m);
-		starved = 0;
-		nobuf = 0;
-		yielded = false;
-		for (int i = 0; i < n; i++) {
-			struct tenet_pkt_info pi;
-			struct mdesc d = {
-			        .off = TENET_HEADROOM, .len = f[i].len, .port = (uint8_t)p->index};
-			struct xring *fill;
-			struct tenet_pool *dst;
-			struct mgr_pool *mp;
-			unsigned int k, sh;
-
-			bytes += f[i].len;
-			if (steer == CFG_STEER_NIC) {
-				enum drop_reason why = mgr_classify_frame(m, cls, f[i].data, &d,
-				                                          &pi, p->rx.parse_err);
-
-				if (why != INGRESS_CLASSIFIED) {
-					cnt_add(&p->rx.drops[why], 1);
-					continue;
-				}
-				d.hop = (uint8_t)nic_hops(&m->chains[d.chain], m, f[i].data, &pi);
-				if (d.hop == NIC_DROP) {
-					cnt_add(&p->rx.drops[DROP_NIC_SCAN], 1);
-					continue;
-				}
-				mp = &m->pools[d.pool];
-				k = mp->index;
-				sh = mp->shard;
-				fill = &p->fill[k];
-			} else if (steer == CFG_STEER_SHARED) {
-				mp = &m->pools[0];
-				d.chain = CHAIN_UNCLASSIFIED;
-				k = 0;
-				sh = 0;
-				fill = &p->fill[0];
-			} else {
-				mp = NULL;
-				k = 0;
-				sh = 0; /* the router's one ingress ring */
-				fill = &m->router.fill[p->index];
-			}
-			dst = mp ? mp->pool : m->router.ingress_pool;
-			if (!fits(dst, d.off, f[i].len)) {
-				cnt_add(&p->rx.drops[DROP_OVERSIZE], 1);
-				continue;
-			}
-			if (!get_buf(fill, &st.cache[k], &d.buf)) {
-				if (!yield_owner(m, p, ring, nb_rings, fill, sh, k, &st,
-				                 &yielded) ||
-				    !get_buf(fill, &st.cache[k], &d.buf)) {
-					cnt_add(&p->rx.drops[DROP_NO_BUFFER], 1);
-					starved |= 1ull << k;
-					nobuf++;
-					continue;
-				}
-				yielded = false; /* the owner posted: it may have the CPU again */
-			}
-			/* the buffer the next frame of this pool takes: start its
-			 * lines' way here while this frame is written and the next
-			 * one is made and classified */
-			if (st.cache[k].n)
-				__builtin_prefetch(
-				        (uint8_t *)tenet_pool_buf(
-				                dst, st.cache[k].buf[st.cache[k].n - 1]) +
-				                d.off,
-				        1);
-			/* the DMA: the only write of the frame into host memory */
-			dma_write((uint8_t *)tenet_pool_buf(dst, d.buf) + d.off, f[i].data,
-			          f[i].len);
-			d.pool = (uint8_t)k;
-			st.out[sh][st.nb_out[sh]++] = d;
-		}
-		push_all(m, ring, nb_rings, &st, false);
-		/* a fill ring ran dry: wake its owner if it sleeps (the router
-		 * polls its own), at most once per burst */
-		if (starved && steer != CFG_STEER_CPU)
-			for (unsigned int s = 0; s < m->nb_shards; s++)
-				if (starved & m->shard_pools[s])
-					kick(m, &ring[s], s, &st);
-		cnt_add(&p->rx.frames, (uint64_t)n);
-		cnt_add(&p->rx.bytes, bytes);
-		/* quiescent point: no classifier pointer is held past here */
-		__atomic_store_n(&p->rx.epoch, p->rx.epoch + 1, __ATOMIC_RELEASE);
-		if ((++loops & 255) == 0)
-			publish_ns(p, &st);
-		if (nobuf == n) {
+		if (n == 0 && !m->poll) {
 			uint64_t t0 = mgr_thread_ns();
 
-			push_all(m, ring, nb_rings, &st, true);
-			wait_fill(m, p, starved);
-			st.wait_ns += mgr_thread_ns() - t0;
+			usleep(50); /* a paced or idle source: poll mode spins instead */
+			s->st.wait_ns += mgr_thread_ns() - t0;
 		}
 	}
-	push_all(m, ring, nb_rings, &st, true);
-	driver_drops(p, drv_seen);
-	publish_ns(p, &st);
-	/* buffers left in the local caches stay with the manager, marked empty:
-	 * the final drain frees them */
+	nic_stage_close(s);
 	return NULL;
 }
 

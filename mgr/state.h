@@ -230,6 +230,10 @@ struct mport {
 	unsigned int index;
 	pthread_t thread;
 	bool has_thread;
+	/* (control, before the threads start) its NIC stage runs inline, in
+	 * shard 0's thread (manager.nic_stage; mgr.c, plan_nic_stages) */
+	bool inline_stage;
+	uint32_t stage_closed; /* (shard 0) the inline stage is done: flag_raise */
 	/* nic thread <-> dispatcher */
 	struct xring ingress[MGR_MAX_SHARDS]; /* nic -> shard s: buffers of s's pools */
 	struct xring fill[CFG_MAX_TENANTS];   /* pool k's shard -> nic: empty buffers */
@@ -341,6 +345,7 @@ struct mgr_ctl {
 
 /* Stop flags, each raised once by control (flag_raise), polled by the threads (flag_up). */
 struct mgr_stop {
+	uint32_t wire;     /* control -> shard 0: the ports are open (inline NIC stages poll) */
 	uint32_t nic;      /* control -> nic/router threads */
 	uint32_t tx;       /* control -> afxdp threads: stop transmitting too */
 	uint32_t dispatch; /* control -> dispatcher shards */

@@ -386,6 +386,16 @@ static const char *drop_name(unsigned int r)
 	return drop_reason_name((enum drop_reason)r);
 }
 
+/* The ports whose NIC stage runs inline, in shard b's thread (mgr.c, plan_nic_stages). */
+static unsigned int inline_stages(const struct mgr *m, unsigned int b)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; b == 0 && i < m->cfg->nb_ports; i++)
+		n += m->ports[i].inline_stage;
+	return n;
+}
+
 int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 {
 	const struct tenet_config *c = m->cfg;
@@ -433,7 +443,7 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		fprintf(f,
 		        "%s{\"pkts\": %llu, \"hand_in\": %llu, \"hand_full\": %llu, "
 		        "\"wakeups\": %llu, \"ns\": %llu, \"work_ns\": %llu, \"nf_kick_ns\": %llu, "
-		        "\"pools\": %u}",
+		        "\"pools\": %u, \"nic_stages\": %u}",
 		        b ? ", " : "", (unsigned long long)cnt_get(&sh->pkts),
 		        (unsigned long long)cnt_get(&sh->hand_pkts),
 		        (unsigned long long)cnt_get(&sh->hand_full),
@@ -441,7 +451,7 @@ int stats_write_summary(struct mgr *m, const char *path, double elapsed)
 		        (unsigned long long)cnt_get(&sh->ns),
 		        (unsigned long long)cnt_get(&sh->work_ns),
 		        (unsigned long long)cnt_get(&sh->nf_kick_ns),
-		        (unsigned int)__builtin_popcountll(m->shard_pools[b]));
+		        (unsigned int)__builtin_popcountll(m->shard_pools[b]), inline_stages(m, b));
 	}
 	fprintf(f, "],\n");
 	for (unsigned int i = 0; i < c->nb_ports; i++)

@@ -123,6 +123,28 @@ static void stop_nfs(struct mgr *m, struct loop *l)
 	wait_children(m);
 }
 
+/*
+ * The inline NIC stages (shard 0's thread) close at its next turn after
+ * stop.nic: push what they staged, count the driver's last drops. Its
+ * sleeps are 50 µs at most while they are open; STOP_STAGE_WAIT s at
+ * most, as a thread's join would not be bounded either way.
+ */
+#define STOP_STAGE_WAIT 1.0
+
+static void wait_inline_stages(struct mgr *m)
+{
+	double t0 = mgr_now();
+
+	if (!m->shards[0].started)
+		return;
+	for (unsigned int i = 0; i < m->cfg->nb_ports; i++)
+		while (m->ports[i].inline_stage && !flag_up(&m->ports[i].stage_closed) &&
+		       mgr_now() - t0 < STOP_STAGE_WAIT) {
+			tenet_event_signal(m->shards[0].efd);
+			usleep(100);
+		}
+}
+
 void mgr_stop(struct mgr *m, struct loop *l, bool drained)
 {
 	/* 1. close the wire */
@@ -135,6 +157,7 @@ void mgr_stop(struct mgr *m, struct loop *l, bool drained)
 			m->ports[i].has_thread = false;
 		}
 	}
+	wait_inline_stages(m);
 	if (m->router.started) {
 		pthread_join(m->router.thread, NULL);
 		m->router.started = false;

@@ -1,5 +1,6 @@
 #!/bin/sh
-# CPU placement: where the manager's data-plane threads and its NFs run,
+# CPU placement: where the manager's data-plane threads and its NFs run
+# (and, with auto on 2 CPUs, that the NIC stage runs in the dispatcher's),
 # read back from /proc/PID/task/TID/status (Cpus_allowed_list) of the live
 # processes. auto on this machine's CPUs, cpus: none, a service's own list,
 # cpus: {manager, nfs}, and a CPU the process may not use (an error naming
@@ -66,8 +67,16 @@ d=$(cpus_of "$mgr" tenet-disp0)
 nic=$(cpus_of "$mgr" tenet-nic:gen0)
 f=$(cpus_of "$fwd")
 mo=$(cpus_of "$mon")
-echo "info: auto: dispatcher $d, nic $nic, fwd $f, monitor $mo (allowed $allowed)"
+echo "info: auto: dispatcher $d, nic ${nic:-inline}, fwd $f, monitor $mo (allowed $allowed)"
 [ "$d" = "$first" ] || fail "auto: the dispatcher should be on CPU $first, is on $d"
+if [ "$n" -eq 2 ]; then
+	# one CPU for the manager's threads: the NIC stage runs in the dispatcher's
+	[ -z "$nic" ] || fail "auto: 2 CPUs, yet a NIC stage thread of its own (on $nic)"
+	grep -q "NIC stages: 1 port(s) inline, in the dispatcher's thread" "$T/auto.log" ||
+		fail "auto: 2 CPUs, and the NIC stage is not said to run inline"
+	nic=$d
+fi
+[ -n "$nic" ] || fail "auto: no NIC stage thread, and the plan has the CPUs for one"
 case "$nic" in *[,-]*) fail "auto: the nic thread should be on one CPU, may use $nic" ;; esac
 case "$f$mo" in *[,-]*) fail "auto: each NF should be on one CPU ($f, $mo)" ;; esac
 [ "$f" != "$d" ] && [ "$mo" != "$d" ] || fail "auto: an NF shares the dispatcher's CPU $d ($f, $mo)"
@@ -84,7 +93,8 @@ echo "ok: cpus: none pins nothing (dispatcher and fwd may use $allowed)"
 finish none
 
 # explicit lists: the manager on the last CPU, the NFs on the first; fwd's own list wins
-conf lists ", cpus: {manager: $last, nfs: \"$first\"}" ", cpus: \"$second\""
+# (nic_stage: thread: a manager on one CPU would run the NIC stage inline)
+conf lists ", cpus: {manager: $last, nfs: \"$first\"}, nic_stage: thread" ", cpus: \"$second\""
 run lists
 [ "$(cpus_of "$mgr" tenet-disp0)" = "$last" ] || fail "lists: dispatcher on $(cpus_of "$mgr" tenet-disp0), not $last"
 [ "$(cpus_of "$mgr" tenet-nic:gen0)" = "$last" ] || fail "lists: nic on $(cpus_of "$mgr" tenet-nic:gen0), not $last"

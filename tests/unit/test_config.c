@@ -302,6 +302,16 @@ static void test_defaults(void **state)
 	assert_int_equal(c->nb_chains, 0);
 	assert_int_equal(c->default_chain, -1);
 	assert_int_equal(c->mgr.dispatchers, 1);
+	assert_int_equal(c->mgr.nic_stage, CFG_NIC_STAGE_AUTO);
+	tenet_config_free(c);
+
+	c = parse("manager: {nic_stage: thread}\n", err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->mgr.nic_stage, CFG_NIC_STAGE_THREAD);
+	tenet_config_free(c);
+	c = parse("manager: {nic_stage: inline, dispatchers: 1}\n", err, sizeof(err));
+	assert_non_null(c);
+	assert_int_equal(c->mgr.nic_stage, CFG_NIC_STAGE_INLINE);
 	tenet_config_free(c);
 
 	c = parse("manager: {dispatchers: 3}\nports:\n  - {name: g, driver: gen, steer: cpu}\n",
@@ -622,6 +632,12 @@ static const struct bad_case bad_cases[] = {
          "  - {name: p, pool_bufs: 1048576, buf_size: 512}\n"
          "  - {name: q, pool_bufs: 64, buf_size: 512}\n",
          false, "t.yaml:19:5: ", "16777280 buffers in all; expected at most 16777216"},
+        /* where the NIC stages run: a known word; inline only with one dispatcher */
+        {"nic_stage unknown", "manager: {nic_stage: fused}\n", false, "t.yaml:1:22: ", "nic_stage"},
+        {"nic_stage inline with two dispatchers", "manager: {nic_stage: inline, dispatchers: 2}\n",
+         false, "t.yaml:1:22: ",
+         "nic_stage: inline runs the NIC stages in the one dispatcher's thread; expected "
+         "dispatchers: 1"},
         /* dispatcher shards: a count in range, no shared pool, no afxdp port */
         {"dispatchers out of range", "manager: {dispatchers: 9}\n", false,
          "t.yaml:1:", "dispatchers 9 is out of range; expected"},
