@@ -150,9 +150,10 @@ static int config_init(struct mgr *m, const struct mgr_opts *o)
  * the process has one - and on a thread of its own otherwise. Two
  * threads on one CPU are two schedulers' entities: each busy one gets
  * half of it in slices, each hand-over between them (a full ring, an
- * empty fill ring) is a yield, and after a stop of the CPU (a guest's
- * vCPU) the stage empties the receive ring at half speed while the
- * dispatcher polls. Inline, one loop runs a burst of each in turn, and
+ * empty fill ring) is a yield whose outcome the scheduler decides, and
+ * after a stop of the CPU (a guest's vCPU) the stage likely empties the
+ * receive ring at half speed while the dispatcher polls (inferred,
+ * docs/ARCHITECTURE.md). Inline, one loop runs a burst of each in turn, and
  * the hand-overs are calls (nic.h). Only with one dispatcher shard, and
  * not for steer cpu ports (their frames go to the router) nor drivers
  * with a thread of their own (afxdp).

@@ -9,8 +9,10 @@ struct nic_arg {
 	struct mport *p;
 };
 
-/* A port's NIC stage on a thread of its own: parse, classify, DMA into a pool; arg is a struct
- * nic_arg. */
+/*
+ * A port's NIC stage on a thread of its own: parse, classify, DMA into a
+ * pool; arg is a struct nic_arg.
+ */
 void *nic_thread(void *arg);
 
 /*
