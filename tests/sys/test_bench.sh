@@ -37,6 +37,19 @@ check "max-rate: the fields peer-onvm reads" 'len(j) == 1 and all(k in j[0] for 
 check "max-rate: conserved, labelled overload" 'j[0]["conserved"] is True and
 	j[0]["load"].startswith("max-rate") and j[0]["ndr_mpps"] is None' "$T/max.json"
 
+# --nic-stage: the manager's key in every trial (the stage's own thread here), checked values
+"$BENCH" chain --sizes 64 --hops 1 --mode adaptive --count 20000 --reps 1 --json \
+	--nic-stage thread >"$T/thr.json" 2>"$T/thr.err" || fail "--nic-stage thread exited $? ($(tail -n 3 "$T/thr.err"))"
+check "--nic-stage thread: conserved" 'len(j) == 1 and j[0]["conserved"] is True and
+	j[0]["nic_ns_per_pkt"] > 0' "$T/thr.json"
+"$BENCH" chain --nic-stage fused >/dev/null 2>"$T/bad.err"
+[ $? -eq 2 ] && grep -q -- "--nic-stage wants auto, thread or inline" "$T/bad.err" ||
+	fail "--nic-stage fused not refused: $(cat "$T/bad.err")"
+"$BENCH" steer --real --nic-stage thread >/dev/null 2>"$T/bad.err"
+[ $? -eq 2 ] && grep -q -- "--nic-stage" "$T/bad.err" ||
+	fail "--real --nic-stage not refused: $(cat "$T/bad.err")"
+echo "ok: --nic-stage reaches the trials, bad values and --real refused"
+
 KEYS='["bench", "steer", "size", "hops", "tenants", "ndr_mpps", "pdr_mpps", "host_ns_per_pkt",
 	"lat_p50_us", "lat_p99_us"]'
 # shellcheck disable=SC2086
